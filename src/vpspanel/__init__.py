@@ -1,0 +1,1 @@
+"""vpspanel: a white-label, multi-provider VPS panel."""
