@@ -1,0 +1,114 @@
+"""The Provider interface every cloud driver implements."""
+
+from __future__ import annotations
+
+import abc
+from typing import ClassVar
+from uuid import UUID
+
+from vpspanel.providers.types import (
+    CreateInstanceSpec,
+    InstanceMetrics,
+    ProviderImage,
+    ProviderInstance,
+    ProviderPlan,
+    ProviderRegion,
+    VerifyResult,
+)
+
+# Every instance we create carries TAG_NAMESPACE (so our instances can be listed with one
+# filter) and IDENTITY_TAG_PREFIX + our instance id (so a lost create can be found again).
+# "vpspanel:<uuid>" is 45 characters: inside Linode's 3-50 and DigitalOcean's ^[a-zA-Z0-9_\-:]+$.
+TAG_NAMESPACE = "vpspanel"
+IDENTITY_TAG_PREFIX = f"{TAG_NAMESPACE}:"
+
+
+def identity_tag(instance_id: UUID) -> str:
+    """Our tag on the provider side for one of our instances."""
+    return f"{IDENTITY_TAG_PREFIX}{instance_id}"
+
+
+def instance_id_from_tags(tags: list[str]) -> UUID | None:
+    """Our instance id, read back from a provider instance's tags (None if it is not ours)."""
+    for tag in tags:
+        if tag.startswith(IDENTITY_TAG_PREFIX):
+            try:
+                return UUID(tag.removeprefix(IDENTITY_TAG_PREFIX))
+            except ValueError:
+                continue
+    return None
+
+
+class Provider(abc.ABC):
+    """A cloud account seen through our vocabulary.
+
+    Every method raises only `vpspanel.providers.errors.ProviderError` subclasses.
+    """
+
+    type: ClassVar[str]
+    default_base_url: ClassVar[str]
+
+    def identity_tag(self, instance_id: UUID) -> str:
+        return identity_tag(instance_id)
+
+    @abc.abstractmethod
+    def provider_label(self, label: str, instance_id: UUID) -> str:
+        """The label/name the provider sees for our instance (valid for that provider)."""
+
+    @abc.abstractmethod
+    async def verify(self) -> VerifyResult:
+        """Check the key: who it belongs to and what it may do. Raises ProviderAuthError."""
+
+    @abc.abstractmethod
+    async def list_plans(self) -> list[ProviderPlan]: ...
+
+    @abc.abstractmethod
+    async def list_regions(self) -> list[ProviderRegion]: ...
+
+    @abc.abstractmethod
+    async def list_images(self) -> list[ProviderImage]: ...
+
+    @abc.abstractmethod
+    async def create_instance(self, spec: CreateInstanceSpec) -> ProviderInstance:
+        """Create once. On an ambiguous failure the instance is looked up by its identity tag
+        and returned if found; otherwise ProviderUnavailable(may_have_succeeded=...)."""
+
+    @abc.abstractmethod
+    async def find_instance_by_tag(self, instance_id: UUID) -> ProviderInstance | None: ...
+
+    @abc.abstractmethod
+    async def get_instance(self, provider_instance_id: str) -> ProviderInstance | None:
+        """None when the provider answers 404."""
+
+    @abc.abstractmethod
+    async def list_instances(self, tagged_only: bool = True) -> list[ProviderInstance]:
+        """Every page; with tagged_only, only instances carrying TAG_NAMESPACE."""
+
+    @abc.abstractmethod
+    async def delete_instance(self, provider_instance_id: str) -> None:
+        """Safe to repeat: an instance already gone is not an error."""
+
+    @abc.abstractmethod
+    async def boot(self, provider_instance_id: str) -> None: ...
+
+    @abc.abstractmethod
+    async def shutdown(self, provider_instance_id: str) -> None: ...
+
+    @abc.abstractmethod
+    async def reboot(self, provider_instance_id: str) -> None: ...
+
+    @abc.abstractmethod
+    async def rebuild(
+        self,
+        provider_instance_id: str,
+        image_id: str,
+        root_pass: str,
+        ssh_public_keys: list[str],
+    ) -> None: ...
+
+    @abc.abstractmethod
+    async def resize(self, provider_instance_id: str, plan_id: str) -> None: ...
+
+    @abc.abstractmethod
+    async def get_metrics(self, provider_instance_id: str, period_hours: int) -> InstanceMetrics:
+        """CPU percent and network bits/s over the last `period_hours`."""

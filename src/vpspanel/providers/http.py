@@ -1,0 +1,414 @@
+"""HTTP transport shared by every driver.
+
+One `httpx.AsyncClient` per process, bearer auth, a per-account request budget (so we slow down
+before the provider answers 429), and retries that never repeat a write that may have happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import random
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from importlib import metadata
+from typing import Any, Protocol
+
+import httpx
+
+from vpspanel.providers.errors import (
+    ProviderError,
+    ProviderRateLimited,
+    ProviderUnavailable,
+)
+
+logger = logging.getLogger(__name__)
+
+try:
+    _VERSION = metadata.version("vpspanel")
+except metadata.PackageNotFoundError:  # running from a source tree without install
+    _VERSION = "0"
+USER_AGENT = f"vpspanel/{_VERSION}"
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_RETRYABLE_STATUSES = frozenset({408, 500, 502, 503, 504})
+
+# ---------------------------------------------------------------------------------------------
+# Shared client
+
+
+_shared_client: httpx.AsyncClient | None = None
+
+
+def get_shared_client() -> httpx.AsyncClient:
+    """The process-wide client (connection pool) every driver uses unless given another."""
+    global _shared_client
+    if _shared_client is None or _shared_client.is_closed:
+        _shared_client = httpx.AsyncClient(
+            timeout=DEFAULT_TIMEOUT,
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            follow_redirects=False,
+        )
+    return _shared_client
+
+
+async def close_shared_client() -> None:
+    global _shared_client
+    if _shared_client is not None:
+        await _shared_client.aclose()
+        _shared_client = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Clock
+
+
+class Clock(Protocol):
+    def monotonic(self) -> float: ...
+
+    def time(self) -> float:
+        """Wall-clock Unix seconds (provider reset headers are epoch times)."""
+        ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def time(self) -> float:
+        return time.time()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rate limits
+
+
+@dataclass(frozen=True, slots=True)
+class RateRule:
+    """At most `max_requests` per sliding `window_s` for requests matching methods + path."""
+
+    name: str
+    max_requests: int
+    window_s: float
+    methods: frozenset[str] | None = None  # None = every method
+    path_regex: str | None = None  # matched (fullmatch) against the path below the base URL
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.methods is not None and method not in self.methods:
+            return False
+        return self.path_regex is None or re.fullmatch(self.path_regex, path) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimits:
+    """The budget rules of one provider, most specific first. Every matching rule applies."""
+
+    rules: tuple[RateRule, ...]
+
+    def with_limit(self, name: str, *, max_requests: int, window_s: float) -> RateLimits:
+        """A copy with one rule's numbers changed (KeyError if no rule has that name)."""
+        if name not in {rule.name for rule in self.rules}:
+            raise KeyError(name)
+        return RateLimits(
+            tuple(
+                replace(rule, max_requests=max_requests, window_s=window_s)
+                if rule.name == name
+                else rule
+                for rule in self.rules
+            )
+        )
+
+    def matching(self, method: str, path: str) -> list[RateRule]:
+        return [rule for rule in self.rules if rule.matches(method, path)]
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    max_attempts: int = 4
+    backoff_base_s: float = 0.5
+    backoff_max_s: float = 20.0
+    # A Retry-After longer than this is handed to the caller as ProviderRateLimited.
+    max_retry_after_s: float = 120.0
+
+
+@dataclass(slots=True)
+class _Window:
+    sent_at: deque[float] = field(default_factory=deque)
+    # What the provider told us: at most `server_allowance` more requests until `server_until`.
+    server_allowance: int | None = None
+    server_until: float = 0.0
+
+
+class RateBudgets:
+    """Sliding-window request budgets keyed by (account, rule), shared by every driver instance
+    of the process that talks to the same account."""
+
+    def __init__(self) -> None:
+        self._windows: dict[tuple[str, str], _Window] = {}
+        self._lock = threading.Lock()
+
+    def _window(self, account: str, rule: RateRule) -> _Window:
+        return self._windows.setdefault((account, rule.name), _Window())
+
+    def _wait_s(self, account: str, rules: list[RateRule], now: float) -> float:
+        wait = 0.0
+        for rule in rules:
+            window = self._window(account, rule)
+            while window.sent_at and window.sent_at[0] <= now - rule.window_s:
+                window.sent_at.popleft()
+            if len(window.sent_at) >= rule.max_requests:
+                wait = max(wait, window.sent_at[0] + rule.window_s - now)
+            if window.server_allowance is not None:
+                if now >= window.server_until:
+                    window.server_allowance = None
+                elif window.server_allowance <= 0:
+                    wait = max(wait, window.server_until - now)
+        return wait
+
+    def try_acquire(self, account: str, rules: list[RateRule], now: float) -> float:
+        """Take one request from every rule and return 0, or return how long to wait."""
+        with self._lock:
+            wait = self._wait_s(account, rules, now)
+            if wait > 0:
+                return wait
+            for rule in rules:
+                window = self._window(account, rule)
+                window.sent_at.append(now)
+                if window.server_allowance is not None:
+                    window.server_allowance -= 1
+            return 0.0
+
+    async def acquire(self, account: str, rules: list[RateRule], clock: Clock) -> float:
+        """Wait until every rule allows one more request; returns the seconds waited."""
+        waited = 0.0
+        while True:
+            wait = self.try_acquire(account, rules, clock.monotonic())
+            if wait <= 0:
+                return waited
+            waited += wait
+            await clock.sleep(wait)
+
+    def learn(
+        self, account: str, rule: RateRule, *, remaining: int, resets_in_s: float, now: float
+    ) -> None:
+        """Record the provider's own count (it also sees requests from other processes)."""
+        with self._lock:
+            window = self._window(account, rule)
+            window.server_allowance = remaining
+            window.server_until = now + max(resets_in_s, 0.0)
+
+
+DEFAULT_BUDGETS = RateBudgets()
+
+
+# ---------------------------------------------------------------------------------------------
+# Transport
+
+
+ErrorTranslator = Callable[[httpx.Response, str, str], ProviderError]
+"""(response, method, path) -> the typed error for a non-2xx answer below 500."""
+
+
+def _header_float(headers: Mapping[str, str], name: str) -> float | None:
+    value = headers.get(name)
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def account_key(base_url: str, api_key: str) -> str:
+    """Identifies one account without keeping the key: base URL + a hash of the key."""
+    digest = hashlib.sha256(api_key.encode()).hexdigest()[:24]
+    return f"{base_url.rstrip('/')}#{digest}"
+
+
+class Transport:
+    """Authenticated, budgeted, retrying requests to one provider account."""
+
+    def __init__(
+        self,
+        *,
+        provider_name: str,
+        base_url: str,
+        api_key: str,
+        limits: RateLimits,
+        translate_error: ErrorTranslator,
+        http: httpx.AsyncClient | None = None,
+        clock: Clock | None = None,
+        budgets: RateBudgets | None = None,
+        retry: RetryPolicy | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.provider_name = provider_name
+        self.base_url = base_url.rstrip("/")
+        self._api_key = api_key
+        self._account = account_key(self.base_url, api_key)
+        self.limits = limits
+        self._translate_error = translate_error
+        self._http = http
+        self.clock: Clock = clock or SystemClock()
+        self._budgets = budgets or DEFAULT_BUDGETS
+        self.retry = retry or RetryPolicy()
+        self._rng = rng or random.Random()
+        # Counters for tests and metrics: responses seen with 429, seconds waited on budgets.
+        self.rate_limited_responses = 0
+        self.budget_wait_s = 0.0
+
+    def __repr__(self) -> str:
+        return f"Transport({self.provider_name!r}, {self.base_url!r})"
+
+    def scrub(self, text: str) -> str:
+        """Defence in depth: no message we build may carry the key."""
+        return text.replace(self._api_key, "***") if self._api_key else text
+
+    def _headers(self, extra: Mapping[str, str] | None) -> dict[str, str]:
+        headers = {
+            "Authorization": f"Bearer {self._api_key}",
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+        }
+        if extra:
+            headers.update(extra)
+        return headers
+
+    def _backoff_s(self, attempt: int) -> float:
+        ceiling = min(self.retry.backoff_max_s, self.retry.backoff_base_s * 2.0 ** (attempt - 1))
+        return ceiling * self._rng.uniform(0.5, 1.0)
+
+    def _learn_from_headers(self, response: httpx.Response, rules: list[RateRule]) -> None:
+        if not rules:
+            return
+        headers = response.headers
+        remaining = _header_float(headers, "x-ratelimit-remaining")
+        reset = _header_float(headers, "x-ratelimit-reset")
+        if remaining is None:
+            remaining = _header_float(headers, "ratelimit-remaining")
+            reset = _header_float(headers, "ratelimit-reset")
+        if remaining is None or reset is None:
+            return
+        self._budgets.learn(
+            self._account,
+            rules[0],
+            remaining=int(remaining),
+            resets_in_s=reset - self.clock.time(),
+            now=self.clock.monotonic(),
+        )
+
+    def _retry_after_s(self, response: httpx.Response) -> float | None:
+        retry_after = _header_float(response.headers, "retry-after")
+        if retry_after is not None:
+            return max(retry_after, 0.0)
+        for name in ("x-ratelimit-reset", "ratelimit-reset"):
+            reset = _header_float(response.headers, name)
+            if reset is not None:
+                return max(reset - self.clock.time(), 0.0)
+        return None
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send one request; return the 2xx response or raise a ProviderError.
+
+        GET/PUT/DELETE are retried on 408/5xx/timeouts. Any method is retried after a 429 or a
+        connection that failed before the request was sent: both prove nothing happened.
+        """
+        method = method.upper()
+        idempotent = method in IDEMPOTENT_METHODS
+        may_have_happened = method not in _SAFE_METHODS
+        rules = self.limits.matching(method, path)
+        http = self._http or get_shared_client()
+        what = f"{self.provider_name} {method} {path}"
+        attempt = 0
+        while True:
+            attempt += 1
+            last_attempt = attempt >= self.retry.max_attempts
+            self.budget_wait_s += await self._budgets.acquire(self._account, rules, self.clock)
+            try:
+                response = await http.request(
+                    method,
+                    f"{self.base_url}{path}",
+                    params=params,
+                    json=json,
+                    headers=self._headers(headers),
+                )
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                # Never left this process: safe to retry even a create.
+                if not last_attempt:
+                    await self.clock.sleep(self._backoff_s(attempt))
+                    continue
+                raise ProviderUnavailable(
+                    self.scrub(f"{what}: could not connect ({type(exc).__name__})"),
+                    may_have_succeeded=False,
+                ) from None
+            except httpx.TransportError as exc:
+                # Sent, but the answer was lost: only idempotent requests may be repeated.
+                if idempotent and not last_attempt:
+                    await self.clock.sleep(self._backoff_s(attempt))
+                    continue
+                raise ProviderUnavailable(
+                    self.scrub(f"{what}: no answer ({type(exc).__name__})"),
+                    may_have_succeeded=may_have_happened,
+                ) from None
+
+            self._learn_from_headers(response, rules)
+            status = response.status_code
+            if status < 400:
+                return response
+            if status == 429:
+                self.rate_limited_responses += 1
+                retry_after = self._retry_after_s(response)
+                if retry_after is not None and rules:
+                    self._budgets.learn(
+                        self._account,
+                        rules[0],
+                        remaining=0,
+                        resets_in_s=retry_after,
+                        now=self.clock.monotonic(),
+                    )
+                wait = retry_after if retry_after is not None else self._backoff_s(attempt)
+                if not last_attempt and wait <= self.retry.max_retry_after_s:
+                    logger.info("%s: rate limited, waiting %.2fs", what, wait)
+                    await self.clock.sleep(wait)
+                    continue
+                raise ProviderRateLimited(
+                    f"{what}: rate limited by the provider", retry_after_s=retry_after
+                )
+            if status in _RETRYABLE_STATUSES or status >= 500:
+                if idempotent and not last_attempt:
+                    retry_after = self._retry_after_s(response) if status == 503 else None
+                    await self.clock.sleep(
+                        min(retry_after, self.retry.backoff_max_s)
+                        if retry_after is not None
+                        else self._backoff_s(attempt)
+                    )
+                    continue
+                raise ProviderUnavailable(
+                    f"{what}: provider answered {status}",
+                    may_have_succeeded=may_have_happened,
+                    status_code=status,
+                )
+            error = self._translate_error(response, method, path)
+            error.message = self.scrub(error.message)
+            error.args = (error.message,)
+            raise error

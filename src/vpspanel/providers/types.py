@@ -1,0 +1,157 @@
+"""Normalized provider types: our words, units in the names, money as Decimal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+# (unix seconds, value)
+MetricPoint = tuple[int, float]
+
+
+class InstanceStatus(StrEnum):
+    """Our instance status vocabulary (API_CONTRACT "Status values")."""
+
+    PENDING = "pending"
+    PROVISIONING = "provisioning"
+    RUNNING = "running"
+    STOPPED = "stopped"
+    STARTING = "starting"
+    STOPPING = "stopping"
+    REBOOTING = "rebooting"
+    REBUILDING = "rebuilding"
+    RESIZING = "resizing"
+    DELETING = "deleting"
+    DELETED = "deleted"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+    @property
+    def is_transitional(self) -> bool:
+        return self not in _STABLE_STATUSES
+
+
+_STABLE_STATUSES = frozenset(
+    {InstanceStatus.RUNNING, InstanceStatus.STOPPED, InstanceStatus.DELETED, InstanceStatus.FAILED}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountInfo:
+    provider_account_id: str
+    email: str | None
+    name: str | None
+    status: str | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Permissions:
+    """What the key may do. `write` is None when the provider cannot tell without writing."""
+
+    read: bool
+    write: bool | None
+    scopes: list[str]
+    missing: list[str]
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    account: AccountInfo
+    permissions: Permissions
+
+
+@dataclass(frozen=True, slots=True)
+class RegionPrice:
+    monthly: Decimal
+    hourly: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderPlan:
+    id: str
+    label: str
+    plan_class: str
+    vcpus: int
+    memory_mb: int
+    disk_gb: int
+    transfer_gb: int
+    price_monthly: Decimal
+    price_hourly: Decimal
+    region_prices: dict[str, RegionPrice]
+    regions: list[str] | None  # None = offered in every region
+    available: bool
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def price_in(self, region_id: str) -> RegionPrice:
+        """The price in one region (a region-specific price overrides the base price)."""
+        return self.region_prices.get(region_id) or RegionPrice(
+            monthly=self.price_monthly, hourly=self.price_hourly
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderRegion:
+    id: str
+    label: str
+    country: str | None
+    available: bool
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderImage:
+    id: str
+    label: str
+    distribution: str | None
+    version: str | None
+    deprecated: bool
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CreateOptions:
+    backups: bool = False
+    private_ip: bool = False  # Linode private IPv4; DigitalOcean puts every droplet in a VPC
+    ipv6: bool = False  # DigitalOcean only; Linode always assigns IPv6
+    vpc_uuid: str | None = None  # DigitalOcean only; None = the region's default VPC
+
+
+@dataclass(frozen=True, slots=True)
+class CreateInstanceSpec:
+    instance_id: UUID  # ours; becomes the identity tag at the provider
+    label: str  # the customer's hostname
+    plan_id: str
+    region_id: str
+    image_id: str
+    root_pass: str = field(repr=False)
+    ssh_public_keys: list[str] = field(default_factory=list)
+    options: CreateOptions = field(default_factory=CreateOptions)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderInstance:
+    id: str
+    label: str
+    status: InstanceStatus
+    raw_status: str
+    ipv4: str | None
+    ipv6: str | None
+    region_id: str | None
+    plan_id: str | None
+    image_id: str | None
+    tags: list[str]
+    created_at: datetime | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceMetrics:
+    cpu_percent: list[MetricPoint]
+    network_in_bps: list[MetricPoint]
+    network_out_bps: list[MetricPoint]
