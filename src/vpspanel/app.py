@@ -1,0 +1,161 @@
+"""The FastAPI application: routers, error handlers, health, metrics."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from vpspanel.auth.router import router as auth_router
+from vpspanel.config import Settings, get_settings
+from vpspanel.errors import ERROR_RESPONSES, AppError, FieldError
+from vpspanel.logging import configure_logging
+from vpspanel.state import AppState
+
+log = structlog.get_logger(__name__)
+
+REQUESTS = Counter("vpspanel_http_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram("vpspanel_http_request_seconds", "HTTP request latency", ["method", "route"])
+
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def _field_name(loc: tuple[int | str, ...]) -> str:
+    parts = [str(part) for part in loc if part not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def _validation_response(exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    if any(error.get("type") == "json_invalid" for error in errors):
+        return JSONResponse(
+            {"error": "malformed_json", "detail": "The request body is not valid JSON."},
+            status_code=400,
+        )
+    fields = [
+        FieldError(field=_field_name(tuple(error["loc"])), message=error["msg"]).model_dump()
+        for error in errors
+    ]
+    names = ", ".join(dict.fromkeys(field["field"] for field in fields))
+    return JSONResponse(
+        {"error": "validation_error", "detail": f"Invalid fields: {names}.", "fields": fields},
+        status_code=422,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def _app_error(_request: Request, exc: AppError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _validation_response(exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = STATUS_CODES.get(exc.status_code, "error")
+        detail = exc.detail if isinstance(exc.detail, str) else code
+        return JSONResponse(
+            {"error": code, "detail": detail},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
+        return JSONResponse(
+            {"error": "internal_error", "detail": "Something went wrong on our side."},
+            status_code=500,
+        )
+
+
+def install_request_context(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def _request_context(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        finally:
+            structlog.contextvars.unbind_contextvars("request_id")
+        route = request.scope.get("route")
+        route_path = getattr(route, "path", "unmatched")
+        elapsed = time.perf_counter() - started
+        REQUESTS.labels(request.method, route_path, str(response.status_code)).inc()
+        LATENCY.labels(request.method, route_path).observe(elapsed)
+        response.headers["X-Request-Id"] = request_id
+        log.info(
+            "request",
+            request_id=request_id,
+            method=request.method,
+            route=route_path,
+            status=response.status_code,
+            ms=round(elapsed * 1000, 1),
+        )
+        return response
+
+
+def create_app(settings: Settings | None = None, state: AppState | None = None) -> FastAPI:
+    settings = settings or (state.settings if state else get_settings())
+    configure_logging(json=settings.log_json, level=settings.log_level)
+    owns_state = state is None
+    app_state = state or AppState.from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if owns_state:
+                await app_state.close()
+
+    app = FastAPI(
+        title="vpspanel",
+        version="0.1.0",
+        description="Deploy and manage virtual private servers.",
+        lifespan=lifespan,
+        responses={**ERROR_RESPONSES},
+    )
+    app.state.vpspanel = app_state
+    install_error_handlers(app)
+    install_request_context(app)
+
+    app.include_router(auth_router)
+
+    @app.get("/api/health", tags=["operations"])
+    async def health() -> JSONResponse:
+        try:
+            async with app_state.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as exc:  # any database failure means "not healthy", never a crash
+            log.warning("health_database_failed", error_type=type(exc).__name__)
+            return JSONResponse({"status": "error", "database": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    @app.get("/metrics", tags=["operations"], include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app

@@ -1,0 +1,107 @@
+"""Who is calling, and in which organization.
+
+A request authenticates with ``Authorization: Bearer <token>`` or the session cookie. A cookie
+request that changes state must also send ``X-CSRF-Token`` matching the session's CSRF token
+(bearer requests cannot be forged cross-site, so they need nothing more).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+
+from vpspanel.auth.models import AuthSession, User, UserRole
+from vpspanel.auth.repository import SessionRepository, UserRepository
+from vpspanel.deps import SessionDep, StateDep
+from vpspanel.errors import BadRequest, Forbidden, NotFound, Unauthenticated
+from vpspanel.organizations.models import Organization
+from vpspanel.security.tokens import hash_token, tokens_match
+
+SESSION_COOKIE = "vpspanel_session"
+CSRF_COOKIE = "vpspanel_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+ORGANIZATION_HEADER = "X-Organization-Id"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+_bearer = HTTPBearer(auto_error=False, description="The access_token from POST /api/auth/login")
+_cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="Browser session")
+
+
+@dataclass(frozen=True)
+class Principal:
+    user: User
+    session: AuthSession
+
+
+async def get_principal(
+    request: Request,
+    db: SessionDep,
+    state: StateDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    cookie: Annotated[str | None, Depends(_cookie)],
+) -> Principal:
+    token = bearer.credentials if bearer else cookie
+    if not token:
+        raise Unauthenticated()
+    found = await SessionRepository(db).get_active_by_hash(hash_token(token), state.clock())
+    if found is None:
+        raise Unauthenticated("Your session has expired or was signed out. Sign in again.")
+    auth_session, user = found
+    if bearer is None and request.method not in SAFE_METHODS:
+        csrf = request.headers.get(CSRF_HEADER, "")
+        if not csrf or not tokens_match(csrf, auth_session.csrf_token_hash):
+            raise Forbidden("Missing or wrong CSRF token.", code="csrf_failed")
+    return Principal(user=user, session=auth_session)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+async def get_current_user(principal: PrincipalDep) -> User:
+    return principal.user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def get_admin_user(user: CurrentUser) -> User:
+    if user.role != UserRole.ADMIN:
+        raise Forbidden("Only administrators can do this.")
+    return user
+
+
+AdminUser = Annotated[User, Depends(get_admin_user)]
+
+
+@dataclass(frozen=True)
+class OrgContext:
+    """The signed-in user acting in one of their organizations."""
+
+    user: User
+    organization: Organization
+    role: str
+
+
+async def get_org_context(request: Request, user: CurrentUser, db: SessionDep) -> OrgContext:
+    memberships = await UserRepository(db).organizations_of(user.id)
+    requested = request.headers.get(ORGANIZATION_HEADER)
+    if requested is None:
+        if not memberships:
+            raise NotFound("You do not belong to any organization.", code="no_organization")
+        organization, role = memberships[0]
+        return OrgContext(user=user, organization=organization, role=role)
+    try:
+        wanted = uuid.UUID(requested)
+    except ValueError as exc:
+        raise BadRequest(f"{ORGANIZATION_HEADER} must be an organization id.") from exc
+    for organization, role in memberships:
+        if organization.id == wanted:
+            return OrgContext(user=user, organization=organization, role=role)
+    raise NotFound("Organization not found.")
+
+
+OrgContextDep = Annotated[OrgContext, Depends(get_org_context)]

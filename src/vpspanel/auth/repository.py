@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vpspanel.auth.models import AuthSession, User
+from vpspanel.organizations.models import Membership, Organization
+
+
+class UserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get_by_email(self, email: str) -> User | None:
+        return await self.session.scalar(select(User).where(User.email == email.lower()))
+
+    async def get(self, user_id: uuid.UUID) -> User | None:
+        return await self.session.get(User, user_id)
+
+    async def add(self, user: User) -> User:
+        self.session.add(user)
+        await self.session.flush()
+        return user
+
+    async def organizations_of(self, user_id: uuid.UUID) -> list[tuple[Organization, str]]:
+        rows = await self.session.execute(
+            select(Organization, Membership.role)
+            .join(Membership, Membership.organization_id == Organization.id)
+            .where(Membership.user_id == user_id)
+            .order_by(Membership.created_at, Organization.id)
+        )
+        return [(org, role) for org, role in rows.tuples()]
+
+
+class SessionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, auth_session: AuthSession) -> None:
+        self.session.add(auth_session)
+        await self.session.flush()
+
+    async def get_active_by_hash(
+        self, token_hash: str, now: datetime
+    ) -> tuple[AuthSession, User] | None:
+        row = (
+            await self.session.execute(
+                select(AuthSession, User)
+                .join(User, User.id == AuthSession.user_id)
+                .where(
+                    AuthSession.token_hash == token_hash,
+                    AuthSession.revoked_at.is_(None),
+                    AuthSession.expires_at > now,
+                    User.active.is_(True),
+                )
+            )
+        ).first()
+        return (row[0], row[1]) if row else None

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response, status
+
+from vpspanel.auth.deps import CSRF_COOKIE, SESSION_COOKIE, CurrentUser, PrincipalDep
+from vpspanel.auth.repository import UserRepository
+from vpspanel.auth.schemas import (
+    LoginIn,
+    LoginOut,
+    MeOut,
+    OrganizationOut,
+    RegisterIn,
+    RegisterOut,
+    UserOut,
+)
+from vpspanel.auth.service import AuthService, create_user
+from vpspanel.deps import SessionDep, StateDep
+from vpspanel.organizations.models import MembershipRole
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+
+@router.post("/register", status_code=status.HTTP_201_CREATED)
+async def register(body: RegisterIn, db: SessionDep) -> RegisterOut:
+    user, organization = await create_user(
+        db,
+        email=body.email,
+        password=body.password,
+        name=body.name,
+        organization_name=body.organization_name,
+    )
+    return RegisterOut(
+        user=UserOut.model_validate(user),
+        organization=OrganizationOut(
+            id=organization.id, name=organization.name, role=MembershipRole.OWNER
+        ),
+    )
+
+
+@router.post("/login")
+async def login(
+    body: LoginIn, request: Request, response: Response, db: SessionDep, state: StateDep
+) -> LoginOut:
+    client_address = request.client.host if request.client else "unknown"
+    issued = await AuthService(db, state).login(body.email, body.password, client_address)
+    max_age = int((issued.expires_at - state.clock()).total_seconds())
+    secure = state.settings.cookie_secure
+    response.set_cookie(
+        SESSION_COOKIE,
+        issued.access_token,
+        max_age=max_age,
+        httponly=True,
+        secure=secure,
+        samesite="lax",
+        path="/",
+    )
+    # Readable by the page's script, which echoes it in X-CSRF-Token (double submit).
+    response.set_cookie(
+        CSRF_COOKIE, issued.csrf_token, max_age=max_age, secure=secure, samesite="lax", path="/"
+    )
+    return LoginOut(
+        access_token=issued.access_token,
+        expires_at=issued.expires_at,
+        user=UserOut.model_validate(issued.user),
+    )
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(principal: PrincipalDep, db: SessionDep, state: StateDep) -> Response:
+    await AuthService(db, state).logout(principal.session)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
+    return response
+
+
+@router.get("/me")
+async def me(user: CurrentUser, db: SessionDep) -> MeOut:
+    memberships = await UserRepository(db).organizations_of(user.id)
+    return MeOut(
+        user=UserOut.model_validate(user),
+        organizations=[
+            OrganizationOut(id=org.id, name=org.name, role=role)  # type: ignore[arg-type]
+            for org, role in memberships
+        ],
+    )

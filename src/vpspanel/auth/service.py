@@ -1,0 +1,115 @@
+"""Registration, sign-in and sessions. No commits here: the request owns the transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vpspanel.auth.models import AuthSession, User, UserRole
+from vpspanel.auth.rate_limit import WindowCounter
+from vpspanel.auth.repository import SessionRepository, UserRepository
+from vpspanel.errors import Conflict, InvalidCredentials, TooManyRequests
+from vpspanel.organizations.models import Membership, MembershipRole, Organization
+from vpspanel.security.passwords import hash_password, needs_rehash, verify_password
+from vpspanel.security.tokens import hash_token, new_token
+from vpspanel.state import AppState
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    user: User
+    access_token: str
+    csrf_token: str
+    expires_at: datetime
+
+
+async def create_user(
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    name: str,
+    role: UserRole = UserRole.CUSTOMER,
+    organization_name: str | None = None,
+) -> tuple[User, Organization]:
+    """A user and an organization they own (admins get one too, to try the customer side)."""
+    users = UserRepository(session)
+    if await users.get_by_email(email) is not None:
+        raise Conflict("An account with this email already exists.", code="email_taken")
+    user = await users.add(
+        User(email=email.lower(), name=name, password_hash=hash_password(password), role=role)
+    )
+    organization = Organization(name=organization_name or f"{name}'s organization")
+    session.add(organization)
+    await session.flush()
+    session.add(
+        Membership(user_id=user.id, organization_id=organization.id, role=MembershipRole.OWNER)
+    )
+    await session.flush()
+    return user, organization
+
+
+def _address_key(address: str) -> str:
+    return "login:address:" + address
+
+
+def _account_key(email: str) -> str:
+    # Hashed so the counter table holds no email addresses.
+    return "login:account:" + hashlib.sha256(email.lower().encode()).hexdigest()[:32]
+
+
+class AuthService:
+    def __init__(self, session: AsyncSession, state: AppState) -> None:
+        self.session = session
+        self.state = state
+        self.users = UserRepository(session)
+        self.sessions = SessionRepository(session)
+        settings = state.settings
+        self.counter = WindowCounter(
+            state.sessionmaker, timedelta(seconds=settings.login_window_seconds)
+        )
+
+    async def login(self, email: str, password: str, client_address: str) -> IssuedSession:
+        now = self.state.clock()
+        settings = self.state.settings
+        wait = max(
+            await self.counter.seconds_until_allowed(
+                _account_key(email), settings.login_attempts_per_account, now
+            ),
+            await self.counter.seconds_until_allowed(
+                _address_key(client_address), settings.login_attempts_per_address, now
+            ),
+        )
+        if wait:
+            raise TooManyRequests(wait, "Too many sign-in attempts. Try again later.")
+        user = await self.users.get_by_email(email)
+        password_ok = verify_password(user.password_hash if user else None, password)
+        if user is None or not password_ok or not user.active:
+            await self.counter.hit(_account_key(email), now)
+            await self.counter.hit(_address_key(client_address), now)
+            raise InvalidCredentials()
+        await self.counter.clear(_account_key(email))
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        return await self._issue(user, now)
+
+    async def _issue(self, user: User, now: datetime) -> IssuedSession:
+        token, csrf = new_token(), new_token()
+        expires_at = now + timedelta(hours=self.state.settings.session_ttl_hours)
+        await self.sessions.add(
+            AuthSession(
+                user_id=user.id,
+                token_hash=hash_token(token),
+                csrf_token_hash=hash_token(csrf),
+                created_at=now,
+                expires_at=expires_at,
+            )
+        )
+        return IssuedSession(user=user, access_token=token, csrf_token=csrf, expires_at=expires_at)
+
+    async def logout(self, auth_session: AuthSession) -> None:
+        auth_session.revoked_at = self.state.clock()
+        await self.session.flush()

@@ -1,0 +1,114 @@
+"""Settings, read from the environment with the prefix ``VPSPANEL_``.
+
+Production refuses to start without real secrets; development generates an encryption key file
+once (mode 0600) so that ``make run`` works on a fresh machine.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+import structlog
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+log = structlog.get_logger(__name__)
+
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "changeme", "change-me", "changethis", "secret", "placeholder"}
+)
+DEFAULT_DATA_DIR = Path("data")
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+    TEST = "test"
+
+
+def normalize_database_url(url: str) -> str:
+    """Map the URLs people paste (Supabase, Heroku style) onto SQLAlchemy's async drivers."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        return "postgresql+asyncpg://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite://"):
+        return "sqlite+aiosqlite://" + url.removeprefix("sqlite://")
+    return url
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VPSPANEL_", extra="ignore")
+
+    env: Environment = Environment.DEVELOPMENT
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str = ""
+    # Comma-separated Fernet keys: the first encrypts, all decrypt (rotation).
+    encryption_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    session_ttl_hours: int = Field(default=24 * 7, ge=1)
+    cookie_secure: bool = False
+    login_attempts_per_account: int = Field(default=5, ge=1)
+    login_attempts_per_address: int = Field(default=20, ge=1)
+    login_window_seconds: int = Field(default=300, ge=1)
+    log_json: bool = True
+    log_level: str = "INFO"
+
+    @field_validator("encryption_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _defaults_and_production_checks(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'vpspanel.db'}"
+        self.database_url = normalize_database_url(self.database_url)
+        if self.env is Environment.PRODUCTION:
+            if not self.encryption_keys:
+                raise ValueError("VPSPANEL_ENCRYPTION_KEYS must be set in production")
+            for key in self.encryption_keys:
+                if key.get_secret_value().lower() in PLACEHOLDER_SECRETS:
+                    raise ValueError("VPSPANEL_ENCRYPTION_KEYS holds a placeholder, not a key")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def resolved_encryption_keys(self) -> list[str]:
+        """The configured keys, or in development a generated key file kept under data_dir."""
+        if self.encryption_keys:
+            return [key.get_secret_value() for key in self.encryption_keys]
+        if self.env is Environment.PRODUCTION:
+            raise ValueError("VPSPANEL_ENCRYPTION_KEYS must be set in production")
+        return [load_or_create_dev_key(self.data_dir / "encryption.key")]
+
+
+def load_or_create_dev_key(path: Path) -> str:
+    from cryptography.fernet import Fernet
+
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key().decode()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    log.warning("generated_dev_encryption_key", path=str(path.resolve()))
+    return key
+
+
+def random_token(nbytes: int = 32) -> str:
+    return secrets.token_urlsafe(nbytes)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,41 @@
+"""Dependencies shared by every router: the app state and the request's database session.
+
+The request owns the transaction: the session commits when the endpoint returns without an error
+(before the response is sent), and rolls back otherwise. Services and repositories never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vpspanel.errors import ServiceUnavailable
+from vpspanel.state import AppState
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.vpspanel
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
+    async with state.sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except OperationalError as exc:
+            await session.rollback()
+            raise ServiceUnavailable("The database is busy. Try again shortly.") from exc
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vpspanel.db.base import Base, IdMixin, TimestampMixin
+from vpspanel.db.types import JSONType, UTCDateTime
+
+PROVIDER_TYPES = ("linode", "digitalocean", "aws", "gcp")
+
+
+class ServiceProvider(IdMixin, TimestampMixin, Base):
+    """A connected cloud account. The API key is only ever stored encrypted."""
+
+    __tablename__ = "service_providers"
+    __table_args__ = (
+        CheckConstraint("type IN ('linode', 'digitalocean', 'aws', 'gcp')", name="type"),
+        Index("idx_service_providers_type", "type"),
+        Index("idx_service_providers_active", "active"),
+    )
+
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    type: Mapped[str] = mapped_column(String(32), nullable=False)
+    api_key_encrypted: Mapped[str] = mapped_column(Text, nullable=False)
+    api_key_hint: Mapped[str] = mapped_column(String(16), nullable=False)
+    key_rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    key_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    api_base_url: Mapped[str | None] = mapped_column(String(500))
+    configuration: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+    active: Mapped[bool] = mapped_column(nullable=False, default=True)
+    status_ok: Mapped[bool | None] = mapped_column()
+    status_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status_error: Mapped[str | None] = mapped_column(String(500))

@@ -1,0 +1,135 @@
+"""Test harness: one database per test worker, migrated by Alembic, on SQLite or PostgreSQL.
+
+``VPSPANEL_TEST_DATABASE_URL`` picks the database (a ``postgresql://`` URL runs the whole suite on
+PostgreSQL; unset means SQLite). Fixtures:
+
+- ``session``: an AsyncSession inside a transaction that is rolled back after the test.
+- ``state`` / ``app`` / ``client``: the real application committing for real (requests, workers
+  and concurrency behave as in production); every table is emptied after the test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+
+from vpspanel.app import create_app
+from vpspanel.config import Environment, Settings, normalize_database_url
+from vpspanel.db.base import Base
+from vpspanel.db.engine import is_postgres_url
+from vpspanel.db.migrate import upgrade_engine
+from vpspanel.db.models import Base as _all_models  # noqa: F401  (registers every table)
+from vpspanel.state import AppState
+
+TEST_ENCRYPTION_KEY = "q0BTmBnGcrFqo7TbBbMrdY0sAKhW8rZzF9fQdx6uOQ4="
+
+
+def _worker_id() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _test_database_url(tmp_root: Path) -> str:
+    raw = os.environ.get("VPSPANEL_TEST_DATABASE_URL", "")
+    if not raw:
+        return f"sqlite+aiosqlite:///{tmp_root / f'vpspanel-{_worker_id()}.db'}"
+    url = make_url(normalize_database_url(raw))
+    return url.set(database=f"vpspanel_test_{_worker_id()}").render_as_string(hide_password=False)
+
+
+async def _recreate_postgres_database(url: str) -> None:
+    target = make_url(url)
+    admin_url = normalize_database_url(os.environ["VPSPANEL_TEST_DATABASE_URL"])
+    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+            await connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        await admin.dispose()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    url = os.environ.get("VPSPANEL_TEST_DATABASE_URL", "")
+    return "database: " + ("PostgreSQL " + make_url(url).render_as_string() if url else "SQLite")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return _test_database_url(tmp_path_factory.mktemp("db"))
+
+
+@pytest.fixture(scope="session")
+def test_settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        env=Environment.TEST,
+        database_url=database_url,
+        data_dir=tmp_path_factory.mktemp("data"),
+        encryption_keys=[TEST_ENCRYPTION_KEY],  # type: ignore[list-item]
+        log_json=True,
+    )
+
+
+@pytest.fixture(scope="session")
+async def migrated_state(test_settings: Settings) -> AsyncIterator[AppState]:
+    if is_postgres_url(test_settings.database_url):
+        await _recreate_postgres_database(test_settings.database_url)
+    state = AppState.from_settings(test_settings)
+    await upgrade_engine(state.engine)
+    yield state
+    await state.close()
+
+
+async def empty_all_tables(engine: AsyncEngine) -> None:
+    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    async with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            await connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+        else:
+            for table in tables:
+                await connection.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+async def state(migrated_state: AppState) -> AsyncIterator[AppState]:
+    yield migrated_state
+    await empty_all_tables(migrated_state.engine)
+
+
+@pytest.fixture
+async def session(migrated_state: AppState) -> AsyncIterator[AsyncSession]:
+    async with migrated_state.engine.connect() as connection:
+        transaction = await connection.begin()
+        db = AsyncSession(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        try:
+            yield db
+        finally:
+            await db.close()
+            await transaction.rollback()
+
+
+@pytest.fixture
+def app(state: AppState) -> FastAPI:
+    return create_app(state=state)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    transport = ASGITransport(app=app, client=("203.0.113.10", 50000))
+    async with AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture
+def captured_logs(capsys: pytest.CaptureFixture[str]) -> Iterator[pytest.CaptureFixture[str]]:
+    """Everything the app logged (stderr) during the test, for secret-leak assertions."""
+    yield capsys
