@@ -1,0 +1,139 @@
+"""Linode API v4 over HTTP: paths, pagination, X-Filter, error bodies."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from vpspanel.providers.errors import (
+    ProviderAuthError,
+    ProviderConflict,
+    ProviderError,
+    ProviderNotFound,
+    ProviderPermissionError,
+    ProviderValidationError,
+)
+from vpspanel.providers.http import RateLimits, RateRule, Transport
+
+PAGE_SIZE = 500  # Linode's maximum
+
+# Linode API v4 rate limits (spec v4.176.0), per token; all adjustable by rule name.
+LINODE_LIMITS = RateLimits(
+    (
+        RateRule("linode_create", 10, 30.0, frozenset({"POST"}), path_regex=r"/linode/instances"),
+        RateRule("images_list", 20, 60.0, frozenset({"GET"}), path_regex=r"/images"),
+        RateRule(
+            "stats", 50, 60.0, frozenset({"GET"}), path_regex=r"/linode/instances/[^/]+/stats.*"
+        ),
+        RateRule("general", 800, 120.0),
+    )
+)
+
+# Linode request field -> our field name.
+_FIELD_NAMES = {
+    "type": "plan_id",
+    "region": "region_id",
+    "image": "image_id",
+    "authorized_keys": "ssh_public_keys",
+    "root_pass": "root_pass",
+    "label": "label",
+}
+
+
+def _reasons(response: httpx.Response) -> list[tuple[str | None, str]]:
+    try:
+        body = response.json()
+    except ValueError:
+        return []
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not isinstance(errors, list):
+        return []
+    reasons: list[tuple[str | None, str]] = []
+    for error in errors:
+        if isinstance(error, dict):
+            field = error.get("field")
+            reasons.append(
+                (field if isinstance(field, str) else None, str(error.get("reason", "")))
+            )
+    return reasons
+
+
+def _required_scope(method: str, path: str) -> str:
+    area = "images" if path.startswith("/images") else "linodes"
+    if path.startswith("/account"):
+        area = "account"
+    return f"{area}:read_only" if method == "GET" else f"{area}:read_write"
+
+
+def translate_error(response: httpx.Response, method: str, path: str) -> ProviderError:
+    """Linode `{"errors": [{"reason", "field"}]}` -> the typed error tree."""
+    status = response.status_code
+    reasons = _reasons(response)
+    text = "; ".join(f"{field}: {reason}" if field else reason for field, reason in reasons)
+    text = text[:300] or f"HTTP {status}"
+    what = f"linode {method} {path}"
+    if status == 401:
+        return ProviderAuthError(f"{what}: the API token was rejected", status_code=status)
+    if status == 403:
+        accepted = response.headers.get("x-accepted-oauth-scopes")
+        return ProviderPermissionError(
+            f"{what}: permission denied ({text})",
+            missing_permission=accepted or _required_scope(method, path),
+        )
+    if status == 404:
+        return ProviderNotFound(f"{what}: not found", status_code=status)
+    if status == 409 or any("busy" in reason.lower() for _, reason in reasons):
+        return ProviderConflict(f"{what}: busy ({text})", status_code=status)
+    if status in (400, 422):
+        field, reason = next(
+            ((f, r) for f, r in reasons if f), reasons[0] if reasons else (None, text)
+        )
+        return ProviderValidationError(
+            _FIELD_NAMES.get(field, field) if field else None, reason[:300], status_code=status
+        )
+    return ProviderError(f"{what}: HTTP {status} ({text})", status_code=status)
+
+
+class LinodeClient:
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+
+    async def get_response(
+        self,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        filter: dict[str, Any] | None = None,
+    ) -> httpx.Response:
+        headers = {"X-Filter": json.dumps(filter, separators=(",", ":"))} if filter else None
+        return await self.transport.request("GET", path, params=params, headers=headers)
+
+    async def get(self, path: str) -> dict[str, Any]:
+        body: dict[str, Any] = (await self.get_response(path)).json()
+        return body
+
+    async def list_all(
+        self, path: str, *, filter: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Every item of a paginated collection (`{data, page, pages, results}`)."""
+        items: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            response = await self.get_response(
+                path, params={"page": page, "page_size": PAGE_SIZE}, filter=filter
+            )
+            body = response.json()
+            items.extend(body.get("data") or [])
+            if page >= int(body.get("pages") or 1):
+                return items
+            page += 1
+
+    async def post(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = await self.transport.request("POST", path, json=body or {})
+        result: dict[str, Any] = response.json() if response.content else {}
+        return result
+
+    async def delete(self, path: str) -> None:
+        await self.transport.request("DELETE", path)

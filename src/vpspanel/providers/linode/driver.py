@@ -1,0 +1,233 @@
+"""The Linode API v4 driver."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import ClassVar
+from uuid import UUID
+
+import httpx
+
+from vpspanel.providers.base import TAG_NAMESPACE, Provider
+from vpspanel.providers.errors import (
+    ProviderNotFound,
+    ProviderUnavailable,
+)
+from vpspanel.providers.http import Clock, RateBudgets, RateLimits, RetryPolicy, Transport
+from vpspanel.providers.linode import mappers
+from vpspanel.providers.linode.client import LINODE_LIMITS, LinodeClient, translate_error
+from vpspanel.providers.types import (
+    AccountInfo,
+    CreateInstanceSpec,
+    InstanceMetrics,
+    Permissions,
+    ProviderImage,
+    ProviderInstance,
+    ProviderPlan,
+    ProviderRegion,
+    VerifyResult,
+)
+from vpspanel.providers.validation import (
+    check_hostname_label,
+    check_root_pass,
+    check_ssh_public_keys,
+)
+
+logger = logging.getLogger(__name__)
+
+LABEL_MAX_LENGTH = 64
+_ID_SUFFIX_LENGTH = 12  # hex digits of our instance id: keeps labels unique per account
+_REQUIRED_SCOPES = ("linodes:read_write", "images:read_only")
+_LABEL_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_LABEL_REPEATED_PUNCTUATION = re.compile(r"[._-]{2,}")
+
+
+def _scope_grants(scopes: set[str], wanted: str) -> bool:
+    """'linodes:read_write' covers 'linodes:read_only'; '*' covers everything."""
+    area, _, level = wanted.partition(":")
+    if "*" in scopes or wanted in scopes:
+        return True
+    return level == "read_only" and f"{area}:read_write" in scopes
+
+
+class LinodeProvider(Provider):
+    type: ClassVar[str] = "linode"
+    default_base_url: ClassVar[str] = "https://api.linode.com/v4"
+    default_limits: ClassVar[RateLimits] = LINODE_LIMITS
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str | None = None,
+        http: httpx.AsyncClient | None = None,
+        limits: RateLimits | None = None,
+        clock: Clock | None = None,
+        budgets: RateBudgets | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self._transport = Transport(
+            provider_name=self.type,
+            base_url=base_url or self.default_base_url,
+            api_key=api_key,
+            limits=limits or self.default_limits,
+            translate_error=translate_error,
+            http=http,
+            clock=clock,
+            budgets=budgets,
+            retry=retry,
+        )
+        self._client = LinodeClient(self._transport)
+
+    def __repr__(self) -> str:
+        return f"LinodeProvider({self._transport.base_url!r})"
+
+    @property
+    def transport(self) -> Transport:
+        return self._transport
+
+    def provider_label(self, label: str, instance_id: UUID) -> str:
+        """`<customer label>-<12 hex of our id>`, fitted to Linode's label pattern
+        (letter first, [A-Za-z0-9._-], no doubled punctuation, 3-64 characters)."""
+        base = _LABEL_UNSAFE.sub("-", label)
+        base = _LABEL_REPEATED_PUNCTUATION.sub(lambda match: match.group(0)[0], base)
+        if not base[:1].isalpha():
+            base = f"vm-{base}"
+        base = base[: LABEL_MAX_LENGTH - _ID_SUFFIX_LENGTH - 1].rstrip("._-")
+        return f"{base}-{instance_id.hex[:_ID_SUFFIX_LENGTH]}"
+
+    async def verify(self) -> VerifyResult:
+        response = await self._client.get_response("/profile")
+        profile = response.json()
+        scope_header = response.headers.get("x-oauth-scopes", "")
+        scopes = sorted(set(scope_header.replace(",", " ").split()))
+        missing = [scope for scope in _REQUIRED_SCOPES if not _scope_grants(set(scopes), scope)]
+        restricted = bool(profile.get("restricted"))
+        if restricted:
+            grants = await self._client.get_response("/profile/grants")
+            if grants.status_code != 204:
+                global_grants = (grants.json() or {}).get("global") or {}
+                if not global_grants.get("add_linodes"):
+                    missing.append("grant:add_linodes")
+            # Tags (our identity on every instance) need an unrestricted user.
+            missing.append("unrestricted_user")
+        can_read = _scope_grants(set(scopes), "linodes:read_only")
+        return VerifyResult(
+            account=AccountInfo(
+                provider_account_id=str(profile.get("uid", "")),
+                email=profile.get("email"),
+                name=profile.get("username"),
+                status="restricted" if restricted else "active",
+                extra={"restricted": restricted},
+            ),
+            permissions=Permissions(
+                read=can_read,
+                write=not missing,
+                scopes=scopes,
+                missing=missing,
+            ),
+        )
+
+    async def list_plans(self) -> list[ProviderPlan]:
+        return [
+            mappers.plan_from_linode_type(i) for i in await self._client.list_all("/linode/types")
+        ]
+
+    async def list_regions(self) -> list[ProviderRegion]:
+        return [mappers.region_from_linode(i) for i in await self._client.list_all("/regions")]
+
+    async def list_images(self) -> list[ProviderImage]:
+        return [mappers.image_from_linode(i) for i in await self._client.list_all("/images")]
+
+    async def create_instance(self, spec: CreateInstanceSpec) -> ProviderInstance:
+        check_hostname_label(spec.label)
+        check_root_pass(spec.root_pass)
+        check_ssh_public_keys(spec.ssh_public_keys)
+        body = {
+            "type": spec.plan_id,
+            "region": spec.region_id,
+            "image": spec.image_id,
+            "label": self.provider_label(spec.label, spec.instance_id),
+            "root_pass": spec.root_pass,
+            "authorized_keys": [key.strip() for key in spec.ssh_public_keys],
+            "tags": [TAG_NAMESPACE, self.identity_tag(spec.instance_id)],
+            "private_ip": spec.options.private_ip,
+            "backups_enabled": spec.options.backups,
+            "booted": True,
+        }
+        try:
+            created = await self._client.post("/linode/instances", body)
+        except ProviderUnavailable as failure:
+            if not failure.may_have_succeeded:
+                raise
+            return await self._recover_lost_create(
+                spec.instance_id, failure, self._transport.clock.sleep
+            )
+        return mappers.instance_from_linode(created)
+
+    async def _list(self, filter: dict[str, str] | None) -> list[ProviderInstance]:
+        items = await self._client.list_all("/linode/instances", filter=filter)
+        return [mappers.instance_from_linode(item) for item in items]
+
+    async def find_instance_by_tag(self, instance_id: UUID) -> ProviderInstance | None:
+        found = await self._list({"tags": self.identity_tag(instance_id)})
+        if len(found) > 1:
+            logger.warning("linode: %d instances carry the tag of %s", len(found), instance_id)
+        return min(found, key=lambda instance: int(instance.id)) if found else None
+
+    async def get_instance(self, provider_instance_id: str) -> ProviderInstance | None:
+        try:
+            item = await self._client.get(f"/linode/instances/{provider_instance_id}")
+        except ProviderNotFound:
+            return None
+        return mappers.instance_from_linode(item)
+
+    async def list_instances(self, tagged_only: bool = True) -> list[ProviderInstance]:
+        return await self._list({"tags": TAG_NAMESPACE} if tagged_only else None)
+
+    async def delete_instance(self, provider_instance_id: str) -> None:
+        try:
+            await self._client.delete(f"/linode/instances/{provider_instance_id}")
+        except ProviderNotFound:
+            return
+
+    async def boot(self, provider_instance_id: str) -> None:
+        await self._client.post(f"/linode/instances/{provider_instance_id}/boot")
+
+    async def shutdown(self, provider_instance_id: str) -> None:
+        await self._client.post(f"/linode/instances/{provider_instance_id}/shutdown")
+
+    async def reboot(self, provider_instance_id: str) -> None:
+        await self._client.post(f"/linode/instances/{provider_instance_id}/reboot")
+
+    async def rebuild(
+        self,
+        provider_instance_id: str,
+        image_id: str,
+        root_pass: str,
+        ssh_public_keys: list[str],
+    ) -> None:
+        check_root_pass(root_pass)
+        check_ssh_public_keys(ssh_public_keys)
+        await self._client.post(
+            f"/linode/instances/{provider_instance_id}/rebuild",
+            {
+                "image": image_id,
+                "root_pass": root_pass,
+                "authorized_keys": [key.strip() for key in ssh_public_keys],
+                "booted": True,
+            },
+        )
+
+    async def resize(self, provider_instance_id: str, plan_id: str) -> None:
+        await self._client.post(
+            f"/linode/instances/{provider_instance_id}/resize",
+            {"type": plan_id, "allow_auto_disk_resize": True, "migration_type": "cold"},
+        )
+
+    async def get_metrics(self, provider_instance_id: str, period_hours: int) -> InstanceMetrics:
+        # /stats covers the last 24 hours.
+        body = await self._client.get(f"/linode/instances/{provider_instance_id}/stats")
+        since_s = int(self._transport.clock.time()) - period_hours * 3600
+        return mappers.metrics_from_linode_stats(body, since_s)
