@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from vpspanel.config import Settings
 from vpspanel.db.engine import create_engine, create_sessionmaker
 from vpspanel.db.types import utcnow
+from vpspanel.provider_accounts.connect import ProviderConnector
+from vpspanel.providers.http import close_shared_client
 from vpspanel.security.secrets import SecretBox
 
 
@@ -20,17 +22,21 @@ class AppState:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     secret_box: SecretBox
+    providers: ProviderConnector
     clock: Callable[[], datetime] = field(default=utcnow)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppState:
         engine = create_engine(settings.database_url)
+        secret_box = SecretBox(settings.resolved_encryption_keys())
         return cls(
             settings=settings,
             engine=engine,
             sessionmaker=create_sessionmaker(engine),
-            secret_box=SecretBox(settings.resolved_encryption_keys()),
+            secret_box=secret_box,
+            providers=ProviderConnector(secret_box),
         )
 
     async def close(self) -> None:
         await self.engine.dispose()
+        await close_shared_client()

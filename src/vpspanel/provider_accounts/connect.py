@@ -1,0 +1,63 @@
+"""Turning a stored provider account into a live driver, and provider failures into API errors.
+
+This is the only place above `providers/` that sees a decrypted API key; the key lives in the
+driver object for the length of one unit of work and is never logged.
+"""
+
+from __future__ import annotations
+
+from vpspanel.errors import (
+    AppError,
+    Conflict,
+    ProviderFailed,
+    ProviderUnavailable,
+    ValidationFailed,
+)
+from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.providers import errors as perr
+from vpspanel.providers.base import Provider
+from vpspanel.providers.http import Clock, RateLimits
+from vpspanel.providers.registry import get_provider
+from vpspanel.security.secrets import SecretBox, provider_key_context
+
+
+class ProviderConnector:
+    """Builds drivers for provider accounts. Tests swap `clock` / `limits` to run instantly."""
+
+    def __init__(
+        self,
+        secret_box: SecretBox,
+        *,
+        clock: Clock | None = None,
+        limits: dict[str, RateLimits] | None = None,
+    ) -> None:
+        self.secret_box = secret_box
+        self.clock = clock
+        self.limits = limits or {}
+
+    def for_key(self, provider_type: str, api_key: str, base_url: str | None) -> Provider:
+        return get_provider(
+            provider_type,
+            api_key=api_key,
+            base_url=base_url,
+            clock=self.clock,
+            limits=self.limits.get(provider_type),
+        )
+
+    def for_account(self, account: ServiceProvider) -> Provider:
+        api_key = self.secret_box.decrypt(
+            account.api_key_encrypted, context=provider_key_context(account.id)
+        )
+        return self.for_key(account.type, api_key, account.api_base_url)
+
+
+def app_error_from_provider(exc: perr.ProviderError) -> AppError:
+    """A provider failure as an API error whose detail is safe to show a customer."""
+    if isinstance(exc, perr.ProviderValidationError):
+        field = exc.field or "body"
+        return ValidationFailed.for_field(field, exc.message, code="provider_rejected")
+    if isinstance(exc, perr.ProviderConflict):
+        return Conflict("The server is busy with another action. Try again shortly.", code="busy")
+    if isinstance(exc, perr.ProviderUnavailable | perr.ProviderRateLimited):
+        return ProviderUnavailable()
+    return ProviderFailed()
