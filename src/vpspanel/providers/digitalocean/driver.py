@@ -1,0 +1,305 @@
+"""The DigitalOcean API v2 driver."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any, ClassVar
+from uuid import UUID
+
+import httpx
+
+from vpspanel.providers.base import TAG_NAMESPACE, Provider
+from vpspanel.providers.digitalocean import mappers
+from vpspanel.providers.digitalocean.client import (
+    DIGITALOCEAN_LIMITS,
+    DigitalOceanClient,
+    translate_error,
+)
+from vpspanel.providers.errors import (
+    ProviderNotFound,
+    ProviderPermissionError,
+    ProviderUnavailable,
+    ProviderValidationError,
+)
+from vpspanel.providers.http import Clock, RateBudgets, RateLimits, RetryPolicy, Transport
+from vpspanel.providers.sha512_crypt import sha512_crypt
+from vpspanel.providers.types import (
+    AccountInfo,
+    CreateInstanceSpec,
+    InstanceMetrics,
+    Permissions,
+    ProviderImage,
+    ProviderInstance,
+    ProviderPlan,
+    ProviderRegion,
+    VerifyResult,
+)
+from vpspanel.providers.validation import (
+    check_hostname_label,
+    check_root_pass,
+    ssh_fingerprint_md5,
+)
+
+logger = logging.getLogger(__name__)
+
+# Cheap reads that prove the read scopes (DigitalOcean has no endpoint listing a token's scopes).
+_READ_PROBES: tuple[tuple[str, str, dict[str, str]], ...] = (
+    ("droplet:read", "/droplets", {}),
+    ("sizes:read", "/sizes", {}),
+    ("regions:read", "/regions", {}),
+    ("image:read", "/images", {"type": "distribution"}),
+)
+_WRITE_NOTE = (
+    "DigitalOcean cannot report a token's write scopes without writing; the key needs "
+    "droplet:create/update/delete, ssh_key:create/read and tag:create (or full access)."
+)
+
+
+def root_password_cloud_config(root_pass: str) -> str:
+    """cloud-init user data that sets root's password from a SHA-512-crypt hash (user data is
+    readable from inside the droplet, so never the password itself) and allows password SSH."""
+    password_hash = json.dumps(sha512_crypt(root_pass))
+    return (
+        "#cloud-config\n"
+        "ssh_pwauth: true\n"
+        "disable_root: false\n"
+        "chpasswd:\n"
+        "  expire: false\n"
+        "  users:\n"
+        f"    - {{name: root, password: {password_hash}, type: hash}}\n"
+    )
+
+
+def _image_ref(image_id: str) -> str | int:
+    """Slugs go as strings; private images only have numeric ids."""
+    return int(image_id) if image_id.isdigit() else image_id
+
+
+class DigitalOceanProvider(Provider):
+    type: ClassVar[str] = "digitalocean"
+    default_base_url: ClassVar[str] = "https://api.digitalocean.com/v2"
+    default_limits: ClassVar[RateLimits] = DIGITALOCEAN_LIMITS
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str | None = None,
+        http: httpx.AsyncClient | None = None,
+        limits: RateLimits | None = None,
+        clock: Clock | None = None,
+        budgets: RateBudgets | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self._transport = Transport(
+            provider_name=self.type,
+            base_url=base_url or self.default_base_url,
+            api_key=api_key,
+            limits=limits or self.default_limits,
+            translate_error=translate_error,
+            http=http,
+            clock=clock,
+            budgets=budgets,
+            retry=retry,
+        )
+        self._client = DigitalOceanClient(self._transport)
+
+    def __repr__(self) -> str:
+        return f"DigitalOceanProvider({self._transport.base_url!r})"
+
+    @property
+    def transport(self) -> Transport:
+        return self._transport
+
+    def provider_label(self, label: str, instance_id: UUID) -> str:
+        """The droplet name is the customer's hostname as given: it becomes the hostname and
+        PTR record, and names need not be unique (our identity is the tag)."""
+        check_hostname_label(label)
+        return label
+
+    async def verify(self) -> VerifyResult:
+        scopes: list[str] = []
+        missing: list[str] = []
+        try:
+            account = (await self._client.get("/account")).get("account") or {}
+            scopes.append("account:read")
+        except ProviderPermissionError:
+            account = {}
+            missing.append("account:read")
+        for scope, path, params in _READ_PROBES:
+            try:
+                await self._client.get(path, {**params, "per_page": 1})
+                scopes.append(scope)
+            except ProviderPermissionError:
+                missing.append(scope)
+        return VerifyResult(
+            account=AccountInfo(
+                provider_account_id=str(account.get("uuid", "")),
+                email=account.get("email"),
+                name=(account.get("team") or {}).get("name") or account.get("name"),
+                status=account.get("status"),
+                extra={
+                    "droplet_limit": account.get("droplet_limit"),
+                    "email_verified": account.get("email_verified"),
+                    "status_message": account.get("status_message"),
+                },
+            ),
+            permissions=Permissions(
+                read=not any(scope in missing for scope, _, _ in _READ_PROBES),
+                write=None,
+                scopes=scopes,
+                missing=missing,
+                note=_WRITE_NOTE,
+            ),
+        )
+
+    async def list_plans(self) -> list[ProviderPlan]:
+        return [
+            mappers.plan_from_size(item) for item in await self._client.list_all("/sizes", "sizes")
+        ]
+
+    async def list_regions(self) -> list[ProviderRegion]:
+        items = await self._client.list_all("/regions", "regions")
+        return [mappers.region_from_do(item) for item in items]
+
+    async def list_images(self) -> list[ProviderImage]:
+        items = await self._client.list_all("/images", "images", {"type": "distribution"})
+        return [mappers.image_from_do(item) for item in items]
+
+    async def _ssh_key_id(self, public_key: str) -> int:
+        """The account's id for a raw public key, registering it on first use."""
+        fingerprint = ssh_fingerprint_md5(public_key)
+        try:
+            return int((await self._client.get(f"/account/keys/{fingerprint}"))["ssh_key"]["id"])
+        except ProviderNotFound:
+            pass
+        try:
+            created = await self._client.post(
+                "/account/keys",
+                {"name": f"vpspanel-{fingerprint.replace(':', '')[:12]}", "public_key": public_key},
+            )
+            return int(created["ssh_key"]["id"])
+        except (ProviderValidationError, ProviderUnavailable):
+            # Registered meanwhile (422 "already in use") or the answer was lost: look again.
+            found = await self._client.get(f"/account/keys/{fingerprint}")
+            return int(found["ssh_key"]["id"])
+
+    async def create_instance(self, spec: CreateInstanceSpec) -> ProviderInstance:
+        name = self.provider_label(spec.label, spec.instance_id)
+        check_root_pass(spec.root_pass)
+        for key in spec.ssh_public_keys:
+            ssh_fingerprint_md5(key)  # validates every key before anything is registered
+        ssh_key_ids = [await self._ssh_key_id(key.strip()) for key in spec.ssh_public_keys]
+        body: dict[str, Any] = {
+            "name": name,
+            "region": spec.region_id,
+            "size": spec.plan_id,
+            "image": _image_ref(spec.image_id),
+            "ssh_keys": ssh_key_ids,
+            "backups": spec.options.backups,
+            "ipv6": spec.options.ipv6,
+            "monitoring": True,
+            "tags": [TAG_NAMESPACE, self.identity_tag(spec.instance_id)],
+            "user_data": root_password_cloud_config(spec.root_pass),
+        }
+        if spec.options.vpc_uuid:
+            body["vpc_uuid"] = spec.options.vpc_uuid
+        try:
+            created = await self._client.post("/droplets", body)
+        except ProviderUnavailable as failure:
+            if not failure.may_have_succeeded:
+                raise
+            return await self._recover_lost_create(
+                spec.instance_id, failure, self._transport.clock.sleep
+            )
+        return mappers.instance_from_droplet(created["droplet"])
+
+    async def _in_progress_action(self, droplet_id: str) -> str | None:
+        body = await self._client.get(f"/droplets/{droplet_id}/actions", {"per_page": 20})
+        for action in body.get("actions") or []:
+            if action.get("status") == "in-progress":
+                return str(action.get("type"))
+        return None
+
+    async def _to_instance(self, droplet: dict[str, Any]) -> ProviderInstance:
+        action = (
+            await self._in_progress_action(str(droplet["id"])) if droplet.get("locked") else None
+        )
+        return mappers.instance_from_droplet(droplet, action)
+
+    async def _list(self, tag: str | None) -> list[ProviderInstance]:
+        droplets = await self._client.list_all(
+            "/droplets", "droplets", {"tag_name": tag} if tag else None
+        )
+        return list(await asyncio.gather(*(self._to_instance(d) for d in droplets)))
+
+    async def find_instance_by_tag(self, instance_id: UUID) -> ProviderInstance | None:
+        found = await self._list(self.identity_tag(instance_id))
+        if len(found) > 1:
+            logger.warning("digitalocean: %d droplets carry the tag of %s", len(found), instance_id)
+        return min(found, key=lambda instance: int(instance.id)) if found else None
+
+    async def get_instance(self, provider_instance_id: str) -> ProviderInstance | None:
+        try:
+            body = await self._client.get(f"/droplets/{provider_instance_id}")
+        except ProviderNotFound:
+            return None
+        return await self._to_instance(body["droplet"])
+
+    async def list_instances(self, tagged_only: bool = True) -> list[ProviderInstance]:
+        return await self._list(TAG_NAMESPACE if tagged_only else None)
+
+    async def delete_instance(self, provider_instance_id: str) -> None:
+        try:
+            await self._client.delete(f"/droplets/{provider_instance_id}")
+        except ProviderNotFound:
+            return
+
+    async def _action(self, provider_instance_id: str, body: dict[str, Any]) -> None:
+        await self._client.post(f"/droplets/{provider_instance_id}/actions", body)
+
+    async def boot(self, provider_instance_id: str) -> None:
+        await self._action(provider_instance_id, {"type": "power_on"})
+
+    async def shutdown(self, provider_instance_id: str) -> None:
+        await self._action(provider_instance_id, {"type": "shutdown"})
+
+    async def reboot(self, provider_instance_id: str) -> None:
+        await self._action(provider_instance_id, {"type": "reboot"})
+
+    async def rebuild(
+        self,
+        provider_instance_id: str,
+        image_id: str,
+        root_pass: str,
+        ssh_public_keys: list[str],
+    ) -> None:
+        """DigitalOcean's rebuild takes only the image: it cannot set a new root password or
+        keys. The droplet keeps its create-time user data (so its create-time password hash)
+        and its create-time SSH keys."""
+        check_root_pass(root_pass)
+        await self._action(provider_instance_id, {"type": "rebuild", "image": _image_ref(image_id)})
+
+    async def resize(self, provider_instance_id: str, plan_id: str) -> None:
+        await self._action(provider_instance_id, {"type": "resize", "size": plan_id, "disk": True})
+
+    async def get_metrics(self, provider_instance_id: str, period_hours: int) -> InstanceMetrics:
+        end_s = int(self._transport.clock.time())
+        window = {
+            "host_id": provider_instance_id,
+            "start": str(end_s - period_hours * 3600),
+            "end": str(end_s),
+        }
+        path = "/monitoring/metrics/droplet"
+        cpu, inbound, outbound = await asyncio.gather(
+            self._client.get(f"{path}/cpu", window),
+            self._client.get(
+                f"{path}/bandwidth", {**window, "interface": "public", "direction": "inbound"}
+            ),
+            self._client.get(
+                f"{path}/bandwidth", {**window, "interface": "public", "direction": "outbound"}
+            ),
+        )
+        return mappers.metrics_from_do(cpu, inbound, outbound)
