@@ -1,0 +1,48 @@
+"""Helpers for provider tests: spec locations, recorded JSON, a fake clock."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def specs_dir() -> Path:
+    configured = os.environ.get("VPSPANEL_SPECS_DIR")
+    return Path(configured) if configured else REPO_ROOT.parent / "shared" / "specs"
+
+
+def linode_fixture(name: str) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads(
+        (specs_dir() / "linode" / "fixtures" / name).read_text(encoding="utf-8")
+    )
+    return body
+
+
+def do_yaml(relative_path: str) -> Any:
+    path = specs_dir() / "digitalocean" / "specification" / relative_path
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+class FakeClock:
+    """Monotonic and wall time that only move when someone sleeps."""
+
+    def __init__(self, wall_start: float = 1_750_000_000.0) -> None:
+        self.elapsed = 0.0
+        self.wall_start = wall_start
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.elapsed
+
+    def time(self) -> float:
+        return self.wall_start + self.elapsed
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.elapsed += max(seconds, 0.0)
