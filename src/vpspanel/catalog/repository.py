@@ -1,0 +1,227 @@
+"""Every query on VPS plans, their regions and the upstream catalog cache."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vpspanel.catalog.models import UpstreamCatalogCache, VpsPlan, VpsPlanRegion
+from vpspanel.instances.models import VpsInstance
+from vpspanel.provider_accounts.models import ServiceProvider
+
+DELETED_INSTANCE_STATUS = "deleted"
+
+
+class PlanRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def list_all(
+        self, *, provider_id: uuid.UUID | None = None
+    ) -> Sequence[tuple[VpsPlan, ServiceProvider | None]]:
+        statement = (
+            select(VpsPlan, ServiceProvider)
+            .outerjoin(ServiceProvider, ServiceProvider.id == VpsPlan.provider_id)
+            .order_by(VpsPlan.created_at, VpsPlan.id)
+        )
+        if provider_id is not None:
+            statement = statement.where(VpsPlan.provider_id == provider_id)
+        rows = await self.session.execute(statement)
+        return [(plan, account) for plan, account in rows.tuples()]
+
+    async def list_sellable(self) -> Sequence[tuple[VpsPlan, ServiceProvider]]:
+        """Active plans of active provider accounts."""
+        rows = await self.session.execute(
+            select(VpsPlan, ServiceProvider)
+            .join(ServiceProvider, ServiceProvider.id == VpsPlan.provider_id)
+            .where(VpsPlan.active.is_(True), ServiceProvider.active.is_(True))
+            .order_by(VpsPlan.base_price, VpsPlan.name, VpsPlan.id)
+        )
+        return [(plan, account) for plan, account in rows.tuples()]
+
+    async def get(
+        self, plan_id: uuid.UUID, *, for_update: bool = False
+    ) -> tuple[VpsPlan, ServiceProvider | None] | None:
+        statement = select(VpsPlan).where(VpsPlan.id == plan_id)
+        if for_update:
+            # PostgreSQL: a row lock so concurrent edits queue instead of losing each other's
+            # changes. SQLite already serialises writers (BEGIN IMMEDIATE).
+            statement = statement.with_for_update()
+        plan: VpsPlan | None = await self.session.scalar(statement)
+        if plan is None:
+            return None
+        account = (
+            await self.session.get(ServiceProvider, plan.provider_id)
+            if plan.provider_id is not None
+            else None
+        )
+        return plan, account
+
+    async def regions_of(
+        self, plan_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[VpsPlanRegion]]:
+        by_plan: dict[uuid.UUID, list[VpsPlanRegion]] = {plan_id: [] for plan_id in plan_ids}
+        if not plan_ids:
+            return by_plan
+        rows = await self.session.scalars(
+            select(VpsPlanRegion)
+            .where(VpsPlanRegion.plan_id.in_(plan_ids))
+            .order_by(VpsPlanRegion.region_id)
+        )
+        for row in rows:
+            by_plan[row.plan_id].append(row)
+        return by_plan
+
+    async def exists_named(
+        self,
+        provider_id: uuid.UUID,
+        provider_plan_id: str,
+        name: str,
+        *,
+        excluding: uuid.UUID | None = None,
+    ) -> bool:
+        statement = select(VpsPlan.id).where(
+            VpsPlan.provider_id == provider_id,
+            VpsPlan.provider_plan_id == provider_plan_id,
+            VpsPlan.name == name,
+        )
+        if excluding is not None:
+            statement = statement.where(VpsPlan.id != excluding)
+        return (await self.session.scalar(statement.limit(1))) is not None
+
+    async def add(self, plan: VpsPlan, regions: Sequence[VpsPlanRegion]) -> bool:
+        """Insert a plan and its regions; False when the unique (account, upstream plan, name)
+        is already taken (a concurrent create), leaving the transaction usable."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(plan)
+                await self.session.flush()
+                self.session.add_all(regions)
+                await self.session.flush()
+        except IntegrityError:
+            return False
+        return True
+
+    async def rename(self, plan: VpsPlan, name: str) -> bool:
+        """False when the new name is already taken for this account and upstream plan."""
+        try:
+            async with self.session.begin_nested():
+                plan.name = name
+                await self.session.flush()
+        except IntegrityError:
+            return False
+        return True
+
+    async def replace_regions(
+        self, plan_id: uuid.UUID, keep: Sequence[str], add: Sequence[VpsPlanRegion]
+    ) -> None:
+        await self.session.execute(
+            delete(VpsPlanRegion).where(
+                VpsPlanRegion.plan_id == plan_id, VpsPlanRegion.region_id.not_in(list(keep))
+            )
+        )
+        self.session.add_all(add)
+        await self.session.flush()
+
+    async def flush(self) -> None:
+        await self.session.flush()
+
+    async def delete(self, plan: VpsPlan) -> None:
+        await self.session.delete(plan)
+        await self.session.flush()
+
+    async def count_live_instances(self, plan_id: uuid.UUID) -> int:
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(VpsInstance)
+            .where(VpsInstance.plan_id == plan_id, VpsInstance.status != DELETED_INSTANCE_STATUS)
+        )
+        return int(count or 0)
+
+    async def deactivate_of_provider(self, provider_id: uuid.UUID) -> None:
+        await self.session.execute(
+            update(VpsPlan).where(VpsPlan.provider_id == provider_id).values(active=False)
+        )
+
+
+class CatalogCacheRepository:
+    """Rows of `upstream_catalog_cache`, one per (provider account, kind)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, provider_id: uuid.UUID, kind: str) -> UpstreamCatalogCache | None:
+        row: UpstreamCatalogCache | None = await self.session.scalar(
+            select(UpstreamCatalogCache)
+            .where(
+                UpstreamCatalogCache.provider_id == provider_id, UpstreamCatalogCache.kind == kind
+            )
+            .execution_options(populate_existing=True)
+        )
+        return row
+
+    async def lock_for_refresh(
+        self, provider_id: uuid.UUID, kind: str
+    ) -> UpstreamCatalogCache | None:
+        """The row, locked for this transaction; None if another transaction holds it (it is
+        refreshing right now). On SQLite, which has one writer at a time, simply the row."""
+        row: UpstreamCatalogCache | None = await self.session.scalar(
+            select(UpstreamCatalogCache)
+            .where(
+                UpstreamCatalogCache.provider_id == provider_id, UpstreamCatalogCache.kind == kind
+            )
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        )
+        return row
+
+    async def claim_new(
+        self, provider_id: uuid.UUID, kind: str, now: datetime, refreshing_until: datetime
+    ) -> UpstreamCatalogCache | None:
+        """Insert an empty, expired row as this transaction's claim on the first fetch.
+
+        None when another transaction inserted it first; on PostgreSQL the insert waits for
+        that transaction to finish, so the caller then finds its result committed."""
+        row = UpstreamCatalogCache(
+            provider_id=provider_id,
+            kind=kind,
+            payload=[],
+            fetched_at=now,
+            expires_at=now,
+            refreshing_until=refreshing_until,
+        )
+        try:
+            async with self.session.begin_nested():
+                self.session.add(row)
+                await self.session.flush()
+        except IntegrityError:
+            return None
+        return row
+
+    async def store(
+        self,
+        row: UpstreamCatalogCache,
+        payload: list[dict[str, Any]],
+        fetched_at: datetime,
+        expires_at: datetime,
+    ) -> None:
+        row.payload = payload
+        row.fetched_at = fetched_at
+        row.expires_at = expires_at
+        row.refreshing_until = None
+        await self.session.flush()
+
+    async def back_off(self, row: UpstreamCatalogCache, until: datetime) -> None:
+        row.refreshing_until = until
+        await self.session.flush()
+
+    async def invalidate(self, provider_id: uuid.UUID) -> None:
+        await self.session.execute(
+            delete(UpstreamCatalogCache).where(UpstreamCatalogCache.provider_id == provider_id)
+        )

@@ -1,0 +1,174 @@
+"""Admin API: the upstream catalog (`/api/admin/upstream/...`) and plans (`/api/admin/plans`)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from vpspanel.auth.deps import AdminUser
+from vpspanel.catalog import pricing
+from vpspanel.catalog.schemas import (
+    PlanCreateIn,
+    PlanEnvelope,
+    PlanOut,
+    PlanProviderOut,
+    PlanRegionOut,
+    PlansOut,
+    PlanSpecificationsOut,
+    PlanUpdateIn,
+    PriceRefreshIn,
+    PriceRefreshOut,
+    ProviderType,
+    UpstreamImagesOut,
+    UpstreamPlansOut,
+    UpstreamRegionsOut,
+)
+from vpspanel.catalog.service import PlanService, PlanView
+from vpspanel.catalog.upstream import UpstreamCatalog
+from vpspanel.deps import SessionDep, StateDep
+
+router = APIRouter(prefix="/api/admin", tags=["admin: catalog"])
+
+ProviderQuery = Annotated[ProviderType | None, Query(alias="provider")]
+ProviderIdQuery = Annotated[uuid.UUID | None, Query(alias="providerId")]
+
+
+# --- upstream catalog -------------------------------------------------------------------------
+
+
+@router.get("/upstream/plans")
+async def upstream_plans(
+    _admin: AdminUser,
+    db: SessionDep,
+    state: StateDep,
+    provider: ProviderQuery = None,
+    provider_id: ProviderIdQuery = None,
+) -> UpstreamPlansOut:
+    snapshot = await UpstreamCatalog(db, state).plans_for(provider, provider_id)
+    return UpstreamPlansOut(
+        plans=snapshot.items,
+        provider_id=snapshot.provider_id,
+        fetched_at=snapshot.fetched_at,
+        stale=snapshot.stale,
+    )
+
+
+@router.get("/upstream/regions")
+async def upstream_regions(
+    _admin: AdminUser,
+    db: SessionDep,
+    state: StateDep,
+    provider: ProviderQuery = None,
+    provider_id: ProviderIdQuery = None,
+) -> UpstreamRegionsOut:
+    snapshot = await UpstreamCatalog(db, state).regions_for(provider, provider_id)
+    return UpstreamRegionsOut(
+        regions=snapshot.items,
+        provider_id=snapshot.provider_id,
+        fetched_at=snapshot.fetched_at,
+        stale=snapshot.stale,
+    )
+
+
+@router.get("/upstream/images")
+async def upstream_images(
+    _admin: AdminUser,
+    db: SessionDep,
+    state: StateDep,
+    provider: ProviderQuery = None,
+    provider_id: ProviderIdQuery = None,
+) -> UpstreamImagesOut:
+    snapshot = await UpstreamCatalog(db, state).images_for(provider, provider_id)
+    return UpstreamImagesOut(
+        images=snapshot.items,
+        provider_id=snapshot.provider_id,
+        fetched_at=snapshot.fetched_at,
+        stale=snapshot.stale,
+    )
+
+
+# --- VPS plans --------------------------------------------------------------------------------
+
+
+def plan_out(view: PlanView) -> PlanOut:
+    plan, account = view.plan, view.account
+    markup = plan.markup_price
+    return PlanOut(
+        id=plan.id,
+        provider_id=plan.provider_id,
+        provider=(
+            PlanProviderOut(id=account.id, name=account.name, type=account.type)
+            if account is not None
+            else None
+        ),
+        name=plan.name,
+        provider_plan_id=plan.provider_plan_id,
+        base_price=plan.base_price,
+        base_price_hourly=plan.base_price_hourly,
+        markup_price=markup,
+        price_monthly=pricing.price_monthly(plan.base_price, markup),
+        price_hourly=pricing.price_hourly(plan.base_price, plan.base_price_hourly, markup),
+        specifications=PlanSpecificationsOut.model_validate(plan.specifications),
+        regions=[
+            PlanRegionOut(
+                id=region.region_id,
+                label=region.region_label,
+                country=region.country,
+                base_price_monthly=region.base_price_monthly,
+                base_price_hourly=region.base_price_hourly,
+                price_monthly=pricing.price_monthly(region.base_price_monthly, markup),
+                price_hourly=pricing.price_hourly(
+                    region.base_price_monthly, region.base_price_hourly, markup
+                ),
+            )
+            for region in view.regions
+        ],
+        active=plan.active,
+        created_at=plan.created_at,
+        updated_at=plan.updated_at,
+    )
+
+
+@router.get("/plans")
+async def list_plans(_admin: AdminUser, db: SessionDep, state: StateDep) -> PlansOut:
+    views = await PlanService(db, state).list_all()
+    return PlansOut(plans=[plan_out(view) for view in views])
+
+
+@router.post("/plans", status_code=status.HTTP_201_CREATED)
+async def create_plan(
+    body: PlanCreateIn, _admin: AdminUser, db: SessionDep, state: StateDep
+) -> PlanEnvelope:
+    return PlanEnvelope(plan=plan_out(await PlanService(db, state).create(body)))
+
+
+@router.post("/plans/refresh-prices")
+async def refresh_plan_prices(
+    _admin: AdminUser, db: SessionDep, state: StateDep, body: PriceRefreshIn | None = None
+) -> PriceRefreshOut:
+    provider_id = body.provider_id if body is not None else None
+    return await PlanService(db, state).refresh_prices(provider_id)
+
+
+@router.get("/plans/{plan_id}")
+async def get_plan(
+    plan_id: uuid.UUID, _admin: AdminUser, db: SessionDep, state: StateDep
+) -> PlanEnvelope:
+    return PlanEnvelope(plan=plan_out(await PlanService(db, state).get(plan_id)))
+
+
+@router.patch("/plans/{plan_id}")
+async def update_plan(
+    plan_id: uuid.UUID, body: PlanUpdateIn, _admin: AdminUser, db: SessionDep, state: StateDep
+) -> PlanEnvelope:
+    return PlanEnvelope(plan=plan_out(await PlanService(db, state).update(plan_id, body)))
+
+
+@router.delete("/plans/{plan_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_plan(
+    plan_id: uuid.UUID, _admin: AdminUser, db: SessionDep, state: StateDep
+) -> Response:
+    await PlanService(db, state).delete(plan_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

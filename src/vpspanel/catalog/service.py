@@ -1,0 +1,468 @@
+"""VPS plans: what we sell, built from an upstream plan plus our markup, in chosen regions.
+
+Two audiences:
+
+- Admin (`PlanService`): create / edit / delete plans, refresh base prices from the providers.
+- Customer side (module functions below, stable signatures): the plans a customer may buy,
+  priced per region, and the images of a plan. They never expose the provider or its prices to
+  callers that render customer responses — those callers must drop the `provider_*` fields.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Literal
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vpspanel.catalog import pricing
+from vpspanel.catalog.models import VpsPlan, VpsPlanRegion
+from vpspanel.catalog.repository import PlanRepository
+from vpspanel.catalog.schemas import (
+    PlanCreateIn,
+    PlanUpdateIn,
+    PriceChangeOut,
+    PriceRefreshFailure,
+    PriceRefreshOut,
+    UpstreamImage,
+    UpstreamPlan,
+    UpstreamRegion,
+)
+from vpspanel.catalog.upstream import UpstreamCatalog
+from vpspanel.errors import AppError, Conflict, NotFound, ValidationFailed
+from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.provider_accounts.repository import ProviderAccountRepository
+from vpspanel.provider_accounts.service import allowed_regions_of
+from vpspanel.state import AppState
+
+log = structlog.get_logger(__name__)
+
+
+# --- customer-safe reads ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SellableRegion:
+    """A region a plan is sold in, with the customer's price there."""
+
+    id: str
+    label: str
+    country: str | None
+    price_monthly: Decimal  # 2 dp
+    price_hourly: Decimal  # up to 5 dp
+
+
+@dataclass(frozen=True)
+class SellablePlan:
+    """An active plan of an active provider account.
+
+    `provider_id`, `provider_type` and `provider_plan_id` are for the server side (creating the
+    instance); never put them in a customer response.
+    """
+
+    id: uuid.UUID
+    name: str
+    vcpus: int
+    memory_mb: int
+    disk_gb: int
+    transfer_gb: int
+    price_monthly: Decimal  # base + markup (region-independent list price)
+    price_hourly: Decimal
+    regions: list[SellableRegion]  # only regions the account still allows
+    provider_id: uuid.UUID
+    provider_type: str
+    provider_plan_id: str
+
+    def region(self, region_id: str) -> SellableRegion | None:
+        return next((region for region in self.regions if region.id == region_id), None)
+
+
+async def list_sellable_plans(db: AsyncSession, *, region: str | None = None) -> list[SellablePlan]:
+    """Active plans of active provider accounts, cheapest first. With `region`: only plans
+    offered there, with `price_monthly` / `price_hourly` set to that region's price."""
+    repository = PlanRepository(db)
+    rows = await repository.list_sellable()
+    regions = await repository.regions_of([plan.id for plan, _ in rows])
+    plans = [_sellable(plan, account, regions[plan.id]) for plan, account in rows]
+    if region is None:
+        return plans
+    priced: list[SellablePlan] = []
+    for plan in plans:
+        offered = plan.region(region)
+        if offered is not None:
+            priced.append(_priced_in(plan, offered))
+    return priced
+
+
+async def get_sellable_plan(
+    db: AsyncSession, plan_id: uuid.UUID, *, region: str | None = None
+) -> SellablePlan | None:
+    """One plan a customer may buy now (active plan, active account), or None. With `region`:
+    None unless offered there, priced for that region."""
+    repository = PlanRepository(db)
+    found = await repository.get(plan_id)
+    if found is None:
+        return None
+    plan, account = found
+    if account is None or not plan.active or not account.active:
+        return None
+    sellable = _sellable(plan, account, (await repository.regions_of([plan.id]))[plan.id])
+    if region is None:
+        return sellable
+    offered = sellable.region(region)
+    return _priced_in(sellable, offered) if offered is not None else None
+
+
+async def list_sellable_regions(db: AsyncSession) -> list[SellableRegion]:
+    """Regions with at least one sellable plan, each with the lowest monthly price there."""
+    cheapest: dict[str, SellableRegion] = {}
+    for plan in await list_sellable_plans(db):
+        for region in plan.regions:
+            current = cheapest.get(region.id)
+            if current is None or region.price_monthly < current.price_monthly:
+                cheapest[region.id] = region
+    return sorted(cheapest.values(), key=lambda region: region.id)
+
+
+async def get_plan(db: AsyncSession, plan_id: uuid.UUID) -> VpsPlan | None:
+    """Any plan, sellable or not (e.g. to show the plan name of an existing instance)."""
+    found = await PlanRepository(db).get(plan_id)
+    return found[0] if found is not None else None
+
+
+async def images_for_plan(
+    db: AsyncSession, state: AppState, plan: SellablePlan, *, region: str | None = None
+) -> list[UpstreamImage]:
+    """The provider's images usable for this plan (not deprecated, fitting its disk, and with
+    `region`: present there), through the shared upstream cache. Raises ProviderUnavailable
+    (503) only when the provider is down AND nothing was ever cached."""
+    account = await ProviderAccountRepository(db).get(plan.provider_id)
+    if account is None:
+        raise NotFound("Plan not found.")
+    snapshot = await UpstreamCatalog(db, state).images(account)
+    return [
+        image
+        for image in snapshot.items
+        if not image.deprecated
+        and (image.min_disk_gb is None or image.min_disk_gb <= plan.disk_gb)
+        and (region is None or image.regions is None or region in image.regions)
+    ]
+
+
+def _sellable(
+    plan: VpsPlan, account: ServiceProvider, regions: Sequence[VpsPlanRegion]
+) -> SellablePlan:
+    allowed = allowed_regions_of(account)
+    specs = plan.specifications
+    return SellablePlan(
+        id=plan.id,
+        name=plan.name,
+        vcpus=int(specs.get("vcpus", 0)),
+        memory_mb=int(specs.get("memory", 0)),
+        disk_gb=int(specs.get("disk", 0)),
+        transfer_gb=int(specs.get("transfer", 0)),
+        price_monthly=pricing.price_monthly(plan.base_price, plan.markup_price),
+        price_hourly=pricing.price_hourly(
+            plan.base_price, plan.base_price_hourly, plan.markup_price
+        ),
+        regions=[
+            SellableRegion(
+                id=region.region_id,
+                label=region.region_label,
+                country=region.country,
+                price_monthly=pricing.price_monthly(region.base_price_monthly, plan.markup_price),
+                price_hourly=pricing.price_hourly(
+                    region.base_price_monthly, region.base_price_hourly, plan.markup_price
+                ),
+            )
+            for region in regions
+            if allowed is None or region.region_id in allowed
+        ],
+        provider_id=account.id,
+        provider_type=account.type,
+        provider_plan_id=plan.provider_plan_id,
+    )
+
+
+def _priced_in(plan: SellablePlan, region: SellableRegion) -> SellablePlan:
+    return replace(plan, price_monthly=region.price_monthly, price_hourly=region.price_hourly)
+
+
+# --- admin ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanView:
+    plan: VpsPlan
+    account: ServiceProvider | None
+    regions: list[VpsPlanRegion]
+
+
+class PlanService:
+    def __init__(self, db: AsyncSession, state: AppState) -> None:
+        self.db = db
+        self.state = state
+        self.plans = PlanRepository(db)
+        self.accounts = ProviderAccountRepository(db)
+        self.upstream = UpstreamCatalog(db, state)
+
+    async def list_all(self) -> list[PlanView]:
+        rows = await self.plans.list_all()
+        regions = await self.plans.regions_of([plan.id for plan, _ in rows])
+        return [PlanView(plan, account, regions[plan.id]) for plan, account in rows]
+
+    async def get(self, plan_id: uuid.UUID) -> PlanView:
+        plan, account = await self._load(plan_id)
+        return await self._view(plan, account)
+
+    async def create(self, body: PlanCreateIn) -> PlanView:
+        account = await self.accounts.get(body.provider_id)
+        if account is None:
+            raise ValidationFailed.for_field(
+                "provider_id", "No such provider account.", code="unknown_provider"
+            )
+        upstream_plan = await self._upstream_plan(account, body.provider_plan_id)
+        regions = await self._checked_regions(account, upstream_plan, body.regions)
+        if await self.plans.exists_named(account.id, upstream_plan.id, body.name):
+            raise _duplicate()
+        plan = VpsPlan(
+            id=uuid.uuid4(),
+            provider_id=account.id,
+            name=body.name,
+            provider_plan_id=upstream_plan.id,
+            base_price=pricing.monthly(upstream_plan.price_monthly),
+            base_price_hourly=pricing.hourly(upstream_plan.price_hourly),
+            markup_price=body.markup_price,
+            specifications=_specifications(upstream_plan, [r.id for r in regions]),
+            active=body.active,
+        )
+        region_rows = [_plan_region(plan.id, upstream_plan, region) for region in regions]
+        if not await self.plans.add(plan, region_rows):
+            raise _duplicate()
+        log.info("plan_created", plan_id=str(plan.id), provider_id=str(account.id))
+        return PlanView(plan, account, sorted(region_rows, key=lambda r: r.region_id))
+
+    async def update(self, plan_id: uuid.UUID, body: PlanUpdateIn) -> PlanView:
+        plan, account = await self._load(plan_id, for_update=True)
+        if body.name is not None and body.name != plan.name:
+            if plan.provider_id is not None and await self.plans.exists_named(
+                plan.provider_id, plan.provider_plan_id, body.name, excluding=plan.id
+            ):
+                raise _duplicate()
+            if not await self.plans.rename(plan, body.name):
+                raise _duplicate()
+        if body.markup_price is not None:
+            plan.markup_price = body.markup_price
+        if body.active is not None:
+            if body.active and (account is None):
+                raise Conflict(
+                    "This plan's provider account was removed; it cannot be sold again.",
+                    code="invalid_state",
+                )
+            plan.active = body.active
+        if body.regions is not None:
+            if account is None:
+                raise Conflict(
+                    "This plan's provider account was removed; its regions cannot change.",
+                    code="invalid_state",
+                )
+            await self._set_regions(plan, account, body.regions)
+        await self.plans.flush()
+        return await self._view(plan, account)
+
+    async def delete(self, plan_id: uuid.UUID) -> None:
+        plan, _ = await self._load(plan_id, for_update=True)
+        if await self.plans.count_live_instances(plan.id):
+            raise Conflict("Servers use this plan. Deactivate it instead.", code="plan_in_use")
+        await self.plans.delete(plan)
+
+    async def refresh_prices(self, provider_id: uuid.UUID | None = None) -> PriceRefreshOut:
+        """Re-read base prices (and specifications) from the providers, bypassing the cache.
+        Only plan rows change; what instances were charged is not touched."""
+        rows = await self.plans.list_all(provider_id=provider_id)
+        by_account: dict[uuid.UUID, tuple[ServiceProvider, list[VpsPlan]]] = {}
+        for plan, account in rows:
+            if account is not None:
+                by_account.setdefault(account.id, (account, []))[1].append(plan)
+        changes: list[PriceChangeOut] = []
+        missing: list[uuid.UUID] = []
+        failures: list[PriceRefreshFailure] = []
+        checked = 0
+        for account, plans in by_account.values():
+            try:
+                snapshot = await self.upstream.plans(account, force=True)
+            except AppError as exc:
+                failures.append(PriceRefreshFailure(provider_id=account.id, error=exc.detail))
+                continue
+            if snapshot.stale:
+                failures.append(
+                    PriceRefreshFailure(
+                        provider_id=account.id, error="The provider is not reachable right now."
+                    )
+                )
+                continue
+            upstream = {item.id: item for item in snapshot.items}
+            regions = await self.plans.regions_of([plan.id for plan in plans])
+            for plan in plans:
+                checked += 1
+                current = upstream.get(plan.provider_plan_id)
+                if current is None:
+                    missing.append(plan.id)
+                    continue
+                changes.extend(_apply_prices(plan, current, regions[plan.id]))
+        await self.plans.flush()
+        log.info("plan_prices_refreshed", plans=checked, changes=len(changes))
+        return PriceRefreshOut(
+            plans_checked=checked, changes=changes, missing_upstream=missing, failures=failures
+        )
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    async def _load(
+        self, plan_id: uuid.UUID, *, for_update: bool = False
+    ) -> tuple[VpsPlan, ServiceProvider | None]:
+        found = await self.plans.get(plan_id, for_update=for_update)
+        if found is None:
+            raise NotFound("Plan not found.")
+        return found
+
+    async def _view(self, plan: VpsPlan, account: ServiceProvider | None) -> PlanView:
+        regions = (await self.plans.regions_of([plan.id]))[plan.id]
+        return PlanView(plan, account, regions)
+
+    async def _upstream_plan(self, account: ServiceProvider, provider_plan_id: str) -> UpstreamPlan:
+        snapshot = await self.upstream.plans(account)
+        for item in snapshot.items:
+            if item.id == provider_plan_id:
+                if not item.available:
+                    raise ValidationFailed.for_field(
+                        "provider_plan_id",
+                        f"{provider_plan_id} is not available for new servers at the provider.",
+                        code="unknown_provider_plan",
+                    )
+                return item
+        raise ValidationFailed.for_field(
+            "provider_plan_id",
+            f"{provider_plan_id} is not a plan of this provider account.",
+            code="unknown_provider_plan",
+        )
+
+    async def _checked_regions(
+        self, account: ServiceProvider, upstream_plan: UpstreamPlan, wanted: Sequence[str]
+    ) -> list[UpstreamRegion]:
+        known = {region.id: region for region in (await self.upstream.regions(account)).items}
+        allowed = allowed_regions_of(account)
+        checked: list[UpstreamRegion] = []
+        for region_id in wanted:
+            region = known.get(region_id)
+            if region is None:
+                raise _region_refused(f"{region_id} is not a region of this provider.")
+            if not region.available:
+                raise _region_refused(f"{region_id} does not accept new servers.")
+            if not upstream_plan.offered_in(region_id):
+                raise _region_refused(f"{region_id} does not offer {upstream_plan.id}.")
+            if allowed is not None and region_id not in allowed:
+                raise _region_refused(f"{region_id} is outside this account's allowed regions.")
+            checked.append(region)
+        return checked
+
+    async def _set_regions(
+        self, plan: VpsPlan, account: ServiceProvider, wanted: Sequence[str]
+    ) -> None:
+        current = {row.region_id for row in (await self.plans.regions_of([plan.id]))[plan.id]}
+        added = [region for region in wanted if region not in current]
+        new_rows: list[VpsPlanRegion] = []
+        if added:
+            upstream_plan = await self._upstream_plan(account, plan.provider_plan_id)
+            for region in await self._checked_regions(account, upstream_plan, added):
+                new_rows.append(_plan_region(plan.id, upstream_plan, region))
+        await self.plans.replace_regions(plan.id, keep=list(wanted), add=new_rows)
+        plan.specifications = {**plan.specifications, "regions": sorted(wanted)}
+
+
+def _region_refused(reason: str) -> ValidationFailed:
+    return ValidationFailed.for_field("regions", reason, code="region_not_available")
+
+
+def _duplicate() -> Conflict:
+    return Conflict(
+        "A plan with this name already sells this upstream plan on this account.",
+        code="duplicate_plan",
+    )
+
+
+def _specifications(upstream_plan: UpstreamPlan, regions: Sequence[str]) -> dict[str, object]:
+    return {
+        "vcpus": upstream_plan.vcpus,
+        "memory": upstream_plan.memory_mb,
+        "disk": upstream_plan.disk_gb,
+        "transfer": upstream_plan.transfer_gb,
+        "regions": sorted(regions),
+    }
+
+
+def _plan_region(
+    plan_id: uuid.UUID, upstream_plan: UpstreamPlan, region: UpstreamRegion
+) -> VpsPlanRegion:
+    price = upstream_plan.price_in(region.id)
+    return VpsPlanRegion(
+        plan_id=plan_id,
+        region_id=region.id,
+        region_label=region.label,
+        country=region.country,
+        base_price_monthly=pricing.monthly(price.monthly),
+        base_price_hourly=pricing.hourly(price.hourly),
+    )
+
+
+def _apply_prices(
+    plan: VpsPlan, upstream_plan: UpstreamPlan, regions: Sequence[VpsPlanRegion]
+) -> list[PriceChangeOut]:
+    changes: list[PriceChangeOut] = []
+
+    def change(
+        region: str | None, period: Literal["monthly", "hourly"], old: Decimal, new: Decimal
+    ) -> Decimal:
+        if old != new:
+            changes.append(
+                PriceChangeOut(
+                    plan_id=plan.id,
+                    plan_name=plan.name,
+                    region=region,
+                    period=period,
+                    old=old,
+                    new=new,
+                )
+            )
+        return new
+
+    plan.base_price = change(
+        None, "monthly", plan.base_price, pricing.monthly(upstream_plan.price_monthly)
+    )
+    plan.base_price_hourly = change(
+        None, "hourly", plan.base_price_hourly, pricing.hourly(upstream_plan.price_hourly)
+    )
+    for row in regions:
+        price = upstream_plan.price_in(row.region_id)
+        row.base_price_monthly = change(
+            row.region_id, "monthly", row.base_price_monthly, pricing.monthly(price.monthly)
+        )
+        row.base_price_hourly = change(
+            row.region_id, "hourly", row.base_price_hourly, pricing.hourly(price.hourly)
+        )
+    plan.specifications = {
+        **_specifications(upstream_plan, plan.specifications.get("regions", [])),
+    }
+    return changes
+
+
+async def refresh_plan_prices(
+    state: AppState, provider_id: uuid.UUID | None = None
+) -> PriceRefreshOut:
+    """For the CLI / a scheduled job: refresh every plan's base prices in one transaction."""
+    async with state.sessionmaker() as db, db.begin():
+        return await PlanService(db, state).refresh_prices(provider_id)

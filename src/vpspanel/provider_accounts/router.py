@@ -1,0 +1,108 @@
+"""Admin API: provider accounts (`/api/admin/providers`)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response, status
+
+from vpspanel.auth.deps import AdminUser
+from vpspanel.deps import SessionDep, StateDep
+from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.provider_accounts.schemas import (
+    ApiKeyRotateIn,
+    ProviderCreateIn,
+    ProviderEnvelope,
+    ProviderOut,
+    ProvidersOut,
+    ProviderStatusOut,
+    ProviderTestOut,
+    ProviderUpdateIn,
+)
+from vpspanel.provider_accounts.service import ProviderAccountService, key_expiring_soon
+from vpspanel.state import AppState
+
+router = APIRouter(prefix="/api/admin/providers", tags=["admin: providers"])
+
+
+def provider_out(account: ServiceProvider, state: AppState) -> ProviderOut:
+    return ProviderOut(
+        id=account.id,
+        name=account.name,
+        type=account.type,
+        configuration=account.configuration,
+        active=account.active,
+        api_base_url=account.api_base_url,
+        api_key_hint=account.api_key_hint,
+        key_rotated_at=account.key_rotated_at,
+        key_expires_at=account.key_expires_at,
+        key_expiring_soon=key_expiring_soon(account, state.clock()),
+        status=ProviderStatusOut(
+            ok=account.status_ok, checked_at=account.status_checked_at, error=account.status_error
+        ),
+        created_at=account.created_at,
+        updated_at=account.updated_at,
+    )
+
+
+@router.get("")
+async def list_providers(_admin: AdminUser, db: SessionDep, state: StateDep) -> ProvidersOut:
+    accounts = await ProviderAccountService(db, state).list_all()
+    return ProvidersOut(providers=[provider_out(account, state) for account in accounts])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_provider(
+    body: ProviderCreateIn, _admin: AdminUser, db: SessionDep, state: StateDep
+) -> ProviderEnvelope:
+    account = await ProviderAccountService(db, state).create(body)
+    return ProviderEnvelope(provider=provider_out(account, state))
+
+
+@router.get("/{provider_id}")
+async def get_provider(
+    provider_id: uuid.UUID, _admin: AdminUser, db: SessionDep, state: StateDep
+) -> ProviderEnvelope:
+    account = await ProviderAccountService(db, state).get(provider_id)
+    return ProviderEnvelope(provider=provider_out(account, state))
+
+
+@router.patch("/{provider_id}")
+async def update_provider(
+    provider_id: uuid.UUID,
+    body: ProviderUpdateIn,
+    _admin: AdminUser,
+    db: SessionDep,
+    state: StateDep,
+) -> ProviderEnvelope:
+    account = await ProviderAccountService(db, state).update(provider_id, body)
+    return ProviderEnvelope(provider=provider_out(account, state))
+
+
+@router.post("/{provider_id}/api-key")
+async def rotate_api_key(
+    provider_id: uuid.UUID,
+    body: ApiKeyRotateIn,
+    _admin: AdminUser,
+    db: SessionDep,
+    state: StateDep,
+) -> ProviderEnvelope:
+    account = await ProviderAccountService(db, state).rotate_key(
+        provider_id, body.api_key, body.expires_at
+    )
+    return ProviderEnvelope(provider=provider_out(account, state))
+
+
+@router.post("/{provider_id}/test")
+async def test_provider(
+    provider_id: uuid.UUID, _admin: AdminUser, db: SessionDep, state: StateDep
+) -> ProviderTestOut:
+    return await ProviderAccountService(db, state).test(provider_id)
+
+
+@router.delete("/{provider_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_provider(
+    provider_id: uuid.UUID, _admin: AdminUser, db: SessionDep, state: StateDep
+) -> Response:
+    await ProviderAccountService(db, state).delete(provider_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,118 @@
+"""Request and response bodies of the admin provider-account API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+)
+
+ProviderType = Literal["linode", "digitalocean"]
+AccountName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# Never echoed anywhere; `repr=False` keeps it out of validation error reprs and logs.
+ApiKey = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=8, max_length=500), Field(repr=False)
+]
+RegionId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class ProviderConfiguration(BaseModel):
+    """The seed's configuration keys; anything else is refused (422 naming the key)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    default: StrictBool = False
+    allowed_regions: Annotated[list[RegionId], Field(min_length=1, max_length=200)] | None = None
+    backup_enabled: StrictBool = False
+    private_ip_enabled: StrictBool = False  # Linode only
+    ipv6_enabled: StrictBool = False  # DigitalOcean only
+    vpc_enabled: StrictBool = False  # DigitalOcean only
+
+
+class ProviderCreateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: AccountName
+    type: ProviderType
+    api_key: ApiKey
+    configuration: ProviderConfiguration | None = None
+    api_base_url: AnyHttpUrl | None = None
+    key_expires_at: datetime | None = None
+
+
+class ProviderUpdateIn(BaseModel):
+    """`configuration`, when given, replaces the whole configuration."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: AccountName | None = None
+    configuration: ProviderConfiguration | None = None
+    active: StrictBool | None = None
+    api_base_url: AnyHttpUrl | None = None
+
+
+class ApiKeyRotateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    api_key: ApiKey
+    expires_at: datetime | None = None
+
+
+class ProviderStatusOut(BaseModel):
+    ok: bool | None
+    checked_at: datetime | None
+    error: str | None
+
+
+class ProviderOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    type: str
+    configuration: dict[str, Any]
+    active: bool
+    api_base_url: str | None
+    api_key_hint: str
+    key_rotated_at: datetime | None
+    key_expires_at: datetime | None
+    key_expiring_soon: bool  # addition: the key expires within 14 days (or already has)
+    status: ProviderStatusOut
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProviderEnvelope(BaseModel):
+    provider: ProviderOut
+
+
+class ProvidersOut(BaseModel):
+    providers: list[ProviderOut]
+
+
+class AccountOut(BaseModel):
+    id: str
+    email: str | None
+    name: str | None
+    status: str | None
+
+
+class PermissionsOut(BaseModel):
+    read: bool
+    write: bool | None
+    scopes: list[str]
+    missing: list[str]  # addition: what we need and the key lacks
+
+
+class ProviderTestOut(BaseModel):
+    ok: bool
+    latency_ms: int
+    account: AccountOut | None
+    permissions: PermissionsOut | None
+    error: str | None

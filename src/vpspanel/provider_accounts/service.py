@@ -1,0 +1,310 @@
+"""Provider accounts: connecting, configuring, testing, rotating keys, removing.
+
+Rules:
+- A key is checked at the provider before anything is saved, and refused when it lacks a
+  permission we need (the missing one is named). The key is stored only encrypted, bound to the
+  account id, and never returned, logged or put in an error.
+- `configuration` holds only the seed's keys; type-specific flags are refused for the other type;
+  `allowed_regions` must be real regions of the provider.
+- At most one account per type has `configuration.default = true`: a second one is refused with
+  409 `default_provider_exists` (unset the old default first). Refusing rather than silently
+  moving the flag keeps an admin from changing which account serves new customers by accident.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vpspanel.catalog.repository import PlanRepository
+from vpspanel.catalog.schemas import UpstreamRegion
+from vpspanel.catalog.upstream import UpstreamCatalog, fetch_regions
+from vpspanel.errors import Conflict, NotFound, ValidationFailed
+from vpspanel.provider_accounts.connect import app_error_from_provider
+from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.provider_accounts.repository import ProviderAccountRepository
+from vpspanel.provider_accounts.schemas import (
+    AccountOut,
+    PermissionsOut,
+    ProviderConfiguration,
+    ProviderCreateIn,
+    ProviderTestOut,
+    ProviderUpdateIn,
+)
+from vpspanel.providers import errors as perr
+from vpspanel.providers.base import Provider
+from vpspanel.providers.types import CreateOptions, VerifyResult
+from vpspanel.security.secrets import key_hint, provider_key_context
+from vpspanel.state import AppState
+
+log = structlog.get_logger(__name__)
+
+KEY_EXPIRY_WARNING = timedelta(days=14)
+# Configuration flags that only one provider type understands.
+TYPE_ONLY_FLAGS = {
+    "private_ip_enabled": "linode",
+    "ipv6_enabled": "digitalocean",
+    "vpc_enabled": "digitalocean",
+}
+_TYPE_NAMES = {"linode": "Linode", "digitalocean": "DigitalOcean"}
+
+
+def key_expiring_soon(account: ServiceProvider, now: datetime) -> bool:
+    """The key expires within 14 days (or has expired)."""
+    return account.key_expires_at is not None and account.key_expires_at - now <= KEY_EXPIRY_WARNING
+
+
+def create_options_for(account: ServiceProvider) -> CreateOptions:
+    """The provider create options an account's configuration asks for (for new instances)."""
+    config = account.configuration
+    if account.type == "digitalocean":
+        return CreateOptions(
+            backups=bool(config.get("backup_enabled")),
+            ipv6=bool(config.get("ipv6_enabled")),
+            private_ip=bool(config.get("vpc_enabled")),
+        )
+    return CreateOptions(
+        backups=bool(config.get("backup_enabled")),
+        private_ip=bool(config.get("private_ip_enabled")),
+    )
+
+
+def allowed_regions_of(account: ServiceProvider) -> set[str] | None:
+    """The regions this account may sell in; None means every region."""
+    regions = account.configuration.get("allowed_regions")
+    return set(regions) if regions is not None else None
+
+
+def _url(value: object | None) -> str | None:
+    return str(value).rstrip("/") if value is not None else None
+
+
+class ProviderAccountService:
+    def __init__(self, db: AsyncSession, state: AppState) -> None:
+        self.db = db
+        self.state = state
+        self.accounts = ProviderAccountRepository(db)
+        self.upstream = UpstreamCatalog(db, state)
+
+    async def list_all(self) -> Sequence[ServiceProvider]:
+        return await self.accounts.list_all()
+
+    async def get(self, provider_id: uuid.UUID, *, for_update: bool = False) -> ServiceProvider:
+        account = await self.accounts.get(provider_id, for_update=for_update)
+        if account is None:
+            raise NotFound("Provider account not found.")
+        return account
+
+    async def create(self, body: ProviderCreateIn) -> ServiceProvider:
+        base_url = _url(body.api_base_url)
+        provider = self.state.providers.for_key(body.type, body.api_key, base_url)
+        await self._verify_usable(provider)
+        configuration = body.configuration or ProviderConfiguration()
+        regions: list[UpstreamRegion] | None = None
+        if configuration.allowed_regions is not None:
+            try:
+                regions = await fetch_regions(provider)
+            except perr.ProviderError as exc:
+                raise app_error_from_provider(exc) from None
+        account_id = uuid.uuid4()
+        now = self.state.clock()
+        account = ServiceProvider(
+            id=account_id,
+            name=body.name,
+            type=body.type,
+            api_key_encrypted=self.state.secret_box.encrypt(
+                body.api_key, context=provider_key_context(account_id)
+            ),
+            api_key_hint=key_hint(body.api_key),
+            key_rotated_at=None,
+            key_expires_at=body.key_expires_at,
+            api_base_url=base_url,
+            configuration={},
+            active=True,
+            status_ok=True,
+            status_checked_at=now,
+            status_error=None,
+        )
+        account.configuration = await self._checked_configuration(
+            account, configuration, known_regions=regions
+        )
+        self.accounts.add(account)
+        await self.accounts.flush()
+        if regions is not None:
+            await self.upstream.seed(account, "regions", list(regions))
+        log.info("provider_account_created", provider_id=str(account_id), type=body.type)
+        return account
+
+    async def update(self, provider_id: uuid.UUID, body: ProviderUpdateIn) -> ServiceProvider:
+        account = await self.get(provider_id, for_update=True)
+        if body.name is not None:
+            account.name = body.name
+        if "api_base_url" in body.model_fields_set:
+            account.api_base_url = _url(body.api_base_url)
+            await self.upstream.invalidate(account.id)
+        if body.active is not None:
+            account.active = body.active
+        if body.configuration is not None:
+            account.configuration = await self._checked_configuration(account, body.configuration)
+        await self.accounts.flush()
+        return account
+
+    async def rotate_key(
+        self, provider_id: uuid.UUID, api_key: str, expires_at: datetime | None
+    ) -> ServiceProvider:
+        account = await self.get(provider_id, for_update=True)
+        provider = self.state.providers.for_key(account.type, api_key, account.api_base_url)
+        await self._verify_usable(provider)
+        account.api_key_encrypted = self.state.secret_box.encrypt(
+            api_key, context=provider_key_context(account.id)
+        )
+        account.api_key_hint = key_hint(api_key)
+        account.key_rotated_at = self.state.clock()
+        account.key_expires_at = expires_at
+        account.status_ok = True
+        account.status_checked_at = account.key_rotated_at
+        account.status_error = None
+        await self.upstream.invalidate(account.id)
+        await self.accounts.flush()
+        log.info("provider_key_rotated", provider_id=str(account.id))
+        return account
+
+    async def test(self, provider_id: uuid.UUID) -> ProviderTestOut:
+        account = await self.get(provider_id, for_update=True)
+        provider = self.state.providers.for_account(account)
+        started = time.perf_counter()
+        result: VerifyResult | None = None
+        error: str | None = None
+        try:
+            result = await provider.verify()
+        except perr.ProviderAuthError:
+            error = "The provider rejected the API key."
+        except perr.ProviderError as exc:
+            error = app_error_from_provider(exc).detail
+        latency_ms = round((time.perf_counter() - started) * 1000)
+        if result is not None and result.permissions.missing:
+            error = _missing_message(result.permissions.missing)
+        account.status_ok = error is None
+        account.status_checked_at = self.state.clock()
+        account.status_error = error
+        await self.accounts.flush()
+        return ProviderTestOut(
+            ok=error is None,
+            latency_ms=latency_ms,
+            account=(
+                AccountOut(
+                    id=result.account.provider_account_id,
+                    email=result.account.email,
+                    name=result.account.name,
+                    status=result.account.status,
+                )
+                if result
+                else None
+            ),
+            permissions=(
+                PermissionsOut(
+                    read=result.permissions.read,
+                    write=result.permissions.write,
+                    scopes=result.permissions.scopes,
+                    missing=result.permissions.missing,
+                )
+                if result
+                else None
+            ),
+            error=error,
+        )
+
+    async def delete(self, provider_id: uuid.UUID) -> None:
+        account = await self.get(provider_id, for_update=True)
+        if await self.accounts.count_live_instances(account.id):
+            raise Conflict(
+                "This provider account still has servers. Delete them or deactivate the account.",
+                code="provider_in_use",
+            )
+        # Its plans stay for history (provider_id becomes NULL) but can no longer be sold.
+        await PlanRepository(self.db).deactivate_of_provider(account.id)
+        await self.accounts.detach_deleted_instances(account.id)
+        await self.accounts.delete(account)
+        log.info("provider_account_deleted", provider_id=str(provider_id))
+
+    # --- rules ----------------------------------------------------------------------------
+
+    async def _verify_usable(self, provider: Provider) -> VerifyResult:
+        try:
+            result = await provider.verify()
+        except perr.ProviderAuthError:
+            raise ValidationFailed.for_field(
+                "api_key", "The provider rejected this API key.", code="invalid_credentials"
+            ) from None
+        except perr.ProviderPermissionError as exc:
+            missing = exc.missing_permission or "a permission this panel needs"
+            raise ValidationFailed.for_field(
+                "api_key", _missing_message([missing]), code="insufficient_permissions"
+            ) from None
+        except perr.ProviderError as exc:
+            raise app_error_from_provider(exc) from None
+        if result.permissions.missing:
+            raise ValidationFailed.for_field(
+                "api_key",
+                _missing_message(result.permissions.missing),
+                code="insufficient_permissions",
+            )
+        return result
+
+    async def _checked_configuration(
+        self,
+        account: ServiceProvider,
+        configuration: ProviderConfiguration,
+        *,
+        known_regions: list[UpstreamRegion] | None = None,
+    ) -> dict[str, Any]:
+        given = configuration.model_dump(exclude_unset=True)
+        for flag, only_type in TYPE_ONLY_FLAGS.items():
+            if given.get(flag) and account.type != only_type:
+                raise ValidationFailed.for_field(
+                    f"configuration.{flag}",
+                    f"{flag} is available for {_TYPE_NAMES[only_type]} accounts only.",
+                )
+            if flag in given and account.type != only_type:
+                del given[flag]  # false for a type that has no such option: nothing to keep
+        if configuration.allowed_regions is not None:
+            given["allowed_regions"] = list(dict.fromkeys(configuration.allowed_regions))
+            if known_regions is None:
+                known_regions = await self._regions_of(account)
+            known = {region.id for region in known_regions}
+            for region in given["allowed_regions"]:
+                if region not in known:
+                    raise ValidationFailed.for_field(
+                        "configuration.allowed_regions",
+                        f"{region} is not a region of this provider.",
+                        code="region_not_available",
+                    )
+        await self._check_single_default(account, given)
+        return given
+
+    async def _regions_of(self, account: ServiceProvider) -> list[UpstreamRegion]:
+        snapshot = await self.upstream.regions(account)
+        return snapshot.items
+
+    async def _check_single_default(
+        self, account: ServiceProvider, configuration: dict[str, Any]
+    ) -> None:
+        if configuration.get("default") is not True:
+            return
+        for other in await self.accounts.list_of_type(account.type):
+            if other.id != account.id and other.configuration.get("default") is True:
+                raise Conflict(
+                    f"{other.name} is already the default {_TYPE_NAMES[account.type]} account. "
+                    "Unset its default first.",
+                    code="default_provider_exists",
+                )
+
+
+def _missing_message(missing: list[str]) -> str:
+    return "The API key lacks a permission this panel needs: " + ", ".join(missing) + "."
