@@ -16,9 +16,11 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vpspanel.auth.router import router as auth_router
+from vpspanel.catalog.router import router as admin_catalog_router
 from vpspanel.config import Settings, get_settings
 from vpspanel.errors import ERROR_RESPONSES, AppError, FieldError
 from vpspanel.logging import configure_logging
+from vpspanel.provider_accounts.router import router as admin_providers_router
 from vpspanel.state import AppState
 
 log = structlog.get_logger(__name__)
@@ -143,6 +145,8 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     install_request_context(app)
 
     app.include_router(auth_router)
+    app.include_router(admin_providers_router)
+    app.include_router(admin_catalog_router)
 
     @app.get("/api/health", tags=["operations"])
     async def health() -> JSONResponse:
