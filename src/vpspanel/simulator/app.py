@@ -255,7 +255,10 @@ def _render(instance: Any) -> JSON:
 def control_routes(state: SimulatorState) -> list[Route]:
     def provider_of(request: Request) -> Provider | None:
         name = request.path_params["provider"]
-        return name if name in PROVIDERS else None  # type: ignore[return-value]
+        for provider in PROVIDERS:
+            if provider == name:
+                return provider
+        return None
 
     async def reset(request: Request) -> Response:
         state.reset()
