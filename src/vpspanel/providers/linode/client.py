@@ -74,13 +74,18 @@ def translate_error(response: httpx.Response, method: str, path: str) -> Provide
     text = "; ".join(f"{field}: {reason}" if field else reason for field, reason in reasons)
     text = text[:300] or f"HTTP {status}"
     what = f"linode {method} {path}"
-    if status == 401:
+    scope_refused = status == 401 and any(
+        "not authorized to use this endpoint" in reason for _, reason in reasons
+    )
+    if status == 401 and not scope_refused:
         return ProviderAuthError(f"{what}: the API token was rejected", status_code=status)
-    if status == 403:
+    if status == 403 or scope_refused:
+        # Linode answers 401 when the token is valid but its OAuth scopes do not cover this.
         accepted = response.headers.get("x-accepted-oauth-scopes")
         return ProviderPermissionError(
             f"{what}: permission denied ({text})",
             missing_permission=accepted or _required_scope(method, path),
+            status_code=status,
         )
     if status == 404:
         return ProviderNotFound(f"{what}: not found", status_code=status)
