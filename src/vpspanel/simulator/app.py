@@ -149,7 +149,9 @@ class ProviderGateway:
         matched = self.router.match(method, rest)
         token = _bearer(request)
         account: Account | None = None
-        if token is not None and not token.startswith("invalid"):
+        if token is not None and token.startswith("invalid"):
+            return self._error("unauthorized")  # a bad token is refused even where none is needed
+        if token is not None:
             with state.lock:
                 account = state.account(self.provider, token)
         public = isinstance(matched, tuple) and matched[0].public
