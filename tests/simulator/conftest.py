@@ -7,7 +7,7 @@ response (status, body, declared headers) against the official OpenAPI document.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
@@ -23,6 +23,7 @@ SSH_ED25519_OTHER = (
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINQALaDEwj6z9xjlb36XtBoUkZFnF0liHV2QhRU8GwWy bob@desk"
 )
 STRONG_PASSWORD = "Corr3ct-Horse-Battery"
+DEFAULT_TOKEN = "tok-alpha"
 
 
 class Sim:
@@ -32,8 +33,14 @@ class Sim:
         self.clock = clock
 
     async def _call(
-        self, provider: str, prefix: str, method: str, path: str, token: str | None,
-        validate: bool, **kwargs: Any,
+        self,
+        provider: Literal["linode", "digitalocean"],
+        prefix: str,
+        method: str,
+        path: str,
+        token: str | None,
+        validate: bool,
+        **kwargs: Any,
     ) -> httpx.Response:
         headers = dict(kwargs.pop("headers", None) or {})
         if token is not None:
@@ -42,18 +49,34 @@ class Sim:
         if validate:
             require_specs()
             body = response.json() if response.content else None
-            validate_response(provider, method, path, response.status_code, body,  # type: ignore[arg-type]
-                              dict(response.headers))
+            validate_response(
+                provider,
+                method,
+                path,
+                response.status_code,
+                body,
+                dict(response.headers),
+            )
         return response
 
     async def linode(
-        self, method: str, path: str, *, token: str | None = "tok-alpha", validate: bool = True,
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = DEFAULT_TOKEN,
+        validate: bool = True,
         **kwargs: Any,
     ) -> httpx.Response:
         return await self._call("linode", "/linode/v4", method, path, token, validate, **kwargs)
 
     async def do(
-        self, method: str, path: str, *, token: str | None = "tok-alpha", validate: bool = True,
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = DEFAULT_TOKEN,
+        validate: bool = True,
         **kwargs: Any,
     ) -> httpx.Response:
         return await self._call(
@@ -68,17 +91,27 @@ class Sim:
         assert response.status_code == 200, response.text
 
     # shortcuts ------------------------------------------------------------------------
-    async def create_linode(self, token: str = "tok-alpha", **overrides: Any) -> dict[str, Any]:
-        body = {"type": "g6-nanode-1", "region": "us-east", "image": "linode/debian12",
-                "root_pass": STRONG_PASSWORD, **overrides}
+    async def create_linode(self, token: str = DEFAULT_TOKEN, **overrides: Any) -> dict[str, Any]:
+        body = {
+            "type": "g6-nanode-1",
+            "region": "us-east",
+            "image": "linode/debian12",
+            "root_pass": STRONG_PASSWORD,
+            **overrides,
+        }
         response = await self.linode("POST", "/linode/instances", token=token, json=body)
         assert response.status_code == 200, response.text
         result: dict[str, Any] = response.json()
         return result
 
-    async def create_droplet(self, token: str = "tok-alpha", **overrides: Any) -> dict[str, Any]:
-        body = {"name": "web-1", "size": "s-1vcpu-1gb", "image": "ubuntu-24-04-x64",
-                "region": "nyc3", **overrides}
+    async def create_droplet(self, token: str = DEFAULT_TOKEN, **overrides: Any) -> dict[str, Any]:
+        body = {
+            "name": "web-1",
+            "size": "s-1vcpu-1gb",
+            "image": "ubuntu-24-04-x64",
+            "region": "nyc3",
+            **overrides,
+        }
         response = await self.do("POST", "/droplets", token=token, json=body)
         assert response.status_code == 202, response.text
         result: dict[str, Any] = response.json()

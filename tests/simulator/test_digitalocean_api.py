@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from tests.simulator.conftest import SSH_ED25519, SSH_ED25519_OTHER, Sim
@@ -51,8 +52,9 @@ class TestCatalog:
 
     async def test_images_distribution_filter(self, sim: Sim) -> None:
         everything = (await sim.do("GET", "/images", params={"per_page": 100})).json()
-        distros = (await sim.do("GET", "/images",
-                                params={"type": "distribution", "per_page": 100})).json()
+        distros = (
+            await sim.do("GET", "/images", params={"type": "distribution", "per_page": 100})
+        ).json()
         assert distros["meta"]["total"] >= 12
         assert distros["meta"]["total"] < everything["meta"]["total"]
         slugs = {i["slug"] for i in distros["images"]}
@@ -84,8 +86,9 @@ class TestCatalog:
 
 class TestSshKeys:
     async def test_create_get_by_id_and_fingerprint(self, sim: Sim) -> None:
-        response = await sim.do("POST", "/account/keys",
-                                json={"name": "alice", "public_key": SSH_ED25519})
+        response = await sim.do(
+            "POST", "/account/keys", json={"name": "alice", "public_key": SSH_ED25519}
+        )
         assert response.status_code == 201
         key = response.json()["ssh_key"]
         assert key["fingerprint"] == _md5_fingerprint(SSH_ED25519)
@@ -97,19 +100,23 @@ class TestSshKeys:
 
     async def test_duplicate_and_invalid_keys_are_422(self, sim: Sim) -> None:
         await sim.do("POST", "/account/keys", json={"name": "a", "public_key": SSH_ED25519})
-        duplicate = await sim.do("POST", "/account/keys",
-                                 json={"name": "b", "public_key": SSH_ED25519})
+        duplicate = await sim.do(
+            "POST", "/account/keys", json={"name": "b", "public_key": SSH_ED25519}
+        )
         assert duplicate.status_code == 422
         assert duplicate.json()["id"] == "unprocessable_entity"
-        invalid = await sim.do("POST", "/account/keys",
-                               json={"name": "c", "public_key": "ssh-rsa AAAA"})
+        invalid = await sim.do(
+            "POST", "/account/keys", json={"name": "c", "public_key": "ssh-rsa AAAA"}
+        )
         assert invalid.status_code == 422
 
     async def test_keys_are_per_account_and_deletable(self, sim: Sim) -> None:
-        key = (await sim.do("POST", "/account/keys",
-                            json={"name": "a", "public_key": SSH_ED25519})).json()["ssh_key"]
-        assert (await sim.do("GET", f"/account/keys/{key['id']}",
-                             token="tok-beta")).status_code == 404
+        key = (
+            await sim.do("POST", "/account/keys", json={"name": "a", "public_key": SSH_ED25519})
+        ).json()["ssh_key"]
+        assert (
+            await sim.do("GET", f"/account/keys/{key['id']}", token="tok-beta")
+        ).status_code == 404
         renamed = await sim.do("PUT", f"/account/keys/{key['id']}", json={"name": "renamed"})
         assert renamed.json()["ssh_key"]["name"] == "renamed"
         assert (await sim.do("DELETE", f"/account/keys/{key['id']}")).status_code == 204
@@ -118,8 +125,9 @@ class TestSshKeys:
 
 class TestDroplets:
     async def test_create_is_202_with_action_link(self, sim: Sim) -> None:
-        body = await sim.create_droplet(tags=["order:42"], ipv6=True, backups=True,
-                                        monitoring=True, user_data="#cloud-config\n")
+        body = await sim.create_droplet(
+            tags=["order:42"], ipv6=True, backups=True, monitoring=True, user_data="#cloud-config\n"
+        )
         droplet = body["droplet"]
         assert droplet["status"] == "new" and droplet["locked"] is True
         assert droplet["networks"] == {"v4": [], "v6": []}
@@ -139,25 +147,53 @@ class TestDroplets:
         assert types == {"public", "private"} and len(got["networks"]["v6"]) == 1
 
     async def test_create_with_registered_keys_only(self, sim: Sim) -> None:
-        key = (await sim.do("POST", "/account/keys",
-                            json={"name": "a", "public_key": SSH_ED25519})).json()["ssh_key"]
+        key = (
+            await sim.do("POST", "/account/keys", json={"name": "a", "public_key": SSH_ED25519})
+        ).json()["ssh_key"]
         await sim.create_droplet(ssh_keys=[key["id"], key["fingerprint"]])
-        unknown = await sim.do("POST", "/droplets", json={
-            "name": "web", "size": "s-1vcpu-1gb", "image": "ubuntu-24-04-x64",
-            "ssh_keys": [_md5_fingerprint(SSH_ED25519_OTHER)]})
+        unknown = await sim.do(
+            "POST",
+            "/droplets",
+            json={
+                "name": "web",
+                "size": "s-1vcpu-1gb",
+                "image": "ubuntu-24-04-x64",
+                "ssh_keys": [_md5_fingerprint(SSH_ED25519_OTHER)],
+            },
+        )
         assert unknown.status_code == 422
-        other_account = await sim.do("POST", "/droplets", token="tok-beta", json={
-            "name": "web", "size": "s-1vcpu-1gb", "image": "ubuntu-24-04-x64",
-            "ssh_keys": [key["id"]]})
+        other_account = await sim.do(
+            "POST",
+            "/droplets",
+            token="tok-beta",
+            json={
+                "name": "web",
+                "size": "s-1vcpu-1gb",
+                "image": "ubuntu-24-04-x64",
+                "ssh_keys": [key["id"]],
+            },
+        )
         assert other_account.status_code == 422
 
     async def test_create_validation(self, sim: Sim) -> None:
-        base = {"name": "web-1", "size": "s-1vcpu-1gb", "image": "ubuntu-24-04-x64",
-                "region": "nyc3"}
-        for override in ({"name": "bad_name"}, {"name": "x-"}, {"name": "a" * 256},
-                         {"size": "s-99"}, {"image": "windows"}, {"region": "mars1"},
-                         {"region": "nyc2"}, {"size": "c-2", "region": "blr1"},
-                         {"user_data": "x" * (64 * 1024 + 1)}, {"tags": ["no spaces"]}):
+        base = {
+            "name": "web-1",
+            "size": "s-1vcpu-1gb",
+            "image": "ubuntu-24-04-x64",
+            "region": "nyc3",
+        }
+        for override in (
+            {"name": "bad_name"},
+            {"name": "x-"},
+            {"name": "a" * 256},
+            {"size": "s-99"},
+            {"image": "windows"},
+            {"region": "mars1"},
+            {"region": "nyc2"},
+            {"size": "c-2", "region": "blr1"},
+            {"user_data": "x" * (64 * 1024 + 1)},
+            {"tags": ["no spaces"]},
+        ):
             response = await sim.do("POST", "/droplets", json={**base, **override})
             assert response.status_code == 422, override
             assert response.json()["id"] == "unprocessable_entity"
@@ -168,8 +204,11 @@ class TestDroplets:
         assert first["id"] != second["id"] and second["region"]["slug"]
 
     async def test_multi_create(self, sim: Sim) -> None:
-        response = await sim.do("POST", "/droplets", json={
-            "names": ["a-1", "a-2"], "size": "s-1vcpu-1gb", "image": "debian-12-x64"})
+        response = await sim.do(
+            "POST",
+            "/droplets",
+            json={"names": ["a-1", "a-2"], "size": "s-1vcpu-1gb", "image": "debian-12-x64"},
+        )
         assert response.status_code == 202
         assert [d["name"] for d in response.json()["droplets"]] == ["a-1", "a-2"]
         assert len(response.json()["links"]["actions"]) == 2
@@ -182,8 +221,12 @@ class TestDroplets:
         assert "page=2" in page["links"]["pages"]["next"]
         odd = (await sim.do("GET", "/droplets", params={"tag_name": "odd"})).json()
         assert odd["meta"]["total"] == 12
-        assert "tag_name=even" in (await sim.do("GET", "/droplets", params={
-            "tag_name": "even", "per_page": 5})).json()["links"]["pages"]["next"]
+        assert (
+            "tag_name=even"
+            in (
+                await sim.do("GET", "/droplets", params={"tag_name": "even", "per_page": 5})
+            ).json()["links"]["pages"]["next"]
+        )
         named = (await sim.do("GET", "/droplets", params={"name": "VM-7"})).json()
         assert [d["name"] for d in named["droplets"]] == ["vm-7"]
         both = await sim.do("GET", "/droplets", params={"tag_name": "odd", "name": "vm-1"})
@@ -212,7 +255,7 @@ class TestDroplets:
 
 
 class TestActions:
-    async def _active(self, sim: Sim, **overrides: object) -> int:
+    async def _active(self, sim: Sim, **overrides: Any) -> int:
         droplet = (await sim.create_droplet(**overrides))["droplet"]
         await sim.do("GET", f"/droplets/{droplet['id']}")
         return int(droplet["id"])
@@ -220,9 +263,14 @@ class TestActions:
     async def test_power_actions_are_201_and_complete(self, sim: Sim) -> None:
         droplet_id = await self._active(sim)
         path = f"/droplets/{droplet_id}"
-        for action_type, expected in (("shutdown", "off"), ("power_on", "active"),
-                                      ("power_off", "off"), ("power_on", "active"),
-                                      ("reboot", "active"), ("power_cycle", "active")):
+        for action_type, expected in (
+            ("shutdown", "off"),
+            ("power_on", "active"),
+            ("power_off", "off"),
+            ("power_on", "active"),
+            ("reboot", "active"),
+            ("power_cycle", "active"),
+        ):
             response = await sim.do("POST", f"{path}/actions", json={"type": action_type})
             assert response.status_code == 201, action_type
             action = response.json()["action"]
@@ -236,16 +284,21 @@ class TestActions:
     async def test_rebuild_and_resize(self, sim: Sim) -> None:
         droplet_id = await self._active(sim)
         path = f"/droplets/{droplet_id}"
-        rebuild = await sim.do("POST", f"{path}/actions",
-                               json={"type": "rebuild", "image": "debian-12-x64"})
+        rebuild = await sim.do(
+            "POST", f"{path}/actions", json={"type": "rebuild", "image": "debian-12-x64"}
+        )
         assert rebuild.status_code == 201
         await sim.do("GET", path)
-        resize = await sim.do("POST", f"{path}/actions",
-                              json={"type": "resize", "size": "s-2vcpu-4gb", "disk": True})
+        resize = await sim.do(
+            "POST", f"{path}/actions", json={"type": "resize", "size": "s-2vcpu-4gb", "disk": True}
+        )
         assert resize.status_code == 201
         got = (await sim.do("GET", path)).json()["droplet"]
         assert (got["image"]["slug"], got["size_slug"], got["disk"]) == (
-            "debian-12-x64", "s-2vcpu-4gb", 80)
+            "debian-12-x64",
+            "s-2vcpu-4gb",
+            80,
+        )
         bad = await sim.do("POST", f"{path}/actions", json={"type": "resize", "size": "nope"})
         assert bad.status_code == 422
         unknown = await sim.do("POST", f"{path}/actions", json={"type": "explode"})
@@ -284,16 +337,24 @@ class TestMonitoring:
     async def test_bandwidth_in_mbps(self, sim: Sim) -> None:
         droplet = (await sim.create_droplet())["droplet"]
         start = int(sim.clock.now())
-        params = {"host_id": str(droplet["id"]), "start": start, "end": start + 1800,
-                  "interface": "public", "direction": "outbound"}
-        body = (await sim.do("GET", "/monitoring/metrics/droplet/bandwidth",
-                             params=params)).json()
+        params = {
+            "host_id": str(droplet["id"]),
+            "start": start,
+            "end": start + 1800,
+            "interface": "public",
+            "direction": "outbound",
+        }
+        body = (await sim.do("GET", "/monitoring/metrics/droplet/bandwidth", params=params)).json()
         [result] = body["data"]["result"]
-        assert result["metric"] == {"direction": "outbound", "host_id": str(droplet["id"]),
-                                    "interface": "public"}
+        assert result["metric"] == {
+            "direction": "outbound",
+            "host_id": str(droplet["id"]),
+            "interface": "public",
+        }
         assert all(0 <= float(v) < 100 for _, v in result["values"])
-        bad = await sim.do("GET", "/monitoring/metrics/droplet/bandwidth",
-                           params={**params, "interface": "wifi"})
+        bad = await sim.do(
+            "GET", "/monitoring/metrics/droplet/bandwidth", params={**params, "interface": "wifi"}
+        )
         assert bad.status_code == 400
         missing = await sim.do("GET", "/monitoring/metrics/droplet/cpu", params={"host_id": "1"})
         assert missing.status_code == 400

@@ -7,8 +7,15 @@ import pytest
 from tests.simulator.conftest import STRONG_PASSWORD, Sim
 from vpspanel.simulator import SimulatorSettings
 
-DURATIONS = {"provision": 10, "boot": 5, "shutdown": 4, "reboot": 6, "rebuild": 20,
-             "resize": 30, "delete": 3}
+DURATIONS = {
+    "provision": 10,
+    "boot": 5,
+    "shutdown": 4,
+    "reboot": 6,
+    "rebuild": 20,
+    "resize": 30,
+    "delete": 3,
+}
 
 
 @pytest.fixture
@@ -53,17 +60,20 @@ class TestLinodeLifecycle:
             response = await sim.linode("POST", f"/linode/instances/{linode_id}/{action}")
             assert response.status_code == 400
             assert response.json() == {"errors": [{"reason": "Linode busy."}]}
-        resize = await sim.linode("POST", f"/linode/instances/{linode_id}/resize",
-                                  json={"type": "g6-standard-2"})
+        resize = await sim.linode(
+            "POST", f"/linode/instances/{linode_id}/resize", json={"type": "g6-standard-2"}
+        )
         assert resize.status_code == 400
 
     async def test_shutdown_boot_reboot_statuses(self, sim: Sim) -> None:
         linode_id = (await sim.create_linode())["id"]
         sim.clock.advance(15)
         path = f"/linode/instances/{linode_id}"
-        for action, during, seconds, after in (("shutdown", "shutting_down", 4, "offline"),
-                                               ("boot", "booting", 5, "running"),
-                                               ("reboot", "rebooting", 6, "running")):
+        for action, during, seconds, after in (
+            ("shutdown", "shutting_down", 4, "offline"),
+            ("boot", "booting", 5, "running"),
+            ("reboot", "rebooting", 6, "running"),
+        ):
             await sim.linode("POST", f"{path}/{action}")
             assert await _linode_status(sim, linode_id) == during
             sim.clock.advance(seconds)
@@ -72,8 +82,11 @@ class TestLinodeLifecycle:
     async def test_rebuild_then_boot(self, sim: Sim) -> None:
         linode_id = (await sim.create_linode())["id"]
         sim.clock.advance(15)
-        await sim.linode("POST", f"/linode/instances/{linode_id}/rebuild",
-                         json={"image": "linode/debian11", "root_pass": STRONG_PASSWORD})
+        await sim.linode(
+            "POST",
+            f"/linode/instances/{linode_id}/rebuild",
+            json={"image": "linode/debian11", "root_pass": STRONG_PASSWORD},
+        )
         sim.clock.advance(20)
         assert await _linode_status(sim, linode_id) == "booting"
         sim.clock.advance(5)
@@ -82,8 +95,9 @@ class TestLinodeLifecycle:
     async def test_resize_changes_type_when_done(self, sim: Sim) -> None:
         linode_id = (await sim.create_linode())["id"]
         sim.clock.advance(15)
-        await sim.linode("POST", f"/linode/instances/{linode_id}/resize",
-                         json={"type": "g6-standard-1"})
+        await sim.linode(
+            "POST", f"/linode/instances/{linode_id}/resize", json={"type": "g6-standard-1"}
+        )
         during = (await sim.linode("GET", f"/linode/instances/{linode_id}")).json()
         assert (during["status"], during["type"]) == ("resizing", "g6-nanode-1")
         sim.clock.advance(30)
@@ -125,16 +139,15 @@ class TestDropletLifecycle:
 
     async def test_locked_droplet_refuses_a_second_action_with_422(self, sim: Sim) -> None:
         droplet_id = (await sim.create_droplet())["droplet"]["id"]
-        during_create = await sim.do("POST", f"/droplets/{droplet_id}/actions",
-                                     json={"type": "reboot"})
+        during_create = await sim.do(
+            "POST", f"/droplets/{droplet_id}/actions", json={"type": "reboot"}
+        )
         assert during_create.status_code == 422
         assert during_create.json()["message"] == "Droplet already has a pending event."
         sim.clock.advance(15)
-        first = await sim.do("POST", f"/droplets/{droplet_id}/actions",
-                             json={"type": "power_off"})
+        first = await sim.do("POST", f"/droplets/{droplet_id}/actions", json={"type": "power_off"})
         assert first.status_code == 201
-        second = await sim.do("POST", f"/droplets/{droplet_id}/actions",
-                              json={"type": "power_on"})
+        second = await sim.do("POST", f"/droplets/{droplet_id}/actions", json={"type": "power_on"})
         assert second.status_code == 422
         droplet = await _droplet(sim, droplet_id)
         assert (droplet["status"], droplet["locked"]) == ("active", True)
@@ -145,8 +158,11 @@ class TestDropletLifecycle:
     async def test_resize_applies_when_the_action_completes(self, sim: Sim) -> None:
         droplet_id = (await sim.create_droplet())["droplet"]["id"]
         sim.clock.advance(15)
-        await sim.do("POST", f"/droplets/{droplet_id}/actions",
-                     json={"type": "resize", "size": "s-2vcpu-2gb", "disk": False})
+        await sim.do(
+            "POST",
+            f"/droplets/{droplet_id}/actions",
+            json={"type": "resize", "size": "s-2vcpu-2gb", "disk": False},
+        )
         assert (await _droplet(sim, droplet_id))["size_slug"] == "s-1vcpu-1gb"
         sim.clock.advance(30)
         droplet = await _droplet(sim, droplet_id)

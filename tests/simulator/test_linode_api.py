@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from typing import Any
 
 from tests.simulator.conftest import SSH_ED25519, STRONG_PASSWORD, Sim
 
@@ -57,23 +58,29 @@ class TestCatalog:
 
     async def test_page_size_is_25_to_500(self, sim: Sim) -> None:
         for size in ("24", "501", "x"):
-            response = await sim.linode("GET", "/linode/types", token=None,
-                                        params={"page_size": size})
+            response = await sim.linode(
+                "GET", "/linode/types", token=None, params={"page_size": size}
+            )
             assert response.status_code == 400
             assert response.json()["errors"][0]["field"] == "page_size"
 
     async def test_filter_by_class_and_or(self, sim: Sim) -> None:
         flt = {"+or": [{"class": "nanode"}, {"class": "dedicated"}], "vcpus": {"+lte": 2}}
-        body = (await sim.linode("GET", "/linode/types", token=None,
-                                 headers={"X-Filter": json.dumps(flt)})).json()
+        body = (
+            await sim.linode(
+                "GET", "/linode/types", token=None, headers={"X-Filter": json.dumps(flt)}
+            )
+        ).json()
         assert {t["id"] for t in body["data"]} == {"g6-nanode-1", "g6-dedicated-2"}
 
     async def test_filter_on_unknown_field_is_400(self, sim: Sim) -> None:
-        response = await sim.linode("GET", "/linode/types", token=None,
-                                    headers={"X-Filter": '{"price": 5}'})
+        response = await sim.linode(
+            "GET", "/linode/types", token=None, headers={"X-Filter": '{"price": 5}'}
+        )
         assert response.status_code == 400
-        bad_json = await sim.linode("GET", "/linode/types", token=None,
-                                    headers={"X-Filter": "{nope"})
+        bad_json = await sim.linode(
+            "GET", "/linode/types", token=None, headers={"X-Filter": "{nope"}
+        )
         assert bad_json.status_code == 400
 
 
@@ -103,8 +110,13 @@ class TestProfileAndAccount:
 
 class TestInstances:
     async def test_create_returns_200_full_object(self, sim: Sim) -> None:
-        created = await sim.create_linode(label="web-1", tags=["order-1"], private_ip=True,
-                                          backups_enabled=True, authorized_keys=[SSH_ED25519])
+        created = await sim.create_linode(
+            label="web-1",
+            tags=["order-1"],
+            private_ip=True,
+            backups_enabled=True,
+            authorized_keys=[SSH_ED25519],
+        )
         assert created["status"] == "provisioning"
         assert created["label"] == "web-1" and created["tags"] == ["order-1"]
         assert len(created["ipv4"]) == 2 and created["ipv4"][1].startswith("192.168.")
@@ -123,7 +135,7 @@ class TestInstances:
         assert created["label"] == f"linode{created['id']}"
 
     async def test_create_validation_errors(self, sim: Sim) -> None:
-        cases = [
+        cases: list[tuple[dict[str, Any], str]] = [
             ({"type": "g6-nope"}, "type"),
             ({"region": "mars-1"}, "region"),
             ({"image": "linode/windows"}, "image"),
@@ -135,20 +147,31 @@ class TestInstances:
             ({"metadata": {"user_data": "%%%"}}, "metadata.user_data"),
         ]
         for override, field in cases:
-            body = {"type": "g6-nanode-1", "region": "us-east", "image": "linode/debian12",
-                    "root_pass": STRONG_PASSWORD, **override}
+            body = {
+                "type": "g6-nanode-1",
+                "region": "us-east",
+                "image": "linode/debian12",
+                "root_pass": STRONG_PASSWORD,
+                **override,
+            }
             response = await sim.linode("POST", "/linode/instances", json=body)
             assert response.status_code == 400, override
             assert response.json()["errors"][0]["field"] == field, override
 
     async def test_weak_password_gets_the_real_reason(self, sim: Sim) -> None:
-        body = {"type": "g6-nanode-1", "region": "us-east", "image": "linode/debian12",
-                "root_pass": "alllowercase"}
+        body = {
+            "type": "g6-nanode-1",
+            "region": "us-east",
+            "image": "linode/debian12",
+            "root_pass": "alllowercase",
+        }
         response = await sim.linode("POST", "/linode/instances", json=body)
         assert response.status_code == 400
-        assert response.json() == {"errors": [
-            {"reason": "Password does not meet strength requirement", "field": "root_pass"}
-        ]}
+        assert response.json() == {
+            "errors": [
+                {"reason": "Password does not meet strength requirement", "field": "root_pass"}
+            ]
+        }
 
     async def test_missing_required_fields_are_all_reported(self, sim: Sim) -> None:
         response = await sim.linode("POST", "/linode/instances", json={"image": "linode/debian12"})
@@ -161,13 +184,13 @@ class TestInstances:
         duplicate = await sim.linode("POST", "/linode/instances", json=body)
         assert duplicate.status_code == 400
         assert duplicate.json()["errors"][0]["field"] == "label"
-        other_account = await sim.linode("POST", "/linode/instances", json=body,
-                                         token="tok-beta")
+        other_account = await sim.linode("POST", "/linode/instances", json=body, token="tok-beta")
         assert other_account.status_code == 200
 
     async def test_invalid_json_is_400(self, sim: Sim) -> None:
-        response = await sim.linode("POST", "/linode/instances", content=b"{",
-                                    headers={"Content-Type": "application/json"})
+        response = await sim.linode(
+            "POST", "/linode/instances", content=b"{", headers={"Content-Type": "application/json"}
+        )
         assert response.status_code == 400
 
     async def test_get_and_list_are_per_account(self, sim: Sim) -> None:
@@ -177,35 +200,48 @@ class TestInstances:
         other = await sim.linode("GET", f"/linode/instances/{created['id']}", token="tok-beta")
         assert other.status_code == 404
         assert (await sim.linode("GET", "/linode/instances", token="tok-beta")).json()[
-            "results"] == 0
+            "results"
+        ] == 0
 
     async def test_list_paginates_and_filters_by_tag_and_label(self, sim: Sim) -> None:
         for n in range(30):
             await sim.create_linode(label=f"vm-{n:02d}", tags=["odd" if n % 2 else "even"])
-        page2 = (await sim.linode("GET", "/linode/instances",
-                                  params={"page": 2, "page_size": 25})).json()
+        page2 = (
+            await sim.linode("GET", "/linode/instances", params={"page": 2, "page_size": 25})
+        ).json()
         assert (page2["page"], page2["pages"], page2["results"]) == (2, 2, 30)
         assert [i["label"] for i in page2["data"]] == [f"vm-{n}" for n in range(25, 30)]
-        odd = (await sim.linode("GET", "/linode/instances",
-                                headers={"X-Filter": '{"tags": "odd"}'})).json()
+        odd = (
+            await sim.linode("GET", "/linode/instances", headers={"X-Filter": '{"tags": "odd"}'})
+        ).json()
         assert odd["results"] == 15
-        one = (await sim.linode("GET", "/linode/instances",
-                                headers={"X-Filter": '{"label": "vm-07"}'})).json()
+        one = (
+            await sim.linode("GET", "/linode/instances", headers={"X-Filter": '{"label": "vm-07"}'})
+        ).json()
         assert [i["label"] for i in one["data"]] == ["vm-07"]
-        ordered = (await sim.linode("GET", "/linode/instances", headers={
-            "X-Filter": '{"+and": [{"tags": "even"}, {"label": {"+contains": "vm-1"}}],'
-                        ' "+order_by": "label", "+order": "desc"}'})).json()
+        ordered = (
+            await sim.linode(
+                "GET",
+                "/linode/instances",
+                headers={
+                    "X-Filter": '{"+and": [{"tags": "even"}, {"label": {"+contains": "vm-1"}}],'
+                    ' "+order_by": "label", "+order": "desc"}'
+                },
+            )
+        ).json()
         assert [i["label"] for i in ordered["data"]] == [f"vm-1{n}" for n in (8, 6, 4, 2, 0)]
 
     async def test_put_updates_label_and_tags(self, sim: Sim) -> None:
         first = await sim.create_linode(label="first")
         second = await sim.create_linode(label="second")
-        response = await sim.linode("PUT", f"/linode/instances/{second['id']}",
-                                    json={"label": "renamed", "tags": ["x-tag"]})
+        response = await sim.linode(
+            "PUT", f"/linode/instances/{second['id']}", json={"label": "renamed", "tags": ["x-tag"]}
+        )
         assert response.status_code == 200
         assert (response.json()["label"], response.json()["tags"]) == ("renamed", ["x-tag"])
-        clash = await sim.linode("PUT", f"/linode/instances/{second['id']}",
-                                 json={"label": first["label"]})
+        clash = await sim.linode(
+            "PUT", f"/linode/instances/{second['id']}", json={"label": first["label"]}
+        )
         assert clash.status_code == 400
 
     async def test_delete_returns_empty_object_then_404(self, sim: Sim) -> None:
@@ -219,8 +255,11 @@ class TestInstances:
         created = await sim.create_linode()
         path = f"/linode/instances/{created['id']}"
         await sim.linode("GET", path)  # provisioning -> running
-        for action, expected in (("shutdown", "offline"), ("boot", "running"),
-                                 ("reboot", "running")):
+        for action, expected in (
+            ("shutdown", "offline"),
+            ("boot", "running"),
+            ("reboot", "running"),
+        ):
             response = await sim.linode("POST", f"{path}/{action}")
             assert (response.status_code, response.json()) == (200, {})
             assert (await sim.linode("GET", path)).json()["status"] == expected
@@ -229,14 +268,19 @@ class TestInstances:
         created = await sim.create_linode()
         path = f"/linode/instances/{created['id']}"
         await sim.linode("GET", path)
-        response = await sim.linode("POST", f"{path}/rebuild",
-                                    json={"image": "linode/ubuntu24.04",
-                                          "root_pass": STRONG_PASSWORD})
+        response = await sim.linode(
+            "POST",
+            f"{path}/rebuild",
+            json={"image": "linode/ubuntu24.04", "root_pass": STRONG_PASSWORD},
+        )
         assert response.status_code == 200
         assert (response.json()["status"], response.json()["image"]) == (
-            "rebuilding", "linode/ubuntu24.04")
-        weak = await sim.linode("POST", f"{path}/rebuild",
-                                json={"image": "linode/debian12", "root_pass": "password"})
+            "rebuilding",
+            "linode/ubuntu24.04",
+        )
+        weak = await sim.linode(
+            "POST", f"{path}/rebuild", json={"image": "linode/debian12", "root_pass": "password"}
+        )
         assert weak.status_code == 400
 
     async def test_resize_up_only(self, sim: Sim) -> None:
@@ -272,8 +316,9 @@ class TestInstances:
         created = await sim.create_linode()
         sim.clock.advance(5)
         flt = json.dumps({"entity.id": created["id"], "action": "linode_create"})
-        events = (await sim.linode("GET", "/account/events",
-                                   headers={"X-Filter": flt})).json()["data"]
+        events = (await sim.linode("GET", "/account/events", headers={"X-Filter": flt})).json()[
+            "data"
+        ]
         assert [(e["status"], e["percent_complete"]) for e in events] == [("started", 25)]
         sim.clock.advance(20)
         event = (await sim.linode("GET", f"/account/events/{events[0]['id']}")).json()

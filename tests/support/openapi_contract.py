@@ -26,6 +26,8 @@ Known errors in the documents, handled here on purpose (the real APIs are the tr
   unwrapped before validation and must have exactly those two keys.
 - Linode type `transfer` is documented "in MB" but is in GB (`g6-nanode-1` = 1000). No
   schema impact; asserted in the simulator tests.
+- Linode instance `status` is `resizing` during a resize (linodego `InstanceResizing`); the
+  document's enum omits it, so it is added.
 - `nullable: true` next to `allOf` (Linode instance `image`, null for a Linode created
   without an image) is applied to the `allOf` branches, as OpenAPI 3.0 intends.
 - `content: {}` on a response (Linode 204s) means no body.
@@ -150,6 +152,22 @@ def _drop_empty_content(document: Any) -> Any:
     return document
 
 
+def _linode_resizing_status(node: Any) -> Any:
+    """Add `resizing` to Linode instance status enums (real API and linodego have it; the
+    document lists `busy`, `migrating`, ... but not `resizing`)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            enum = current.get("enum")
+            if isinstance(enum, list) and "shutting_down" in enum and "resizing" not in enum:
+                current["enum"] = [*enum, "resizing"]
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+    return node
+
+
 def _nullable_all_of(node: Any) -> Any:
     """`{nullable: true, allOf: [{type: string}]}` (Linode `image`) means "string or null";
     openapi-core only honours `nullable` inside the branches, so copy it there."""
@@ -188,7 +206,9 @@ def _openapi(provider: Provider) -> Any:
     if root is None:
         raise SpecsUnavailableError("official OpenAPI documents not found")
     if provider == "linode":
-        document = _nullable_all_of(_drop_empty_content(_load_yaml(root / _LINODE_DOC)))
+        document = _linode_resizing_status(
+            _nullable_all_of(_drop_empty_content(_load_yaml(root / _LINODE_DOC)))
+        )
         spec = SchemaPath.from_dict(document)
         config = Config(
             spec_validator_cls=None,
@@ -198,7 +218,9 @@ def _openapi(provider: Provider) -> Any:
     document_path = (root / _DIGITALOCEAN_DOC).resolve()
     handlers = {"file": FilePathHandler(file_handler=FileHandler(loader=_Yaml12Loader))}
     spec = SchemaPath.from_dict(
-        _drop_empty_content(_load_yaml(document_path)), base_uri=document_path.as_uri(), handlers=handlers
+        _drop_empty_content(_load_yaml(document_path)),
+        base_uri=document_path.as_uri(),
+        handlers=handlers,
     )
     return OpenAPI(spec, config=Config(spec_validator_cls=None))
 

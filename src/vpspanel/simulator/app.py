@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -296,7 +297,7 @@ def control_routes(state: SimulatorState) -> list[Route]:
             )
         except json.JSONDecodeError:
             return _problem(400, "bad_request", "invalid JSON")
-        except (ValidationError, ValueError) as exc:
+        except (ValidationError, ValueError, re.error) as exc:
             return _problem(422, "validation_error", str(exc))
         return JSONResponse({"id": fault.id, "fault": fault.describe()}, status_code=201)
 
@@ -317,7 +318,10 @@ def control_routes(state: SimulatorState) -> list[Route]:
 
     async def get_requests(request: Request) -> Response:
         q = request.query_params
-        rows = state.request_counts(q.get("provider"), q.get("method"), q.get("path"))
+        try:
+            rows = state.request_counts(q.get("provider"), q.get("method"), q.get("path"))
+        except re.error as exc:
+            return _problem(422, "validation_error", f"path is not a valid regex: {exc}")
         return JSONResponse({"total": sum(r["count"] for r in rows), "requests": rows})
 
     async def clear_requests(request: Request) -> Response:

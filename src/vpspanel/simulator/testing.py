@@ -93,6 +93,7 @@ class SimulatorServer:
             self._server.should_exit = True
             self._thread.join(timeout=10)
         self._server = self._thread = None
+        self._port = None
 
     def __enter__(self) -> Self:
         return self.start()
