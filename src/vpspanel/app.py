@@ -19,9 +19,12 @@ from vpspanel.auth.router import router as auth_router
 from vpspanel.catalog.router import router as admin_catalog_router
 from vpspanel.config import Settings, get_settings
 from vpspanel.errors import ERROR_RESPONSES, AppError, FieldError
+from vpspanel.instances.admin_router import router as admin_instances_router
+from vpspanel.instances.router import router as instances_router
 from vpspanel.logging import configure_logging
 from vpspanel.provider_accounts.router import router as admin_providers_router
 from vpspanel.state import AppState
+from vpspanel.storefront.router import router as storefront_router
 
 log = structlog.get_logger(__name__)
 
@@ -145,6 +148,9 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     install_request_context(app)
 
     app.include_router(auth_router)
+    app.include_router(storefront_router)  # before instances: /api/vps/regions is not an id
+    app.include_router(instances_router)
+    app.include_router(admin_instances_router)
     app.include_router(admin_providers_router)
     app.include_router(admin_catalog_router)
 

@@ -1,0 +1,33 @@
+"""/api/admin/instances: every organization's servers, with their provider (admins only)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from vpspanel.auth.deps import AdminUser
+from vpspanel.deps import SessionDep
+from vpspanel.errors import ERROR_RESPONSES
+from vpspanel.instances import service
+from vpspanel.instances.schemas import AdminInstanceList
+from vpspanel.providers.types import InstanceStatus
+
+router = APIRouter(prefix="/api/admin/instances", tags=["admin"], responses={**ERROR_RESPONSES})
+
+
+@router.get("")
+async def list_instances(
+    _admin: AdminUser,
+    session: SessionDep,
+    status: Annotated[InstanceStatus | None, Query()] = None,
+    provider_id: Annotated[uuid.UUID | None, Query()] = None,
+    organization_id: Annotated[uuid.UUID | None, Query()] = None,
+) -> AdminInstanceList:
+    return await service.admin_list(
+        session,
+        status=status.value if status else None,
+        provider_id=provider_id,
+        organization_id=organization_id,
+    )

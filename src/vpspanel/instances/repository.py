@@ -1,0 +1,137 @@
+"""Every query on instances and their events. Tenant scoping lives here: an instance of
+another organization is simply not found."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vpspanel.auth.models import User
+from vpspanel.catalog.models import VpsPlan
+from vpspanel.instances.models import InstanceEvent, VpsInstance
+from vpspanel.organizations.models import Organization
+from vpspanel.provider_accounts.models import ServiceProvider
+
+
+@dataclass(frozen=True)
+class AdminRow:
+    instance: VpsInstance
+    plan_name: str | None
+    provider_type: str | None
+    organization: Organization
+    user: User | None
+
+
+class InstanceRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get_readable(
+        self, organization_id: uuid.UUID, instance_id: uuid.UUID, *, for_update: bool = False
+    ) -> VpsInstance | None:
+        query = select(VpsInstance).where(
+            VpsInstance.id == instance_id, VpsInstance.organization_id == organization_id
+        )
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.scalars(query)).one_or_none()
+
+    async def get(self, instance_id: uuid.UUID, *, for_update: bool = False) -> VpsInstance | None:
+        query = select(VpsInstance).where(VpsInstance.id == instance_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.scalars(query)).one_or_none()
+
+    async def page_for_organization(
+        self, organization_id: uuid.UUID, *, page: int, per_page: int
+    ) -> tuple[list[VpsInstance], int]:
+        visible = (VpsInstance.organization_id == organization_id, VpsInstance.deleted_at.is_(None))
+        total = await self.session.scalar(
+            select(func.count()).where(*visible).select_from(VpsInstance)
+        )
+        rows = await self.session.scalars(
+            select(VpsInstance)
+            .where(*visible)
+            .order_by(VpsInstance.created_at.desc(), VpsInstance.id)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        )
+        return list(rows.all()), int(total or 0)
+
+    async def plan_names(self, plan_ids: Sequence[uuid.UUID | None]) -> dict[uuid.UUID, str]:
+        wanted = {plan_id for plan_id in plan_ids if plan_id is not None}
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            select(VpsPlan.id, VpsPlan.name).where(VpsPlan.id.in_(wanted))
+        )
+        return {plan_id: name for plan_id, name in rows.all()}
+
+    def add_event(
+        self,
+        instance: VpsInstance,
+        *,
+        type: str,
+        status: str,
+        message: str,
+        operation_id: uuid.UUID | None = None,
+    ) -> InstanceEvent:
+        event = InstanceEvent(
+            id=uuid.uuid4(),
+            instance_id=instance.id,
+            operation_id=operation_id,
+            type=type,
+            status=status,
+            message=message,
+            created_at=instance.updated_at,
+        )
+        self.session.add(event)
+        return event
+
+    async def operation_event(self, operation_id: uuid.UUID) -> InstanceEvent | None:
+        return (
+            await self.session.scalars(
+                select(InstanceEvent)
+                .where(InstanceEvent.operation_id == operation_id)
+                .order_by(InstanceEvent.created_at)
+                .limit(1)
+            )
+        ).one_or_none()
+
+    async def events(self, instance_id: uuid.UUID) -> list[InstanceEvent]:
+        rows = await self.session.scalars(
+            select(InstanceEvent)
+            .where(InstanceEvent.instance_id == instance_id)
+            .order_by(InstanceEvent.created_at, InstanceEvent.id)
+        )
+        return list(rows.all())
+
+    async def admin_list(
+        self,
+        *,
+        status: str | None,
+        provider_id: uuid.UUID | None,
+        organization_id: uuid.UUID | None,
+        limit: int = 500,
+    ) -> list[AdminRow]:
+        query = (
+            select(VpsInstance, VpsPlan.name, ServiceProvider.type, Organization, User)
+            .join(Organization, Organization.id == VpsInstance.organization_id)
+            .outerjoin(User, User.id == VpsInstance.user_id)
+            .outerjoin(VpsPlan, VpsPlan.id == VpsInstance.plan_id)
+            .outerjoin(ServiceProvider, ServiceProvider.id == VpsInstance.provider_id)
+            .order_by(VpsInstance.created_at.desc(), VpsInstance.id)
+            .limit(limit)
+        )
+        if status is not None:
+            query = query.where(VpsInstance.status == status)
+        if provider_id is not None:
+            query = query.where(VpsInstance.provider_id == provider_id)
+        if organization_id is not None:
+            query = query.where(VpsInstance.organization_id == organization_id)
+        rows = (await self.session.execute(query)).all()
+        return [AdminRow(i, plan_name, ptype, org, user) for i, plan_name, ptype, org, user in rows]

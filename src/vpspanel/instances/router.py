@@ -1,0 +1,137 @@
+"""/api/vps: deploy, read and act on the acting organization's servers."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse
+
+from vpspanel.auth.deps import OrgContextDep
+from vpspanel.deps import SessionDep, StateDep
+from vpspanel.errors import ERROR_RESPONSES
+from vpspanel.instances import service
+from vpspanel.instances.schemas import (
+    DeployIn,
+    EventList,
+    InstanceEnvelope,
+    InstanceList,
+    MetricsEnvelope,
+    RebuildIn,
+    ResizeIn,
+)
+from vpspanel.instances.state import Action
+
+router = APIRouter(prefix="/api/vps", tags=["instances"], responses={**ERROR_RESPONSES})
+
+InstanceId = Annotated[uuid.UUID, "the server id"]
+
+
+@router.post("", status_code=201, response_model=InstanceEnvelope)
+async def deploy(
+    body: DeployIn,
+    ctx: OrgContextDep,
+    session: SessionDep,
+    state: StateDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> JSONResponse:
+    status, answer = await service.deploy(state, session, ctx, body, idempotency_key)
+    return JSONResponse(answer, status_code=status)
+
+
+@router.get("")
+async def list_instances(
+    ctx: OrgContextDep,
+    session: SessionDep,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> InstanceList:
+    return await service.list_page(session, ctx, page=page, per_page=per_page)
+
+
+@router.get("/{instance_id}")
+async def get_instance(
+    instance_id: uuid.UUID, ctx: OrgContextDep, session: SessionDep
+) -> InstanceEnvelope:
+    return InstanceEnvelope(instance=await service.get(session, ctx, instance_id))
+
+
+@router.post("/{instance_id}/boot", status_code=202)
+async def boot(
+    instance_id: uuid.UUID, ctx: OrgContextDep, session: SessionDep, state: StateDep
+) -> InstanceEnvelope:
+    return InstanceEnvelope(
+        instance=await service.act(state, session, ctx, instance_id, Action.BOOT)
+    )
+
+
+@router.post("/{instance_id}/shutdown", status_code=202)
+async def shutdown(
+    instance_id: uuid.UUID, ctx: OrgContextDep, session: SessionDep, state: StateDep
+) -> InstanceEnvelope:
+    return InstanceEnvelope(
+        instance=await service.act(state, session, ctx, instance_id, Action.SHUTDOWN)
+    )
+
+
+@router.post("/{instance_id}/reboot", status_code=202)
+async def reboot(
+    instance_id: uuid.UUID, ctx: OrgContextDep, session: SessionDep, state: StateDep
+) -> InstanceEnvelope:
+    return InstanceEnvelope(
+        instance=await service.act(state, session, ctx, instance_id, Action.REBOOT)
+    )
+
+
+@router.post("/{instance_id}/rebuild", status_code=202)
+async def rebuild(
+    instance_id: uuid.UUID,
+    body: RebuildIn,
+    ctx: OrgContextDep,
+    session: SessionDep,
+    state: StateDep,
+) -> InstanceEnvelope:
+    return InstanceEnvelope(
+        instance=await service.act(state, session, ctx, instance_id, Action.REBUILD, body)
+    )
+
+
+@router.post("/{instance_id}/resize", status_code=202)
+async def resize(
+    instance_id: uuid.UUID,
+    body: ResizeIn,
+    ctx: OrgContextDep,
+    session: SessionDep,
+    state: StateDep,
+) -> InstanceEnvelope:
+    return InstanceEnvelope(
+        instance=await service.act(state, session, ctx, instance_id, Action.RESIZE, body)
+    )
+
+
+@router.delete("/{instance_id}", status_code=202)
+async def delete(
+    instance_id: uuid.UUID, ctx: OrgContextDep, session: SessionDep, state: StateDep
+) -> InstanceEnvelope:
+    return InstanceEnvelope(
+        instance=await service.act(state, session, ctx, instance_id, Action.DELETE)
+    )
+
+
+@router.get("/{instance_id}/events")
+async def instance_events(
+    instance_id: uuid.UUID, ctx: OrgContextDep, session: SessionDep
+) -> EventList:
+    return await service.events(session, ctx, instance_id)
+
+
+@router.get("/{instance_id}/metrics")
+async def instance_metrics(
+    instance_id: uuid.UUID,
+    ctx: OrgContextDep,
+    session: SessionDep,
+    state: StateDep,
+    period: Annotated[str, Query(max_length=8)] = "24h",
+) -> MetricsEnvelope:
+    return MetricsEnvelope(metrics=await service.metrics(state, session, ctx, instance_id, period))

@@ -1,0 +1,112 @@
+"""What the instance API reads and writes (API_CONTRACT "Customer: instances")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DeployIn(_Strict):
+    label: str = Field(max_length=255)
+    type: str = Field(max_length=100)
+    region: str = Field(max_length=64)
+    image: str = Field(max_length=128)
+    root_pass: str = Field(max_length=1024, json_schema_extra={"writeOnly": True})
+    ssh_keys: list[str] = Field(default_factory=list, max_length=32)
+
+
+class RebuildIn(_Strict):
+    image: str = Field(max_length=128)
+    root_pass: str = Field(max_length=1024, json_schema_extra={"writeOnly": True})
+
+
+class ResizeIn(_Strict):
+    type: str = Field(max_length=100)
+
+
+class Ref(_Strict):
+    id: str
+    label: str
+
+
+class PlanRef(_Strict):
+    id: str | None
+    name: str | None
+
+
+class InstanceOut(_Strict):
+    id: str
+    label: str
+    status: str
+    ip_address: str | None
+    ipv6: str | None
+    region: Ref
+    plan: PlanRef
+    image: str
+    is_transitional: bool
+    allowed_actions: list[str]
+    progress: int | None
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class InstanceEnvelope(_Strict):
+    instance: InstanceOut
+
+
+class InstanceList(_Strict):
+    instances: list[InstanceOut]
+    total: int
+    page: int
+    per_page: int
+
+
+class EventOut(_Strict):
+    id: str
+    type: str
+    status: str
+    message: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class EventList(_Strict):
+    events: list[EventOut]
+
+
+class MetricsOut(_Strict):
+    cpu: list[tuple[int, float]]
+    network_in: list[tuple[int, float]]
+    network_out: list[tuple[int, float]]
+
+
+class MetricsEnvelope(_Strict):
+    metrics: MetricsOut
+
+
+class OrganizationRef(_Strict):
+    id: str
+    name: str
+
+
+class UserRef(_Strict):
+    id: str
+    email: str
+
+
+class AdminInstanceOut(InstanceOut):
+    provider_id: str | None
+    provider_type: str | None
+    provider_instance_id: str | None
+    organization: OrganizationRef
+    user: UserRef | None
+
+
+class AdminInstanceList(_Strict):
+    instances: list[AdminInstanceOut]

@@ -1,0 +1,404 @@
+"""Business rules for customers' servers: deploy, act, read. No commits here (except the
+idempotency claim, which must be visible before the work starts); the worker does every
+provider write."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vpspanel.auth.deps import OrgContext
+from vpspanel.errors import FieldError, InvalidState, NotFound, ValidationFailed
+from vpspanel.instances import state as transitions
+from vpspanel.instances import validation
+from vpspanel.instances.models import VpsInstance
+from vpspanel.instances.repository import InstanceRepository
+from vpspanel.instances.schemas import (
+    AdminInstanceList,
+    AdminInstanceOut,
+    DeployIn,
+    EventList,
+    EventOut,
+    InstanceEnvelope,
+    InstanceList,
+    InstanceOut,
+    MetricsOut,
+    OrganizationRef,
+    PlanRef,
+    RebuildIn,
+    Ref,
+    ResizeIn,
+    UserRef,
+)
+from vpspanel.operations import idempotency
+from vpspanel.operations.handoff import process_handoff, secret_context
+from vpspanel.operations.repository import OperationRepository
+from vpspanel.provider_accounts.connect import app_error_from_provider
+from vpspanel.providers.errors import ProviderError
+from vpspanel.providers.types import InstanceStatus
+from vpspanel.state import AppState
+from vpspanel.storefront import service as storefront
+from vpspanel.storefront.repository import OfferedPlan, StorefrontRepository
+
+METRICS_CACHE_SECONDS = 60.0
+MAX_METRICS_HOURS = 24 * 30
+_metrics_cache: dict[tuple[uuid.UUID, int], tuple[float, MetricsOut]] = {}
+
+REQUESTED_MESSAGES = {
+    "create": "Server requested.",
+    "boot": "Power on requested.",
+    "shutdown": "Shutdown requested.",
+    "reboot": "Reboot requested.",
+    "rebuild": "Rebuild requested.",
+    "resize": "Resize requested.",
+    "delete": "Deletion requested.",
+}
+
+
+def instance_out(instance: VpsInstance, plan_name: str | None) -> InstanceOut:
+    return InstanceOut(
+        id=str(instance.id),
+        label=instance.label,
+        status=instance.status,
+        ip_address=instance.ip_address,
+        ipv6=instance.ipv6,
+        region=Ref(
+            id=instance.region,
+            label=str(instance.configuration.get("region_label") or instance.region),
+        ),
+        plan=PlanRef(id=str(instance.plan_id) if instance.plan_id else None, name=plan_name),
+        image=instance.image,
+        is_transitional=transitions.is_transitional(instance.status),
+        allowed_actions=transitions.allowed_actions(instance.status),
+        progress=instance.progress,
+        error=instance.error,
+        created_at=instance.created_at,
+        updated_at=instance.updated_at,
+    )
+
+
+async def _out(session: AsyncSession, instance: VpsInstance) -> InstanceOut:
+    names = await InstanceRepository(session).plan_names([instance.plan_id])
+    return instance_out(instance, names.get(instance.plan_id) if instance.plan_id else None)
+
+
+def _field_problems(body: DeployIn) -> list[FieldError]:
+    problems = [
+        ("label", validation.label_problem(body.label)),
+        ("root_pass", validation.root_pass_problem(body.root_pass)),
+        ("ssh_keys", validation.ssh_keys_problem(body.ssh_keys)),
+    ]
+    return [FieldError(field=name, message=message) for name, message in problems if message]
+
+
+def _fail(problems: list[FieldError]) -> ValidationFailed:
+    names = ", ".join(dict.fromkeys(problem.field for problem in problems))
+    return ValidationFailed(f"Invalid fields: {names}.", fields=problems)
+
+
+async def deploy(
+    state: AppState,
+    session: AsyncSession,
+    ctx: OrgContext,
+    body: DeployIn,
+    idempotency_key: str | None,
+) -> tuple[int, dict[str, Any]]:
+    """Accept a new server: validate, record it `pending` with a `create` operation, answer
+    201. Returns (status, body) because an idempotent replay answers with the stored body."""
+    claimed: idempotency.Claim | None = None
+    if idempotency_key is not None:
+        # The password stays out of the fingerprint (see operations/idempotency.py).
+        fingerprint = idempotency.request_fingerprint(body.model_dump(exclude={"root_pass"}))
+        outcome = await idempotency.claim(
+            session,
+            organization_id=ctx.organization.id,
+            key=idempotency_key,
+            fingerprint=fingerprint,
+            now=state.clock(),
+        )
+        if isinstance(outcome, idempotency.Replay):
+            return outcome.status, outcome.body
+        claimed = outcome
+    try:
+        instance = await _accept(state, session, ctx, body)
+        answer = InstanceEnvelope(instance=await _out(session, instance)).model_dump(mode="json")
+        if claimed is not None:
+            await idempotency.complete(session, claimed, status=201, body=answer)
+    except BaseException:
+        if claimed is not None:
+            await idempotency.release(session, claimed)
+        raise
+    return 201, answer
+
+
+async def _accept(
+    state: AppState, session: AsyncSession, ctx: OrgContext, body: DeployIn
+) -> VpsInstance:
+    problems = _field_problems(body)
+    plan: OfferedPlan | None = None
+    try:
+        plan = await storefront.plan_for_purchase(session, body.type, body.region)
+    except ValidationFailed as exc:
+        problems.extend(exc.fields or [])
+    if plan is None or problems:
+        raise _fail(problems)
+    try:
+        image = await storefront.image_for_purchase(state, plan.account, body.image)
+    except ValidationFailed as exc:
+        raise _fail(exc.fields or []) from None
+    region = plan.region(body.region)
+    now = state.clock()
+    instance = VpsInstance(
+        id=uuid.uuid4(),
+        organization_id=ctx.organization.id,
+        user_id=ctx.user.id,
+        plan_id=plan.plan.id,
+        provider_id=plan.account.id,
+        label=body.label,
+        status=InstanceStatus.PENDING.value,
+        region=body.region,
+        image=image.public_id,
+        progress=0,
+        configuration={
+            "region_label": region.region_label if region else body.region,
+            "provider_image_id": image.upstream.id,
+            "ssh_keys": [key.strip() for key in body.ssh_keys],
+        },
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(instance)
+    await session.flush()
+    operation = OperationRepository(session).add(
+        instance_id=instance.id,
+        type="create",
+        now=now,
+        payload={
+            "provider_plan_id": plan.plan.provider_plan_id,
+            "provider_image_id": image.upstream.id,
+        },
+    )
+    operation.sealed_secret = process_handoff().seal(
+        body.root_pass, context=secret_context(operation.id)
+    )
+    await session.flush()  # no ORM relationships: flush in foreign-key order by hand
+    InstanceRepository(session).add_event(
+        instance,
+        type="create",
+        status="queued",
+        message=REQUESTED_MESSAGES["create"],
+        operation_id=operation.id,
+    )
+    await session.flush()
+    return instance
+
+
+async def _readable(
+    session: AsyncSession, ctx: OrgContext, instance_id: uuid.UUID, *, for_update: bool = False
+) -> VpsInstance:
+    instance = await InstanceRepository(session).get_readable(
+        ctx.organization.id, instance_id, for_update=for_update
+    )
+    if instance is None:
+        raise NotFound("Server not found.")
+    return instance
+
+
+async def get(session: AsyncSession, ctx: OrgContext, instance_id: uuid.UUID) -> InstanceOut:
+    return await _out(session, await _readable(session, ctx, instance_id))
+
+
+async def list_page(
+    session: AsyncSession, ctx: OrgContext, *, page: int, per_page: int
+) -> InstanceList:
+    repository = InstanceRepository(session)
+    rows, total = await repository.page_for_organization(
+        ctx.organization.id, page=page, per_page=per_page
+    )
+    names = await repository.plan_names([row.plan_id for row in rows])
+    return InstanceList(
+        instances=[
+            instance_out(row, names.get(row.plan_id) if row.plan_id else None) for row in rows
+        ],
+        total=total,
+        page=page,
+        per_page=per_page,
+    )
+
+
+async def act(
+    state: AppState,
+    session: AsyncSession,
+    ctx: OrgContext,
+    instance_id: uuid.UUID,
+    action: transitions.Action,
+    body: RebuildIn | ResizeIn | None = None,
+) -> InstanceOut:
+    """Start a lifecycle action: check it against the transition table, show the transitional
+    status, and record the operation the worker will run."""
+    instance = await _readable(session, ctx, instance_id, for_update=True)
+    during = transitions.begin(action, instance.status)
+    if await OperationRepository(session).unfinished_for_instance(instance.id):
+        raise InvalidState("Another action on this server is still running.")
+    payload: dict[str, Any] = {"from_status": instance.status}
+    secret: str | None = None
+    if isinstance(body, RebuildIn):
+        payload.update(await _rebuild_payload(state, session, instance, body))
+        secret = body.root_pass
+    elif isinstance(body, ResizeIn):
+        payload.update(await _resize_payload(session, instance, body))
+    now = state.clock()
+    instance.status = during.value
+    instance.progress = 0
+    instance.error = None
+    instance.updated_at = now
+    operation = OperationRepository(session).add(
+        instance_id=instance.id, type=action.value, now=now, payload=payload
+    )
+    if secret is not None:
+        operation.sealed_secret = process_handoff().seal(
+            secret, context=secret_context(operation.id)
+        )
+    await session.flush()
+    InstanceRepository(session).add_event(
+        instance,
+        type=action.value,
+        status="queued",
+        message=REQUESTED_MESSAGES[action.value],
+        operation_id=operation.id,
+    )
+    await session.flush()
+    return await _out(session, instance)
+
+
+async def _rebuild_payload(
+    state: AppState, session: AsyncSession, instance: VpsInstance, body: RebuildIn
+) -> dict[str, Any]:
+    problem = validation.root_pass_problem(body.root_pass)
+    if problem:
+        raise ValidationFailed.for_field("root_pass", problem)
+    account = (
+        await StorefrontRepository(session).account(instance.provider_id)
+        if instance.provider_id
+        else None
+    )
+    if account is None:
+        raise InvalidState("This server can no longer be rebuilt.")
+    image = await storefront.image_for_purchase(state, account, body.image)
+    return {"provider_image_id": image.upstream.id, "image": image.public_id}
+
+
+def _is_larger(new: OfferedPlan, old_specs: dict[str, Any]) -> bool:
+    keys = ("vcpus", "memory", "disk")
+    new_values = [int(new.plan.specifications.get(key) or 0) for key in keys]
+    old_values = [int(old_specs.get(key) or 0) for key in keys]
+    return (
+        all(n >= o for n, o in zip(new_values, old_values, strict=True))
+        and new_values != old_values
+    )
+
+
+async def _resize_payload(
+    session: AsyncSession, instance: VpsInstance, body: ResizeIn
+) -> dict[str, Any]:
+    current = await StorefrontRepository(session).plan_any(instance.plan_id)
+    target = await storefront.plan_for_purchase(session, body.type, instance.region)
+    if (
+        current is None
+        or target.account.id != instance.provider_id
+        or target.plan.id == instance.plan_id
+        or not _is_larger(target, current.specifications)
+    ):
+        raise ValidationFailed.for_field(
+            "type", "Choose a larger plan offered in this server's region."
+        )
+    return {"plan_id": str(target.plan.id), "provider_plan_id": target.plan.provider_plan_id}
+
+
+async def events(session: AsyncSession, ctx: OrgContext, instance_id: uuid.UUID) -> EventList:
+    instance = await _readable(session, ctx, instance_id)
+    return EventList(
+        events=[
+            EventOut(
+                id=str(event.id),
+                type=event.type,
+                status=event.status,
+                message=event.message,
+                created_at=event.created_at,
+                finished_at=event.finished_at,
+            )
+            for event in await InstanceRepository(session).events(instance.id)
+        ]
+    )
+
+
+def parse_period_hours(period: str) -> int:
+    value = period.strip().lower()
+    units = {"h": 1, "d": 24}
+    if len(value) >= 2 and value[-1] in units and value[:-1].isdigit():
+        hours = int(value[:-1]) * units[value[-1]]
+        if 1 <= hours <= MAX_METRICS_HOURS:
+            return hours
+    raise ValidationFailed.for_field("period", "Use a period like 1h, 24h or 7d (at most 30d).")
+
+
+async def metrics(
+    state: AppState, session: AsyncSession, ctx: OrgContext, instance_id: uuid.UUID, period: str
+) -> MetricsOut:
+    hours = parse_period_hours(period)
+    instance = await _readable(session, ctx, instance_id)
+    if (
+        instance.provider_id is None
+        or instance.provider_instance_id is None
+        or instance.status == InstanceStatus.DELETED
+    ):
+        return MetricsOut(cpu=[], network_in=[], network_out=[])
+    cached = _metrics_cache.get((instance.id, hours))
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    account = await StorefrontRepository(session).account(instance.provider_id)
+    if account is None:
+        raise NotFound("Server not found.")
+    try:
+        raw = await state.providers.for_account(account).get_metrics(
+            instance.provider_instance_id, hours
+        )
+    except ProviderError as exc:
+        raise app_error_from_provider(exc) from None
+    result = MetricsOut(
+        cpu=[(int(t), round(float(v), 3)) for t, v in raw.cpu_percent],
+        network_in=[(int(t), round(float(v), 3)) for t, v in raw.network_in_bps],
+        network_out=[(int(t), round(float(v), 3)) for t, v in raw.network_out_bps],
+    )
+    _metrics_cache[(instance.id, hours)] = (time.monotonic() + METRICS_CACHE_SECONDS, result)
+    return result
+
+
+async def admin_list(
+    session: AsyncSession,
+    *,
+    status: str | None,
+    provider_id: uuid.UUID | None,
+    organization_id: uuid.UUID | None,
+) -> AdminInstanceList:
+    rows = await InstanceRepository(session).admin_list(
+        status=status, provider_id=provider_id, organization_id=organization_id
+    )
+    return AdminInstanceList(
+        instances=[
+            AdminInstanceOut(
+                **instance_out(row.instance, row.plan_name).model_dump(),
+                provider_id=str(row.instance.provider_id) if row.instance.provider_id else None,
+                provider_type=row.provider_type,
+                provider_instance_id=row.instance.provider_instance_id,
+                organization=OrganizationRef(
+                    id=str(row.organization.id), name=row.organization.name
+                ),
+                user=UserRef(id=str(row.user.id), email=row.user.email) if row.user else None,
+            )
+            for row in rows
+        ]
+    )

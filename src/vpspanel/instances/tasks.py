@@ -1,0 +1,281 @@
+"""What the worker does for each operation type, one step at a time.
+
+A step makes at most one provider write, then says what happens next: wait and look again,
+succeeded, or failed with a reason a customer can read. Steps never hold a database
+transaction across a provider call; the runner (`worker/runner.py`) applies the outcome under
+the operation's lease.
+
+Creating is the delicate one. "sent" is checkpointed BEFORE the create request leaves, so
+after a timeout, a 5xx or a crash the next step first looks the instance up by its identity
+tag and only sends again when nothing carries the tag (looked for twice).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from vpspanel.instances.models import VpsInstance
+from vpspanel.instances.state import CREATE, TRANSITIONS, Action
+from vpspanel.operations.models import Operation
+from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.providers import errors as perr
+from vpspanel.providers.base import Provider
+from vpspanel.providers.types import (
+    CreateInstanceSpec,
+    CreateOptions,
+    InstanceStatus,
+    ProviderInstance,
+)
+from vpspanel.worker.config import WorkerConfig
+
+SECRET_LOST_REASON = " ".join(
+    (
+        "The service restarted before your request reached the cloud, and the root password",
+        "is never kept. Please try again with a new root password.",
+    )
+)
+GONE_AT_PROVIDER = "The server no longer exists at the cloud provider."
+TOO_SLOW = "The cloud provider did not finish in time. Please try again."
+MAX_MISSING_READS = 3
+
+
+@dataclass
+class Outcome:
+    kind: str  # "wait" | "succeeded" | "failed"
+    delay_s: float = 0.0
+    status: InstanceStatus | None = None
+    reason: str | None = None
+    result: dict[str, Any] = field(default_factory=dict)
+    instance: dict[str, Any] = field(default_factory=dict)
+    milestone: tuple[str, str] | None = None  # (event type, message)
+    clear_secret: bool = False
+
+
+def wait(delay_s: float, **kwargs: Any) -> Outcome:
+    return Outcome("wait", delay_s=delay_s, **kwargs)
+
+
+def succeeded(status: InstanceStatus, **kwargs: Any) -> Outcome:
+    return Outcome("succeeded", status=status, **kwargs)
+
+
+def failed(reason: str, **kwargs: Any) -> Outcome:
+    return Outcome("failed", reason=reason, clear_secret=True, **kwargs)
+
+
+def reason_for(exc: perr.ProviderError) -> str:
+    """A provider failure in words a customer can read: no upstream body, code or id."""
+    if isinstance(exc, perr.ProviderAuthError | perr.ProviderPermissionError):
+        return "The cloud account behind this server refused the request. Please contact support."
+    if isinstance(exc, perr.ProviderNotFound):
+        return GONE_AT_PROVIDER
+    if isinstance(exc, perr.ProviderValidationError):
+        return "The cloud provider refused this request."
+    return "The cloud provider is not responding. Please try again shortly."
+
+
+def create_options_for(account: ServiceProvider) -> CreateOptions:
+    # Same rule as provider_accounts.service.create_options_for (kept here until it lands).
+    config = account.configuration
+    if account.type == "digitalocean":
+        return CreateOptions(
+            backups=bool(config.get("backup_enabled")),
+            ipv6=bool(config.get("ipv6_enabled")),
+            private_ip=bool(config.get("vpc_enabled")),
+        )
+    return CreateOptions(
+        backups=bool(config.get("backup_enabled")),
+        private_ip=bool(config.get("private_ip_enabled")),
+    )
+
+
+@dataclass
+class Step:
+    operation: Operation
+    instance: VpsInstance
+    account: ServiceProvider
+    provider: Provider
+    now: datetime
+    config: WorkerConfig
+    unseal: Callable[[], str | None]
+    checkpoint: Callable[[dict[str, Any]], Awaitable[None]]
+
+    @property
+    def result(self) -> dict[str, Any]:
+        return self.operation.result or {}
+
+
+def _addresses(found: ProviderInstance) -> dict[str, Any]:
+    return {"ip_address": found.ipv4, "ipv6": found.ipv6}
+
+
+def _bound(found: ProviderInstance, step: Step) -> Outcome:
+    return wait(
+        step.config.poll_interval_s,
+        instance={
+            "provider_instance_id": found.id,
+            "status": InstanceStatus.PROVISIONING.value,
+            "progress": 40,
+            **_addresses(found),
+        },
+        milestone=("created", "The server was created at the cloud and is starting."),
+        clear_secret=True,
+    )
+
+
+async def create(step: Step) -> Outcome:
+    instance, provider = step.instance, step.provider
+    if instance.provider_instance_id is not None:
+        return await _await_target(step, CREATE.targets, creating=True)
+    if step.result.get("sent"):
+        found = await provider.find_instance_by_tag(instance.id)
+        if found is not None:
+            return _bound(found, step)
+        if not step.result.get("rechecked"):
+            return wait(step.config.lost_create_recheck_s, result={"rechecked": True})
+        # Nothing carries our tag, twice: the earlier request never made a server.
+    root_pass = step.unseal()
+    if root_pass is None:
+        return failed(SECRET_LOST_REASON)
+    await step.checkpoint({"sent": True, "rechecked": False})
+    spec = CreateInstanceSpec(
+        instance_id=instance.id,
+        label=instance.label,
+        plan_id=str(step.operation.payload["provider_plan_id"]),
+        region_id=instance.region,
+        image_id=str(step.operation.payload["provider_image_id"]),
+        root_pass=root_pass,
+        ssh_public_keys=list(instance.configuration.get("ssh_keys") or []),
+        options=create_options_for(step.account),
+    )
+    try:
+        created = await provider.create_instance(spec)
+    except perr.ProviderUnavailable as exc:
+        if not exc.may_have_succeeded:
+            await step.checkpoint({"sent": False})
+        raise
+    except perr.ProviderError:
+        # Refused before anything was made (4xx, 429): sending again is safe.
+        await step.checkpoint({"sent": False})
+        raise
+    return _bound(created, step)
+
+
+async def _await_target(
+    step: Step, targets: frozenset[InstanceStatus], *, creating: bool = False
+) -> Outcome:
+    provider_instance_id = step.instance.provider_instance_id
+    if provider_instance_id is None:
+        return failed(GONE_AT_PROVIDER)
+    found = await step.provider.get_instance(provider_instance_id)
+    if found is None:
+        missing = int(step.result.get("missing_reads", 0)) + 1
+        if missing >= MAX_MISSING_READS:
+            return failed(GONE_AT_PROVIDER)
+        return wait(step.config.poll_interval_s, result={"missing_reads": missing})
+    seen = bool(step.result.get("seen_change")) or found.status.is_transitional
+    sent_at = step.result.get("sent_at")
+    settled = (
+        creating
+        or sent_at is None
+        or (step.now - datetime.fromisoformat(sent_at)).total_seconds() >= step.config.settle_s
+    )
+    if found.status in targets and (seen or settled):
+        return succeeded(found.status, instance=_addresses(found))
+    progress = 60 if found.status.is_transitional else 50
+    return wait(
+        step.config.poll_interval_s,
+        result={"seen_change": seen},
+        instance={"progress": progress, **_addresses(found)},
+    )
+
+
+async def lifecycle(step: Step) -> Outcome:
+    action = Action(step.operation.type)
+    transition = TRANSITIONS[action]
+    provider_instance_id = step.instance.provider_instance_id
+    if provider_instance_id is None:
+        return failed(GONE_AT_PROVIDER)
+    if step.result.get("sent"):
+        return await _await_target(step, transition.targets)
+    if step.operation.attempts > 1 and action in (Action.BOOT, Action.SHUTDOWN):
+        # A worker may have died after sending: do not power-cycle twice.
+        current = await step.provider.get_instance(provider_instance_id)
+        if current is not None and current.status in transition.targets:
+            return succeeded(current.status, instance=_addresses(current))
+    payload = step.operation.payload
+    provider = step.provider
+    if action is Action.BOOT:
+        await provider.boot(provider_instance_id)
+    elif action is Action.SHUTDOWN:
+        await provider.shutdown(provider_instance_id)
+    elif action is Action.REBOOT:
+        await provider.reboot(provider_instance_id)
+    elif action is Action.RESIZE:
+        await provider.resize(provider_instance_id, str(payload["provider_plan_id"]))
+    elif action is Action.REBUILD:
+        root_pass = step.unseal()
+        if root_pass is None:
+            return failed(SECRET_LOST_REASON)
+        await provider.rebuild(
+            provider_instance_id,
+            str(payload["provider_image_id"]),
+            root_pass,
+            list(step.instance.configuration.get("ssh_keys") or []),
+        )
+    return wait(
+        step.config.poll_interval_s,
+        result={"sent": True, "sent_at": step.now.isoformat()},
+        instance={"progress": 30},
+        clear_secret=True,
+    )
+
+
+async def delete(step: Step) -> Outcome:
+    provider_instance_id = step.instance.provider_instance_id
+    bind: dict[str, Any] = {}
+    if provider_instance_id is None:
+        # A create that failed may still have left a server: look for our tag first.
+        found = await step.provider.find_instance_by_tag(step.instance.id)
+        if found is None:
+            return succeeded(InstanceStatus.DELETED)
+        provider_instance_id = found.id
+        bind = {"provider_instance_id": found.id}
+    if not step.result.get("sent"):
+        await step.provider.delete_instance(provider_instance_id)
+        return wait(
+            step.config.poll_interval_s,
+            result={"sent": True},
+            instance={"progress": 50, **bind},
+        )
+    if await step.provider.get_instance(provider_instance_id) is None:
+        return succeeded(InstanceStatus.DELETED)
+    return wait(step.config.poll_interval_s)
+
+
+async def sync(step: Step) -> Outcome:
+    """Re-read the instance after a failed action, until the provider reports a stable status."""
+    provider_instance_id = step.instance.provider_instance_id
+    if provider_instance_id is None:
+        return succeeded(InstanceStatus.FAILED)
+    found = await step.provider.get_instance(provider_instance_id)
+    if found is None:
+        return succeeded(InstanceStatus.FAILED, instance={"error": GONE_AT_PROVIDER})
+    if found.status.is_transitional:
+        return wait(step.config.poll_interval_s)
+    return succeeded(found.status, instance=_addresses(found))
+
+
+HANDLERS: dict[str, Callable[[Step], Awaitable[Outcome]]] = {
+    "create": create,
+    "boot": lifecycle,
+    "shutdown": lifecycle,
+    "reboot": lifecycle,
+    "rebuild": lifecycle,
+    "resize": lifecycle,
+    "delete": delete,
+    "sync": sync,
+}

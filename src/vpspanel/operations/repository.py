@@ -1,0 +1,142 @@
+"""Every query on operations: recording them, and claiming one for a worker.
+
+Claiming is the one dialect-aware query: PostgreSQL locks the chosen row with
+`FOR UPDATE SKIP LOCKED` so many workers never take the same operation; SQLite has a single
+writer (the engine begins every transaction with BEGIN IMMEDIATE), so the select and the
+update of the claim are already serialised.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from vpspanel.operations.models import Operation
+
+
+class OperationStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+UNFINISHED = (OperationStatus.QUEUED.value, OperationStatus.RUNNING.value)
+
+
+class OperationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(
+        self,
+        *,
+        instance_id: uuid.UUID,
+        type: str,
+        now: datetime,
+        payload: dict[str, Any] | None = None,
+    ) -> Operation:
+        operation = Operation(
+            id=uuid.uuid4(),
+            instance_id=instance_id,
+            type=type,
+            status=OperationStatus.QUEUED.value,
+            payload=payload or {},
+            result={},
+            attempts=0,
+            run_after=now,
+            created_at=now,
+            updated_at=now,
+        )
+        self.session.add(operation)
+        return operation
+
+    async def get(self, operation_id: uuid.UUID, *, for_update: bool = False) -> Operation | None:
+        query = select(Operation).where(Operation.id == operation_id)
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.scalars(query)).one_or_none()
+
+    async def unfinished_for_instance(self, instance_id: uuid.UUID) -> list[Operation]:
+        return list(
+            (
+                await self.session.scalars(
+                    select(Operation)
+                    .where(Operation.instance_id == instance_id, Operation.status.in_(UNFINISHED))
+                    .order_by(Operation.created_at)
+                )
+            ).all()
+        )
+
+    async def claim(
+        self,
+        *,
+        owner: str,
+        now: datetime,
+        lease: timedelta,
+        handoff_key_id: str,
+        foreign_seal_grace: timedelta,
+        sealed_only: bool = False,
+    ) -> Operation | None:
+        """Take the next runnable operation: queued and due, or running with a lapsed lease
+        (its worker died). Only the oldest unfinished operation of an instance is runnable,
+        so an instance runs one operation at a time, in order."""
+        earlier = aliased(Operation)
+        has_earlier_unfinished = exists().where(
+            earlier.instance_id == Operation.instance_id,
+            earlier.status.in_(UNFINISHED),
+            or_(
+                earlier.created_at < Operation.created_at,
+                and_(earlier.created_at == Operation.created_at, earlier.id < Operation.id),
+            ),
+        )
+        lapsed = and_(
+            Operation.status == OperationStatus.RUNNING.value, Operation.lease_expires_at < now
+        )
+        own_seal = Operation.sealed_secret.like(f"{handoff_key_id}.%")
+        # A secret sealed by another process is left to that process, unless that process
+        # evidently died mid-step (lapsed lease) or had its chance (grace over).
+        seal_ok = (
+            own_seal
+            if sealed_only
+            else or_(
+                Operation.sealed_secret.is_(None),
+                own_seal,
+                lapsed,
+                Operation.created_at < now - foreign_seal_grace,
+            )
+        )
+        query = (
+            select(Operation)
+            .where(
+                or_(
+                    and_(
+                        Operation.status == OperationStatus.QUEUED.value,
+                        Operation.run_after <= now,
+                    ),
+                    lapsed,
+                ),
+                seal_ok,
+                ~has_earlier_unfinished,
+            )
+            .order_by(Operation.run_after, Operation.created_at)
+            .limit(1)
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=Operation)
+        operation = (await self.session.scalars(query)).one_or_none()
+        if operation is None:
+            return None
+        operation.status = OperationStatus.RUNNING.value
+        operation.lease_owner = owner
+        operation.lease_expires_at = now + lease
+        operation.attempts += 1
+        operation.started_at = operation.started_at or now
+        operation.updated_at = now
+        return operation

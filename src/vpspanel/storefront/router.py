@@ -1,0 +1,32 @@
+"""GET /api/vps/regions, /api/vps/plans, /api/vps/images: the white-label catalog."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+
+from vpspanel.auth.deps import CurrentUser
+from vpspanel.deps import SessionDep, StateDep
+from vpspanel.errors import ERROR_RESPONSES
+from vpspanel.storefront import service
+from vpspanel.storefront.schemas import ImagesOut, PlansOut, RegionsOut
+
+router = APIRouter(prefix="/api/vps", tags=["catalog"], responses={**ERROR_RESPONSES})
+
+
+@router.get("/regions")
+async def list_regions(_user: CurrentUser, session: SessionDep) -> RegionsOut:
+    return RegionsOut(regions=await service.list_regions(session))
+
+
+@router.get("/plans")
+async def list_plans(
+    _user: CurrentUser, session: SessionDep, region: str | None = Query(default=None, max_length=64)
+) -> PlansOut:
+    return PlansOut(plans=await service.list_plans(session, region))
+
+
+@router.get("/images")
+async def list_images(
+    _user: CurrentUser, session: SessionDep, state: StateDep, plan: str = Query(max_length=64)
+) -> ImagesOut:
+    return ImagesOut(images=await service.list_images(state, session, plan))

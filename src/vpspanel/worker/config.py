@@ -1,0 +1,68 @@
+"""How the worker paces itself. Tests use `WorkerConfig.instant()`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from vpspanel.operations.handoff import SEAL_LIFETIME
+
+
+def _default_timeouts() -> dict[str, timedelta]:
+    return {
+        "create": timedelta(minutes=20),
+        "rebuild": timedelta(minutes=20),
+        "resize": timedelta(minutes=30),
+        "delete": timedelta(minutes=10),
+    }
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    # A claimed operation belongs to its worker this long; a heartbeat renews it during a step,
+    # so it only lapses when the worker dies.
+    lease: timedelta = timedelta(seconds=60)
+    # How often to re-read an instance that is changing at the provider.
+    poll_interval_s: float = 3.0
+    # How long to sleep when there is nothing to do.
+    idle_sleep_s: float = 1.0
+    backoff_base_s: float = 2.0
+    backoff_max_s: float = 60.0
+    # A target status is trusted without having seen the change begin only after this long
+    # (some providers report the old status for a moment after accepting an action).
+    settle_s: float = 5.0
+    # A create whose answer was lost and whose tag is not found is looked for once more, this
+    # long after: past the HTTP timeout, so a request we gave up on has reached the provider.
+    lost_create_recheck_s: float = 45.0
+    # One step (a provider call) may not take longer than this.
+    step_timeout_s: float = 300.0
+    # Every operation ends by its deadline: default 15 minutes, per type below.
+    default_timeout: timedelta = timedelta(minutes=15)
+    timeouts: dict[str, timedelta] = field(default_factory=_default_timeouts)
+    # Operations carrying a secret sealed by another process are left to it this long.
+    foreign_seal_grace: timedelta = SEAL_LIFETIME
+    concurrency: int = 4
+
+    def timeout_for(self, operation_type: str) -> timedelta:
+        return self.timeouts.get(operation_type, self.default_timeout)
+
+    def backoff_s(self, attempts: int, retry_after_s: float | None = None) -> float:
+        delay: float = min(self.backoff_base_s * 2.0 ** max(attempts - 1, 0), self.backoff_max_s)
+        return max(delay, min(retry_after_s or 0.0, self.backoff_max_s))
+
+    @classmethod
+    def instant(cls, **overrides: object) -> WorkerConfig:
+        """No waiting anywhere: for tests against a simulator with instant lifecycles."""
+        values: dict[str, object] = {
+            "lease": timedelta(seconds=30),
+            "poll_interval_s": 0.0,
+            "idle_sleep_s": 0.01,
+            "backoff_base_s": 0.0,
+            "backoff_max_s": 0.0,
+            "settle_s": 0.0,
+            "lost_create_recheck_s": 0.0,
+            "step_timeout_s": 30.0,
+            "concurrency": 1,
+        }
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,367 @@
+"""The durable operations runner.
+
+Operations live in the database. A worker claims one (see `OperationRepository.claim`), runs
+one step of it with no transaction open, and applies the outcome under its lease: the
+operation is re-queued to look again later, or ends. A worker that dies simply stops
+renewing its lease; when the lease lapses another worker claims the operation and carries on
+from its last checkpoint. Every operation has a deadline, so every operation ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vpspanel.instances import tasks
+from vpspanel.instances.models import VpsInstance
+from vpspanel.instances.repository import InstanceRepository
+from vpspanel.operations import idempotency
+from vpspanel.operations.handoff import SecretHandoff, process_handoff, secret_context
+from vpspanel.operations.models import Operation
+from vpspanel.operations.repository import OperationRepository, OperationStatus
+from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.providers import errors as perr
+from vpspanel.providers.types import InstanceStatus
+from vpspanel.state import AppState
+from vpspanel.worker.config import WorkerConfig
+
+logger = logging.getLogger(__name__)
+
+PURGE_EVERY = timedelta(minutes=10)
+SUCCESS_MESSAGES = {
+    "create": "The server is running.",
+    "boot": "The server is running.",
+    "shutdown": "The server is stopped.",
+    "reboot": "The server rebooted.",
+    "rebuild": "The server was rebuilt.",
+    "resize": "The server was resized.",
+    "delete": "The server was deleted.",
+}
+
+
+class LeaseLost(Exception):
+    """Another worker owns the operation now (ours lapsed); drop our step's outcome."""
+
+
+@dataclass(frozen=True)
+class Claimed:
+    operation: Operation
+    instance: VpsInstance
+    account: ServiceProvider | None
+
+
+class Worker:
+    """Runs operations. `run_once()` claims one runnable operation and runs one step of it;
+    `run(stop_event)` loops with `config.concurrency` slots."""
+
+    def __init__(
+        self,
+        state: AppState,
+        *,
+        config: WorkerConfig | None = None,
+        handoff: SecretHandoff | None = None,
+        sealed_only: bool = False,
+        owner: str | None = None,
+    ) -> None:
+        self.state = state
+        self.config = config or WorkerConfig()
+        self.handoff = handoff or process_handoff()
+        self.sealed_only = sealed_only
+        self.owner = owner or f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._last_purge: datetime | None = None
+
+    # -- claiming ---------------------------------------------------------------------
+    async def _claim(self) -> Claimed | None:
+        async with self.state.sessionmaker() as session:
+            operation = await OperationRepository(session).claim(
+                owner=self.owner,
+                now=self.state.clock(),
+                lease=self.config.lease,
+                handoff_key_id=self.handoff.key_id,
+                foreign_seal_grace=self.config.foreign_seal_grace,
+                sealed_only=self.sealed_only,
+            )
+            if operation is None:
+                await session.rollback()
+                return None
+            instance = await session.get(VpsInstance, operation.instance_id)
+            account = (
+                await session.get(ServiceProvider, instance.provider_id)
+                if instance is not None and instance.provider_id is not None
+                else None
+            )
+            if instance is not None and operation.type == "create" and operation.attempts == 1:
+                instance.status = InstanceStatus.PROVISIONING.value
+                instance.progress = 10
+                instance.updated_at = self.state.clock()
+                await self._mark_event(session, operation, "running")
+            await session.commit()
+        if instance is None:
+            raise RuntimeError("operation without instance")  # the foreign key forbids it
+        return Claimed(operation, instance, account)
+
+    @staticmethod
+    async def _mark_event(
+        session: AsyncSession,
+        operation: Operation,
+        status: str,
+        message: str | None = None,
+        finished_at: datetime | None = None,
+    ) -> None:
+        event = await InstanceRepository(session).operation_event(operation.id)
+        if event is None:
+            return
+        event.status = status
+        if message is not None:
+            event.message = message
+        event.finished_at = finished_at
+
+    # -- one step ---------------------------------------------------------------------
+    async def run_once(self) -> bool:
+        """Claim and run one step of one operation. False when nothing was runnable."""
+        claimed = await self._claim()
+        if claimed is None:
+            return False
+        operation = claimed.operation
+        heartbeat = asyncio.create_task(self._heartbeat(operation.id))
+        try:
+            outcome = await self._execute(claimed)
+        except LeaseLost:
+            logger.warning("operation %s: lease lost during the step", operation.id)
+            return True
+        finally:
+            heartbeat.cancel()
+        try:
+            await self._apply(claimed, outcome)
+        except LeaseLost:
+            logger.warning("operation %s: lease lost, outcome dropped", operation.id)
+        return True
+
+    async def _execute(self, claimed: Claimed) -> tasks.Outcome:
+        operation, instance, account = claimed.operation, claimed.instance, claimed.account
+        now = self.state.clock()
+        if now > operation.created_at + self.config.timeout_for(operation.type):
+            return tasks.failed(tasks.TOO_SLOW)
+        if account is None:
+            return tasks.failed("The cloud account behind this server is gone. Contact support.")
+        step = tasks.Step(
+            operation=operation,
+            instance=instance,
+            account=account,
+            provider=self.state.providers.for_account(account),
+            now=now,
+            config=self.config,
+            unseal=lambda: self._unseal(operation),
+            checkpoint=lambda changes: self._checkpoint(operation, changes),
+        )
+        try:
+            async with asyncio.timeout(self.config.step_timeout_s):
+                return await tasks.HANDLERS[operation.type](step)
+        except perr.ProviderError as exc:
+            logger.info(
+                "operation %s (%s) step failed: %s",
+                operation.id,
+                operation.type,
+                type(exc).__name__,
+            )
+            if exc.retryable:
+                retry_after = (
+                    exc.retry_after_s if isinstance(exc, perr.ProviderRateLimited) else None
+                )
+                return tasks.wait(self.config.backoff_s(operation.attempts, retry_after))
+            return tasks.failed(tasks.reason_for(exc))
+        except TimeoutError:
+            logger.warning("operation %s (%s) step timed out", operation.id, operation.type)
+            return tasks.wait(self.config.backoff_s(operation.attempts))
+
+    def _unseal(self, operation: Operation) -> str | None:
+        if operation.sealed_secret is None:
+            return None
+        return self.handoff.unseal(operation.sealed_secret, context=secret_context(operation.id))
+
+    async def _owned(self, session: AsyncSession, operation_id: uuid.UUID) -> Operation:
+        current = await OperationRepository(session).get(operation_id, for_update=True)
+        if (
+            current is None
+            or current.lease_owner != self.owner
+            or current.status != OperationStatus.RUNNING.value
+        ):
+            raise LeaseLost()
+        return current
+
+    async def _checkpoint(self, operation: Operation, changes: dict[str, Any]) -> None:
+        async with self.state.sessionmaker() as session, session.begin():
+            current = await self._owned(session, operation.id)
+            current.result = {**(current.result or {}), **changes}
+            current.updated_at = self.state.clock()
+        operation.result = current.result
+
+    async def _heartbeat(self, operation_id: uuid.UUID) -> None:
+        interval = max(self.config.lease.total_seconds() / 3, 0.05)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                async with self.state.sessionmaker() as session, session.begin():
+                    await session.execute(
+                        update(Operation)
+                        .where(Operation.id == operation_id, Operation.lease_owner == self.owner)
+                        .values(lease_expires_at=self.state.clock() + self.config.lease)
+                    )
+            except Exception:  # a missed beat is survivable; the next one may work
+                logger.warning("operation %s: heartbeat failed", operation_id)
+
+    # -- outcome ----------------------------------------------------------------------
+    async def _apply(self, claimed: Claimed, outcome: tasks.Outcome) -> None:
+        async with self.state.sessionmaker() as session, session.begin():
+            operation = await self._owned(session, claimed.operation.id)
+            instance = await InstanceRepository(session).get(operation.instance_id, for_update=True)
+            if instance is None:
+                raise LeaseLost()
+            now = self.state.clock()
+            operation.result = {**(operation.result or {}), **outcome.result}
+            operation.updated_at = now
+            instance.updated_at = now
+            for column, value in outcome.instance.items():
+                setattr(instance, column, value)
+            if outcome.clear_secret or outcome.kind != "wait":
+                operation.sealed_secret = None
+            if outcome.milestone is not None:
+                event_type, message = outcome.milestone
+                created = InstanceRepository(session).add_event(
+                    instance,
+                    type=event_type,
+                    status="succeeded",
+                    message=message,
+                    operation_id=None,
+                )
+                created.finished_at = now
+            if outcome.kind == "wait":
+                operation.status = OperationStatus.QUEUED.value
+                operation.run_after = now + timedelta(seconds=outcome.delay_s)
+                operation.lease_owner = None
+                operation.lease_expires_at = None
+                return
+            operation.finished_at = now
+            operation.lease_owner = None
+            operation.lease_expires_at = None
+            if outcome.kind == "succeeded":
+                await self._succeed(session, operation, instance, outcome, now)
+            else:
+                await self._fail(
+                    session, operation, instance, outcome.reason or tasks.TOO_SLOW, now
+                )
+
+    async def _succeed(
+        self,
+        session: AsyncSession,
+        operation: Operation,
+        instance: VpsInstance,
+        outcome: tasks.Outcome,
+        now: datetime,
+    ) -> None:
+        operation.status = OperationStatus.SUCCEEDED.value
+        status = outcome.status or InstanceStatus.UNKNOWN
+        instance.status = status.value
+        instance.progress = None
+        if operation.type != "sync":
+            instance.error = None
+        if operation.type == "resize":
+            instance.plan_id = uuid.UUID(str(operation.payload["plan_id"]))
+        elif operation.type == "rebuild":
+            instance.image = str(operation.payload["image"])
+            instance.configuration = {
+                **instance.configuration,
+                "provider_image_id": operation.payload["provider_image_id"],
+            }
+        if status is InstanceStatus.DELETED:
+            instance.deleted_at = now
+            instance.ip_address = None
+            instance.ipv6 = None
+        await self._mark_event(
+            session,
+            operation,
+            "succeeded",
+            SUCCESS_MESSAGES.get(operation.type),
+            finished_at=now,
+        )
+        logger.info("operation %s (%s) succeeded", operation.id, operation.type)
+
+    async def _fail(
+        self,
+        session: AsyncSession,
+        operation: Operation,
+        instance: VpsInstance,
+        reason: str,
+        now: datetime,
+    ) -> None:
+        operation.status = OperationStatus.FAILED.value
+        operation.error = reason
+        instance.error = reason
+        instance.progress = None
+        if operation.type in ("create", "sync"):
+            instance.status = InstanceStatus.FAILED.value
+        else:
+            # We no longer know what the provider did: show `unknown` and re-read it.
+            instance.status = InstanceStatus.UNKNOWN.value
+            OperationRepository(session).add(instance_id=instance.id, type="sync", now=now)
+        await self._mark_event(session, operation, "failed", reason, finished_at=now)
+        logger.info("operation %s (%s) failed", operation.id, operation.type)
+
+    # -- the loop ---------------------------------------------------------------------
+    async def purge_expired_keys(self) -> None:
+        now = self.state.clock()
+        if self._last_purge is not None and now - self._last_purge < PURGE_EVERY:
+            return
+        self._last_purge = now
+        async with self.state.sessionmaker() as session, session.begin():
+            await idempotency.purge_expired(session, now)
+
+    async def _slot(self, stop_event: asyncio.Event) -> None:
+        while not stop_event.is_set():
+            try:
+                worked = await self.run_once()
+            except Exception:
+                logger.exception("worker step crashed; continuing")
+                worked = False
+            if not worked:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop_event.wait(), timeout=self.config.idle_sleep_s)
+
+    async def run(self, stop_event: asyncio.Event) -> None:
+        logger.info("worker %s started (sealed_only=%s)", self.owner, self.sealed_only)
+        slots = [
+            asyncio.create_task(self._slot(stop_event)) for _ in range(self.config.concurrency)
+        ]
+        try:
+            while not stop_event.is_set():
+                try:
+                    await self.purge_expired_keys()
+                except Exception:
+                    logger.exception("idempotency purge failed")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop_event.wait(), timeout=60)
+        finally:
+            stop_event.set()
+            await asyncio.gather(*slots, return_exceptions=True)
+            logger.info("worker %s stopped", self.owner)
+
+
+async def run_worker(
+    state: AppState,
+    stop_event: asyncio.Event,
+    *,
+    config: WorkerConfig | None = None,
+    sealed_only: bool = False,
+) -> None:
+    """Run operations until `stop_event` is set (a step in progress finishes first)."""
+    await Worker(state, config=config, sealed_only=sealed_only).run(stop_event)

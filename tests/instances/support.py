@@ -1,0 +1,296 @@
+"""Shared test helpers for servers, operations and the worker: provider accounts and plans
+inserted as rows, a simulator, and ways to drive the worker deterministically."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import select
+
+from vpspanel.catalog.models import VpsPlan, VpsPlanRegion
+from vpspanel.instances import service as instances_service
+from vpspanel.operations.models import Operation
+from vpspanel.provider_accounts.connect import ProviderConnector
+from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.providers.base import Provider
+from vpspanel.security.secrets import key_hint, provider_key_context
+from vpspanel.simulator.testing import SimulatorServer
+from vpspanel.state import AppState
+from vpspanel.storefront import service as storefront_service
+from vpspanel.worker.config import WorkerConfig
+from vpspanel.worker.runner import Worker
+
+ROOT_PASS = "Canary-Root-Pass-7731!"
+STRONG_PASS = "Another-Strong-Pass-42"
+SSH_KEY = (
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIP71BkG4a7ZCR5AUhtgitpPEpM0sdYeoaf+6RD8hjKZf me@laptop"
+)
+
+
+@dataclass(frozen=True)
+class ProviderSetup:
+    type: str
+    region: str
+    region_label: str
+    small: str  # upstream plan ids
+    large: str
+    small_specs: dict[str, int]
+    large_specs: dict[str, int]
+    image_distribution: str
+
+
+SETUPS = {
+    "linode": ProviderSetup(
+        "linode",
+        "us-east",
+        "Newark, NJ",
+        "g6-nanode-1",
+        "g6-standard-1",
+        {"vcpus": 1, "memory": 1024, "disk": 25, "transfer": 1000},
+        {"vcpus": 1, "memory": 2048, "disk": 50, "transfer": 2000},
+        "Ubuntu",
+    ),
+    "digitalocean": ProviderSetup(
+        "digitalocean",
+        "nyc3",
+        "New York 3",
+        "s-1vcpu-1gb",
+        "s-1vcpu-2gb",
+        {"vcpus": 1, "memory": 1024, "disk": 25, "transfer": 1000},
+        {"vcpus": 1, "memory": 2048, "disk": 50, "transfer": 2000},
+        "Ubuntu",
+    ),
+}
+
+
+class NoSleepClock:
+    """Provider transport clock whose back-off sleeps return at once."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def time(self) -> float:
+        return time.time()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(0)
+
+
+@pytest.fixture(scope="session")
+def simulator() -> Iterator[SimulatorServer]:
+    with SimulatorServer() as server:
+        yield server
+
+
+@pytest.fixture
+def sim(simulator: SimulatorServer) -> Iterator[SimulatorServer]:
+    simulator.reset()
+    yield simulator
+    simulator.reset()
+
+
+@pytest.fixture
+def fast_state(state: AppState) -> Iterator[AppState]:
+    """The app state with provider back-off sleeps made instant and per-process caches empty."""
+    original = state.providers
+    state.providers = ProviderConnector(state.secret_box, clock=NoSleepClock())
+    storefront_service._image_cache.clear()
+    instances_service._metrics_cache.clear()
+    yield state
+    state.providers = original
+
+
+@pytest.fixture
+def worker(fast_state: AppState) -> Worker:
+    return Worker(fast_state, config=WorkerConfig.instant())
+
+
+def provider_url(sim: SimulatorServer, provider_type: str) -> str:
+    return sim.linode_url if provider_type == "linode" else sim.digitalocean_url
+
+
+async def create_account(
+    state: AppState,
+    sim: SimulatorServer,
+    provider_type: str,
+    *,
+    token: str | None = None,
+    active: bool = True,
+    name: str = "Primary Account",
+) -> tuple[ServiceProvider, str]:
+    token = token or f"canary-api-key-{uuid.uuid4().hex}"
+    account_id = uuid.uuid4()
+    async with state.sessionmaker() as session, session.begin():
+        account = ServiceProvider(
+            id=account_id,
+            name=name,
+            type=provider_type,
+            api_key_encrypted=state.secret_box.encrypt(
+                token, context=provider_key_context(account_id)
+            ),
+            api_key_hint=key_hint(token),
+            api_base_url=provider_url(sim, provider_type),
+            configuration={},
+            active=active,
+        )
+        session.add(account)
+    return account, token
+
+
+async def create_plan(
+    state: AppState,
+    account: ServiceProvider,
+    *,
+    provider_plan_id: str,
+    specs: dict[str, int],
+    regions: list[tuple[str, str, str]],
+    name: str | None = None,
+    base: str = "5.00",
+    base_hourly: str = "0.0075",
+    markup: str = "2.00",
+    active: bool = True,
+    region_prices: dict[str, tuple[str, str]] | None = None,
+) -> VpsPlan:
+    plan_id = uuid.uuid4()
+    async with state.sessionmaker() as session, session.begin():
+        plan = VpsPlan(
+            id=plan_id,
+            provider_id=account.id,
+            name=name or f"Plan {provider_plan_id}",
+            provider_plan_id=provider_plan_id,
+            base_price=Decimal(base),
+            base_price_hourly=Decimal(base_hourly),
+            markup_price=Decimal(markup),
+            specifications={**specs, "regions": [r[0] for r in regions]},
+            active=active,
+        )
+        session.add(plan)
+        await session.flush()
+        for region_id, label, country in regions:
+            monthly, hourly = (region_prices or {}).get(region_id, (base, base_hourly))
+            session.add(
+                VpsPlanRegion(
+                    plan_id=plan_id,
+                    region_id=region_id,
+                    region_label=label,
+                    country=country,
+                    base_price_monthly=Decimal(monthly),
+                    base_price_hourly=Decimal(hourly),
+                )
+            )
+    return plan
+
+
+@dataclass
+class Offer:
+    setup: ProviderSetup
+    account: ServiceProvider
+    token: str
+    small: VpsPlan
+    large: VpsPlan
+
+
+async def create_offer(state: AppState, sim: SimulatorServer, provider_type: str) -> Offer:
+    setup = SETUPS[provider_type]
+    account, token = await create_account(state, sim, provider_type)
+    region = [(setup.region, setup.region_label, "us")]
+    small = await create_plan(
+        state,
+        account,
+        provider_plan_id=setup.small,
+        specs=setup.small_specs,
+        regions=region,
+        name="Standard 1GB",
+    )
+    large = await create_plan(
+        state,
+        account,
+        provider_plan_id=setup.large,
+        specs=setup.large_specs,
+        regions=region,
+        name="Standard 2GB",
+        base="12.00",
+        base_hourly="0.018",
+    )
+    return Offer(setup, account, token, small, large)
+
+
+def provider_for(state: AppState, account: ServiceProvider) -> Provider:
+    return state.providers.for_account(account)
+
+
+async def servers_at_provider(state: AppState, account: ServiceProvider) -> list[Any]:
+    """Every server of the account, through the provider's own list API."""
+    return await provider_for(state, account).list_instances(tagged_only=False)
+
+
+async def pick_image(
+    client: AsyncClient, headers: dict[str, str], plan_id: uuid.UUID, distribution: str
+) -> str:
+    response = await client.get(f"/api/vps/images?plan={plan_id}", headers=headers)
+    assert response.status_code == 200, response.text
+    image_id: str = next(
+        image["id"] for image in response.json()["images"] if image["distribution"] == distribution
+    )
+    return image_id
+
+
+def deploy_body(offer: Offer, image: str, **overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "label": "web-1",
+        "type": str(offer.small.id),
+        "region": offer.setup.region,
+        "image": image,
+        "root_pass": ROOT_PASS,
+        "ssh_keys": [SSH_KEY],
+    }
+    body.update(overrides)
+    return body
+
+
+async def run_until_idle(worker: Worker, *, max_steps: int = 200) -> int:
+    """Run worker steps until nothing is runnable; returns the number of steps."""
+    for step in range(max_steps):
+        if not await worker.run_once():
+            return step
+    raise AssertionError("the worker never became idle")
+
+
+async def wait_for_status(
+    client: AsyncClient,
+    headers: dict[str, str],
+    instance_id: str,
+    wanted: str,
+    worker: Worker,
+    *,
+    max_steps: int = 200,
+) -> dict[str, Any]:
+    """Drive the worker until the API shows `wanted` (and nothing transitional)."""
+    for _ in range(max_steps):
+        response = await client.get(f"/api/vps/{instance_id}", headers=headers)
+        assert response.status_code == 200, response.text
+        instance: dict[str, Any] = response.json()["instance"]
+        if instance["status"] == wanted and not instance["is_transitional"]:
+            return instance
+        if not await worker.run_once() and instance["status"] != wanted:
+            # Nothing runnable: the operation may be waiting for its run_after.
+            await asyncio.sleep(0.01)
+    raise AssertionError(f"{instance_id} never reached {wanted}: {instance}")
+
+
+async def operations_of(state: AppState, instance_id: str) -> list[Operation]:
+    async with state.sessionmaker() as session:
+        rows = await session.scalars(
+            select(Operation)
+            .where(Operation.instance_id == uuid.UUID(instance_id))
+            .order_by(Operation.created_at)
+        )
+        return list(rows.all())
