@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import text
@@ -27,9 +28,14 @@ from vpspanel.db.base import Base
 from vpspanel.db.engine import is_postgres_url
 from vpspanel.db.migrate import upgrade_engine
 from vpspanel.db.models import Base as _all_models  # noqa: F401  (registers every table)
+from vpspanel.security.passwords import use_hasher
 from vpspanel.state import AppState
 
 TEST_ENCRYPTION_KEY = "q0BTmBnGcrFqo7TbBbMrdY0sAKhW8rZzF9fQdx6uOQ4="
+
+
+# Argon2 at its production cost takes ~0.1-0.5 s a hash; the suite hashes hundreds of times.
+use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def _worker_id() -> str:

@@ -2,6 +2,7 @@
 
 The request owns the transaction: the session commits when the endpoint returns without an error
 (before the response is sent), and rolls back otherwise. Services and repositories never commit.
+GET requests get a read session; others a write session (see db/engine.py for why on SQLite).
 """
 
 from __future__ import annotations
@@ -25,8 +26,13 @@ def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-async def get_session(state: StateDep) -> AsyncIterator[AsyncSession]:
-    async with state.sessionmaker() as session:
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def get_session(request: Request, state: StateDep) -> AsyncIterator[AsyncSession]:
+    reads_only = request.method in READ_METHODS
+    maker = state.read_sessionmaker if reads_only else state.sessionmaker
+    async with maker() as session:
         try:
             yield session
             await session.commit()

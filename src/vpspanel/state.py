@@ -20,7 +20,10 @@ from vpspanel.security.secrets import SecretBox
 class AppState:
     settings: Settings
     engine: AsyncEngine
+    # Write sessions (on SQLite they take the write lock when they begin).
     sessionmaker: async_sessionmaker[AsyncSession]
+    # Sessions that only read: never block writers on SQLite.
+    read_sessionmaker: async_sessionmaker[AsyncSession]
     secret_box: SecretBox
     providers: ProviderConnector
     clock: Callable[[], datetime] = field(default=utcnow)
@@ -33,6 +36,7 @@ class AppState:
             settings=settings,
             engine=engine,
             sessionmaker=create_sessionmaker(engine),
+            read_sessionmaker=create_sessionmaker(engine, read_only=True),
             secret_box=secret_box,
             providers=ProviderConnector(secret_box),
         )

@@ -16,7 +16,7 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 
 from vpspanel.auth.models import AuthSession, User, UserRole
 from vpspanel.auth.repository import SessionRepository, UserRepository
-from vpspanel.deps import SessionDep, StateDep
+from vpspanel.deps import StateDep
 from vpspanel.errors import BadRequest, Forbidden, NotFound, Unauthenticated
 from vpspanel.organizations.models import Organization
 from vpspanel.security.tokens import hash_token, tokens_match
@@ -39,7 +39,6 @@ class Principal:
 
 async def get_principal(
     request: Request,
-    db: SessionDep,
     state: StateDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     cookie: Annotated[str | None, Depends(_cookie)],
@@ -47,7 +46,10 @@ async def get_principal(
     token = bearer.credentials if bearer else cookie
     if not token:
         raise Unauthenticated()
-    found = await SessionRepository(db).get_active_by_hash(hash_token(token), state.clock())
+    # Its own short read: the request's session (a write lock on SQLite) starts only when the
+    # endpoint itself touches the database.
+    async with state.read_sessionmaker() as db:
+        found = await SessionRepository(db).get_active_by_hash(hash_token(token), state.clock())
     if found is None:
         raise Unauthenticated("Your session has expired or was signed out. Sign in again.")
     auth_session, user = found
@@ -86,8 +88,9 @@ class OrgContext:
     role: str
 
 
-async def get_org_context(request: Request, user: CurrentUser, db: SessionDep) -> OrgContext:
-    memberships = await UserRepository(db).organizations_of(user.id)
+async def get_org_context(request: Request, user: CurrentUser, state: StateDep) -> OrgContext:
+    async with state.read_sessionmaker() as db:
+        memberships = await UserRepository(db).organizations_of(user.id)
     requested = request.headers.get(ORGANIZATION_HEADER)
     if requested is None:
         if not memberships:

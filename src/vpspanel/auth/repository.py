@@ -32,7 +32,7 @@ class UserRepository:
             .where(Membership.user_id == user_id)
             .order_by(Membership.created_at, Organization.id)
         )
-        return [(org, role) for org, role in rows.tuples()]
+        return [(org, role) for org, role in rows.all()]
 
 
 class SessionRepository:

@@ -13,7 +13,7 @@ from vpspanel.auth.schemas import (
     RegisterOut,
     UserOut,
 )
-from vpspanel.auth.service import AuthService, create_user
+from vpspanel.auth.service import LoginService, create_user, revoke_session
 from vpspanel.deps import SessionDep, StateDep
 from vpspanel.organizations.models import MembershipRole
 
@@ -38,11 +38,9 @@ async def register(body: RegisterIn, db: SessionDep) -> RegisterOut:
 
 
 @router.post("/login")
-async def login(
-    body: LoginIn, request: Request, response: Response, db: SessionDep, state: StateDep
-) -> LoginOut:
+async def login(body: LoginIn, request: Request, response: Response, state: StateDep) -> LoginOut:
     client_address = request.client.host if request.client else "unknown"
-    issued = await AuthService(db, state).login(body.email, body.password, client_address)
+    issued = await LoginService(state).login(body.email, body.password, client_address)
     max_age = int((issued.expires_at - state.clock()).total_seconds())
     secure = state.settings.cookie_secure
     response.set_cookie(
@@ -67,7 +65,7 @@ async def login(
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def logout(principal: PrincipalDep, db: SessionDep, state: StateDep) -> Response:
-    await AuthService(db, state).logout(principal.session)
+    await revoke_session(db, principal.session.id, state.clock())
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
@@ -80,7 +78,6 @@ async def me(user: CurrentUser, db: SessionDep) -> MeOut:
     return MeOut(
         user=UserOut.model_validate(user),
         organizations=[
-            OrganizationOut(id=org.id, name=org.name, role=role)  # type: ignore[arg-type]
-            for org, role in memberships
+            OrganizationOut(id=org.id, name=org.name, role=role) for org, role in memberships
         ],
     )

@@ -61,15 +61,14 @@ def _account_key(email: str) -> str:
     return "login:account:" + hashlib.sha256(email.lower().encode()).hexdigest()[:32]
 
 
-class AuthService:
-    def __init__(self, session: AsyncSession, state: AppState) -> None:
-        self.session = session
+class LoginService:
+    """Sign-in runs as its own short transactions, not the request's: a failed attempt must be
+    counted (committed) even though the request answers with an error."""
+
+    def __init__(self, state: AppState) -> None:
         self.state = state
-        self.users = UserRepository(session)
-        self.sessions = SessionRepository(session)
-        settings = state.settings
         self.counter = WindowCounter(
-            state.sessionmaker, timedelta(seconds=settings.login_window_seconds)
+            state.sessionmaker, timedelta(seconds=state.settings.login_window_seconds)
         )
 
     async def login(self, email: str, password: str, client_address: str) -> IssuedSession:
@@ -85,21 +84,24 @@ class AuthService:
         )
         if wait:
             raise TooManyRequests(wait, "Too many sign-in attempts. Try again later.")
-        user = await self.users.get_by_email(email)
+        async with self.state.read_sessionmaker() as session:
+            user = await UserRepository(session).get_by_email(email)
         password_ok = verify_password(user.password_hash if user else None, password)
         if user is None or not password_ok or not user.active:
             await self.counter.hit(_account_key(email), now)
             await self.counter.hit(_address_key(client_address), now)
             raise InvalidCredentials()
         await self.counter.clear(_account_key(email))
-        if needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
-        return await self._issue(user, now)
+        async with self.state.sessionmaker() as session, session.begin():
+            if needs_rehash(user.password_hash):
+                user = await session.merge(user)
+                user.password_hash = hash_password(password)
+            return await self._issue(session, user, now)
 
-    async def _issue(self, user: User, now: datetime) -> IssuedSession:
+    async def _issue(self, session: AsyncSession, user: User, now: datetime) -> IssuedSession:
         token, csrf = new_token(), new_token()
         expires_at = now + timedelta(hours=self.state.settings.session_ttl_hours)
-        await self.sessions.add(
+        await SessionRepository(session).add(
             AuthSession(
                 user_id=user.id,
                 token_hash=hash_token(token),
@@ -110,6 +112,9 @@ class AuthService:
         )
         return IssuedSession(user=user, access_token=token, csrf_token=csrf, expires_at=expires_at)
 
-    async def logout(self, auth_session: AuthSession) -> None:
-        auth_session.revoked_at = self.state.clock()
-        await self.session.flush()
+
+async def revoke_session(session: AsyncSession, auth_session_id: object, now: datetime) -> None:
+    revoked = await session.get(AuthSession, auth_session_id)
+    if revoked is not None:
+        revoked.revoked_at = now
+        await session.flush()

@@ -1,8 +1,10 @@
 """The only place that knows which database we are on.
 
 SQLite is hardened per connection: WAL, foreign keys on, a busy timeout, and ``BEGIN IMMEDIATE``
-so that a write transaction takes the write lock up front instead of failing half-way with
-"database is locked". PostgreSQL uses asyncpg with a pool.
+for write sessions, so that a write transaction takes the write lock up front (waiting its turn)
+instead of failing half-way with "database is locked" when it upgrades from reading. Read-only
+sessions (``create_sessionmaker(read_only=True)``) begin deferred and never block writers.
+PostgreSQL uses asyncpg with a pool; none of this applies there.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY_OPTION = "vpspanel_read_only"
 
 
 def is_sqlite_url(url: str) -> bool:
@@ -57,8 +60,12 @@ def _harden_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def create_sessionmaker(
+    engine: AsyncEngine, *, read_only: bool = False
+) -> async_sessionmaker[AsyncSession]:
+    bind = engine.execution_options(**{READ_ONLY_OPTION: True}) if read_only else engine
+    return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)
