@@ -30,6 +30,8 @@ Known errors in the documents, handled here on purpose (the real APIs are the tr
   document's enum omits it, so it is added.
 - `nullable: true` next to `allOf` (Linode instance `image`, null for a Linode created
   without an image) is applied to the `allOf` branches, as OpenAPI 3.0 intends.
+- Linode request bodies are `allOf` of objects that each say `additionalProperties: false`,
+  which no body can satisfy; such `allOf`s are merged into one closed object.
 - `content: {}` on a response (Linode 204s) means no body.
 - Linode image ids contain a slash and clients send `/images/linode/debian12` unescaped;
   the path is matched as the single `{imageId}` parameter.
@@ -152,38 +154,49 @@ def _drop_empty_content(document: Any) -> Any:
     return document
 
 
-def _linode_resizing_status(node: Any) -> Any:
-    """Add `resizing` to Linode instance status enums (real API and linodego have it; the
-    document lists `busy`, `migrating`, ... but not `resizing`)."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, dict):
-            enum = current.get("enum")
-            if isinstance(enum, list) and "shutting_down" in enum and "resizing" not in enum:
-                current["enum"] = [*enum, "resizing"]
-            stack.extend(current.values())
-        elif isinstance(current, list):
-            stack.extend(current)
-    return node
+def _fix_linode_document(document: Any) -> Any:
+    """Apply the Linode fix-ups listed in the module docstring, in one post-order walk."""
+    done: set[int] = set()
+
+    def visit(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                visit(item)
+            return
+        if not isinstance(node, dict) or id(node) in done:
+            return
+        done.add(id(node))
+        for value in node.values():
+            visit(value)
+        enum = node.get("enum")
+        if isinstance(enum, list) and "shutting_down" in enum and "resizing" not in enum:
+            node["enum"] = [*enum, "resizing"]
+        members = node.get("allOf")
+        if not isinstance(members, list) or not all(isinstance(m, dict) for m in members):
+            return
+        if node.get("nullable") is True:
+            node["allOf"] = [{**member, "nullable": True} for member in members]
+        elif all("properties" in m and not {"allOf", "oneOf", "anyOf"} & set(m) for m in members):
+            _merge_closed_objects(node, members)
+
+    visit(document)
+    return document
 
 
-def _nullable_all_of(node: Any) -> Any:
-    """`{nullable: true, allOf: [{type: string}]}` (Linode `image`) means "string or null";
-    openapi-core only honours `nullable` inside the branches, so copy it there."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, dict):
-            if current.get("nullable") is True and isinstance(current.get("allOf"), list):
-                current["allOf"] = [
-                    {**member, "nullable": True} if isinstance(member, dict) else member
-                    for member in current["allOf"]
-                ]
-            stack.extend(current.values())
-        elif isinstance(current, list):
-            stack.extend(current)
-    return node
+def _merge_closed_objects(node: dict[str, Any], members: list[dict[str, Any]]) -> None:
+    """`allOf` of objects that each say `additionalProperties: false` rejects everything
+    (each branch forbids the others' fields). Merge them into one closed object."""
+    if not any(m.get("additionalProperties") is False for m in members):
+        return
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for member in members:
+        properties.update(member["properties"])
+        required += [r for r in member.get("required", []) if r not in required]
+    del node["allOf"]
+    node.update({"type": "object", "properties": properties, "additionalProperties": False})
+    if required:
+        node["required"] = required
 
 
 def _accept_naive_datetime(value: Any) -> bool:
@@ -206,9 +219,7 @@ def _openapi(provider: Provider) -> Any:
     if root is None:
         raise SpecsUnavailableError("official OpenAPI documents not found")
     if provider == "linode":
-        document = _linode_resizing_status(
-            _nullable_all_of(_drop_empty_content(_load_yaml(root / _LINODE_DOC)))
-        )
+        document = _fix_linode_document(_drop_empty_content(_load_yaml(root / _LINODE_DOC)))
         spec = SchemaPath.from_dict(document)
         config = Config(
             spec_validator_cls=None,
