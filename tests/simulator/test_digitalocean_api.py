@@ -78,6 +78,11 @@ class TestCatalog:
         short = (await sim.do("GET", "/regions")).json()
         assert short["links"] == {}
 
+    async def test_head_gives_headers_without_a_body(self, sim: Sim) -> None:
+        response = await sim.do("HEAD", "/droplets", validate=False)
+        assert response.status_code == 200 and response.content == b""
+        assert response.headers["ratelimit-limit"] == "5000"
+
     async def test_per_page_is_capped_at_200(self, sim: Sim) -> None:
         body = (await sim.do("GET", "/images", params={"per_page": 1000})).json()
         assert len(body["images"]) == body["meta"]["total"]

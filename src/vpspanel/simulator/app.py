@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from dataclasses import replace
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -76,14 +77,16 @@ class ProviderGateway:
     def _rate_limit(
         self, client_key: str, rate_class: str | None, now: float
     ) -> tuple[bool, dict[str, str]]:
+        """Check and record one request. With limits disabled the headers are still sent
+        (clients read them) but nothing is ever refused."""
         limits = self.state.settings.rate_limits
-        if not limits.enabled:
-            return True, {}
         limiter = self.state.limiter
         if self.provider == "linode":
             rule = limits.linode.get(rate_class or "general") or limits.linode["general"]
             key = ("linode", client_key, rate_class or "general")
             decision = limiter.check(key, rule, now, record=True)
+            if not limits.enabled:
+                decision = replace(decision, allowed=True, retry_after=0.0)
             return decision.allowed, linode.rate_limit_headers(decision)
         rules: dict[str, RateLimit] = {
             "hourly": limits.digitalocean["hourly"],
@@ -95,7 +98,7 @@ class ProviderGateway:
             name: limiter.check(("digitalocean", client_key, name), rule, now, record=False)
             for name, rule in rules.items()
         }
-        allowed = all(p.allowed for p in probes.values())
+        allowed = all(p.allowed for p in probes.values()) or not limits.enabled
         if allowed:
             probes = {
                 name: limiter.check(("digitalocean", client_key, name), rule, now, record=True)
@@ -104,6 +107,8 @@ class ProviderGateway:
         refused_short = next(
             (p for name, p in probes.items() if name != "hourly" and not p.allowed), None
         )
+        if not limits.enabled:
+            refused_short = None
         return allowed, digitalocean.rate_limit_headers(probes["hourly"], refused_short)
 
     def _forced_rate_limit_headers(self, now: float) -> dict[str, str]:
@@ -137,6 +142,8 @@ class ProviderGateway:
             return _json_response(reply)
 
         reply = await self._dispatch(request, method, rest)
+        if method == "HEAD":
+            reply.body = None
         if fault is not None and fault.kind == "lost_response":
             status = fault.status or 502
             page = GATEWAY_PAGE.format(status=status, title=_GATEWAY_TITLES.get(status, "Error"))
@@ -147,7 +154,8 @@ class ProviderGateway:
         state = self.state
         state.tick()
         now = state.clock.now()
-        matched = self.router.match(method, rest)
+        # HEAD answers like GET without a body (the DigitalOcean docs suggest it for headers).
+        matched = self.router.match("GET" if method == "HEAD" else method, rest)
         token = _bearer(request)
         account: Account | None = None
         if token is not None and token.startswith("invalid"):
