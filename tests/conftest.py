@@ -56,7 +56,9 @@ async def _recreate_postgres_database(url: str) -> None:
     admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+            await connection.execute(
+                text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+            )
             await connection.execute(text(f'CREATE DATABASE "{target.database}"'))
     finally:
         await admin.dispose()

@@ -13,8 +13,10 @@ class TestDatabaseUrl:
     @pytest.mark.parametrize(
         ("given", "expected"),
         [
-            ("postgres://u:p@db.example.supabase.co:5432/postgres",
-             "postgresql+asyncpg://u:p@db.example.supabase.co:5432/postgres"),
+            (
+                "postgres://u:p@db.example.supabase.co:5432/postgres",
+                "postgresql+asyncpg://u:p@db.example.supabase.co:5432/postgres",
+            ),
             ("postgresql://u@localhost/app", "postgresql+asyncpg://u@localhost/app"),
             ("sqlite:///data/x.db", "sqlite+aiosqlite:///data/x.db"),
             ("postgresql+asyncpg://u@h/db", "postgresql+asyncpg://u@h/db"),
@@ -29,7 +31,9 @@ class TestDatabaseUrl:
 
 
 class TestProductionSafety:
-    def test_production_refuses_to_start_without_keys(self, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_production_refuses_to_start_without_keys(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         monkeypatch.delenv("VPSPANEL_ENCRYPTION_KEYS", raising=False)
         with pytest.raises(ValidationError, match="ENCRYPTION_KEYS"):
             Settings(env=Environment.PRODUCTION)

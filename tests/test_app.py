@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from httpx import ASGITransport, AsyncClient
+
+from tests.conftest import TEST_ENCRYPTION_KEY
+from vpspanel.app import create_app
+from vpspanel.config import Environment, Settings
+from vpspanel.state import AppState
+
+
+class TestOperationsEndpoints:
+    async def test_metrics_are_prometheus_text(self, client: AsyncClient) -> None:
+        await client.get("/api/health")
+        response = await client.get("/metrics")
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/plain")
+        assert "vpspanel_http_requests_total" in response.text
+
+    async def test_health_is_503_when_the_database_is_unreachable(self, tmp_path: Path) -> None:
+        settings = Settings(
+            env=Environment.TEST,
+            database_url="postgresql://nobody@127.0.0.1:1/none",
+            data_dir=tmp_path,
+            encryption_keys=[TEST_ENCRYPTION_KEY],  # type: ignore[list-item]
+        )
+        state = AppState.from_settings(settings)
+        try:
+            app = create_app(state=state)
+            async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as http:
+                response = await http.get("/api/health")
+        finally:
+            await state.close()
+        assert response.status_code == 503
+        assert response.json()["database"] == "unavailable"
+
+    async def test_every_response_carries_a_request_id(self, client: AsyncClient) -> None:
+        response = await client.get("/api/health", headers={"X-Request-Id": "abc123"})
+        assert response.headers["X-Request-Id"] == "abc123"
+        generated = await client.get("/api/health")
+        assert len(generated.headers["X-Request-Id"]) == 32
+
+    async def test_unknown_api_paths_use_the_error_shape(self, client: AsyncClient) -> None:
+        response = await client.get("/api/no-such-thing")
+        assert response.status_code == 404
+        assert response.json()["error"] == "not_found"
+        wrong_method = await client.delete("/api/health")
+        assert wrong_method.status_code == 405
+        assert wrong_method.json()["error"] == "method_not_allowed"
+
+
+class TestOpenApiDocument:
+    async def test_every_operation_declares_its_error_responses(self, client: AsyncClient) -> None:
+        document = (await client.get("/openapi.json")).json()
+        for path, operations in document["paths"].items():
+            for method, operation in operations.items():
+                declared = set(operation["responses"])
+                assert {"401", "404", "422"} <= declared, f"{method.upper()} {path}"
+        assert "ErrorBody" in document["components"]["schemas"]
+
+    async def test_docs_page_is_served(self, client: AsyncClient) -> None:
+        response = await client.get("/docs")
+        assert response.status_code == 200
+
+
+class TestLogsCarryNoSecrets:
+    async def test_tokens_and_passwords_stay_out_of_the_logs(
+        self, client: AsyncClient, state: AppState, capfd: pytest.CaptureFixture[str]
+    ) -> None:
+        password = "canary-password-93f1c2"
+        email = "logcheck@example.com"
+        await client.post(
+            "/api/auth/register", json={"email": email, "password": password, "name": "Log"}
+        )
+        login = await client.post("/api/auth/login", json={"email": email, "password": password})
+        token = login.json()["access_token"]
+        await client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
+        out, err = capfd.readouterr()
+        logs = out + err
+        assert '"route": "/api/auth/login"' in logs  # the requests were logged
+        assert password not in logs and token not in logs
+
+
+class TestCommandLine:
+    async def test_create_admin_then_sign_in_as_that_admin(
+        self, state: AppState, client: AsyncClient, tmp_path: Path
+    ) -> None:
+        env = {
+            **os.environ,
+            "VPSPANEL_DATABASE_URL": state.settings.database_url,
+            "VPSPANEL_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEY,
+            "VPSPANEL_DATA_DIR": str(tmp_path),
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "vpspanel.cli",
+            "create-admin",
+            "--email",
+            "Boss@Example.com",
+            "--password",
+            "admin password 1",
+            "--name",
+            "Boss",
+        ]
+
+        def run(args: list[str]) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                args, env=env, capture_output=True, text=True, timeout=120, check=False
+            )
+
+        created = run(command)
+        assert created.returncode == 0, created.stderr
+        again = run(command)
+        assert again.returncode == 1 and "already exists" in again.stderr
+        assert run([*command[:-4], "--password", "short"]).returncode == 2
+
+        response = await client.post(
+            "/api/auth/login", json={"email": "boss@example.com", "password": "admin password 1"}
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["user"]["role"] == "admin"
+        me = await client.get(
+            "/api/auth/me",
+            headers={"Authorization": f"Bearer {response.json()['access_token']}"},
+        )
+        assert json.loads(me.text)["user"]["name"] == "Boss"
