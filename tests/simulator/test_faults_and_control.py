@@ -116,6 +116,17 @@ class TestFaults:
             assert (await sim.control("POST", "/faults", json=spec)).status_code == 422
 
 
+class TestLatency:
+    async def test_configured_latency_delays_every_provider_answer(self, sim: Sim) -> None:
+        await sim.configure(latency_ms=150)
+        started = time.monotonic()
+        assert (await sim.linode("GET", "/regions", token=None)).status_code == 200
+        assert time.monotonic() - started >= 0.15
+        started = time.monotonic()
+        assert (await sim.control("GET", "/config")).status_code == 200
+        assert time.monotonic() - started < 0.15  # the control API is never slowed down
+
+
 class TestRequestCounts:
     async def test_counts_by_provider_method_and_path(self, sim: Sim) -> None:
         await sim.linode("GET", "/regions", token=None)

@@ -110,3 +110,34 @@ async def test_async_context_manager_and_manual_clock() -> None:
         assert got["status"] == "running"
     with pytest.raises(RuntimeError):
         _ = server.base_url
+
+
+def test_serve_runs_the_simulator_until_stopped() -> None:
+    """`vpspanel simulator` calls `serve(host, port)`; run it as a child process."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    child = subprocess.Popen(
+        [sys.executable, "-c", f"from vpspanel.simulator import serve; serve('127.0.0.1', {port})"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/linode/v4/regions", timeout=1)
+                break
+            except httpx.TransportError:
+                assert child.poll() is None, child.stderr.read() if child.stderr else ""
+                assert time.monotonic() < deadline, "serve() did not come up"
+                time.sleep(0.05)
+        assert response.status_code == 200 and response.json()["results"] >= 10
+    finally:
+        child.terminate()
+        child.wait(timeout=10)

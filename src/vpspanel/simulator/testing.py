@@ -9,7 +9,8 @@
         sim.inject_fault("digitalocean", "lost_response", method="POST", path="^/droplets$")
         sim.request_count("linode", method="POST", path="/linode/instances")
         sim.instances("linode", token="tok")    # provider-shaped dicts, white-box
-        sim.state                               # the live SimulatorState (same process)
+        sim.state                               # the live SimulatorState (same process;
+                                                # hold `sim.state.lock` while reading it)
 
 It is also an async context manager (`async with SimulatorServer() as sim:`), starting and
 stopping uvicorn off the event loop. The helpers are synchronous HTTP calls to the local
