@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -122,7 +124,16 @@ def install_request_context(app: FastAPI) -> None:
         return response
 
 
-def create_app(settings: Settings | None = None, state: AppState | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    state: AppState | None = None,
+    *,
+    with_worker: bool = False,
+    demo_public_url: str | None = None,
+) -> FastAPI:
+    """The application. `with_worker` runs the operations worker inside this process (as
+    `vpspanel serve` does); `demo_public_url` mounts the simulator under /_sim and seeds the
+    sample data, reaching the simulator through that URL."""
     settings = settings or (state.settings if state else get_settings())
     configure_logging(json=settings.log_json, level=settings.log_level)
     owns_state = state is None
@@ -130,11 +141,19 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
+        async with contextlib.AsyncExitStack() as stack:
             if owns_state:
-                await app_state.close()
+                stack.push_async_callback(app_state.close)
+            if with_worker:
+                from vpspanel.worker.main import in_process_worker
+
+                await stack.enter_async_context(in_process_worker(app_state))
+            if demo_public_url is not None:
+                from vpspanel.demo import seed_demo
+
+                seeding = asyncio.create_task(seed_demo(app_state, demo_public_url))
+                stack.callback(seeding.cancel)
+            yield
 
     app = FastAPI(
         title="vpspanel",
@@ -153,6 +172,12 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     app.include_router(admin_instances_router)
     app.include_router(admin_providers_router)
     app.include_router(admin_catalog_router)
+
+    if demo_public_url is not None:
+        from vpspanel.demo import SIMULATOR_MOUNT
+        from vpspanel.simulator import create_simulator_app
+
+        app.mount(SIMULATOR_MOUNT, create_simulator_app())
 
     @app.get("/api/health", tags=["operations"])
     async def health() -> JSONResponse:

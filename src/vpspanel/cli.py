@@ -34,8 +34,14 @@ def migrate() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Serve the simulator under /_sim with sample data")
+    ] = False,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Do not run the operations worker in-process")
+    ] = False,
 ) -> None:
-    """Migrate the database, then serve the API."""
+    """Migrate the database, then serve the API (and the worker, unless --no-worker)."""
     import uvicorn
 
     from vpspanel.app import create_app
@@ -43,7 +49,24 @@ def serve(
 
     settings = _settings()
     upgrade_database(settings.database_url)
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None)
+    public_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+    application = create_app(
+        settings,
+        with_worker=not no_worker,
+        demo_public_url=f"http://{public_host}:{port}" if demo else None,
+    )
+    uvicorn.run(application, host=host, port=port, log_config=None, access_log=False)
+
+
+@app.command()
+def worker() -> None:
+    """Run the operations worker and reconcilers alone (for more machines)."""
+    from vpspanel.db.migrate import upgrade_database
+    from vpspanel.worker.main import run_standalone
+
+    settings = _settings()
+    upgrade_database(settings.database_url)
+    asyncio.run(run_standalone(settings))
 
 
 @app.command("create-admin")

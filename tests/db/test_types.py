@@ -66,7 +66,7 @@ class TestUtcDateTime:
         assert loaded.created_at == datetime(2026, 1, 2, 10, 0, tzinfo=UTC)
 
     async def test_naive_datetimes_are_refused(self, session: AsyncSession) -> None:
-        naive = datetime(2026, 1, 2, 12, 0)  # noqa: DTZ001
+        naive = datetime(2026, 1, 2, 12, 0)
         session.add(Organization(name="Naive", created_at=naive, updated_at=naive))
         with pytest.raises(StatementError):
             await session.flush()
