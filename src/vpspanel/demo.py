@@ -55,15 +55,17 @@ async def database_is_empty(state: AppState) -> bool:
     return not users and not providers
 
 
-async def seed_demo(state: AppState, public_url: str) -> None:
-    """Create the sample data, retrying while the server is still starting."""
+async def seed_demo(state: AppState, public_url: str, simulator_url: str | None = None) -> None:
+    """Create the sample data, retrying while the server is still starting. The simulator is
+    reached at `simulator_url` (default: the one this server mounts under /_sim)."""
+    simulator_url = simulator_url or public_url + SIMULATOR_MOUNT
     if not await database_is_empty(state):
         log.info("demo_data_present")
         return
     password = os.environ.get("VPSPANEL_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
     for _attempt in range(50):
         try:
-            await _seed(state, public_url, password)
+            await _seed(state, simulator_url, password)
             break
         except ProviderUnavailable:
             await asyncio.sleep(0.2)
@@ -79,12 +81,12 @@ async def seed_demo(state: AppState, public_url: str) -> None:
         )
 
 
-async def _seed(state: AppState, public_url: str, admin_password: str) -> None:
+async def _seed(state: AppState, simulator_url: str, admin_password: str) -> None:
     async with state.sessionmaker() as session, session.begin():
         accounts = ProviderAccountService(session, state)
         plans = PlanService(session, state)
         for name, provider_type, path, token, plan_id in DEMO_ACCOUNTS:
-            base_url = f"{public_url}{SIMULATOR_MOUNT}/{path}"
+            base_url = f"{simulator_url}/{path}"
             driver = state.providers.for_key(provider_type, token, base_url)
             upstream_plan = next(p for p in await driver.list_plans() if p.id == plan_id)
             regions = [
