@@ -26,9 +26,7 @@ async def create_user(
     name: str = "Test User",
 ) -> tuple[User, Organization]:
     email = email or f"user{next(_sequence)}@example.com"
-    return await service_create_user(
-        session, email=email, password=password, name=name, role=role
-    )
+    return await service_create_user(session, email=email, password=password, name=name, role=role)
 
 
 async def create_committed_user(state: AppState, **kwargs: Any) -> tuple[User, Organization]:
