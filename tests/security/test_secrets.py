@@ -7,6 +7,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from vpspanel.db.base import Base
@@ -160,3 +162,24 @@ class TestSecretsAtRest:
         assert SecretBox([new_key]).decrypt(stored, context=provider_key_context(provider_id)) == (
             CANARY
         )
+
+
+class TestSecretBoxProperties:
+    @given(secret=st.text(max_size=300), context=st.text(min_size=1, max_size=80))
+    @settings(max_examples=150, deadline=None)
+    def test_round_trips_any_text_and_never_contains_it(self, secret: str, context: str) -> None:
+        sealed = PROPERTY_BOX.encrypt(secret, context=context)
+        assert PROPERTY_BOX.decrypt(sealed, context=context) == secret
+        if len(secret) >= 8:
+            assert secret not in sealed
+
+    @given(context=st.text(min_size=1, max_size=40), other=st.text(min_size=1, max_size=40))
+    @settings(max_examples=100, deadline=None)
+    def test_only_the_same_context_decrypts(self, context: str, other: str) -> None:
+        sealed = PROPERTY_BOX.encrypt("k", context=context)
+        if other != context:
+            with pytest.raises(DecryptionError):
+                PROPERTY_BOX.decrypt(sealed, context=other)
+
+
+PROPERTY_BOX = SecretBox([generate_key()])
