@@ -26,7 +26,14 @@ from vpspanel.simulator import digitalocean, linode
 from vpspanel.simulator.clock import Clock, ManualClock, SystemClock
 from vpspanel.simulator.routing import ApiError, Call, Reply, Router
 from vpspanel.simulator.settings import RateLimit, SimulatorSettings
-from vpspanel.simulator.state import PROVIDERS, Account, Fault, Provider, SimulatorState
+from vpspanel.simulator.state import (
+    PROVIDERS,
+    Account,
+    Fault,
+    Provider,
+    RateDecision,
+    SimulatorState,
+)
 
 JSON = dict[str, Any]
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -112,8 +119,6 @@ class ProviderGateway:
         return allowed, digitalocean.rate_limit_headers(probes["hourly"], refused_short)
 
     def _forced_rate_limit_headers(self, now: float) -> dict[str, str]:
-        from vpspanel.simulator.state import RateDecision
-
         decision = RateDecision(
             allowed=False, limit=1, remaining=0, reset_at=now + 1, retry_after=1.0
         )
@@ -170,7 +175,7 @@ class ProviderGateway:
             return self._error("method_not_allowed" if matched else "not_found")
         route, params = matched
         client = request.client.host if request.client else "unknown"
-        client_key = f"token:{id(account)}" if account is not None else f"ip:{client}"
+        client_key = f"account:{account.uid}" if account is not None else f"ip:{client}"
         with state.lock:
             allowed, rate_headers = self._rate_limit(client_key, route.rate_class, now)
         scope_headers = linode.scope_headers(account) if self.provider == "linode" else {}
