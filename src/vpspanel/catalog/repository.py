@@ -33,7 +33,7 @@ class PlanRepository:
         if provider_id is not None:
             statement = statement.where(VpsPlan.provider_id == provider_id)
         rows = await self.session.execute(statement)
-        return [(plan, account) for plan, account in rows.tuples()]
+        return [(plan, account) for plan, account in rows.all()]
 
     async def list_sellable(self) -> Sequence[tuple[VpsPlan, ServiceProvider]]:
         """Active plans of active provider accounts."""
@@ -43,7 +43,7 @@ class PlanRepository:
             .where(VpsPlan.active.is_(True), ServiceProvider.active.is_(True))
             .order_by(VpsPlan.base_price, VpsPlan.name, VpsPlan.id)
         )
-        return [(plan, account) for plan, account in rows.tuples()]
+        return [(plan, account) for plan, account in rows.all()]
 
     async def get(
         self, plan_id: uuid.UUID, *, for_update: bool = False
