@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 from uuid import uuid4
@@ -24,7 +25,7 @@ from vpspanel.providers.errors import (
     ProviderValidationError,
 )
 from vpspanel.providers.http import RateBudgets
-from vpspanel.providers.registry import get_provider
+from vpspanel.providers.registry import default_limits, get_provider
 from vpspanel.providers.types import (
     CreateInstanceSpec,
     InstanceStatus,
@@ -281,3 +282,47 @@ class TestProviderContract:
             await driver.create_instance(await a_spec(driver, **changes))
         assert caught.value.field == field
         assert sim.instances(provider_type, token=token) == []
+
+
+class TestRateLimitBurst:
+    CREATES = 100
+    LIMIT = 10
+    WINDOW_S = 0.5
+
+    @pytest.mark.parametrize("provider_type", ["linode"])
+    async def test_100_creates_slow_down_before_the_provider_says_429(
+        self, sim: SimulatorServer, http: httpx.AsyncClient, token: str
+    ) -> None:
+        limits = default_limits("linode").with_limit(
+            "linode_create", max_requests=self.LIMIT, window_s=self.WINDOW_S
+        )
+        sim.configure(
+            rate_limits={
+                "linode": {"create": {"limit": self.LIMIT, "window_seconds": self.WINDOW_S}}
+            }
+        )
+        try:
+            driver = make_driver(sim, "linode", http, token, limits=limits)
+            spec = await a_spec(driver)
+            sim.clear_requests()
+            started = time.monotonic()
+            created = await asyncio.gather(
+                *(
+                    driver.create_instance(replace(spec, instance_id=uuid4()))
+                    for _ in range(self.CREATES)
+                )
+            )
+            elapsed_s = time.monotonic() - started
+        finally:
+            sim.configure(rate_limits={"linode": {"create": {"limit": 10, "window_seconds": 30}}})
+        minimum_s = (self.CREATES / self.LIMIT - 1) * self.WINDOW_S
+        rate_limited = driver.transport.rate_limited_responses  # type: ignore[attr-defined]
+        print(
+            f"\n{self.CREATES} creates, limit {self.LIMIT}/{self.WINDOW_S}s: "
+            f"{elapsed_s:.2f}s (minimum {minimum_s:.2f}s), 429s seen by transport: {rate_limited}, "
+            f"POSTs received: {sim.request_count('linode', 'POST', '/linode/instances')}"
+        )
+        assert len({instance.id for instance in created}) == self.CREATES
+        assert len(sim.instances("linode", token=token)) == self.CREATES
+        assert rate_limited <= 1
+        assert minimum_s <= elapsed_s < 2 * minimum_s

@@ -40,7 +40,9 @@ class TestRequestBudget:
     async def test_slows_down_before_the_provider_limit(self) -> None:
         route = respx.post(f"{BASE}/things").respond(200, json={})
         clock = FakeClock()
-        limits = RateLimits((RateRule("create", 10, 30.0, frozenset({"POST"}), "/things"),))
+        limits = RateLimits(
+            (RateRule("create", 10, 30.0, frozenset({"POST"}), "/things"),), margin_s=0.0
+        )
         transport = make_transport(clock, limits=limits)
         for _ in range(25):
             await transport.request("POST", "/things", json={})
@@ -53,7 +55,7 @@ class TestRequestBudget:
     async def test_budget_is_shared_by_drivers_of_the_same_account_only(self) -> None:
         respx.get(f"{BASE}/x").respond(200, json={})
         clock, budgets = FakeClock(), RateBudgets()
-        limits = RateLimits((RateRule("all", 2, 10.0),))
+        limits = RateLimits((RateRule("all", 2, 10.0),), margin_s=0.0)
         first = make_transport(clock, budgets=budgets, limits=limits)
         second = make_transport(clock, budgets=budgets, limits=limits)
         other_account = make_transport(clock, budgets=budgets, limits=limits, api_key="other")
@@ -63,6 +65,21 @@ class TestRequestBudget:
         assert clock.elapsed == 0.0
         await second.request("GET", "/x")
         assert clock.elapsed == pytest.approx(10.0)
+
+    @respx.mock
+    async def test_a_slow_answer_counts_until_a_window_after_it_arrives(self) -> None:
+        clock = FakeClock()
+
+        def answer_after_5_s(request: httpx.Request) -> httpx.Response:
+            clock.elapsed += 5.0
+            return httpx.Response(200, json={})
+
+        respx.post(f"{BASE}/things").mock(side_effect=answer_after_5_s)
+        limits = RateLimits((RateRule("create", 1, 10.0),), margin_s=0.0)
+        transport = make_transport(clock, limits=limits)
+        await transport.request("POST", "/things", json={})
+        await transport.request("POST", "/things", json={})
+        assert clock.sleeps == [10.0]  # answered at 5 s, so the next goes at 15 s, not at 10 s
 
     @respx.mock
     async def test_learns_remaining_zero_from_headers(self) -> None:

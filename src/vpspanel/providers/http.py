@@ -7,13 +7,13 @@ before the provider answers 429), and retries that never repeat a write that may
 from __future__ import annotations
 
 import asyncio
+import bisect
 import hashlib
 import logging
 import random
 import re
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import metadata
@@ -116,6 +116,9 @@ class RateLimits:
     """The budget rules of one provider, most specific first. Every matching rule applies."""
 
     rules: tuple[RateRule, ...]
+    # Extra wait past each window: the provider counts arrivals, we count sends, and requests
+    # sent together can arrive in a different order.
+    margin_s: float = 0.01
 
     def with_limit(self, name: str, *, max_requests: int, window_s: float) -> RateLimits:
         """A copy with one rule's numbers changed (KeyError if no rule has that name)."""
@@ -127,7 +130,8 @@ class RateLimits:
                 if rule.name == name
                 else rule
                 for rule in self.rules
-            )
+            ),
+            self.margin_s,
         )
 
     def matching(self, method: str, path: str) -> list[RateRule]:
@@ -145,7 +149,10 @@ class RetryPolicy:
 
 @dataclass(slots=True)
 class _Window:
-    sent_at: deque[float] = field(default_factory=deque)
+    # Sorted answer times of the requests counted in this window.
+    answered_at: list[float] = field(default_factory=list)
+    # Sent, not answered yet: they count until their answer, however long that takes.
+    in_flight: int = 0
     # What the provider told us: at most `server_allowance` more requests until `server_until`.
     server_allowance: int | None = None
     server_until: float = 0.0
@@ -153,7 +160,13 @@ class _Window:
 
 class RateBudgets:
     """Sliding-window request budgets keyed by (account, rule), shared by every driver instance
-    of the process that talks to the same account."""
+    of the process that talks to the same account.
+
+    A request counts from when it is sent, and for a full window after its answer arrives: the
+    provider counts it somewhere in between (on arrival, or later when it queues), so counting
+    the later end keeps us under its limit whatever the latency."""
+
+    IN_FLIGHT_POLL_S = 0.02
 
     def __init__(self) -> None:
         self._windows: dict[tuple[str, str], _Window] = {}
@@ -162,14 +175,22 @@ class RateBudgets:
     def _window(self, account: str, rule: RateRule) -> _Window:
         return self._windows.setdefault((account, rule.name), _Window())
 
-    def _wait_s(self, account: str, rules: list[RateRule], now: float) -> float:
+    @staticmethod
+    def _expire(window: _Window, rule: RateRule, now: float, margin_s: float) -> None:
+        cutoff = bisect.bisect_right(window.answered_at, now - rule.window_s - margin_s)
+        del window.answered_at[:cutoff]
+
+    def _wait_s(self, account: str, rules: list[RateRule], now: float, margin_s: float) -> float:
         wait = 0.0
         for rule in rules:
             window = self._window(account, rule)
-            while window.sent_at and window.sent_at[0] <= now - rule.window_s:
-                window.sent_at.popleft()
-            if len(window.sent_at) >= rule.max_requests:
-                wait = max(wait, window.sent_at[0] + rule.window_s - now)
+            self._expire(window, rule, now, margin_s)
+            over = len(window.answered_at) + window.in_flight - rule.max_requests + 1
+            if over > 0:
+                if over <= len(window.answered_at):
+                    wait = max(wait, window.answered_at[over - 1] + rule.window_s + margin_s - now)
+                else:  # only answers can free a slot: look again shortly
+                    wait = max(wait, min(rule.window_s, self.IN_FLIGHT_POLL_S))
             if window.server_allowance is not None:
                 if now >= window.server_until:
                     window.server_allowance = None
@@ -177,37 +198,59 @@ class RateBudgets:
                     wait = max(wait, window.server_until - now)
         return wait
 
-    def try_acquire(self, account: str, rules: list[RateRule], now: float) -> float:
-        """Take one request from every rule and return 0, or return how long to wait."""
+    def try_acquire(
+        self, account: str, rules: list[RateRule], now: float, margin_s: float = 0.0
+    ) -> float:
+        """Count one request against every rule and return 0, or return how long to wait."""
         with self._lock:
-            wait = self._wait_s(account, rules, now)
+            wait = self._wait_s(account, rules, now, margin_s)
             if wait > 0:
                 return wait
             for rule in rules:
                 window = self._window(account, rule)
-                window.sent_at.append(now)
+                window.in_flight += 1
                 if window.server_allowance is not None:
                     window.server_allowance -= 1
             return 0.0
 
-    async def acquire(self, account: str, rules: list[RateRule], clock: Clock) -> float:
-        """Wait until every rule allows one more request; returns the seconds waited."""
-        waited = 0.0
+    async def acquire(
+        self, account: str, rules: list[RateRule], clock: Clock, margin_s: float = 0.0
+    ) -> None:
+        """Wait until every rule allows one more request, and count it as in flight (call
+        `settle` when its answer arrives or it fails)."""
         while True:
-            wait = self.try_acquire(account, rules, clock.monotonic())
+            wait = self.try_acquire(account, rules, clock.monotonic(), margin_s)
             if wait <= 0:
-                return waited
-            waited += wait
+                return
             await clock.sleep(wait)
+
+    def settle(self, account: str, rules: list[RateRule], answered_at: float) -> None:
+        with self._lock:
+            for rule in rules:
+                window = self._window(account, rule)
+                window.in_flight = max(window.in_flight - 1, 0)
+                bisect.insort(window.answered_at, answered_at)
 
     def learn(
         self, account: str, rule: RateRule, *, remaining: int, resets_in_s: float, now: float
     ) -> None:
-        """Record the provider's own count (it also sees requests from other processes)."""
+        """Record the provider's count when it is stricter than ours: it also sees requests
+        from other processes. (Its reset times are whole seconds, so when our own window
+        already explains the count we keep our finer one.)"""
         with self._lock:
             window = self._window(account, rule)
+            self._expire(window, rule, now, 0.0)
+            if remaining >= rule.max_requests - len(window.answered_at) - window.in_flight:
+                return
             window.server_allowance = remaining
             window.server_until = now + max(resets_in_s, 0.0)
+
+    def block(self, account: str, rule: RateRule, *, for_s: float, now: float) -> None:
+        """The provider refused a request (429): send nothing under this rule for `for_s`."""
+        with self._lock:
+            window = self._window(account, rule)
+            window.server_allowance = 0
+            window.server_until = max(window.server_until, now + for_s)
 
 
 DEFAULT_BUDGETS = RateBudgets()
@@ -343,7 +386,9 @@ class Transport:
         while True:
             attempt += 1
             last_attempt = attempt >= self.retry.max_attempts
-            self.budget_wait_s += await self._budgets.acquire(self._account, rules, self.clock)
+            ready_at = self.clock.monotonic()
+            await self._budgets.acquire(self._account, rules, self.clock, self.limits.margin_s)
+            self.budget_wait_s += self.clock.monotonic() - ready_at
             try:
                 response = await http.request(
                     method,
@@ -370,6 +415,8 @@ class Transport:
                     self.scrub(f"{what}: no answer ({type(exc).__name__})"),
                     may_have_succeeded=may_have_happened,
                 ) from None
+            finally:
+                self._budgets.settle(self._account, rules, self.clock.monotonic())
 
             self._learn_from_headers(response, rules)
             status = response.status_code
@@ -379,12 +426,8 @@ class Transport:
                 self.rate_limited_responses += 1
                 retry_after = self._retry_after_s(response)
                 if retry_after is not None and rules:
-                    self._budgets.learn(
-                        self._account,
-                        rules[0],
-                        remaining=0,
-                        resets_in_s=retry_after,
-                        now=self.clock.monotonic(),
+                    self._budgets.block(
+                        self._account, rules[0], for_s=retry_after, now=self.clock.monotonic()
                     )
                 wait = retry_after if retry_after is not None else self._backoff_s(attempt)
                 if not last_attempt and wait <= self.retry.max_retry_after_s:

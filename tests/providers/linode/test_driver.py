@@ -109,6 +109,17 @@ class TestLinodeErrors:
         assert caught.value.missing_permission == "linodes:read_write"
 
     @respx.mock
+    async def test_401_for_a_scope_the_token_lacks_is_a_permission_error(self) -> None:
+        respx.post(f"{BASE}/linode/instances/1/shutdown").respond(
+            401,
+            json={
+                "errors": [{"reason": "Your OAuth token is not authorized to use this endpoint."}]
+            },
+        )
+        with pytest.raises(ProviderPermissionError):
+            await make_driver().shutdown("1")
+
+    @respx.mock
     async def test_400_with_field_is_validation_error_in_our_field_names(self) -> None:
         respx.post(f"{BASE}/linode/instances").respond(
             400,
