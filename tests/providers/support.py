@@ -1,7 +1,9 @@
-"""Helpers for provider tests: spec locations, recorded JSON, a fake clock."""
+"""Helpers for provider tests: spec locations, recorded JSON (cached: copy before changing),
+a fake clock."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -17,6 +19,7 @@ def specs_dir() -> Path:
     return Path(configured) if configured else REPO_ROOT.parent / "shared" / "specs"
 
 
+@functools.cache
 def linode_fixture(name: str) -> dict[str, Any]:
     body: dict[str, Any] = json.loads(
         (specs_dir() / "linode" / "fixtures" / name).read_text(encoding="utf-8")
@@ -24,6 +27,7 @@ def linode_fixture(name: str) -> dict[str, Any]:
     return body
 
 
+@functools.cache
 def do_yaml(relative_path: str) -> Any:
     path = specs_dir() / "digitalocean" / "specification" / relative_path
     return yaml.safe_load(path.read_text(encoding="utf-8"))
