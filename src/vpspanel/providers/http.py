@@ -116,8 +116,7 @@ class RateLimits:
     """The budget rules of one provider, most specific first. Every matching rule applies."""
 
     rules: tuple[RateRule, ...]
-    # Extra wait past each window: the provider counts arrivals, we count sends, and requests
-    # sent together can arrive in a different order.
+    # Extra wait past each window, for clock granularity at the provider's window boundary.
     margin_s: float = 0.01
 
     def with_limit(self, name: str, *, max_requests: int, window_s: float) -> RateLimits:
