@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vpspanel.errors import ServiceUnavailable
 from vpspanel.state import AppState
@@ -29,9 +29,9 @@ StateDep = Annotated[AppState, Depends(get_state)]
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-async def get_session(request: Request, state: StateDep) -> AsyncIterator[AsyncSession]:
-    reads_only = request.method in READ_METHODS
-    maker = state.read_sessionmaker if reads_only else state.sessionmaker
+async def _request_transaction(
+    maker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
     async with maker() as session:
         try:
             yield session
@@ -44,4 +44,18 @@ async def get_session(request: Request, state: StateDep) -> AsyncIterator[AsyncS
             raise
 
 
+async def get_session(request: Request, state: StateDep) -> AsyncIterator[AsyncSession]:
+    reads_only = request.method in READ_METHODS
+    maker = state.read_sessionmaker if reads_only else state.sessionmaker
+    async for session in _request_transaction(maker):
+        yield session
+
+
+async def get_write_session(state: StateDep) -> AsyncIterator[AsyncSession]:
+    async for session in _request_transaction(state.sessionmaker):
+        yield session
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+# For GET endpoints that may write (filling a cache): a write session whatever the method.
+WriteSessionDep = Annotated[AsyncSession, Depends(get_write_session, scope="function")]
