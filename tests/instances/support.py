@@ -72,15 +72,19 @@ SETUPS = {
 
 
 class NoSleepClock:
-    """Provider transport clock whose back-off sleeps return at once."""
+    """Provider transport clock whose sleeps return at once and move its time forward."""
+
+    def __init__(self) -> None:
+        self.skipped = 0.0
 
     def monotonic(self) -> float:
-        return time.monotonic()
+        return time.monotonic() + self.skipped
 
     def time(self) -> float:
-        return time.time()
+        return time.time() + self.skipped
 
     async def sleep(self, seconds: float) -> None:
+        self.skipped += max(seconds, 0.0)
         await asyncio.sleep(0)
 
 
