@@ -128,6 +128,24 @@ def rotate_keys() -> None:
     typer.echo(f"re-encrypted {count} secret(s) with the current key")
 
 
+@app.command("refresh-prices")
+def refresh_prices() -> None:
+    """Re-read plans' base prices from the providers and print what changed (as JSON)."""
+    from vpspanel.catalog.service import refresh_plan_prices
+    from vpspanel.state import AppState
+
+    settings = _settings()
+
+    async def _refresh() -> str:
+        state = AppState.from_settings(settings)
+        try:
+            return (await refresh_plan_prices(state)).model_dump_json(indent=2)
+        finally:
+            await state.close()
+
+    typer.echo(asyncio.run(_refresh()))
+
+
 @app.command()
 def simulator(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
