@@ -1,0 +1,44 @@
+"""The one transition table."""
+
+from __future__ import annotations
+
+import pytest
+
+from vpspanel.errors import InvalidState
+from vpspanel.instances.state import (
+    TRANSITIONAL,
+    TRANSITIONS,
+    Action,
+    allowed_actions,
+    begin,
+    is_transitional,
+)
+from vpspanel.providers.types import InstanceStatus as Status
+
+
+class TestTransitionTable:
+    def test_running_allows_everything_but_boot(self) -> None:
+        assert allowed_actions("running") == ["shutdown", "reboot", "rebuild", "resize", "delete"]
+
+    def test_stopped_allows_boot_rebuild_resize_delete(self) -> None:
+        assert allowed_actions("stopped") == ["boot", "rebuild", "resize", "delete"]
+
+    def test_failed_can_only_be_deleted(self) -> None:
+        assert allowed_actions("failed") == ["delete"]
+
+    @pytest.mark.parametrize("status", sorted(TRANSITIONAL | {Status.DELETED}))
+    def test_changing_and_deleted_servers_allow_nothing(self, status: Status) -> None:
+        assert allowed_actions(status) == []
+
+    def test_stable_statuses_are_exactly_the_four_ends(self) -> None:
+        stable = {status for status in Status if not is_transitional(status)}
+        assert stable == {Status.RUNNING, Status.STOPPED, Status.DELETED, Status.FAILED}
+        assert stable == {status for status in Status if not status.is_transitional}
+
+    def test_begin_returns_the_transitional_status(self) -> None:
+        assert begin(Action.REBOOT, "running") is Status.REBOOTING
+        assert all(is_transitional(t.during) for t in TRANSITIONS.values())
+
+    def test_begin_refuses_an_action_the_table_does_not_allow(self) -> None:
+        with pytest.raises(InvalidState):
+            begin(Action.BOOT, "running")
