@@ -38,7 +38,7 @@ def instance_routes(app: FastAPI) -> list[tuple[str, str]]:
         (method, route.path)
         for route in _api_routes(app.routes)
         if route.path.startswith("/api/vps/{")
-        for method in sorted(route.methods)
+        for method in sorted(route.methods or ())
     ]
     documented = {
         (method.upper(), path)

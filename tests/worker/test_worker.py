@@ -89,7 +89,7 @@ class TestClaiming:
     async def test_an_instance_runs_one_operation_at_a_time(
         self, fast_state: AppState, client: AsyncClient, sim: SimulatorServer, worker: Worker
     ) -> None:
-        _, _, (instance_id,) = await _deploy(fast_state, client, sim)
+        _, _, (_instance_id,) = await _deploy(fast_state, client, sim)
         claimed = await worker._claim()
         assert claimed is not None and claimed.operation.type == "create"
         # The create is running (leased): nothing else of this instance may start.
@@ -108,7 +108,7 @@ class TestClaiming:
         worker: Worker,
         shifted_clock: list[timedelta],
     ) -> None:
-        _, headers, (instance_id,) = await _deploy(fast_state, client, sim)
+        _, _headers, (_instance_id,) = await _deploy(fast_state, client, sim)
         assert await worker._claim() is not None  # ... and the worker dies here
         successor = Worker(fast_state, config=WorkerConfig.instant())
         assert await successor._claim() is None
