@@ -239,17 +239,22 @@ async def act(
 ) -> InstanceOut:
     """Start a lifecycle action: check it against the transition table, show the transitional
     status, and record the operation the worker will run."""
+    payload: dict[str, Any] = {}
+    secret: str | None = None
+    if body is not None:
+        # Checked before the row is locked: the image list may take a provider call.
+        unlocked = await _readable(session, ctx, instance_id)
+        transitions.begin(action, unlocked.status)
+        if isinstance(body, RebuildIn):
+            payload.update(await _rebuild_payload(state, session, unlocked, body))
+            secret = body.root_pass
+        else:
+            payload.update(await _resize_payload(session, unlocked, body))
     instance = await _readable(session, ctx, instance_id, for_update=True)
     during = transitions.begin(action, instance.status)
     if await OperationRepository(session).unfinished_for_instance(instance.id):
         raise InvalidState("Another action on this server is still running.")
-    payload: dict[str, Any] = {"from_status": instance.status}
-    secret: str | None = None
-    if isinstance(body, RebuildIn):
-        payload.update(await _rebuild_payload(state, session, instance, body))
-        secret = body.root_pass
-    elif isinstance(body, ResizeIn):
-        payload.update(await _resize_payload(session, instance, body))
+    payload["from_status"] = instance.status
     now = state.clock()
     instance.status = during.value
     instance.progress = 0
