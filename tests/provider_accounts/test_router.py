@@ -114,16 +114,28 @@ class TestConnect:
         assert response.json()["fields"][0]["field"] == "api_key"
         assert await count_accounts(state) == 0
 
+    @pytest.mark.parametrize(
+        ("provider_type", "missing"),
+        [("linode", "linodes:read_write"), ("digitalocean", "tag:create")],
+    )
     async def test_read_only_key_is_refused_naming_the_missing_permission(
-        self, client: AsyncClient, admin: dict[str, str], sim: SimulatorServer, state: AppState
+        self,
+        client: AsyncClient,
+        admin: dict[str, str],
+        sim: SimulatorServer,
+        state: AppState,
+        provider_type: str,
+        missing: str,
     ) -> None:
         response = await client.post(
             "/api/admin/providers",
             json={
                 "name": "RO",
-                "type": "linode",
+                "type": provider_type,
                 "api_key": new_token("readonly"),
-                "api_base_url": sim.linode_url,
+                "api_base_url": sim.linode_url
+                if provider_type == "linode"
+                else sim.digitalocean_url,
             },
             headers=admin,
         )
@@ -131,7 +143,7 @@ class TestConnect:
         body = response.json()
         assert body["error"] == "insufficient_permissions"
         assert body["fields"][0]["field"] == "api_key"
-        assert "linodes:read_write" in body["detail"]
+        assert missing in body["detail"]
         assert await count_accounts(state) == 0
 
     async def test_unreachable_provider_is_503_and_nothing_is_saved(

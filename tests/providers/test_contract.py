@@ -244,7 +244,10 @@ class TestProviderContract:
         readonly = make_driver(sim, provider_type, http, f"readonly-{uuid4().hex}")
         permissions = (await readonly.verify()).permissions
         assert permissions.read is True
-        assert permissions.write is (False if provider_type == "linode" else None)
+        assert permissions.write is False
+        assert permissions.missing == [
+            "linodes:read_write" if provider_type == "linode" else "tag:create"
+        ]
         with pytest.raises(ProviderAuthError):
             await make_driver(sim, provider_type, http, "invalid-token").verify()
 

@@ -128,6 +128,23 @@ class TestSshKeys:
         assert (await sim.do("GET", f"/account/keys/{key['id']}")).status_code == 404
 
 
+class TestTags:
+    async def test_creating_a_tag_is_201_and_repeating_it_is_harmless(self, sim: Sim) -> None:
+        await sim.create_droplet(tags=["vpspanel"])
+        first = await sim.do("POST", "/tags", json={"name": "vpspanel"})
+        again = await sim.do("POST", "/tags", json={"name": "vpspanel"})
+        assert first.status_code == again.status_code == 201
+        assert again.json()["tag"]["name"] == "vpspanel"
+        assert again.json()["tag"]["resources"]["droplets"]["count"] == 1
+
+    async def test_bad_names_are_400_and_read_only_tokens_403(self, sim: Sim) -> None:
+        bad = await sim.do("POST", "/tags", json={"name": "has space"})
+        assert bad.status_code == 400
+        read_only = await sim.do("POST", "/tags", json={"name": "ok"}, token="readonly-x")
+        assert read_only.status_code == 403
+        assert read_only.json()["id"] == "forbidden"
+
+
 class TestDroplets:
     async def test_create_is_202_with_action_link(self, sim: Sim) -> None:
         body = await sim.create_droplet(

@@ -379,6 +379,34 @@ def create_key(call: Call) -> Reply:
     return Reply(201, {"ssh_key": render_key(key)})
 
 
+@router.add("POST", "/tags")
+def create_tag(call: Call) -> Reply:
+    """Creating a tag that exists answers 201 with it again (tags are names, not objects)."""
+    name = _body(call).get("name")
+    if not isinstance(name, str) or len(name) > 255 or not TAG_PATTERN.match(name):
+        # The tags API answers in the newer error shape (its OpenAPI response says so).
+        message = f'Error validating resource tag: "tag-name {name!r} contains invalid characters"'
+        return Reply(
+            400,
+            {
+                "error": message,
+                "messages": None,
+                "root_causes": [f"rpc error: code = InvalidArgument desc = {message}"],
+            },
+        )
+    tagged = sum(1 for droplet in call.account.instances.values() if name in droplet.tags)
+    none: JSON = {"count": 0}
+    resources: JSON = {
+        "count": tagged,
+        "droplets": {"count": tagged},
+        "images": none,
+        "volumes": none,
+        "volume_snapshots": none,
+        "databases": none,
+    }
+    return Reply(201, {"tag": {"name": name, "resources": resources}})
+
+
 @router.add("GET", "/account/keys/{key}")
 def get_key(call: Call) -> Reply:
     key = _find_key(call.account, call.params["key"])

@@ -267,12 +267,36 @@ class TestDigitalOceanVerify:
         respx.get(f"{BASE}/images").respond(
             200, json={"images": [], "links": {}, "meta": {"total": 0}}
         )
+        tag_probe = respx.post(f"{BASE}/tags").respond(
+            201, json={"tag": {"name": "vpspanel", "resources": {"count": 0}}}
+        )
         result = await make_driver().verify()
         assert result.account.provider_account_id == "u-1"
         assert result.permissions.read is False
         assert result.permissions.write is None
         assert result.permissions.missing == ["sizes:read"]
         assert result.permissions.note
+        assert json.loads(tag_probe.calls.last.request.content) == {"name": "vpspanel"}
+
+    @respx.mock
+    async def test_a_token_that_cannot_create_our_tag_cannot_write(self) -> None:
+        respx.get(f"{BASE}/account").respond(200, json={"account": {"uuid": "u-1"}})
+        for path, key in [
+            ("droplets", "droplets"),
+            ("sizes", "sizes"),
+            ("regions", "regions"),
+            ("images", "images"),
+        ]:
+            respx.get(f"{BASE}/{path}").respond(
+                200, json={key: [], "links": {}, "meta": {"total": 0}}
+            )
+        respx.post(f"{BASE}/tags").respond(
+            403, json={"id": "forbidden", "message": "You do not have access"}
+        )
+        permissions = (await make_driver().verify()).permissions
+        assert permissions.read is True
+        assert permissions.write is False
+        assert permissions.missing == ["tag:create"]
 
     @respx.mock
     async def test_403_on_create_names_the_scope(self) -> None:

@@ -52,8 +52,9 @@ _READ_PROBES: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("image:read", "/images", {"type": "distribution"}),
 )
 _WRITE_NOTE = (
-    "DigitalOcean cannot report a token's write scopes without writing; the key needs "
-    "droplet:create/update/delete, ssh_key:create/read and tag:create (or full access)."
+    "DigitalOcean cannot report a token's write scopes. tag:create is proven by creating our own "
+    "tag; the key also needs droplet:create/update/delete and ssh_key:create/read (or full "
+    "access), which cannot be checked without creating a droplet."
 )
 
 
@@ -134,6 +135,13 @@ class DigitalOceanProvider(Provider):
                 scopes.append(scope)
             except ProviderPermissionError:
                 missing.append(scope)
+        # The one write we can make harmlessly: our own namespace tag, which every create uses.
+        # A read-only token fails here, so it is refused before any customer order reaches it.
+        try:
+            await self._client.post("/tags", {"name": TAG_NAMESPACE})
+            scopes.append("tag:create")
+        except ProviderPermissionError:
+            missing.append("tag:create")
         return VerifyResult(
             account=AccountInfo(
                 provider_account_id=str(account.get("uuid", "")),
@@ -148,7 +156,7 @@ class DigitalOceanProvider(Provider):
             ),
             permissions=Permissions(
                 read=not any(scope in missing for scope, _, _ in _READ_PROBES),
-                write=None,
+                write=False if "tag:create" in missing else None,
                 scopes=scopes,
                 missing=missing,
                 note=_WRITE_NOTE,
