@@ -42,6 +42,8 @@ class WorkerConfig:
     # Operations carrying a secret sealed by another process are left to it this long.
     foreign_seal_grace: timedelta = SEAL_LIFETIME
     concurrency: int = 4
+    # How often to compare every provider account's servers with our records.
+    reconcile_interval_s: float = 300.0
 
     def timeout_for(self, operation_type: str) -> timedelta:
         return self.timeouts.get(operation_type, self.default_timeout)
@@ -63,6 +65,7 @@ class WorkerConfig:
             "lost_create_recheck_s": 0.0,
             "step_timeout_s": 30.0,
             "concurrency": 1,
+            "reconcile_interval_s": 3600.0,
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

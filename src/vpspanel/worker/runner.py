@@ -34,6 +34,7 @@ from vpspanel.providers import errors as perr
 from vpspanel.providers.types import InstanceStatus
 from vpspanel.state import AppState
 from vpspanel.worker.config import WorkerConfig
+from vpspanel.worker.reconcile import reconcile
 
 logger = logging.getLogger(__name__)
 
@@ -346,10 +347,19 @@ class Worker:
             while not stop_event.is_set():
                 try:
                     await self.purge_expired_keys()
+                    report = await reconcile(self.state)
+                    if report.updated or report.untracked:
+                        logger.info(
+                            "reconciled: %d updated, %d untracked",
+                            report.updated,
+                            len(report.untracked),
+                        )
                 except Exception:
-                    logger.exception("idempotency purge failed")
+                    logger.exception("periodic upkeep failed")
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop_event.wait(), timeout=60)
+                    await asyncio.wait_for(
+                        stop_event.wait(), timeout=self.config.reconcile_interval_s
+                    )
         finally:
             stop_event.set()
             await asyncio.gather(*slots, return_exceptions=True)

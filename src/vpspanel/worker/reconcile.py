@@ -1,0 +1,76 @@
+"""Periodic reconciliation: what the providers say vs. what we recorded.
+
+One list call per active provider account. A server that changed behind our back (powered off
+in the provider's console, IP changed) is updated, unless an operation of ours is running on
+it. A server carrying our tag that no live instance claims is reported (never deleted
+automatically: a person decides).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from vpspanel.instances.models import VpsInstance
+from vpspanel.operations.models import Operation
+from vpspanel.operations.repository import UNFINISHED
+from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.providers.base import instance_id_from_tags
+from vpspanel.providers.errors import ProviderError
+from vpspanel.providers.types import InstanceStatus
+from vpspanel.state import AppState
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ReconcileReport:
+    updated: int = 0
+    untracked: list[str] = field(default_factory=list)  # "<account id>/<provider instance id>"
+    unreachable_accounts: int = 0
+
+
+async def reconcile(state: AppState) -> ReconcileReport:
+    report = ReconcileReport()
+    async with state.sessionmaker() as session:
+        accounts = list(
+            (await session.scalars(select(ServiceProvider).where(ServiceProvider.active))).all()
+        )
+    for account in accounts:
+        try:
+            servers = await state.providers.for_account(account).list_instances(tagged_only=True)
+        except ProviderError as exc:
+            report.unreachable_accounts += 1
+            logger.warning("reconcile: account %s unreachable (%s)", account.id, type(exc).__name__)
+            continue
+        async with state.sessionmaker() as session, session.begin():
+            busy = set(
+                (
+                    await session.scalars(
+                        select(Operation.instance_id).where(Operation.status.in_(UNFINISHED))
+                    )
+                ).all()
+            )
+            for server in servers:
+                our_id = instance_id_from_tags(server.tags)
+                instance = await session.get(VpsInstance, our_id) if our_id else None
+                if (
+                    instance is None
+                    or instance.provider_id != account.id
+                    or instance.status == InstanceStatus.DELETED
+                ):
+                    report.untracked.append(f"{account.id}/{server.id}")
+                    logger.warning("reconcile: untracked server %s/%s", account.id, server.id)
+                    continue
+                if instance.id in busy or server.status.is_transitional:
+                    continue
+                if instance.provider_instance_id is None:
+                    instance.provider_instance_id = server.id
+                observed = (server.status.value, server.ipv4, server.ipv6)
+                if (instance.status, instance.ip_address, instance.ipv6) != observed:
+                    instance.status, instance.ip_address, instance.ipv6 = observed
+                    instance.updated_at = state.clock()
+                    report.updated += 1
+    return report

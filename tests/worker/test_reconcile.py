@@ -1,0 +1,51 @@
+"""Reconciliation with what the providers report."""
+
+from __future__ import annotations
+
+import uuid
+
+from httpx import AsyncClient
+
+from tests.factories import signed_in_headers
+from tests.instances.support import ROOT_PASS, create_offer, deploy_running, provider_for
+from vpspanel.providers.types import CreateInstanceSpec
+from vpspanel.simulator.testing import SimulatorServer
+from vpspanel.state import AppState
+from vpspanel.worker.reconcile import reconcile
+from vpspanel.worker.runner import Worker
+
+
+class TestReconcile:
+    async def test_a_server_stopped_behind_our_back_shows_stopped(
+        self, fast_state: AppState, client: AsyncClient, sim: SimulatorServer, worker: Worker
+    ) -> None:
+        offer = await create_offer(fast_state, sim, "linode")
+        headers, _, _ = await signed_in_headers(fast_state, client)
+        instance = await deploy_running(client, headers, offer, worker)
+        (server,) = sim.instances("linode", token=offer.token)
+        sim.set_instance_status("linode", server["id"], "offline")
+
+        report = await reconcile(fast_state)
+
+        assert report.updated == 1 and report.untracked == []
+        after = (await client.get(f"/api/vps/{instance['id']}", headers=headers)).json()
+        assert after["instance"]["status"] == "stopped"
+        assert after["instance"]["allowed_actions"][0] == "boot"
+
+    async def test_a_tagged_server_nobody_owns_is_reported_not_deleted(
+        self, fast_state: AppState, sim: SimulatorServer
+    ) -> None:
+        offer = await create_offer(fast_state, sim, "digitalocean")
+        stray = await provider_for(fast_state, offer.account).create_instance(
+            CreateInstanceSpec(
+                instance_id=uuid.uuid4(),
+                label="stray-1",
+                plan_id=offer.setup.small,
+                region_id=offer.setup.region,
+                image_id="ubuntu-22-04-x64",
+                root_pass=ROOT_PASS,
+            )
+        )
+        report = await reconcile(fast_state)
+        assert report.untracked == [f"{offer.account.id}/{stray.id}"]
+        assert len(sim.instances("digitalocean", token=offer.token)) == 1
