@@ -24,7 +24,6 @@ from vpspanel.providers.base import Provider
 from vpspanel.security.secrets import key_hint, provider_key_context
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
-from vpspanel.storefront import service as storefront_service
 from vpspanel.worker.config import WorkerConfig
 from vpspanel.worker.runner import Worker
 
@@ -106,7 +105,6 @@ def fast_state(state: AppState) -> Iterator[AppState]:
     """The app state with provider back-off sleeps made instant and per-process caches empty."""
     original = state.providers
     state.providers = ProviderConnector(state.secret_box, clock=NoSleepClock())
-    storefront_service._image_cache.clear()
     instances_service._metrics_cache.clear()
     yield state
     state.providers = original

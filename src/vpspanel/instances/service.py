@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel.auth.deps import OrgContext
+from vpspanel.catalog import service as catalog
+from vpspanel.catalog.service import SellablePlan
 from vpspanel.errors import FieldError, InvalidState, NotFound, ValidationFailed
 from vpspanel.instances import state as transitions
 from vpspanel.instances import validation
@@ -37,11 +39,11 @@ from vpspanel.operations import idempotency
 from vpspanel.operations.handoff import process_handoff, secret_context
 from vpspanel.operations.repository import OperationRepository
 from vpspanel.provider_accounts.connect import app_error_from_provider
+from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.providers.errors import ProviderError
 from vpspanel.providers.types import InstanceStatus
 from vpspanel.state import AppState
 from vpspanel.storefront import service as storefront
-from vpspanel.storefront.repository import OfferedPlan, StorefrontRepository
 
 METRICS_CACHE_SECONDS = 60.0
 MAX_METRICS_HOURS = 24 * 30
@@ -138,7 +140,7 @@ async def _accept(
     state: AppState, session: AsyncSession, ctx: OrgContext, body: DeployIn
 ) -> VpsInstance:
     problems = _field_problems(body)
-    plan: OfferedPlan | None = None
+    plan: SellablePlan | None = None
     try:
         plan = await storefront.plan_for_purchase(session, body.type, body.region)
     except ValidationFailed as exc:
@@ -146,7 +148,8 @@ async def _accept(
     if plan is None or problems:
         raise _fail(problems)
     try:
-        image = await storefront.image_for_purchase(state, plan.account, body.image)
+        images = await storefront.plan_images(state, session, plan, body.region)
+        image = storefront.pick_image(images, body.image)
     except ValidationFailed as exc:
         raise _fail(exc.fields or []) from None
     region = plan.region(body.region)
@@ -155,15 +158,15 @@ async def _accept(
         id=uuid.uuid4(),
         organization_id=ctx.organization.id,
         user_id=ctx.user.id,
-        plan_id=plan.plan.id,
-        provider_id=plan.account.id,
+        plan_id=plan.id,
+        provider_id=plan.provider_id,
         label=body.label,
         status=InstanceStatus.PENDING.value,
         region=body.region,
         image=image.public_id,
         progress=0,
         configuration={
-            "region_label": region.region_label if region else body.region,
+            "region_label": region.label if region else body.region,
             "provider_image_id": image.upstream.id,
             "ssh_keys": [key.strip() for key in body.ssh_keys],
         },
@@ -177,7 +180,7 @@ async def _accept(
         type="create",
         now=now,
         payload={
-            "provider_plan_id": plan.plan.provider_plan_id,
+            "provider_plan_id": plan.provider_plan_id,
             "provider_image_id": image.upstream.id,
         },
     )
@@ -286,20 +289,19 @@ async def _rebuild_payload(
     if problem:
         raise ValidationFailed.for_field("root_pass", problem)
     account = (
-        await StorefrontRepository(session).account(instance.provider_id)
-        if instance.provider_id
-        else None
+        await session.get(ServiceProvider, instance.provider_id) if instance.provider_id else None
     )
     if account is None:
         raise InvalidState("This server can no longer be rebuilt.")
-    image = await storefront.image_for_purchase(state, account, body.image)
+    image = storefront.pick_image(
+        await storefront.account_images(state, session, account), body.image
+    )
     return {"provider_image_id": image.upstream.id, "image": image.public_id}
 
 
-def _is_larger(new: OfferedPlan, old_specs: dict[str, Any]) -> bool:
-    keys = ("vcpus", "memory", "disk")
-    new_values = [int(new.plan.specifications.get(key) or 0) for key in keys]
-    old_values = [int(old_specs.get(key) or 0) for key in keys]
+def _is_larger(new: SellablePlan, old_specs: dict[str, Any]) -> bool:
+    new_values = [new.vcpus, new.memory_mb, new.disk_gb]
+    old_values = [int(old_specs.get(key) or 0) for key in ("vcpus", "memory", "disk")]
     return (
         all(n >= o for n, o in zip(new_values, old_values, strict=True))
         and new_values != old_values
@@ -309,18 +311,18 @@ def _is_larger(new: OfferedPlan, old_specs: dict[str, Any]) -> bool:
 async def _resize_payload(
     session: AsyncSession, instance: VpsInstance, body: ResizeIn
 ) -> dict[str, Any]:
-    current = await StorefrontRepository(session).plan_any(instance.plan_id)
+    current = await catalog.get_plan(session, instance.plan_id) if instance.plan_id else None
     target = await storefront.plan_for_purchase(session, body.type, instance.region)
     if (
         current is None
-        or target.account.id != instance.provider_id
-        or target.plan.id == instance.plan_id
+        or target.provider_id != instance.provider_id
+        or target.id == instance.plan_id
         or not _is_larger(target, current.specifications)
     ):
         raise ValidationFailed.for_field(
             "type", "Choose a larger plan offered in this server's region."
         )
-    return {"plan_id": str(target.plan.id), "provider_plan_id": target.plan.provider_plan_id}
+    return {"plan_id": str(target.id), "provider_plan_id": target.provider_plan_id}
 
 
 async def events(session: AsyncSession, ctx: OrgContext, instance_id: uuid.UUID) -> EventList:
@@ -364,7 +366,7 @@ async def metrics(
     cached = _metrics_cache.get((instance.id, hours))
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
-    account = await StorefrontRepository(session).account(instance.provider_id)
+    account = await session.get(ServiceProvider, instance.provider_id)
     if account is None:
         raise NotFound("Server not found.")
     try:

@@ -1,134 +1,108 @@
-"""The customer catalog and the checks a purchase makes against it."""
+"""The customer catalog and the checks a purchase makes against it.
+
+Plans, regions, prices and images come from `catalog.service`'s customer-safe reads (active
+plans of active accounts, the account's allowed regions, region prices, the shared upstream
+cache). This module turns them into white-label answers: no provider name, type, id, upstream
+plan id, base price or markup, and image ids that do not name the provider.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
-import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vpspanel.catalog import service as catalog
+from vpspanel.catalog.schemas import UpstreamImage
+from vpspanel.catalog.service import SellablePlan
+from vpspanel.catalog.upstream import UpstreamCatalog
 from vpspanel.errors import NotFound, ValidationFailed
-from vpspanel.provider_accounts.connect import app_error_from_provider
 from vpspanel.provider_accounts.models import ServiceProvider
-from vpspanel.providers.errors import ProviderError
-from vpspanel.providers.types import ProviderImage
 from vpspanel.state import AppState
-from vpspanel.storefront.repository import OfferedPlan, StorefrontRepository
 from vpspanel.storefront.schemas import ImageOut, PlanOut, RegionOut
-
-HOURS_PER_MONTH = Decimal(730)
-_CENT = Decimal("0.01")
-_HOURLY = Decimal("0.00001")
-IMAGE_CACHE_SECONDS = 300.0
-
-# provider account id -> (monotonic expiry, images). Per process; a miss costs one list call.
-_image_cache: dict[uuid.UUID, tuple[float, list[CatalogImage]]] = {}
-
-
-def _price(plan: OfferedPlan, region_id: str | None) -> tuple[Decimal, Decimal]:
-    region = plan.region(region_id) if region_id else None
-    base_monthly = region.base_price_monthly if region else plan.plan.base_price
-    base_hourly = region.base_price_hourly if region else plan.plan.base_price_hourly
-    markup = plan.plan.markup_price
-    monthly = (base_monthly + markup).quantize(_CENT, rounding=ROUND_HALF_UP)
-    # The provider's own hourly/monthly ratio (the same rule as the admin plan prices).
-    hourly_raw = (
-        base_hourly * (base_monthly + markup) / base_monthly
-        if base_monthly > 0
-        else base_hourly + markup / HOURS_PER_MONTH
-    )
-    return monthly, hourly_raw.quantize(_HOURLY, rounding=ROUND_HALF_UP)
-
-
-def _spec_int(plan: OfferedPlan, key: str) -> int:
-    try:
-        return int(plan.plan.specifications.get(key) or 0)
-    except (TypeError, ValueError):
-        return 0
 
 
 @dataclass(frozen=True)
 class CatalogImage:
-    """An upstream image under a customer-facing id that does not name the provider
-    (Linode's own ids start with "linode/")."""
+    """An upstream image under a customer-facing id (Linode's own ids start with "linode/")."""
 
     public_id: str
-    upstream: ProviderImage
+    upstream: UpstreamImage
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9.]+", "-", text.lower()).strip("-.") or "image"
 
 
-def _public_images(images: list[ProviderImage]) -> list[CatalogImage]:
-    names = [_slug(f"{i.distribution or ''} {i.version or ''}".strip() or i.label) for i in images]
-    taken = Counter(names)
-    return [
-        CatalogImage(
-            name
-            if taken[name] == 1
-            else f"{name}-{hashlib.sha256(image.id.encode()).hexdigest()[:6]}",
-            image,
-        )
-        for name, image in zip(names, images, strict=True)
-    ]
+def _public_ids(images: list[UpstreamImage]) -> dict[str, str]:
+    """upstream id -> public id: "<distribution>-<version>", with a short hash when two images
+    of the account would share it. Computed over the whole account list, so an image has the
+    same id whichever plan it is listed for."""
+    names = {
+        image.id: _slug(f"{image.distribution or ''} {image.version or ''}".strip() or image.label)
+        for image in images
+    }
+    taken = Counter(names.values())
+    return {
+        upstream_id: name
+        if taken[name] == 1
+        else f"{name}-{hashlib.sha256(upstream_id.encode()).hexdigest()[:6]}"
+        for upstream_id, name in names.items()
+    }
 
 
-def plan_out(plan: OfferedPlan, region_id: str | None = None) -> PlanOut:
-    monthly, hourly = _price(plan, region_id)
+def plan_out(plan: SellablePlan) -> PlanOut:
     return PlanOut(
-        id=str(plan.plan.id),
-        name=plan.plan.name,
-        vcpus=_spec_int(plan, "vcpus"),
-        memory_mb=_spec_int(plan, "memory"),
-        disk_gb=_spec_int(plan, "disk"),
-        transfer_gb=_spec_int(plan, "transfer"),
-        price_monthly=monthly,
-        price_hourly=hourly,
-        regions=[region.region_id for region in plan.regions],
+        id=str(plan.id),
+        name=plan.name,
+        vcpus=plan.vcpus,
+        memory_mb=plan.memory_mb,
+        disk_gb=plan.disk_gb,
+        transfer_gb=plan.transfer_gb,
+        price_monthly=plan.price_monthly,
+        price_hourly=plan.price_hourly,
+        regions=[region.id for region in plan.regions],
     )
 
 
 async def list_regions(session: AsyncSession) -> list[RegionOut]:
-    seen: dict[str, RegionOut] = {}
-    for plan in await StorefrontRepository(session).offered_plans():
-        for region in plan.regions:
-            seen.setdefault(
-                region.region_id,
-                RegionOut(id=region.region_id, label=region.region_label, country=region.country),
-            )
-    return sorted(seen.values(), key=lambda region: region.label)
+    regions = await catalog.list_sellable_regions(session)
+    return sorted(
+        (RegionOut(id=r.id, label=r.label, country=r.country) for r in regions),
+        key=lambda region: region.label,
+    )
 
 
 async def list_plans(session: AsyncSession, region_id: str | None) -> list[PlanOut]:
-    plans = await StorefrontRepository(session).offered_plans()
-    if region_id is not None:
-        plans = [plan for plan in plans if plan.region(region_id) is not None]
-    return [plan_out(plan, region_id) for plan in plans]
+    return [plan_out(plan) for plan in await catalog.list_sellable_plans(session, region=region_id)]
 
 
-async def images_for_account(state: AppState, account: ServiceProvider) -> list[CatalogImage]:
-    """The account's usable (not deprecated) images, cached briefly in this process."""
-    cached = _image_cache.get(account.id)
-    if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
-    try:
-        images = await state.providers.for_account(account).list_images()
-    except ProviderError as exc:
-        raise app_error_from_provider(exc) from None
-    usable = _public_images(
-        sorted(
-            (image for image in images if not image.deprecated),
-            key=lambda image: (image.distribution or "", image.version or "", image.id),
-        )
-    )
-    _image_cache[account.id] = (time.monotonic() + IMAGE_CACHE_SECONDS, usable)
-    return usable
+async def account_images(
+    state: AppState, session: AsyncSession, account: ServiceProvider
+) -> list[CatalogImage]:
+    """Every usable image of the account (rebuilding a server whose plan is no longer sold)."""
+    snapshot = await UpstreamCatalog(session, state).images(account)
+    usable = [image for image in snapshot.items if not image.deprecated]
+    public = _public_ids(usable)
+    return [CatalogImage(public[image.id], image) for image in usable]
+
+
+async def plan_images(
+    state: AppState, session: AsyncSession, plan: SellablePlan, region_id: str | None = None
+) -> list[CatalogImage]:
+    account = await session.get(ServiceProvider, plan.provider_id)
+    if account is None:
+        raise NotFound("Plan not found.")
+    public = {
+        image.upstream.id: image.public_id
+        for image in await account_images(state, session, account)
+    }
+    fitting = await catalog.images_for_plan(session, state, plan, region=region_id)
+    return [CatalogImage(public[image.id], image) for image in fitting if image.id in public]
 
 
 def _parse_plan_id(raw: str) -> uuid.UUID | None:
@@ -140,9 +114,13 @@ def _parse_plan_id(raw: str) -> uuid.UUID | None:
 
 async def list_images(state: AppState, session: AsyncSession, plan_id: str) -> list[ImageOut]:
     parsed = _parse_plan_id(plan_id)
-    plan = await StorefrontRepository(session).offered_plan(parsed) if parsed else None
+    plan = await catalog.get_sellable_plan(session, parsed) if parsed else None
     if plan is None:
         raise NotFound("Plan not found.")
+    images = sorted(
+        await plan_images(state, session, plan),
+        key=lambda i: (i.upstream.distribution or "", i.upstream.version or "", i.public_id),
+    )
     return [
         ImageOut(
             id=image.public_id,
@@ -150,39 +128,27 @@ async def list_images(state: AppState, session: AsyncSession, plan_id: str) -> l
             distribution=image.upstream.distribution,
             version=image.upstream.version,
         )
-        for image in await images_for_account(state, plan.account)
+        for image in images
     ]
 
 
-async def image_for_purchase(
-    state: AppState, account: ServiceProvider, image_ref: str, *, field: str = "image"
-) -> CatalogImage:
-    """The image a customer named (our id, or the upstream id), or 422 on `field`."""
-    images = await images_for_account(state, account)
-    for image in images:
-        if image_ref in (image.public_id, image.upstream.id):
-            return image
-    raise ValidationFailed.for_field(field, "This image is not available for this plan.")
-
-
-async def plan_for_purchase(session: AsyncSession, plan_ref: str, region_id: str) -> OfferedPlan:
-    """`plan_ref` is our plan id, or an upstream plan id that exactly one active plan sells in
-    `region_id`. 422 (field `type` or `region`) otherwise."""
-    repository = StorefrontRepository(session)
+async def plan_for_purchase(session: AsyncSession, plan_ref: str, region_id: str) -> SellablePlan:
+    """`plan_ref` is our plan id, or an upstream plan id that exactly one sellable plan offers
+    in `region_id`. The plan comes back priced for that region; 422 (`type`/`region`) otherwise."""
     parsed = _parse_plan_id(plan_ref)
     if parsed is not None:
-        plan = await repository.offered_plan(parsed)
-        if plan is None:
+        if await catalog.get_sellable_plan(session, parsed) is None:
             raise ValidationFailed.for_field("type", "This plan is not available.")
-        if plan.region(region_id) is None:
+        plan = await catalog.get_sellable_plan(session, parsed, region=region_id)
+        if plan is None:
             raise ValidationFailed.for_field(
                 "region", "This plan is not offered in that region.", code="region_not_available"
             )
         return plan
     candidates = [
         plan
-        for plan in await repository.offered_plans_by_provider_plan_id(plan_ref)
-        if plan.region(region_id) is not None
+        for plan in await catalog.list_sellable_plans(session, region=region_id)
+        if plan.provider_plan_id == plan_ref
     ]
     if len(candidates) != 1:
         message = (
@@ -192,3 +158,11 @@ async def plan_for_purchase(session: AsyncSession, plan_ref: str, region_id: str
         )
         raise ValidationFailed.for_field("type", message)
     return candidates[0]
+
+
+def pick_image(images: list[CatalogImage], image_ref: str, *, field: str = "image") -> CatalogImage:
+    """The image a customer named (our id, or the upstream id), or 422 on `field`."""
+    for image in images:
+        if image_ref in (image.public_id, image.upstream.id):
+            return image
+    raise ValidationFailed.for_field(field, "This image is not available for this plan.")

@@ -344,7 +344,15 @@ class Worker:
             asyncio.create_task(self._slot(stop_event)) for _ in range(self.config.concurrency)
         ]
         try:
+            # Upkeep waits one interval first: a restart does not start with a burst of list
+            # calls to every provider.
             while not stop_event.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        stop_event.wait(), timeout=self.config.reconcile_interval_s
+                    )
+                if stop_event.is_set() or self.sealed_only:
+                    continue
                 try:
                     await self.purge_expired_keys()
                     report = await reconcile(self.state)
@@ -356,10 +364,6 @@ class Worker:
                         )
                 except Exception:
                     logger.exception("periodic upkeep failed")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(
-                        stop_event.wait(), timeout=self.config.reconcile_interval_s
-                    )
         finally:
             stop_event.set()
             await asyncio.gather(*slots, return_exceptions=True)
