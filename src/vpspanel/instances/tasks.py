@@ -21,11 +21,11 @@ from vpspanel.instances.models import VpsInstance
 from vpspanel.instances.state import CREATE, TRANSITIONS, Action
 from vpspanel.operations.models import Operation
 from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.provider_accounts.service import create_options_for
 from vpspanel.providers import errors as perr
 from vpspanel.providers.base import Provider
 from vpspanel.providers.types import (
     CreateInstanceSpec,
-    CreateOptions,
     InstanceStatus,
     ProviderInstance,
 )
@@ -75,21 +75,6 @@ def reason_for(exc: perr.ProviderError) -> str:
     if isinstance(exc, perr.ProviderValidationError):
         return "The cloud provider refused this request."
     return "The cloud provider is not responding. Please try again shortly."
-
-
-def create_options_for(account: ServiceProvider) -> CreateOptions:
-    # Same rule as provider_accounts.service.create_options_for (kept here until it lands).
-    config = account.configuration
-    if account.type == "digitalocean":
-        return CreateOptions(
-            backups=bool(config.get("backup_enabled")),
-            ipv6=bool(config.get("ipv6_enabled")),
-            private_ip=bool(config.get("vpc_enabled")),
-        )
-    return CreateOptions(
-        backups=bool(config.get("backup_enabled")),
-        private_ip=bool(config.get("private_ip_enabled")),
-    )
 
 
 @dataclass
