@@ -20,11 +20,12 @@ from tests.instances.support import (
 )
 from vpspanel.db.types import utcnow
 from vpspanel.instances.tasks import SECRET_LOST_REASON, TOO_SLOW
-from vpspanel.operations.handoff import SecretHandoff
+from vpspanel.operations.handoff import SEAL_LIFETIME, SecretHandoff
 from vpspanel.operations.repository import OperationRepository
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
 from vpspanel.worker.config import WorkerConfig
+from vpspanel.worker.main import default_config, in_process_worker
 from vpspanel.worker.runner import Worker, run_worker
 
 
@@ -165,3 +166,26 @@ class TestRunWorker:
             stop.set()
             await asyncio.wait_for(task, timeout=10)
         assert sorted(item["id"] for item in listed) == sorted(ids)
+
+
+class TestEntryPoints:
+    async def test_the_in_process_worker_runs_creates_sealed_by_its_own_api(
+        self, fast_state: AppState, client: AsyncClient, sim: SimulatorServer
+    ) -> None:
+        _, headers, (instance_id,) = await _deploy(fast_state, client, sim)
+        async with in_process_worker(fast_state, config=WorkerConfig.instant()):
+            async with asyncio.timeout(30):
+                while True:
+                    got = (await client.get(f"/api/vps/{instance_id}", headers=headers)).json()
+                    if got["instance"]["status"] == "running":
+                        break
+                    await asyncio.sleep(0.05)
+
+    def test_only_serve_on_sqlite_declares_foreign_seals_lost_at_once(
+        self, fast_state: AppState
+    ) -> None:
+        settings = fast_state.settings
+        on_sqlite = settings.database_url.startswith("sqlite")
+        in_process = default_config(settings, in_process=True).foreign_seal_grace
+        assert (in_process == timedelta(0)) is on_sqlite
+        assert default_config(settings).foreign_seal_grace == SEAL_LIFETIME

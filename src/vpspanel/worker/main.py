@@ -28,10 +28,11 @@ logger = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 30.0
 
 
-def default_config(settings: Settings, *, sole_worker: bool = False) -> WorkerConfig:
-    """On SQLite there is one worker (the database has one writer), so a password sealed by a
-    process that is gone can be declared lost at once instead of after the grace period."""
-    if sole_worker or is_sqlite_url(settings.database_url):
+def default_config(settings: Settings, *, in_process: bool = False) -> WorkerConfig:
+    """`serve` on SQLite runs the one and only worker (the database has one writer), so a
+    password sealed by a process that is gone (a restart) is declared lost at once instead of
+    after the grace period. Everywhere else a sealed operation waits for its sealer."""
+    if in_process and is_sqlite_url(settings.database_url):
         return WorkerConfig(foreign_seal_grace=timedelta(0))
     return WorkerConfig()
 
@@ -44,7 +45,10 @@ async def in_process_worker(
     stop = asyncio.Event()
     task = asyncio.create_task(
         run_worker(
-            state, stop, config=config or default_config(state.settings), sealed_only=sealed_only
+            state,
+            stop,
+            config=config or default_config(state.settings, in_process=not sealed_only),
+            sealed_only=sealed_only,
         ),
         name="vpspanel-worker",
     )
