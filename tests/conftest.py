@@ -18,6 +18,7 @@ import pytest
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
@@ -80,7 +81,7 @@ def test_settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -
         env=Environment.TEST,
         database_url=database_url,
         data_dir=tmp_path_factory.mktemp("data"),
-        encryption_keys=[TEST_ENCRYPTION_KEY],  # type: ignore[list-item]
+        encryption_keys=[SecretStr(TEST_ENCRYPTION_KEY)],
         log_json=True,
     )
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from httpx import ASGITransport, AsyncClient
+from pydantic import SecretStr
 
 from tests.conftest import TEST_ENCRYPTION_KEY
 from vpspanel.app import create_app
@@ -28,7 +29,7 @@ class TestOperationsEndpoints:
             env=Environment.TEST,
             database_url="postgresql://nobody@127.0.0.1:1/none",
             data_dir=tmp_path,
-            encryption_keys=[TEST_ENCRYPTION_KEY],  # type: ignore[list-item]
+            encryption_keys=[SecretStr(TEST_ENCRYPTION_KEY)],
         )
         state = AppState.from_settings(settings)
         try:

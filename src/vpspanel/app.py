@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Literal
 
 import structlog
 from fastapi import FastAPI, Request, Response
@@ -29,6 +30,8 @@ from vpspanel.state import AppState
 from vpspanel.storefront.router import router as storefront_router
 
 log = structlog.get_logger(__name__)
+
+WorkerMode = Literal["all", "sealed_only", "none"]
 
 REQUESTS = Counter("vpspanel_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram("vpspanel_http_request_seconds", "HTTP request latency", ["method", "route"])
@@ -128,12 +131,16 @@ def create_app(
     settings: Settings | None = None,
     state: AppState | None = None,
     *,
-    with_worker: bool = False,
+    worker: WorkerMode = "none",
     demo_public_url: str | None = None,
 ) -> FastAPI:
-    """The application. `with_worker` runs the operations worker inside this process (as
-    `vpspanel serve` does); `demo_public_url` mounts the simulator under /_sim and seeds the
-    sample data, reaching the simulator through that URL."""
+    """The application.
+
+    `worker`: "all" runs the operations worker inside this process (as `vpspanel serve` does);
+    "sealed_only" runs only the operations whose root password this process sealed (only it can
+    unseal them; `serve --no-worker`); "none" runs nothing (tests drive workers themselves).
+    `demo_public_url` mounts the simulator under /_sim and seeds the sample data, reaching the
+    simulator through that URL."""
     settings = settings or (state.settings if state else get_settings())
     configure_logging(json=settings.log_json, level=settings.log_level)
     owns_state = state is None
@@ -144,10 +151,12 @@ def create_app(
         async with contextlib.AsyncExitStack() as stack:
             if owns_state:
                 stack.push_async_callback(app_state.close)
-            if with_worker:
+            if worker != "none":
                 from vpspanel.worker.main import in_process_worker
 
-                await stack.enter_async_context(in_process_worker(app_state))
+                await stack.enter_async_context(
+                    in_process_worker(app_state, sealed_only=worker == "sealed_only")
+                )
             if demo_public_url is not None:
                 from vpspanel.demo import seed_demo
 

@@ -38,7 +38,12 @@ def serve(
         bool, typer.Option("--demo", help="Serve the simulator under /_sim with sample data")
     ] = False,
     no_worker: Annotated[
-        bool, typer.Option("--no-worker", help="Do not run the operations worker in-process")
+        bool,
+        typer.Option(
+            "--no-worker",
+            help="Leave operations to `vpspanel worker` processes (this one still sends the "
+            "root passwords it accepted)",
+        ),
     ] = False,
 ) -> None:
     """Migrate the database, then serve the API (and the worker, unless --no-worker)."""
@@ -52,7 +57,7 @@ def serve(
     public_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
     application = create_app(
         settings,
-        with_worker=not no_worker,
+        worker="sealed_only" if no_worker else "all",
         demo_public_url=f"http://{public_host}:{port}" if demo else None,
     )
     uvicorn.run(application, host=host, port=port, log_config=None, access_log=False)
