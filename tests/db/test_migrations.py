@@ -50,9 +50,7 @@ class TestMigrations:
             indexes = await connection.run_sync(read)
             unique = await connection.run_sync(
                 lambda c: [
-                    index
-                    for index in inspect(c).get_indexes("vps_instances")
-                    if index["unique"]
+                    index for index in inspect(c).get_indexes("vps_instances") if index["unique"]
                 ]
             )
         for table, expected in SEED_INDEXES.items():
