@@ -6,6 +6,7 @@ before the provider answers 429), and retries that never repeat a write that may
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import bisect
 import hashlib
@@ -17,10 +18,11 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import metadata
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import httpx
 
+from vpspanel.providers.base import Provider
 from vpspanel.providers.errors import (
     ProviderError,
     ProviderRateLimited,
@@ -454,3 +456,47 @@ class Transport:
             error.message = self.scrub(error.message)
             error.args = (error.message,)
             raise error
+
+
+class HttpProvider(Provider):
+    """What every HTTP driver shares: one Transport per driver, built from the account's key.
+
+    A driver sets `type`, `default_base_url`, `default_limits` and `translate_error` (its
+    provider's error bodies -> our error tree)."""
+
+    default_limits: ClassVar[RateLimits]
+
+    @staticmethod
+    @abc.abstractmethod
+    def translate_error(response: httpx.Response, method: str, path: str) -> ProviderError:
+        """The provider's error answer as one of our typed errors."""
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str | None = None,
+        http: httpx.AsyncClient | None = None,
+        limits: RateLimits | None = None,
+        clock: Clock | None = None,
+        budgets: RateBudgets | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self._transport = Transport(
+            provider_name=self.type,
+            base_url=base_url or self.default_base_url,
+            api_key=api_key,
+            limits=limits or self.default_limits,
+            translate_error=type(self).translate_error,
+            http=http,
+            clock=clock,
+            budgets=budgets,
+            retry=retry,
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._transport.base_url!r})"
+
+    @property
+    def transport(self) -> Transport:
+        return self._transport

@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from functools import cached_property
 from typing import Any, ClassVar
 from uuid import UUID
 
-import httpx
-
-from vpspanel.providers.base import TAG_NAMESPACE, Provider
+from vpspanel.providers.base import TAG_NAMESPACE
 from vpspanel.providers.digitalocean import mappers
 from vpspanel.providers.digitalocean.client import (
     DIGITALOCEAN_LIMITS,
@@ -23,7 +22,7 @@ from vpspanel.providers.errors import (
     ProviderUnavailable,
     ProviderValidationError,
 )
-from vpspanel.providers.http import Clock, RateBudgets, RateLimits, RetryPolicy, Transport
+from vpspanel.providers.http import HttpProvider, RateLimits
 from vpspanel.providers.sha512_crypt import sha512_crypt
 from vpspanel.providers.types import (
     AccountInfo,
@@ -78,41 +77,17 @@ def _image_ref(image_id: str) -> str | int:
     return int(image_id) if image_id.isdigit() else image_id
 
 
-class DigitalOceanProvider(Provider):
+class DigitalOceanProvider(HttpProvider):
     type: ClassVar[str] = "digitalocean"
     default_base_url: ClassVar[str] = "https://api.digitalocean.com/v2"
     default_limits: ClassVar[RateLimits] = DIGITALOCEAN_LIMITS
 
-    def __init__(
-        self,
-        api_key: str,
-        *,
-        base_url: str | None = None,
-        http: httpx.AsyncClient | None = None,
-        limits: RateLimits | None = None,
-        clock: Clock | None = None,
-        budgets: RateBudgets | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        self._transport = Transport(
-            provider_name=self.type,
-            base_url=base_url or self.default_base_url,
-            api_key=api_key,
-            limits=limits or self.default_limits,
-            translate_error=translate_error,
-            http=http,
-            clock=clock,
-            budgets=budgets,
-            retry=retry,
-        )
-        self._client = DigitalOceanClient(self._transport)
+    rebuild_sets_credentials: ClassVar[bool] = False
+    translate_error = staticmethod(translate_error)
 
-    def __repr__(self) -> str:
-        return f"DigitalOceanProvider({self._transport.base_url!r})"
-
-    @property
-    def transport(self) -> Transport:
-        return self._transport
+    @cached_property
+    def _client(self) -> DigitalOceanClient:
+        return DigitalOceanClient(self.transport)
 
     def provider_label(self, label: str, instance_id: UUID) -> str:
         """The droplet name is the customer's hostname as given: it becomes the hostname and

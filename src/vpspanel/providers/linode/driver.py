@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import cached_property
 from typing import ClassVar
 from uuid import UUID
 
-import httpx
-
-from vpspanel.providers.base import TAG_NAMESPACE, Provider
+from vpspanel.providers.base import TAG_NAMESPACE
 from vpspanel.providers.errors import (
     ProviderNotFound,
     ProviderUnavailable,
 )
-from vpspanel.providers.http import Clock, RateBudgets, RateLimits, RetryPolicy, Transport
+from vpspanel.providers.http import HttpProvider, RateLimits
 from vpspanel.providers.linode import mappers
 from vpspanel.providers.linode.client import LINODE_LIMITS, LinodeClient, translate_error
 from vpspanel.providers.types import (
@@ -51,41 +50,16 @@ def _scope_grants(scopes: set[str], wanted: str) -> bool:
     return level == "read_only" and f"{area}:read_write" in scopes
 
 
-class LinodeProvider(Provider):
+class LinodeProvider(HttpProvider):
     type: ClassVar[str] = "linode"
     default_base_url: ClassVar[str] = "https://api.linode.com/v4"
     default_limits: ClassVar[RateLimits] = LINODE_LIMITS
 
-    def __init__(
-        self,
-        api_key: str,
-        *,
-        base_url: str | None = None,
-        http: httpx.AsyncClient | None = None,
-        limits: RateLimits | None = None,
-        clock: Clock | None = None,
-        budgets: RateBudgets | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        self._transport = Transport(
-            provider_name=self.type,
-            base_url=base_url or self.default_base_url,
-            api_key=api_key,
-            limits=limits or self.default_limits,
-            translate_error=translate_error,
-            http=http,
-            clock=clock,
-            budgets=budgets,
-            retry=retry,
-        )
-        self._client = LinodeClient(self._transport)
+    translate_error = staticmethod(translate_error)
 
-    def __repr__(self) -> str:
-        return f"LinodeProvider({self._transport.base_url!r})"
-
-    @property
-    def transport(self) -> Transport:
-        return self._transport
+    @cached_property
+    def _client(self) -> LinodeClient:
+        return LinodeClient(self.transport)
 
     def provider_label(self, label: str, instance_id: UUID) -> str:
         """`<customer label>-<12 hex of our id>`, fitted to Linode's label pattern
