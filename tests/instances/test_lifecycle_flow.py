@@ -107,6 +107,14 @@ class TestFullLifecycle:
             assert (action, "succeeded") in kinds
         assert ("created", "succeeded") in kinds
         assert ROOT_PASS not in str(events)
+        rebuild_message = next(
+            e["message"]
+            for e in events["events"]
+            if e["type"] == "rebuild" and e["status"] == "succeeded"
+        )
+        # DigitalOcean cannot set a password on rebuild: the customer is told, not misled.
+        keeps_password = "keeps the root password" in rebuild_message
+        assert keeps_password is (provider_type == "digitalocean")
 
 
 async def _stable(

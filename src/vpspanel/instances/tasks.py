@@ -211,9 +211,14 @@ async def lifecycle(step: Step) -> Outcome:
             root_pass,
             list(step.instance.configuration.get("ssh_keys") or []),
         )
+    kept_credentials = action is Action.REBUILD and not provider.rebuild_sets_credentials
     return wait(
         step.config.poll_interval_s,
-        result={"sent": True, "sent_at": step.now.isoformat()},
+        result={
+            "sent": True,
+            "sent_at": step.now.isoformat(),
+            **({"kept_credentials": True} if kept_credentials else {}),
+        },
         instance={"progress": 30},
         clear_secret=True,
     )

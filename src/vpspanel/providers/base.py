@@ -52,6 +52,8 @@ class Provider(abc.ABC):
 
     type: ClassVar[str]
     default_base_url: ClassVar[str]
+    # Whether rebuild() applies the new root password and SSH keys (DigitalOcean's cannot).
+    rebuild_sets_credentials: ClassVar[bool] = True
     # After a lost create finds nothing, look once more this much later (the provider may
     # still have been writing it).
     lost_create_recheck_s: float = 2.0

@@ -48,6 +48,10 @@ SUCCESS_MESSAGES = {
     "resize": "The server was resized.",
     "delete": "The server was deleted.",
 }
+# Said instead when the cloud cannot change credentials on rebuild: honest about the password.
+REBUILT_KEEPING_CREDENTIALS = (
+    "The server was rebuilt. It keeps the root password and SSH keys it was created with."
+)
 
 
 class LeaseLost(Exception):
@@ -288,13 +292,10 @@ class Worker:
             instance.deleted_at = now
             instance.ip_address = None
             instance.ipv6 = None
-        await self._mark_event(
-            session,
-            operation,
-            "succeeded",
-            SUCCESS_MESSAGES.get(operation.type),
-            finished_at=now,
-        )
+        message = SUCCESS_MESSAGES.get(operation.type)
+        if operation.type == "rebuild" and (operation.result or {}).get("kept_credentials"):
+            message = REBUILT_KEEPING_CREDENTIALS
+        await self._mark_event(session, operation, "succeeded", message, finished_at=now)
         logger.info("operation %s (%s) succeeded", operation.id, operation.type)
 
     async def _fail(
