@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -9,10 +10,14 @@ from pathlib import Path
 import pytest
 from httpx import ASGITransport, AsyncClient
 from pydantic import SecretStr
+from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import TEST_ENCRYPTION_KEY
 from vpspanel.app import create_app
+from vpspanel.auth.models import User
 from vpspanel.config import Environment, Settings
+from vpspanel.provider_accounts.connect import app_error_from_provider
+from vpspanel.providers.errors import ProviderValidationError
 from vpspanel.state import AppState
 
 
@@ -132,3 +137,74 @@ class TestCommandLine:
             headers={"Authorization": f"Bearer {response.json()['access_token']}"},
         )
         assert json.loads(me.text)["user"]["name"] == "Boss"
+
+
+class TestInputTheDatabaseCannotTake:
+    @pytest.mark.parametrize(
+        ("path", "body"),
+        [
+            ("/api/auth/login", {"email": "a\u0000@example.com", "password": "x"}),
+            (
+                "/api/auth/register",
+                {"email": "nul@example.com", "password": "long enough password", "name": "A\u0000"},
+            ),
+        ],
+    )
+    async def test_nul_characters_are_refused_before_the_database(
+        self, client: AsyncClient, path: str, body: dict[str, str]
+    ) -> None:
+        response = await client.post(path, json=body)
+        assert response.status_code == 422
+        assert response.json()["error"] == "validation_error"
+
+    async def test_nul_in_a_query_string_is_refused(self, client: AsyncClient) -> None:
+        response = await client.get("/api/health?x=%00")
+        assert response.status_code == 422
+
+    async def test_a_long_name_still_gets_a_default_organization(self, client: AsyncClient) -> None:
+        response = await client.post(
+            "/api/auth/register",
+            json={
+                "email": "long@example.com",
+                "password": "long enough password",
+                "name": "N" * 100,
+            },
+        )
+        assert response.status_code == 201, response.text
+        assert len(response.json()["organization"]["name"]) == 100
+
+    async def test_concurrent_registrations_of_one_email_make_one_account(
+        self, client: AsyncClient
+    ) -> None:
+        body = {"email": "race@example.com", "password": "long enough password", "name": "R"}
+        responses = await asyncio.gather(
+            *[client.post("/api/auth/register", json=body) for _ in range(5)]
+        )
+        statuses = sorted(response.status_code for response in responses)
+        assert statuses == [201, 409, 409, 409, 409]
+        assert all(
+            response.json()["error"] == "email_taken"
+            for response in responses
+            if response.status_code == 409
+        )
+
+    async def test_database_errors_do_not_carry_the_values(self, state: AppState) -> None:
+        canary = "$argon2id$canary-hash-value"
+        async with state.sessionmaker() as session:
+            for _ in range(2):
+                session.add(User(email="dup@example.com", name="A", password_hash=canary))
+                try:
+                    await session.flush()
+                except IntegrityError as exc:
+                    caught = exc
+            await session.rollback()
+        assert "dup@example.com" not in str(caught)
+        assert canary not in str(caught)
+
+
+def test_provider_rejections_reach_customers_without_the_providers_words() -> None:
+    error = app_error_from_provider(ProviderValidationError("plan_id", "Invalid Linode type"))
+    body = error.body()
+    assert error.status_code == 422
+    assert body["fields"][0]["field"] == "plan_id"
+    assert "Linode" not in str(body)

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vpspanel.auth.router import router as auth_router
@@ -89,6 +90,27 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
+        # A race the service could not see coming (two requests creating the same thing, a row
+        # deleted under a request): a conflict to retry, never a 500.
+        log.info("integrity_conflict", error_type=type(exc.orig).__name__)
+        return JSONResponse(
+            {
+                "error": "conflict",
+                "detail": "The request conflicts with a concurrent change. Try again.",
+            },
+            status_code=409,
+        )
+
+    @app.exception_handler(DataError)
+    async def _data(_request: Request, exc: DataError) -> JSONResponse:
+        log.info("data_rejected_by_database", error_type=type(exc.orig).__name__)
+        return JSONResponse(
+            {"error": "validation_error", "detail": "A value is not acceptable.", "fields": []},
+            status_code=422,
+        )
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled_error", path=request.url.path, error_type=type(exc).__name__)
@@ -96,6 +118,38 @@ def install_error_handlers(app: FastAPI) -> None:
             {"error": "internal_error", "detail": "Something went wrong on our side."},
             status_code=500,
         )
+
+
+NUL_MARKERS = (b"\\u0000", b"\x00")
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def install_input_guard(app: FastAPI) -> None:
+    """No legitimate input holds a NUL character, and PostgreSQL cannot store one in text:
+    refuse it at the door instead of failing deep inside a transaction."""
+
+    @app.middleware("http")
+    async def _refuse_nul(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if "%00" in request.url.query or "\x00" in request.url.path:
+            return _nul_refused()
+        if request.method in BODY_METHODS:
+            body = await request.body()
+            if any(marker in body for marker in NUL_MARKERS):
+                return _nul_refused()
+        return await call_next(request)
+
+
+def _nul_refused() -> JSONResponse:
+    return JSONResponse(
+        {
+            "error": "validation_error",
+            "detail": "Text may not contain NUL characters.",
+            "fields": [],
+        },
+        status_code=422,
+    )
 
 
 def install_request_context(app: FastAPI) -> None:
@@ -173,6 +227,7 @@ def create_app(
     )
     app.state.vpspanel = app_state
     install_error_handlers(app)
+    install_input_guard(app)
     install_request_context(app)
 
     app.include_router(auth_router)

@@ -7,7 +7,7 @@ import pytest
 import respx
 
 from tests.providers.support import FakeClock
-from vpspanel.providers.errors import ProviderAuthError, ProviderUnavailable
+from vpspanel.providers.errors import ProviderAuthError, ProviderError, ProviderUnavailable
 from vpspanel.providers.http import RateBudgets, RateLimits, RateRule, RetryPolicy, Transport
 from vpspanel.providers.linode.client import translate_error
 
@@ -200,3 +200,29 @@ class TestSecrecy:
         assert request.headers["User-Agent"].startswith("vpspanel/")
         assert TOKEN not in str(caught.value) and TOKEN not in repr(caught.value)
         assert TOKEN not in repr(transport)
+
+
+class TestAnswersThatAreNotTheApi:
+    @respx.mock
+    async def test_a_redirect_is_an_error_and_is_not_followed_with_the_key(self) -> None:
+        respx.get(f"{BASE}/profile").respond(301, headers={"Location": "https://elsewhere/"})
+        elsewhere = respx.get("https://elsewhere/").respond(200, json={})
+        with pytest.raises(ProviderError, match="redirect") as caught:
+            await make_transport(FakeClock()).request("GET", "/profile")
+        assert not isinstance(caught.value, ProviderUnavailable)
+        assert elsewhere.call_count == 0
+
+    @respx.mock
+    async def test_a_success_that_is_not_json_has_an_unknown_outcome(self) -> None:
+        respx.post(f"{BASE}/linode/instances").respond(
+            200, text="<html>captive portal</html>", headers={"Content-Type": "text/html"}
+        )
+        with pytest.raises(ProviderUnavailable) as caught:
+            await make_transport(FakeClock()).request("POST", "/linode/instances", json={})
+        assert caught.value.may_have_succeeded is True
+
+    @respx.mock
+    async def test_an_empty_success_is_fine(self) -> None:
+        respx.delete(f"{BASE}/thing").respond(204)
+        response = await make_transport(FakeClock()).request("DELETE", "/thing")
+        assert response.status_code == 204

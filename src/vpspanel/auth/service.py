@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel.auth.models import AuthSession, User, UserRole
@@ -16,6 +17,8 @@ from vpspanel.organizations.models import Membership, MembershipRole, Organizati
 from vpspanel.security.passwords import hash_password, needs_rehash, verify_password
 from vpspanel.security.tokens import hash_token, new_token
 from vpspanel.state import AppState
+
+ORGANIZATION_NAME_MAX = 100
 
 
 @dataclass(frozen=True)
@@ -37,12 +40,17 @@ async def create_user(
 ) -> tuple[User, Organization]:
     """A user and an organization they own (admins get one too, to try the customer side)."""
     users = UserRepository(session)
+    email_taken = Conflict("An account with this email already exists.", code="email_taken")
     if await users.get_by_email(email) is not None:
-        raise Conflict("An account with this email already exists.", code="email_taken")
-    user = await users.add(
-        User(email=email.lower(), name=name, password_hash=hash_password(password), role=role)
-    )
-    organization = Organization(name=organization_name or f"{name}'s organization")
+        raise email_taken
+    try:
+        user = await users.add(
+            User(email=email.lower(), name=name, password_hash=hash_password(password), role=role)
+        )
+    except IntegrityError as exc:  # the same email registered concurrently
+        raise email_taken from exc
+    default_name = f"{name}'s organization"[:ORGANIZATION_NAME_MAX]
+    organization = Organization(name=organization_name or default_name)
     session.add(organization)
     await session.flush()
     session.add(

@@ -6,6 +6,8 @@ driver object for the length of one unit of work and is never logged.
 
 from __future__ import annotations
 
+import structlog
+
 from vpspanel.errors import (
     AppError,
     Conflict,
@@ -19,6 +21,8 @@ from vpspanel.providers.base import Provider
 from vpspanel.providers.http import Clock, RateLimits
 from vpspanel.providers.registry import get_provider
 from vpspanel.security.secrets import SecretBox, provider_key_context
+
+log = structlog.get_logger(__name__)
 
 
 class ProviderConnector:
@@ -54,8 +58,13 @@ class ProviderConnector:
 def app_error_from_provider(exc: perr.ProviderError) -> AppError:
     """A provider failure as an API error whose detail is safe to show a customer."""
     if isinstance(exc, perr.ProviderValidationError):
+        # The provider's own wording stays in our logs: it can name the cloud ("Invalid Linode
+        # type"), and customers read these answers.
         field = exc.field or "body"
-        return ValidationFailed.for_field(field, exc.message, code="provider_rejected")
+        log.info("provider_rejected_field", field=field, reason=exc.message)
+        return ValidationFailed.for_field(
+            field, f"The value of {field} was not accepted.", code="provider_rejected"
+        )
     if isinstance(exc, perr.ProviderConflict):
         return Conflict("The server is busy with another action. Try again shortly.", code="busy")
     if isinstance(exc, perr.ProviderUnavailable | perr.ProviderRateLimited):

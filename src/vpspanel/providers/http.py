@@ -421,8 +421,15 @@ class Transport:
 
             self._learn_from_headers(response, rules)
             status = response.status_code
-            if status < 400:
-                return response
+            if 200 <= status < 300:
+                return self._checked_body(response, what, may_have_happened)
+            if 300 <= status < 400:
+                # We never follow redirects with the key attached: a redirect means the base URL
+                # is not the API (http:// instead of https://, a typo, a proxy page).
+                raise ProviderError(
+                    f"{what}: the provider answered with a redirect; check the API base URL",
+                    status_code=status,
+                )
             if status == 429:
                 self.rate_limited_responses += 1
                 retry_after = self._retry_after_s(response)
@@ -456,6 +463,28 @@ class Transport:
             error.message = self.scrub(error.message)
             error.args = (error.message,)
             raise error
+
+    @staticmethod
+    def _checked_body(
+        response: httpx.Response, what: str, may_have_happened: bool
+    ) -> httpx.Response:
+        """A success whose body is not JSON came from something in front of the API (a proxy,
+        a portal): the call's outcome is unknown, not a crash."""
+        if response.content and not _is_json(response):
+            raise ProviderUnavailable(
+                f"{what}: the provider's answer was not JSON",
+                may_have_succeeded=may_have_happened,
+                status_code=response.status_code,
+            )
+        return response
+
+
+def _is_json(response: httpx.Response) -> bool:
+    try:
+        response.json()
+    except ValueError:
+        return False
+    return True
 
 
 class HttpProvider(Provider):
