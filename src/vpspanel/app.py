@@ -13,7 +13,7 @@ from typing import Literal
 import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import DataError, IntegrityError
@@ -252,6 +252,11 @@ def create_app(
             log.warning("health_database_failed", error_type=type(exc).__name__)
             return JSONResponse({"status": "error", "database": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok"})
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        # Until the web UI is served here, a browser landing on the panel gets the API docs.
+        return RedirectResponse("/docs")
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
     async def metrics() -> Response:
