@@ -415,3 +415,25 @@ def test_hourly_price_keeps_the_provider_ratio(
     assert (
         format_hourly(price_hourly(Decimal(monthly), Decimal(hourly), Decimal(markup))) == expected
     )
+
+
+@pytest.mark.parametrize("name", ["two\nlines", "nul\u0000"])
+async def test_plan_names_refuse_control_characters(
+    client: AsyncClient, admin: dict[str, str], sim: SimulatorServer, name: str
+) -> None:
+    provider = await connect(client, admin, sim, "linode")
+    body = {
+        "provider_id": provider["id"],
+        "provider_plan_id": "g6-nanode-1",
+        "name": name,
+        "markup_price": "2.00",
+        "regions": ["us-east"],
+    }
+    created = await client.post("/api/admin/plans", json=body, headers=admin)
+    assert created.status_code in (400, 422)
+    plan = await create_plan(client, admin, provider["id"])
+    patched = await client.patch(
+        f"/api/admin/plans/{plan['id']}", json={"name": "a\nb"}, headers=admin
+    )
+    assert patched.status_code == 422
+    assert patched.json()["fields"][0]["field"] == "name"

@@ -3,13 +3,18 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from httpx import AsyncClient
 from sqlalchemy import update
 
 from tests.provider_accounts.support import connect, error_of
+from vpspanel.catalog import upstream
 from vpspanel.catalog.models import UpstreamCatalogCache
+from vpspanel.catalog.repository import CatalogCacheRepository
+from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.providers.base import Provider
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
 
@@ -243,4 +248,101 @@ async def expire_cache(
                 expires_at=now - timedelta(seconds=1),
                 refreshing_until=now + refreshing_for if refreshing_for else None,
             )
+        )
+
+
+class TestOwnTransactions:
+    """The cache is filled in short transactions of its own, never in the request's."""
+
+    async def test_cache_filled_by_a_request_that_fails_later_stays_filled(
+        self, client: AsyncClient, admin: dict[str, str], sim: SimulatorServer
+    ) -> None:
+        provider = await connect(client, admin, sim, "linode")
+        body = {
+            "provider_id": provider["id"],
+            "provider_plan_id": "g6-nanode-1",
+            "name": "Standard 1GB",
+            "markup_price": "2.00",
+            "regions": ["nowhere-1"],
+        }
+        before = {path: sim.request_count("linode", "GET", path) for path in LINODE_PATHS.values()}
+        for _ in range(3):
+            refused = await client.post("/api/admin/plans", json=body, headers=admin)
+            assert refused.status_code == 422  # after the plans and regions were fetched
+        after = {path: sim.request_count("linode", "GET", path) for path in LINODE_PATHS.values()}
+        assert after["/linode/types"] == before["/linode/types"] + 1
+        assert after["/regions"] == before["/regions"] + 1
+
+    async def test_other_writers_proceed_while_the_provider_is_slow(
+        self,
+        client: AsyncClient,
+        admin: dict[str, str],
+        sim: SimulatorServer,
+        state: AppState,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        provider = await connect(client, admin, sim, "linode")
+        fetching = asyncio.Event()
+        release = asyncio.Event()
+        real_fetch = upstream._FETCHERS["images"]
+
+        async def slow_fetch(driver: Provider) -> list[Any]:
+            fetching.set()
+            await release.wait()
+            return await real_fetch(driver)
+
+        monkeypatch.setitem(upstream._FETCHERS, "images", slow_fetch)
+        request = asyncio.create_task(
+            client.get("/api/admin/upstream/images?provider=linode", headers=admin)
+        )
+        try:
+            await asyncio.wait_for(fetching.wait(), timeout=10)
+            # On SQLite a write transaction open during the fetch would make this wait 30 s.
+            await asyncio.wait_for(rename_account(state, provider["id"]), timeout=5)
+        finally:
+            release.set()
+        response = await request
+        assert response.status_code == 200
+        assert response.json()["images"]
+
+    async def test_another_process_fetching_a_first_fill_is_waited_for(
+        self,
+        client: AsyncClient,
+        admin: dict[str, str],
+        sim: SimulatorServer,
+        state: AppState,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        provider = await connect(client, admin, sim, "linode")
+        account_id = uuid.UUID(provider["id"])
+        # "Another process" claimed the first fill and is fetching right now.
+        async with state.sessionmaker() as db, db.begin():
+            claimed = await CatalogCacheRepository(db).claim_new(
+                account_id, "plans", state.clock() + timedelta(minutes=1)
+            )
+            assert claimed
+        monkeypatch.setattr(upstream, "FIRST_FILL_POLL_SECONDS", 0.01)
+        request = asyncio.create_task(
+            client.get("/api/admin/upstream/plans?provider=linode", headers=admin)
+        )
+        await asyncio.sleep(0.05)
+        assert not request.done()
+        now = state.clock()
+        async with state.sessionmaker() as db, db.begin():
+            await CatalogCacheRepository(db).store(
+                account_id, "plans", [], now, now + timedelta(hours=1)
+            )
+        calls = sim.request_count("linode", "GET", "/linode/types")
+        response = await asyncio.wait_for(request, timeout=10)
+        assert response.status_code == 200
+        assert response.json()["plans"] == [] and response.json()["stale"] is False
+        assert sim.request_count("linode", "GET", "/linode/types") == calls
+
+
+async def rename_account(state: AppState, provider_id: str) -> None:
+    async with state.sessionmaker() as db, db.begin():
+        await db.execute(
+            update(ServiceProvider)
+            .where(ServiceProvider.id == uuid.UUID(provider_id))
+            .values(name="renamed while fetching")
         )

@@ -27,7 +27,7 @@ from vpspanel.catalog.schemas import (
 )
 from vpspanel.catalog.service import PlanService, PlanView
 from vpspanel.catalog.upstream import UpstreamCatalog
-from vpspanel.deps import SessionDep, StateDep, WriteSessionDep
+from vpspanel.deps import SessionDep, StateDep
 
 router = APIRouter(prefix="/api/admin", tags=["admin: catalog"])
 
@@ -41,7 +41,7 @@ ProviderIdQuery = Annotated[uuid.UUID | None, Query(alias="providerId")]
 @router.get("/upstream/plans")
 async def upstream_plans(
     _admin: AdminUser,
-    db: WriteSessionDep,
+    db: SessionDep,
     state: StateDep,
     provider: ProviderQuery = None,
     provider_id: ProviderIdQuery = None,
@@ -58,7 +58,7 @@ async def upstream_plans(
 @router.get("/upstream/regions")
 async def upstream_regions(
     _admin: AdminUser,
-    db: WriteSessionDep,
+    db: SessionDep,
     state: StateDep,
     provider: ProviderQuery = None,
     provider_id: ProviderIdQuery = None,
@@ -75,7 +75,7 @@ async def upstream_regions(
 @router.get("/upstream/images")
 async def upstream_images(
     _admin: AdminUser,
-    db: WriteSessionDep,
+    db: SessionDep,
     state: StateDep,
     provider: ProviderQuery = None,
     provider_id: ProviderIdQuery = None,

@@ -144,13 +144,16 @@ async def images_for_plan(
     if account is None:
         raise NotFound("Plan not found.")
     snapshot = await UpstreamCatalog(db, state).images(account)
-    return [
-        image
-        for image in snapshot.items
-        if not image.deprecated
+    return [image for image in snapshot.items if image_fits(image, plan, region)]
+
+
+def image_fits(image: UpstreamImage, plan: SellablePlan, region: str | None = None) -> bool:
+    """The image is usable for new servers of this plan (and with `region`: present there)."""
+    return (
+        not image.deprecated
         and (image.min_disk_gb is None or image.min_disk_gb <= plan.disk_gb)
         and (region is None or image.regions is None or region in image.regions)
-    ]
+    )
 
 
 def _sellable(
@@ -196,6 +199,14 @@ def _priced_in(plan: SellablePlan, region: SellableRegion) -> SellablePlan:
 
 
 @dataclass(frozen=True)
+class UpstreamLists:
+    """An account's upstream plans and regions, fetched before the write transaction starts."""
+
+    plans: list[UpstreamPlan]
+    regions: list[UpstreamRegion]
+
+
+@dataclass(frozen=True)
 class PlanView:
     plan: VpsPlan
     account: ServiceProvider | None
@@ -203,6 +214,9 @@ class PlanView:
 
 
 class PlanService:
+    """Admin plan operations. Each asks the provider (through the cache) BEFORE its first
+    statement on `db`: on SQLite a write session holds the only write lock from then on."""
+
     def __init__(self, db: AsyncSession, state: AppState) -> None:
         self.db = db
         self.state = state
@@ -220,13 +234,15 @@ class PlanService:
         return await self._view(plan, account)
 
     async def create(self, body: PlanCreateIn) -> PlanView:
+        known = await self._read_account(body.provider_id)
+        if known is None:
+            raise _unknown_provider()
+        lists = await self._upstream_lists(known)
         account = await self.accounts.get(body.provider_id)
         if account is None:
-            raise ValidationFailed.for_field(
-                "provider_id", "No such provider account.", code="unknown_provider"
-            )
-        upstream_plan = await self._upstream_plan(account, body.provider_plan_id)
-        regions = await self._checked_regions(account, upstream_plan, body.regions)
+            raise _unknown_provider()
+        upstream_plan = _upstream_plan(lists, body.provider_plan_id)
+        regions = _checked_regions(account, upstream_plan, lists, body.regions)
         if await self.plans.exists_named(account.id, upstream_plan.id, body.name):
             raise _duplicate()
         plan = VpsPlan(
@@ -247,6 +263,7 @@ class PlanService:
         return PlanView(plan, account, sorted(region_rows, key=lambda r: r.region_id))
 
     async def update(self, plan_id: uuid.UUID, body: PlanUpdateIn) -> PlanView:
+        lists = await self._lists_for_new_regions(plan_id, body.regions)
         plan, account = await self._load(plan_id, for_update=True)
         if body.name is not None and body.name != plan.name:
             if plan.provider_id is not None and await self.plans.exists_named(
@@ -270,7 +287,7 @@ class PlanService:
                     "This plan's provider account was removed; its regions cannot change.",
                     code="invalid_state",
                 )
-            await self._set_regions(plan, account, body.regions)
+            await self._set_regions(plan, account, body.regions, lists)
         await self.plans.flush()
         return await self._view(plan, account)
 
@@ -283,16 +300,12 @@ class PlanService:
     async def refresh_prices(self, provider_id: uuid.UUID | None = None) -> PriceRefreshOut:
         """Re-read base prices (and specifications) from the providers, bypassing the cache.
         Only plan rows change; what instances were charged is not touched."""
-        rows = await self.plans.list_all(provider_id=provider_id)
-        by_account: dict[uuid.UUID, tuple[ServiceProvider, list[VpsPlan]]] = {}
-        for plan, account in rows:
-            if account is not None:
-                by_account.setdefault(account.id, (account, []))[1].append(plan)
-        changes: list[PriceChangeOut] = []
-        missing: list[uuid.UUID] = []
+        async with self.state.read_sessionmaker() as read:
+            listed = await PlanRepository(read).list_all(provider_id=provider_id)
+        accounts = {account.id: account for _, account in listed if account is not None}
+        upstream_plans: dict[uuid.UUID, dict[str, UpstreamPlan]] = {}
         failures: list[PriceRefreshFailure] = []
-        checked = 0
-        for account, plans in by_account.values():
+        for account in accounts.values():
             try:
                 snapshot = await self.upstream.plans(account, force=True)
             except AppError as exc:
@@ -305,19 +318,26 @@ class PlanService:
                     )
                 )
                 continue
-            upstream = {item.id: item for item in snapshot.items}
-            regions = await self.plans.regions_of([plan.id for plan in plans])
-            for plan in plans:
-                checked += 1
-                current = upstream.get(plan.provider_plan_id)
-                if current is None:
-                    missing.append(plan.id)
-                    continue
-                changes.extend(_apply_prices(plan, current, regions[plan.id]))
+            upstream_plans[account.id] = {item.id: item for item in snapshot.items}
+        # The write transaction starts here, after every provider call.
+        rows = [
+            (plan, account)
+            for plan, account in await self.plans.list_all(provider_id=provider_id)
+            if account is not None and account.id in upstream_plans
+        ]
+        regions = await self.plans.regions_of([plan.id for plan, _ in rows])
+        changes: list[PriceChangeOut] = []
+        missing: list[uuid.UUID] = []
+        for plan, account in rows:
+            current = upstream_plans[account.id].get(plan.provider_plan_id)
+            if current is None:
+                missing.append(plan.id)
+                continue
+            changes.extend(_apply_prices(plan, current, regions[plan.id]))
         await self.plans.flush()
-        log.info("plan_prices_refreshed", plans=checked, changes=len(changes))
+        log.info("plan_prices_refreshed", plans=len(rows), changes=len(changes))
         return PriceRefreshOut(
-            plans_checked=checked, changes=changes, missing_upstream=missing, failures=failures
+            plans_checked=len(rows), changes=changes, missing_upstream=missing, failures=failures
         )
 
     # --- helpers ----------------------------------------------------------------------------
@@ -334,54 +354,97 @@ class PlanService:
         regions = (await self.plans.regions_of([plan.id]))[plan.id]
         return PlanView(plan, account, regions)
 
-    async def _upstream_plan(self, account: ServiceProvider, provider_plan_id: str) -> UpstreamPlan:
-        snapshot = await self.upstream.plans(account)
-        for item in snapshot.items:
-            if item.id == provider_plan_id:
-                if not item.available:
-                    raise ValidationFailed.for_field(
-                        "provider_plan_id",
-                        f"{provider_plan_id} is not available for new servers at the provider.",
-                        code="unknown_provider_plan",
-                    )
-                return item
-        raise ValidationFailed.for_field(
-            "provider_plan_id",
-            f"{provider_plan_id} is not a plan of this provider account.",
-            code="unknown_provider_plan",
-        )
+    async def _read_account(self, provider_id: uuid.UUID) -> ServiceProvider | None:
+        """The account, read in a short session of its own (no write lock taken)."""
+        async with self.state.read_sessionmaker() as read:
+            return await ProviderAccountRepository(read).get(provider_id)
 
-    async def _checked_regions(
-        self, account: ServiceProvider, upstream_plan: UpstreamPlan, wanted: Sequence[str]
-    ) -> list[UpstreamRegion]:
-        known = {region.id: region for region in (await self.upstream.regions(account)).items}
-        allowed = allowed_regions_of(account)
-        checked: list[UpstreamRegion] = []
-        for region_id in wanted:
-            region = known.get(region_id)
-            if region is None:
-                raise _region_refused(f"{region_id} is not a region of this provider.")
-            if not region.available:
-                raise _region_refused(f"{region_id} does not accept new servers.")
-            if not upstream_plan.offered_in(region_id):
-                raise _region_refused(f"{region_id} does not offer {upstream_plan.id}.")
-            if allowed is not None and region_id not in allowed:
-                raise _region_refused(f"{region_id} is outside this account's allowed regions.")
-            checked.append(region)
-        return checked
+    async def _upstream_lists(self, account: ServiceProvider) -> UpstreamLists:
+        plans = await self.upstream.plans(account)
+        regions = await self.upstream.regions(account)
+        return UpstreamLists(plans=plans.items, regions=regions.items)
+
+    async def _lists_for_new_regions(
+        self, plan_id: uuid.UUID, wanted: Sequence[str] | None
+    ) -> UpstreamLists | None:
+        """The upstream lists when `wanted` adds regions to the plan, else None."""
+        if wanted is None:
+            return None
+        async with self.state.read_sessionmaker() as read:
+            repository = PlanRepository(read)
+            found = await repository.get(plan_id)
+            if found is None or found[1] is None:
+                return None
+            current = {row.region_id for row in (await repository.regions_of([plan_id]))[plan_id]}
+        if all(region in current for region in wanted):
+            return None
+        return await self._upstream_lists(found[1])
 
     async def _set_regions(
-        self, plan: VpsPlan, account: ServiceProvider, wanted: Sequence[str]
+        self,
+        plan: VpsPlan,
+        account: ServiceProvider,
+        wanted: Sequence[str],
+        lists: UpstreamLists | None,
     ) -> None:
         current = {row.region_id for row in (await self.plans.regions_of([plan.id]))[plan.id]}
         added = [region for region in wanted if region not in current]
         new_rows: list[VpsPlanRegion] = []
         if added:
-            upstream_plan = await self._upstream_plan(account, plan.provider_plan_id)
-            for region in await self._checked_regions(account, upstream_plan, added):
+            # Normally fetched before the transaction; a region removed concurrently since
+            # then is the rare case that asks here.
+            lists = lists or await self._upstream_lists(account)
+            upstream_plan = _upstream_plan(lists, plan.provider_plan_id)
+            for region in _checked_regions(account, upstream_plan, lists, added):
                 new_rows.append(_plan_region(plan.id, upstream_plan, region))
         await self.plans.replace_regions(plan.id, keep=list(wanted), add=new_rows)
         plan.specifications = {**plan.specifications, "regions": sorted(wanted)}
+
+
+def _upstream_plan(lists: UpstreamLists, provider_plan_id: str) -> UpstreamPlan:
+    for item in lists.plans:
+        if item.id == provider_plan_id:
+            if not item.available:
+                raise ValidationFailed.for_field(
+                    "provider_plan_id",
+                    f"{provider_plan_id} is not available for new servers at the provider.",
+                    code="unknown_provider_plan",
+                )
+            return item
+    raise ValidationFailed.for_field(
+        "provider_plan_id",
+        f"{provider_plan_id} is not a plan of this provider account.",
+        code="unknown_provider_plan",
+    )
+
+
+def _checked_regions(
+    account: ServiceProvider,
+    upstream_plan: UpstreamPlan,
+    lists: UpstreamLists,
+    wanted: Sequence[str],
+) -> list[UpstreamRegion]:
+    known = {region.id: region for region in lists.regions}
+    allowed = allowed_regions_of(account)
+    checked: list[UpstreamRegion] = []
+    for region_id in wanted:
+        region = known.get(region_id)
+        if region is None:
+            raise _region_refused(f"{region_id} is not a region of this provider.")
+        if not region.available:
+            raise _region_refused(f"{region_id} does not accept new servers.")
+        if not upstream_plan.offered_in(region_id):
+            raise _region_refused(f"{region_id} does not offer {upstream_plan.id}.")
+        if allowed is not None and region_id not in allowed:
+            raise _region_refused(f"{region_id} is outside this account's allowed regions.")
+        checked.append(region)
+    return checked
+
+
+def _unknown_provider() -> ValidationFailed:
+    return ValidationFailed.for_field(
+        "provider_id", "No such provider account.", code="unknown_provider"
+    )
 
 
 def _region_refused(reason: str) -> ValidationFailed:
@@ -463,6 +526,9 @@ def _apply_prices(
 async def refresh_plan_prices(
     state: AppState, provider_id: uuid.UUID | None = None
 ) -> PriceRefreshOut:
-    """For the CLI / a scheduled job: refresh every plan's base prices in one transaction."""
-    async with state.sessionmaker() as db, db.begin():
-        return await PlanService(db, state).refresh_prices(provider_id)
+    """For the CLI / a scheduled job: refresh every plan's base prices in one transaction
+    (begun after the provider calls, see PlanService)."""
+    async with state.sessionmaker() as db:
+        result = await PlanService(db, state).refresh_prices(provider_id)
+        await db.commit()
+        return result

@@ -1,17 +1,24 @@
 """The providers' plans, regions and images, normalized and cached per provider account.
 
-The cache lives in `upstream_catalog_cache`, shared by every process:
+The cache lives in `upstream_catalog_cache`, shared by every process. It is read and written in
+its OWN short transactions, never in the caller's: the provider is called with no transaction
+open (on SQLite a write transaction holds the database's only write lock), and a filled cache
+stays filled when the request that filled it fails later.
 
 - In one process, concurrent misses for the same (account, kind) share one upstream call: the
   first caller fetches, the others await its result (single-flight).
-- Across processes, the refreshing transaction holds the cache row (`FOR UPDATE SKIP LOCKED` on
-  PostgreSQL; SQLite has a single writer anyway): another process that finds the row locked serves
-  the stale copy instead of calling the provider too, and a first fill waits on the claim row.
+- Across processes, the fetcher first takes a lease on the row (`refreshing_until`, set by an
+  atomic conditional UPDATE, committed): another process that finds it leased serves the stale
+  copy instead of calling the provider too; a first fill (no copy yet) waits for the lease
+  holder's result.
 - When the provider is down, a stale copy is served (`stale: true`) and `refreshing_until` is set
   so that nobody retries the provider for RETRY_BACKOFF.
-- Rotating an account's key deletes its rows (`invalidate`).
+- Rotating an account's key deletes its rows (`invalidate`, in the caller's transaction).
 
-Everything runs in the caller's transaction (the request's), so nothing here commits.
+Callers should ask for the catalog BEFORE their write session runs its first statement. When a
+caller's SQLite write session already holds the write lock, no other write can happen until it
+ends: the fetched list is then stored by a background task once that lock is released (waiting
+for it inline would deadlock), and this process serves it from memory meanwhile.
 """
 
 from __future__ import annotations
@@ -27,8 +34,7 @@ import structlog
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vpspanel.catalog.models import UpstreamCatalogCache
-from vpspanel.catalog.repository import CatalogCacheRepository
+from vpspanel.catalog.repository import NEVER_FETCHED, CatalogCacheRepository
 from vpspanel.catalog.schemas import (
     CatalogKind,
     UpstreamImage,
@@ -36,7 +42,8 @@ from vpspanel.catalog.schemas import (
     UpstreamRegion,
     UpstreamRegionPrice,
 )
-from vpspanel.errors import NotFound, ValidationFailed
+from vpspanel.db.engine import READ_ONLY_OPTION
+from vpspanel.errors import NotFound, ProviderUnavailable, ValidationFailed
 from vpspanel.provider_accounts.connect import app_error_from_provider
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.provider_accounts.repository import ProviderAccountRepository
@@ -58,6 +65,7 @@ RETRY_BACKOFF = timedelta(seconds=30)
 CLAIM_LIFETIME = timedelta(minutes=2)
 
 ItemT = TypeVar("ItemT", bound=BaseModel)
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -134,17 +142,44 @@ _MODELS: dict[str, type[BaseModel]] = {
     "images": UpstreamImage,
 }
 
-# (account id, kind) -> the in-flight refresh of this process.
+# How long a first fill waits for another process's fetch before giving up (503).
+FIRST_FILL_WAIT_SECONDS = 10.0
+FIRST_FILL_POLL_SECONDS = 0.1
+
+# (account id, kind) -> the in-flight refresh of this process; a refresh whose result is still
+# waiting to be stored stays here until it is, so this process does not fetch it again.
 _in_flight: dict[tuple[uuid.UUID, str], asyncio.Future[CatalogSnapshot[Any]]] = {}
+# Background stores (see the module docstring); referenced so they are not garbage-collected.
+_pending_stores: set[asyncio.Task[None]] = set()
+
+
+@dataclass(frozen=True)
+class _Cached:
+    """A cache row as read in a short transaction (detached from any session)."""
+
+    provider_id: uuid.UUID
+    payload: list[dict[str, Any]]
+    fetched_at: datetime
+    expires_at: datetime
+    refreshing_until: datetime | None
+
+    @property
+    def filled(self) -> bool:
+        return self.fetched_at != NEVER_FETCHED
+
+    def fresh(self, now: datetime) -> bool:
+        return self.filled and self.expires_at > now
 
 
 class UpstreamCatalog:
-    """Cached upstream catalog reads for provider accounts, in the caller's transaction."""
+    """Cached upstream catalog reads for provider accounts.
+
+    `db` is the caller's session: `seed` and `invalidate` belong to the caller's transaction (they
+    go with the account change they follow). Everything else uses its own short sessions."""
 
     def __init__(self, db: AsyncSession, state: AppState) -> None:
         self.db = db
         self.state = state
-        self.cache = CatalogCacheRepository(db)
 
     async def plans(
         self, account: ServiceProvider, *, force: bool = False
@@ -175,59 +210,46 @@ class UpstreamCatalog:
     async def seed(
         self, account: ServiceProvider, kind: CatalogKind, items: list[BaseModel]
     ) -> None:
-        """Store a list fetched elsewhere (e.g. while connecting the account)."""
+        """Store a list fetched elsewhere (e.g. while connecting the account), in the caller's
+        transaction."""
         now = self.state.clock()
-        row = await self.cache.claim_new(account.id, kind, now, now + CLAIM_LIFETIME)
-        if row is not None:
-            await self.cache.store(row, _dump(items), now, now + CACHE_LIFETIME[kind])
+        await CatalogCacheRepository(self.db).store(
+            account.id, kind, _dump(items), now, now + CACHE_LIFETIME[kind], insert=True
+        )
 
     async def invalidate(self, provider_id: uuid.UUID) -> None:
-        await self.cache.invalidate(provider_id)
+        await CatalogCacheRepository(self.db).invalidate(provider_id)
 
     async def resolve_account(
         self, provider_type: str | None, provider_id: uuid.UUID | None
     ) -> ServiceProvider:
         """The account an upstream request is about: `provider_id` if given; else the active
-        account of the type marked default; else the only active account of the type."""
-        accounts = ProviderAccountRepository(self.db)
-        if provider_id is not None:
-            account = await accounts.get(provider_id)
-            if account is None or (provider_type is not None and account.type != provider_type):
-                raise NotFound("Provider account not found.")
-            return account
-        if provider_type is None:
-            raise ValidationFailed.for_field("provider", "Give provider or providerId.")
-        active = await accounts.list_active_of_type(provider_type)
-        defaults = [a for a in active if a.configuration.get("default") is True]
-        if defaults:
-            return defaults[0]
-        if len(active) == 1:
-            return active[0]
-        if not active:
-            raise NotFound(f"No active {provider_type} provider account.")
-        raise ValidationFailed.for_field(
-            "providerId",
-            f"There are several active {provider_type} accounts and none is the default; "
-            "pass providerId.",
-        )
+        account of the type marked default; else the only active account of the type.
+
+        Read in a short session of its own, so that the caller holds no connection while it
+        waits for the provider."""
+        async with self.state.read_sessionmaker() as read:
+            return await _resolve_account(
+                ProviderAccountRepository(read), provider_type, provider_id
+            )
 
     # --- the cache ------------------------------------------------------------------------
 
     async def _get(
         self, account: ServiceProvider, kind: str, *, force: bool = False
     ) -> CatalogSnapshot[Any]:
-        now = self.state.clock()
-        row = await self.cache.get(account.id, kind)
-        if row is not None and not force and _is_fresh(row, now):
-            return _snapshot(row, kind, stale=False)
+        cached = await self._read(account.id, kind)
+        if cached is not None and not force and cached.fresh(self.state.clock()):
+            return _snapshot(cached, kind, stale=False)
         key = (account.id, kind)
         running = _in_flight.get(key)
         if running is not None:
             return await asyncio.shield(running)
         future: asyncio.Future[CatalogSnapshot[Any]] = asyncio.get_running_loop().create_future()
         _in_flight[key] = future
+        pending: asyncio.Task[None] | None = None
         try:
-            snapshot = await self._refresh(account, kind, row, force=force)
+            snapshot, pending = await self._refresh(account, kind, cached, force=force)
         except asyncio.CancelledError:
             future.cancel()
             raise
@@ -239,63 +261,178 @@ class UpstreamCatalog:
             future.set_result(snapshot)
             return snapshot
         finally:
-            _in_flight.pop(key, None)
+            if pending is None:
+                _in_flight.pop(key, None)
+            else:
+                pending.add_done_callback(lambda _: _forget(key, future))
 
     async def _refresh(
-        self,
-        account: ServiceProvider,
-        kind: str,
-        seen: UpstreamCatalogCache | None,
-        *,
-        force: bool,
-    ) -> CatalogSnapshot[Any]:
+        self, account: ServiceProvider, kind: str, cached: _Cached | None, *, force: bool
+    ) -> tuple[CatalogSnapshot[Any], asyncio.Task[None] | None]:
+        if _holds_sqlite_write_lock(self.db):
+            return await self._refresh_store_later(account, kind, cached)
         now = self.state.clock()
-        claimed_new = False
-        if seen is not None:
-            if not force and seen.refreshing_until is not None and seen.refreshing_until > now:
-                return _snapshot(seen, kind, stale=True)
-            row = await self.cache.lock_for_refresh(account.id, kind)
-            if row is None:  # another process is refreshing it: serve what we have
-                return _snapshot(seen, kind, stale=True)
-            if not force and _is_fresh(row, now):
-                return _snapshot(row, kind, stale=False)
-        else:
-            row = await self.cache.claim_new(account.id, kind, now, now + CLAIM_LIFETIME)
-            if row is None:  # another transaction filled it first
-                filled = await self.cache.get(account.id, kind)
-                if filled is None:
+        if cached is None:
+            if not await self._write(
+                lambda cache: cache.claim_new(account.id, kind, now + CLAIM_LIFETIME)
+            ):
+                cached = await self._read(account.id, kind)  # another process claimed it first
+                if cached is None:
                     raise NotFound("Provider account not found.")
-                return _snapshot(filled, kind, stale=not _is_fresh(filled, now))
-            claimed_new = True
+                return await self._served_by_other(account, kind, cached), None
+        elif not await self._write(
+            lambda cache: cache.lease(account.id, kind, now, now + CLAIM_LIFETIME, force=force)
+        ):
+            return await self._served_by_other(account, kind, cached), None
         try:
             items = await _FETCHERS[kind](self.state.providers.for_account(account))
         except ProviderError as exc:
-            log.warning(
-                "upstream_catalog_fetch_failed",
-                provider_id=str(account.id),
-                kind=kind,
-                error_type=type(exc).__name__,
-            )
-            if claimed_new:
-                await self.db.delete(row)
-                await self.db.flush()
+            _log_fetch_failure(account, kind, exc)
+            if cached is None or not cached.filled:
+                await self._write(lambda cache: cache.drop_unfilled(account.id, kind))
                 raise app_error_from_provider(exc) from None
-            await self.cache.back_off(row, now + RETRY_BACKOFF)
-            return _snapshot(row, kind, stale=True)
+            backoff_until = now + RETRY_BACKOFF
+            await self._write(lambda cache: cache.back_off(account.id, kind, backoff_until))
+            return _snapshot(cached, kind, stale=True), None
         fetched_at = self.state.clock()
-        await self.cache.store(row, _dump(items), fetched_at, fetched_at + CACHE_LIFETIME[kind])
-        return CatalogSnapshot(account.id, items, fetched_at, stale=False)
+        payload = _dump(items)
+        await self._write(
+            lambda cache: cache.store(
+                account.id, kind, payload, fetched_at, fetched_at + CACHE_LIFETIME[kind]
+            )
+        )
+        return CatalogSnapshot(account.id, items, fetched_at, stale=False), None
+
+    async def _served_by_other(
+        self, account: ServiceProvider, kind: str, seen: _Cached
+    ) -> CatalogSnapshot[Any]:
+        """Someone else holds the lease (or the back-off runs): their copy, stale if need be;
+        for a first fill, wait for theirs."""
+        current = await self._read(account.id, kind) or seen
+        if current.filled:
+            return _snapshot(current, kind, stale=not current.fresh(self.state.clock()))
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + FIRST_FILL_WAIT_SECONDS
+        while loop.time() < deadline:
+            await asyncio.sleep(FIRST_FILL_POLL_SECONDS)
+            filled = await self._read(account.id, kind)
+            if filled is None:  # their fetch failed
+                break
+            if filled.filled:
+                return _snapshot(filled, kind, stale=not filled.fresh(self.state.clock()))
+        raise ProviderUnavailable()
+
+    async def _refresh_store_later(
+        self, account: ServiceProvider, kind: str, cached: _Cached | None
+    ) -> tuple[CatalogSnapshot[Any], asyncio.Task[None] | None]:
+        """The caller's SQLite write transaction blocks every other writer: fetch without a
+        lease, and store the result once that transaction has ended."""
+        try:
+            items = await _FETCHERS[kind](self.state.providers.for_account(account))
+        except ProviderError as exc:
+            _log_fetch_failure(account, kind, exc)
+            if cached is None or not cached.filled:
+                raise app_error_from_provider(exc) from None
+            return _snapshot(cached, kind, stale=True), None
+        fetched_at = self.state.clock()
+        payload = _dump(items)
+        task = asyncio.create_task(
+            self._write_logged(
+                lambda cache: cache.store(
+                    account.id,
+                    kind,
+                    payload,
+                    fetched_at,
+                    fetched_at + CACHE_LIFETIME[kind],
+                    insert=True,
+                )
+            )
+        )
+        _pending_stores.add(task)
+        task.add_done_callback(_pending_stores.discard)
+        return CatalogSnapshot(account.id, items, fetched_at, stale=False), task
+
+    async def _read(self, provider_id: uuid.UUID, kind: str) -> _Cached | None:
+        async with self.state.read_sessionmaker() as read:
+            row = await CatalogCacheRepository(read).get(provider_id, kind)
+            if row is None:
+                return None
+            return _Cached(
+                provider_id=row.provider_id,
+                payload=row.payload,
+                fetched_at=row.fetched_at,
+                expires_at=row.expires_at,
+                refreshing_until=row.refreshing_until,
+            )
+
+    async def _write(self, change: Callable[[CatalogCacheRepository], Awaitable[_T]]) -> _T:
+        """One short committed transaction of its own."""
+        async with self.state.sessionmaker() as write, write.begin():
+            return await change(CatalogCacheRepository(write))
+
+    async def _write_logged(
+        self, change: Callable[[CatalogCacheRepository], Awaitable[None]]
+    ) -> None:
+        try:
+            await self._write(change)
+        except Exception as exc:  # a background task: nobody to raise to
+            log.warning("upstream_catalog_store_failed", error_type=type(exc).__name__)
 
 
-def _is_fresh(row: UpstreamCatalogCache, now: datetime) -> bool:
-    return row.expires_at > now
+async def _resolve_account(
+    accounts: ProviderAccountRepository, provider_type: str | None, provider_id: uuid.UUID | None
+) -> ServiceProvider:
+    if provider_id is not None:
+        account = await accounts.get(provider_id)
+        if account is None or (provider_type is not None and account.type != provider_type):
+            raise NotFound("Provider account not found.")
+        return account
+    if provider_type is None:
+        raise ValidationFailed.for_field("provider", "Give provider or providerId.")
+    active = await accounts.list_active_of_type(provider_type)
+    defaults = [a for a in active if a.configuration.get("default") is True]
+    if defaults:
+        return defaults[0]
+    if len(active) == 1:
+        return active[0]
+    if not active:
+        raise NotFound(f"No active {provider_type} provider account.")
+    raise ValidationFailed.for_field(
+        "providerId",
+        f"There are several active {provider_type} accounts and none is the default; "
+        "pass providerId.",
+    )
+
+
+def _holds_sqlite_write_lock(session: AsyncSession) -> bool:
+    """The session is a SQLite write session whose transaction has begun (BEGIN IMMEDIATE)."""
+    if session.bind is None or not session.in_transaction():
+        return False
+    engine = session.bind.sync_engine
+    return engine.dialect.name == "sqlite" and not engine.get_execution_options().get(
+        READ_ONLY_OPTION, False
+    )
+
+
+def _forget(key: tuple[uuid.UUID, str], future: asyncio.Future[CatalogSnapshot[Any]]) -> None:
+    if _in_flight.get(key) is future:
+        del _in_flight[key]
+
+
+def _log_fetch_failure(account: ServiceProvider, kind: str, exc: ProviderError) -> None:
+    log.warning(
+        "upstream_catalog_fetch_failed",
+        provider_id=str(account.id),
+        kind=kind,
+        error_type=type(exc).__name__,
+    )
 
 
 def _dump(items: list[Any]) -> list[dict[str, Any]]:
     return [item.model_dump(mode="json", by_alias=True) for item in items]
 
 
-def _snapshot(row: UpstreamCatalogCache, kind: str, *, stale: bool) -> CatalogSnapshot[Any]:
+def _snapshot(row: _Cached, kind: str, *, stale: bool) -> CatalogSnapshot[Any]:
     model = _MODELS[kind]
     return CatalogSnapshot(
         provider_id=row.provider_id,

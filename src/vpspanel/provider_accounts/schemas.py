@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ipaddress
+import unicodedata
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AnyHttpUrl,
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -16,7 +20,51 @@ from pydantic import (
 )
 
 ProviderType = Literal["linode", "digitalocean"]
-AccountName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+API_BASE_URL_MAX_LENGTH = 500  # the column is String(500)
+
+
+def no_control_characters(text: str) -> str:
+    """Refuse control characters (NUL, newlines, ...) and lone surrogates in a name: PostgreSQL
+    rejects NUL and surrogates, and none of them belongs in a name shown to people."""
+    if any(unicodedata.category(char) in ("Cc", "Cs") for char in text):
+        raise ValueError("must not contain control characters")
+    return text
+
+
+AccountName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    AfterValidator(no_control_characters),
+]
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _checked_base_url(url: AnyHttpUrl) -> AnyHttpUrl:
+    # The stored API key is sent to this URL: never in clear text over the network.
+    if url.scheme != "https" and not _is_loopback(url.host or ""):
+        raise ValueError("must use https (plain http is allowed on loopback only)")
+    if len(str(url).rstrip("/")) > API_BASE_URL_MAX_LENGTH:
+        raise ValueError(f"must be at most {API_BASE_URL_MAX_LENGTH} characters")
+    return url
+
+
+ApiBaseUrl = Annotated[AnyHttpUrl, AfterValidator(_checked_base_url)]
+
+
+def _in_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+# A time without a timezone is ambiguous: 422 naming the field, never a guess (nor a 500).
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 # Never echoed anywhere; `repr=False` keeps it out of validation error reprs and logs.
 ApiKey = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=8, max_length=500), Field(repr=False)
@@ -44,8 +92,8 @@ class ProviderCreateIn(BaseModel):
     type: ProviderType
     api_key: ApiKey
     configuration: ProviderConfiguration | None = None
-    api_base_url: AnyHttpUrl | None = None
-    key_expires_at: datetime | None = None
+    api_base_url: ApiBaseUrl | None = None
+    key_expires_at: UtcDatetime | None = None
 
 
 class ProviderUpdateIn(BaseModel):
@@ -56,14 +104,14 @@ class ProviderUpdateIn(BaseModel):
     name: AccountName | None = None
     configuration: ProviderConfiguration | None = None
     active: StrictBool | None = None
-    api_base_url: AnyHttpUrl | None = None
+    api_base_url: ApiBaseUrl | None = None
 
 
 class ApiKeyRotateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     api_key: ApiKey
-    expires_at: datetime | None = None
+    expires_at: UtcDatetime | None = None
 
 
 class ProviderStatusOut(BaseModel):
@@ -113,6 +161,6 @@ class PermissionsOut(BaseModel):
 class ProviderTestOut(BaseModel):
     ok: bool
     latency_ms: int
-    account: AccountOut | None
-    permissions: PermissionsOut | None
+    account: AccountOut | dict[str, str]  # {} when the provider could not be asked
+    permissions: PermissionsOut
     error: str | None

@@ -108,10 +108,7 @@ class ProviderAccountService:
         configuration = body.configuration or ProviderConfiguration()
         regions: list[UpstreamRegion] | None = None
         if configuration.allowed_regions is not None:
-            try:
-                regions = await fetch_regions(provider)
-            except perr.ProviderError as exc:
-                raise app_error_from_provider(exc) from None
+            regions = await self._fetch_regions(provider)
         account_id = uuid.uuid4()
         now = self.state.clock()
         account = ServiceProvider(
@@ -142,25 +139,44 @@ class ProviderAccountService:
         return account
 
     async def update(self, provider_id: uuid.UUID, body: ProviderUpdateIn) -> ServiceProvider:
+        # The provider is asked first, with no transaction open; then the account is locked.
+        known = await self._read(provider_id)
+        moves = "api_base_url" in body.model_fields_set
+        new_url = _url(body.api_base_url)
+        regions: list[UpstreamRegion] | None = None
+        if moves:
+            # The stored key is about to be sent there: the URL must accept it first.
+            known.api_base_url = new_url  # a detached copy: nothing is saved by this
+            provider = self.state.providers.for_account(known)
+            await self._verify_usable(provider)
+            if body.configuration is not None and body.configuration.allowed_regions is not None:
+                regions = await self._fetch_regions(provider)
+        elif body.configuration is not None and body.configuration.allowed_regions is not None:
+            regions = (await self.upstream.regions(known)).items
         account = await self.get(provider_id, for_update=True)
         if body.name is not None:
             account.name = body.name
-        if "api_base_url" in body.model_fields_set:
-            account.api_base_url = _url(body.api_base_url)
+        if moves:
+            account.api_base_url = new_url
             await self.upstream.invalidate(account.id)
         if body.active is not None:
             account.active = body.active
         if body.configuration is not None:
-            account.configuration = await self._checked_configuration(account, body.configuration)
+            account.configuration = await self._checked_configuration(
+                account, body.configuration, known_regions=regions
+            )
         await self.accounts.flush()
+        if moves and regions is not None:
+            await self.upstream.seed(account, "regions", list(regions))
         return account
 
     async def rotate_key(
         self, provider_id: uuid.UUID, api_key: str, expires_at: datetime | None
     ) -> ServiceProvider:
-        account = await self.get(provider_id, for_update=True)
-        provider = self.state.providers.for_key(account.type, api_key, account.api_base_url)
+        known = await self._read(provider_id)
+        provider = self.state.providers.for_key(known.type, api_key, known.api_base_url)
         await self._verify_usable(provider)
+        account = await self.get(provider_id, for_update=True)
         account.api_key_encrypted = self.state.secret_box.encrypt(
             api_key, context=provider_key_context(account.id)
         )
@@ -176,8 +192,7 @@ class ProviderAccountService:
         return account
 
     async def test(self, provider_id: uuid.UUID) -> ProviderTestOut:
-        account = await self.get(provider_id, for_update=True)
-        provider = self.state.providers.for_account(account)
+        provider = self.state.providers.for_account(await self._read(provider_id))
         started = time.perf_counter()
         result: VerifyResult | None = None
         error: str | None = None
@@ -190,6 +205,7 @@ class ProviderAccountService:
         latency_ms = round((time.perf_counter() - started) * 1000)
         if result is not None and result.permissions.missing:
             error = _missing_message(result.permissions.missing)
+        account = await self.get(provider_id, for_update=True)
         account.status_ok = error is None
         account.status_checked_at = self.state.clock()
         account.status_error = error
@@ -205,7 +221,7 @@ class ProviderAccountService:
                     status=result.account.status,
                 )
                 if result
-                else None
+                else {}
             ),
             permissions=(
                 PermissionsOut(
@@ -215,7 +231,7 @@ class ProviderAccountService:
                     missing=result.permissions.missing,
                 )
                 if result
-                else None
+                else PermissionsOut(read=False, write=None, scopes=[], missing=[])
             ),
             error=error,
         )
@@ -232,6 +248,21 @@ class ProviderAccountService:
         await self.accounts.detach_deleted_instances(account.id)
         await self.accounts.delete(account)
         log.info("provider_account_deleted", provider_id=str(provider_id))
+
+    async def _read(self, provider_id: uuid.UUID) -> ServiceProvider:
+        """The account read in a short session of its own: the provider is asked before the
+        write transaction takes any lock (on SQLite, the database's only write lock)."""
+        async with self.state.read_sessionmaker() as read:
+            account = await ProviderAccountRepository(read).get(provider_id)
+        if account is None:
+            raise NotFound("Provider account not found.")
+        return account
+
+    async def _fetch_regions(self, provider: Provider) -> list[UpstreamRegion]:
+        try:
+            return await fetch_regions(provider)
+        except perr.ProviderError as exc:
+            raise app_error_from_provider(exc) from None
 
     # --- rules ----------------------------------------------------------------------------
 
@@ -262,8 +293,10 @@ class ProviderAccountService:
         account: ServiceProvider,
         configuration: ProviderConfiguration,
         *,
-        known_regions: list[UpstreamRegion] | None = None,
+        known_regions: list[UpstreamRegion] | None,
     ) -> dict[str, Any]:
+        """`known_regions`: the provider's regions, fetched beforehand whenever
+        `configuration.allowed_regions` is given."""
         given = configuration.model_dump(exclude_unset=True)
         for flag, only_type in TYPE_ONLY_FLAGS.items():
             if given.get(flag) and account.type != only_type:
@@ -275,9 +308,7 @@ class ProviderAccountService:
                 del given[flag]  # false for a type that has no such option: nothing to keep
         if configuration.allowed_regions is not None:
             given["allowed_regions"] = list(dict.fromkeys(configuration.allowed_regions))
-            if known_regions is None:
-                known_regions = await self._regions_of(account)
-            known = {region.id for region in known_regions}
+            known = {region.id for region in known_regions or []}
             for region in given["allowed_regions"]:
                 if region not in known:
                     raise ValidationFailed.for_field(
@@ -287,10 +318,6 @@ class ProviderAccountService:
                     )
         await self._check_single_default(account, given)
         return given
-
-    async def _regions_of(self, account: ServiceProvider) -> list[UpstreamRegion]:
-        snapshot = await self.upstream.regions(account)
-        return snapshot.items
 
     async def _check_single_default(
         self, account: ServiceProvider, configuration: dict[str, Any]

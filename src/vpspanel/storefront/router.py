@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from vpspanel.auth.deps import CurrentUser
-from vpspanel.deps import SessionDep, StateDep, WriteSessionDep
+from vpspanel.deps import SessionDep, StateDep
 from vpspanel.errors import ERROR_RESPONSES
 from vpspanel.storefront import service
 from vpspanel.storefront.schemas import ImagesOut, PlansOut, RegionsOut
@@ -27,6 +27,8 @@ async def list_plans(
 
 @router.get("/images")
 async def list_images(
-    _user: CurrentUser, session: WriteSessionDep, state: StateDep, plan: str = Query(max_length=64)
+    _user: CurrentUser, state: StateDep, plan: str = Query(max_length=64)
 ) -> ImagesOut:
-    return ImagesOut(images=await service.list_images(state, session, plan))
+    # No request session: the plan is read in a short session of its own, so that no database
+    # connection is held while the upstream image list may be fetched.
+    return ImagesOut(images=await service.list_images(state, plan))

@@ -84,7 +84,10 @@ async def list_plans(session: AsyncSession, region_id: str | None) -> list[PlanO
 async def account_images(
     state: AppState, session: AsyncSession, account: ServiceProvider
 ) -> list[CatalogImage]:
-    """Every usable image of the account (rebuilding a server whose plan is no longer sold)."""
+    """Every usable image of the account (rebuilding a server whose plan is no longer sold).
+
+    Best called before `session` runs its first write-session statement (see
+    catalog.upstream)."""
     snapshot = await UpstreamCatalog(session, state).images(account)
     usable = [image for image in snapshot.items if not image.deprecated]
     public = _public_ids(usable)
@@ -97,12 +100,8 @@ async def plan_images(
     account = await session.get(ServiceProvider, plan.provider_id)
     if account is None:
         raise NotFound("Plan not found.")
-    public = {
-        image.upstream.id: image.public_id
-        for image in await account_images(state, session, account)
-    }
-    fitting = await catalog.images_for_plan(session, state, plan, region=region_id)
-    return [CatalogImage(public[image.id], image) for image in fitting if image.id in public]
+    images = await account_images(state, session, account)
+    return [image for image in images if catalog.image_fits(image.upstream, plan, region_id)]
 
 
 def _parse_plan_id(raw: str) -> uuid.UUID | None:
@@ -112,13 +111,21 @@ def _parse_plan_id(raw: str) -> uuid.UUID | None:
         return None
 
 
-async def list_images(state: AppState, session: AsyncSession, plan_id: str) -> list[ImageOut]:
+async def list_images(state: AppState, plan_id: str) -> list[ImageOut]:
     parsed = _parse_plan_id(plan_id)
-    plan = await catalog.get_sellable_plan(session, parsed) if parsed else None
-    if plan is None:
+    async with state.read_sessionmaker() as session:
+        plan = await catalog.get_sellable_plan(session, parsed) if parsed else None
+        if plan is None:
+            raise NotFound("Plan not found.")
+        account = await session.get(ServiceProvider, plan.provider_id)
+    if account is None:
         raise NotFound("Plan not found.")
     images = sorted(
-        await plan_images(state, session, plan),
+        (
+            image
+            for image in await account_images(state, session, account)
+            if catalog.image_fits(image.upstream, plan)
+        ),
         key=lambda i: (i.upstream.distribution or "", i.upstream.version or "", i.public_id),
     )
     return [
