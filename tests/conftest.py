@@ -48,21 +48,31 @@ def _test_database_url(tmp_root: Path) -> str:
     if not raw:
         return f"sqlite+aiosqlite:///{tmp_root / f'vpspanel-{_worker_id()}.db'}"
     url = make_url(normalize_database_url(raw))
-    return url.set(database=f"vpspanel_test_{_worker_id()}").render_as_string(hide_password=False)
+    # The process id keeps two runs on one server (a developer's and CI's) apart.
+    database = f"vpspanel_test_{_worker_id()}_{os.getpid()}"
+    return url.set(database=database).render_as_string(hide_password=False)
 
 
-async def _recreate_postgres_database(url: str) -> None:
-    target = make_url(url)
+async def _postgres_admin(statements: list[str]) -> None:
     admin_url = normalize_database_url(os.environ["VPSPANEL_TEST_DATABASE_URL"])
     admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
     try:
         async with admin.connect() as connection:
-            await connection.execute(
-                text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
-            )
-            await connection.execute(text(f'CREATE DATABASE "{target.database}"'))
+            for statement in statements:
+                await connection.execute(text(statement))
     finally:
         await admin.dispose()
+
+
+async def _recreate_postgres_database(url: str) -> None:
+    name = make_url(url).database
+    await _postgres_admin(
+        [f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"']
+    )
+
+
+async def _drop_postgres_database(url: str) -> None:
+    await _postgres_admin([f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'])
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -94,6 +104,8 @@ async def migrated_state(test_settings: Settings) -> AsyncIterator[AppState]:
     await upgrade_engine(state.engine)
     yield state
     await state.close()
+    if is_postgres_url(test_settings.database_url):
+        await _drop_postgres_database(test_settings.database_url)
 
 
 async def empty_all_tables(engine: AsyncEngine) -> None:
