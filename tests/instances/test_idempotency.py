@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import timedelta
+from typing import Any
 
-from httpx import AsyncClient
+import pytest
+from httpx import AsyncClient, Response
 from sqlalchemy import func, select
 
 from tests.factories import signed_in_headers
@@ -17,9 +19,10 @@ from tests.instances.support import (
     run_until_idle,
     servers_at_provider,
 )
+from vpspanel.instances import service as instances_service
 from vpspanel.instances.models import VpsInstance
 from vpspanel.instances.schemas import DeployIn
-from vpspanel.operations.idempotency import request_fingerprint
+from vpspanel.operations.idempotency import CLAIM_LEASE, request_fingerprint
 from vpspanel.operations.models import IdempotencyRecord
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
@@ -123,17 +126,81 @@ class TestIdempotencyKey:
             assert response.status_code == 201
         assert await _instance_count(fast_state) == 2
 
-    async def test_an_overlong_key_is_422(
+    @pytest.mark.parametrize("key", ["k" * 256, "", " ", "order 42", "order-\u00e9"])
+    async def test_a_malformed_key_is_400(
+        self, key: str, fast_state: AppState, client: AsyncClient, sim: SimulatorServer
+    ) -> None:
+        offer = await create_offer(fast_state, sim, "linode")
+        headers, _, _ = await signed_in_headers(fast_state, client)
+        image = await pick_image(client, headers, offer.small.id, "Ubuntu")
+        response = await client.post(
+            "/api/vps",
+            json=deploy_body(offer, image),
+            headers=[
+                *((name.encode(), value.encode()) for name, value in headers.items()),
+                (b"Idempotency-Key", key.encode()),
+            ],
+        )
+        assert response.status_code == 400, response.text
+        assert response.json()["error"] == "bad_request"
+        assert await _instance_count(fast_state) == 0
+
+    async def test_the_longest_key_is_accepted(
         self, fast_state: AppState, client: AsyncClient, sim: SimulatorServer
     ) -> None:
         offer = await create_offer(fast_state, sim, "linode")
         headers, _, _ = await signed_in_headers(fast_state, client)
+        image = await pick_image(client, headers, offer.small.id, "Ubuntu")
         response = await client.post(
             "/api/vps",
-            json=deploy_body(offer, "ubuntu-22.04"),
-            headers={**headers, "Idempotency-Key": "k" * 256},
+            json=deploy_body(offer, image),
+            headers={**headers, "Idempotency-Key": "k" * 255},
         )
-        assert response.status_code == 422
+        assert response.status_code == 201, response.text
+
+    async def test_a_request_slower_than_its_claim_makes_no_second_server(
+        self,
+        fast_state: AppState,
+        client: AsyncClient,
+        sim: SimulatorServer,
+        worker: Worker,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        offer = await create_offer(fast_state, sim, "linode")
+        headers, _, _ = await signed_in_headers(fast_state, client)
+        image = await pick_image(client, headers, offer.small.id, "Ubuntu")
+        keyed = {**headers, "Idempotency-Key": "slow-order"}
+        base = fast_state.clock()
+        elapsed = timedelta()
+        monkeypatch.setattr(fast_state, "clock", lambda: base + elapsed)
+        real_accept = instances_service._accept
+        retried: list[Response] = []
+        calls = 0
+
+        async def slow_accept(*args: Any) -> Any:
+            nonlocal elapsed, calls
+            calls += 1
+            if calls == 1:
+                # The first request outlives its claim; the client's retry takes the key over
+                # and finishes first.
+                elapsed += CLAIM_LEASE + timedelta(seconds=1)
+                retried.append(
+                    await client.post("/api/vps", json=deploy_body(offer, image), headers=keyed)
+                )
+            return await real_accept(*args)
+
+        monkeypatch.setattr(instances_service, "_accept", slow_accept)
+        first = await client.post("/api/vps", json=deploy_body(offer, image), headers=keyed)
+
+        (second,) = retried
+        assert second.status_code == 201, second.text
+        assert first.status_code == 409, first.text
+        assert first.json()["error"] == "idempotency_in_progress"
+        assert await _instance_count(fast_state) == 1
+        replay = await client.post("/api/vps", json=deploy_body(offer, image), headers=keyed)
+        assert replay.status_code == 201 and replay.json() == second.json()
+        await run_until_idle(worker)
+        assert len(await servers_at_provider(fast_state, offer.account)) == 1
 
     async def test_twenty_concurrent_identical_requests_make_one_server(
         self, fast_state: AppState, client: AsyncClient, sim: SimulatorServer, worker: Worker

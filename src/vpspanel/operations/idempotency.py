@@ -6,6 +6,11 @@ is still being accepted), another body 422. The answer is stored in the same tra
 the instance it describes, so there is never an instance without its answer. A request that
 fails releases its key so it can be retried.
 
+The record's id is the claim token. A claim whose request seems dead (its lease lapsed) may be
+taken over, and a takeover gives the row a new id; so the slow first request, should it
+finish after all, no longer owns the key: `complete()` then stores nothing and raises 409, and
+the request's work is rolled back. Exactly one request per key makes a server.
+
 This module commits on purpose: an idempotency claim that waited for the request's commit
 would not stop a concurrent twin.
 """
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,13 +29,15 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vpspanel.errors import Conflict, ValidationFailed
+from vpspanel.errors import BadRequest, Conflict, ValidationFailed
 from vpspanel.operations.models import IdempotencyRecord
 
 KEY_LIFETIME = timedelta(hours=24)
 # A claim whose request died (process killed) may be taken over after this long.
 CLAIM_LEASE = timedelta(seconds=60)
 MAX_KEY_LENGTH = 255
+# Visible ASCII only: what a header can carry unchanged through every proxy.
+_KEY = re.compile(rf"[\x21-\x7e]{{1,{MAX_KEY_LENGTH}}}")
 
 
 @dataclass(frozen=True)
@@ -51,10 +59,18 @@ def request_fingerprint(body: dict[str, Any]) -> str:
 
 
 def check_key(key: str) -> None:
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise ValidationFailed.for_field(
-            "Idempotency-Key", f"Use 1 to {MAX_KEY_LENGTH} characters."
+    """A malformed header is a bad request (400), not a validation error of the body."""
+    if _KEY.fullmatch(key) is None:
+        raise BadRequest(
+            f"The Idempotency-Key header must be 1 to {MAX_KEY_LENGTH} visible ASCII characters."
         )
+
+
+def _in_progress() -> Conflict:
+    return Conflict(
+        "A request with this Idempotency-Key is still being processed.",
+        code="idempotency_in_progress",
+    )
 
 
 async def claim(
@@ -107,37 +123,45 @@ async def claim(
         if existing.response_status is not None and existing.response_body is not None:
             return Replay(existing.response_status, existing.response_body)
         if existing.locked_until is not None and existing.locked_until > now:
-            raise Conflict(
-                "A request with this Idempotency-Key is still being processed.",
-                code="idempotency_in_progress",
-            )
-        # The first request died without an answer: take its claim over.
+            raise _in_progress()
+        # The first request seems dead: take its claim over under a new token (the row's id),
+        # so that request, should it still finish, can no longer complete the key.
+        token = uuid.uuid4()
         taken = await session.execute(
             update(IdempotencyRecord)
             .where(
                 IdempotencyRecord.id == existing.id,
-                IdempotencyRecord.locked_until == existing.locked_until,
+                IdempotencyRecord.response_status.is_(None),
             )
-            .values(locked_until=now + CLAIM_LEASE)
+            .values(id=token, locked_until=now + CLAIM_LEASE)
         )
         await session.commit()
         if getattr(taken, "rowcount", 0) == 1:
-            return Claim(existing.id)
+            return Claim(token)
 
 
 async def complete(
     session: AsyncSession, claimed: Claim, *, status: int, body: dict[str, Any]
 ) -> None:
-    """Store the answer in the caller's transaction (the one that made the instance)."""
-    await session.execute(
+    """Store the answer in the caller's transaction (the one that made the instance).
+
+    Raises 409 `idempotency_in_progress` when the claim was taken over meanwhile: the caller
+    must then roll its work back (another request owns the key and makes the server)."""
+    stored = await session.execute(
         update(IdempotencyRecord)
-        .where(IdempotencyRecord.id == claimed.record_id)
+        .where(
+            IdempotencyRecord.id == claimed.record_id,
+            IdempotencyRecord.response_status.is_(None),
+        )
         .values(response_status=status, response_body=body, locked_until=None)
     )
+    if getattr(stored, "rowcount", 0) != 1:
+        raise _in_progress()
 
 
 async def release(session: AsyncSession, claimed: Claim) -> None:
-    """Forget a claim whose request failed, so the same key can be retried."""
+    """Forget a claim whose request failed, so the same key can be retried. A claim taken
+    over meanwhile has another id: the new owner's record is left alone."""
     await session.rollback()
     await session.execute(
         delete(IdempotencyRecord).where(IdempotencyRecord.id == claimed.record_id)
