@@ -4,19 +4,24 @@ counted through the provider's own list API."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from httpx import AsyncClient
 
 from tests.factories import signed_in_headers
 from tests.instances.support import (
+    STRONG_PASS,
+    Offer,
     create_offer,
     deploy_body,
     operations_of,
     pick_image,
+    run_until_idle,
     servers_at_provider,
     wait_for_status,
 )
+from vpspanel.instances import tasks
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
 from vpspanel.worker.config import WorkerConfig
@@ -84,9 +89,9 @@ class TestActionFaults:
         created = await client.post("/api/vps", json=deploy_body(offer, image), headers=headers)
         instance_id = created.json()["instance"]["id"]
         await wait_for_status(client, headers, instance_id, "running", worker)
-        sim.inject_fault(
-            "linode", "server_error", method="POST", path=r"/reboot$", status=503, times=10_000
-        )
+        # Refused every time (429): nothing happened, so it is sent again until the deadline.
+        # (A 5xx may have been carried out: that is watched, never sent again.)
+        sim.inject_fault("linode", "rate_limit", method="POST", path=r"/reboot$", times=10_000)
 
         assert (
             await client.post(f"/api/vps/{instance_id}/reboot", headers=headers)
@@ -128,3 +133,157 @@ class TestActionFaults:
             "failed",
             1,
         )
+
+
+ACTION_PATHS = {
+    ("linode", "reboot"): r"^/linode/instances/[^/]+/reboot$",
+    ("linode", "rebuild"): r"^/linode/instances/[^/]+/rebuild$",
+    ("linode", "resize"): r"^/linode/instances/[^/]+/resize$",
+    ("linode", "shutdown"): r"^/linode/instances/[^/]+/shutdown$",
+    ("digitalocean", "reboot"): r"^/droplets/[^/]+/actions$",
+    ("digitalocean", "rebuild"): r"^/droplets/[^/]+/actions$",
+    ("digitalocean", "resize"): r"^/droplets/[^/]+/actions$",
+    ("digitalocean", "shutdown"): r"^/droplets/[^/]+/actions$",
+}
+SETTLED_STATUS = {
+    "reboot": "running",
+    "rebuild": "running",
+    "resize": "running",
+    "shutdown": "stopped",
+}
+
+
+def _action_body(action: str, offer: Offer, image: str) -> dict[str, str] | None:
+    if action == "rebuild":
+        return {"image": image, "root_pass": STRONG_PASS}
+    if action == "resize":
+        return {"type": str(offer.large.id)}
+    return None
+
+
+class TestAmbiguousActionFailures:
+    """An action whose answer is lost may have been carried out: it is watched, never sent
+    again (a second rebuild would wipe the disk twice)."""
+
+    @pytest.mark.parametrize("provider_type", ["linode", "digitalocean"])
+    @pytest.mark.parametrize(
+        ("action", "kind", "options"),
+        [
+            *(
+                pytest.param(action, "lost_response", {"status": 502}, id=f"lost-{action}")
+                for action in ("rebuild", "reboot", "resize", "shutdown")
+            ),
+            *(
+                pytest.param(action, "timeout", {"delay_seconds": 0.6}, id=f"no-answer-{action}")
+                for action in ("rebuild", "reboot", "resize")
+            ),
+        ],
+    )
+    async def test_the_action_reaches_the_provider_once(
+        self,
+        provider_type: str,
+        action: str,
+        kind: str,
+        options: dict[str, object],
+        fast_state: AppState,
+        client: AsyncClient,
+        sim: SimulatorServer,
+    ) -> None:
+        worker = Worker(fast_state, config=WorkerConfig.instant(step_timeout_s=0.3))
+        offer = await create_offer(fast_state, sim, provider_type)
+        headers, _, _ = await signed_in_headers(fast_state, client)
+        image = await pick_image(client, headers, offer.small.id, "Ubuntu")
+        created = await client.post("/api/vps", json=deploy_body(offer, image), headers=headers)
+        instance_id = created.json()["instance"]["id"]
+        await wait_for_status(client, headers, instance_id, "running", worker)
+        path = ACTION_PATHS[(provider_type, action)]
+        sim.clear_requests()
+        sim.inject_fault(provider_type, kind, method="POST", path=path, **options)  # type: ignore[arg-type]
+
+        accepted = await client.post(
+            f"/api/vps/{instance_id}/{action}",
+            json=_action_body(action, offer, image),
+            headers=headers,
+        )
+        assert accepted.status_code == 202, accepted.text
+        await wait_for_status(client, headers, instance_id, SETTLED_STATUS[action], worker)
+        await run_until_idle(worker)
+
+        assert sim.request_count(provider_type, "POST", path) == 1
+        operations = await operations_of(fast_state, instance_id)
+        assert [(op.type, op.sealed_secret) for op in operations[1:]] == [(action, None)]
+
+    @pytest.mark.parametrize("provider_type", ["linode", "digitalocean"])
+    async def test_a_shutdown_showing_no_effect_is_sent_again(
+        self,
+        provider_type: str,
+        fast_state: AppState,
+        client: AsyncClient,
+        sim: SimulatorServer,
+        worker: Worker,
+    ) -> None:
+        offer = await create_offer(fast_state, sim, provider_type)
+        headers, _, _ = await signed_in_headers(fast_state, client)
+        image = await pick_image(client, headers, offer.small.id, "Ubuntu")
+        created = await client.post("/api/vps", json=deploy_body(offer, image), headers=headers)
+        instance_id = created.json()["instance"]["id"]
+        await wait_for_status(client, headers, instance_id, "running", worker)
+        path = ACTION_PATHS[(provider_type, "shutdown")]
+        sim.clear_requests()
+        # A 502 that did not carry the request out: the server stays up.
+        sim.inject_fault(provider_type, "server_error", method="POST", path=path, status=502)
+
+        await client.post(f"/api/vps/{instance_id}/shutdown", headers=headers)
+        await wait_for_status(client, headers, instance_id, "stopped", worker)
+
+        assert sim.request_count(provider_type, "POST", path) == 2
+        (server,) = await servers_at_provider(fast_state, offer.account)
+        assert server.status == "stopped"
+
+    @pytest.mark.parametrize("provider_type", ["linode", "digitalocean"])
+    async def test_a_worker_taking_over_a_sent_rebuild_does_not_send_it_again(
+        self,
+        provider_type: str,
+        fast_state: AppState,
+        client: AsyncClient,
+        sim: SimulatorServer,
+        worker: Worker,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        offer = await create_offer(fast_state, sim, provider_type)
+        headers, _, _ = await signed_in_headers(fast_state, client)
+        image = await pick_image(client, headers, offer.small.id, "Ubuntu")
+        created = await client.post("/api/vps", json=deploy_body(offer, image), headers=headers)
+        instance_id = created.json()["instance"]["id"]
+        await wait_for_status(client, headers, instance_id, "running", worker)
+        path = ACTION_PATHS[(provider_type, "rebuild")]
+        sim.clear_requests()
+        real_send = tasks._send
+
+        async def send_then_die(*args: Any) -> None:
+            await real_send(*args)
+            raise WorkerDied
+
+        monkeypatch.setattr(tasks, "_send", send_then_die)
+        rebuild = await client.post(
+            f"/api/vps/{instance_id}/rebuild",
+            json={"image": image, "root_pass": STRONG_PASS},
+            headers=headers,
+        )
+        assert rebuild.status_code == 202, rebuild.text
+        with pytest.raises(WorkerDied):
+            await worker.run_once()
+        monkeypatch.setattr(tasks, "_send", real_send)
+        # The dead worker's lease lapses; another worker (same process key) takes over.
+        base = fast_state.clock()
+        monkeypatch.setattr(fast_state, "clock", lambda: base + worker.config.lease * 2)
+        successor = Worker(fast_state, config=worker.config, handoff=worker.handoff)
+        await wait_for_status(client, headers, instance_id, "running", successor)
+
+        assert sim.request_count(provider_type, "POST", path) == 1
+        (_, rebuilt) = await operations_of(fast_state, instance_id)
+        assert (rebuilt.type, rebuilt.status, rebuilt.attempts) == ("rebuild", "succeeded", 2)
+
+
+class WorkerDied(Exception):
+    """Stands for a worker process killed right after its request left."""

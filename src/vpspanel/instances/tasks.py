@@ -8,6 +8,13 @@ the operation's lease.
 Creating is the delicate one. "sent" is checkpointed BEFORE the create request leaves, so
 after a timeout, a 5xx or a crash the next step first looks the instance up by its identity
 tag and only sends again when nothing carries the tag (looked for twice).
+
+Lifecycle actions (boot, shutdown, reboot, rebuild, resize) checkpoint "sent" before sending
+too, and a request that may have been carried out (no answer, a 5xx, a timeout, a worker
+that died) is not sent again: the next steps watch the instance. Only an answer proving the
+request was refused (a 4xx, busy, 429, or a connection that never opened) clears "sent".
+Boot and shutdown alone are sent again when, `power_resend_after_s` later, the server shows
+no sign of them (doing either twice is harmless; a rebuild twice wipes the disk twice).
 """
 
 from __future__ import annotations
@@ -40,6 +47,9 @@ SECRET_LOST_REASON = " ".join(
 GONE_AT_PROVIDER = "The server no longer exists at the cloud provider."
 TOO_SLOW = "The cloud provider did not finish in time. Please try again."
 MAX_MISSING_READS = 3
+# Reaching their target twice does no harm, so these may be sent again when the first request
+# shows no effect; rebuild, resize and reboot never are.
+POWER_ACTIONS = (Action.BOOT, Action.SHUTDOWN)
 
 
 @dataclass
@@ -185,12 +195,65 @@ async def lifecycle(step: Step) -> Outcome:
     if provider_instance_id is None:
         return failed(GONE_AT_PROVIDER)
     if step.result.get("sent"):
-        return await _await_target(step, transition.targets)
-    if step.operation.attempts > 1 and action in (Action.BOOT, Action.SHUTDOWN):
-        # A worker may have died after sending: do not power-cycle twice.
+        # Sent before (perhaps by a worker that died, or without an answer): watch.
+        watching = await _await_target(step, transition.targets)
+        watching.clear_secret = True
+        if not (action in POWER_ACTIONS and _shows_no_effect(step, watching)):
+            return watching
+        # A power action that may never have arrived: powering on (off) twice is harmless.
+    elif step.operation.attempts > 1 and action in POWER_ACTIONS:
+        # Already where the action leads (changed meanwhile): nothing to send.
         current = await step.provider.get_instance(provider_instance_id)
         if current is not None and current.status in transition.targets:
             return succeeded(current.status, instance=_addresses(current))
+    root_pass: str | None = None
+    if action is Action.REBUILD:
+        root_pass = step.unseal()
+        if root_pass is None:
+            return failed(SECRET_LOST_REASON)
+    kept_credentials = action is Action.REBUILD and not step.provider.rebuild_sets_credentials
+    # Checkpointed BEFORE the request leaves: a retry or a worker taking over then watches
+    # instead of sending again (a second rebuild would wipe the disk twice).
+    await step.checkpoint(
+        {
+            "sent": True,
+            "sent_at": step.now.isoformat(),
+            **({"kept_credentials": True} if kept_credentials else {}),
+        }
+    )
+    try:
+        await _send(step, action, provider_instance_id, root_pass)
+    except perr.ProviderUnavailable as exc:
+        if exc.may_have_succeeded:
+            # No answer: the provider may be carrying it out. Watch from now on.
+            return wait(
+                step.config.backoff_s(step.operation.attempts),
+                instance={"progress": 30},
+                clear_secret=True,
+            )
+        await step.checkpoint({"sent": False})
+        raise
+    except perr.ProviderError:
+        # Refused (4xx, busy, 429): nothing was done, so sending again is safe.
+        await step.checkpoint({"sent": False})
+        raise
+    return wait(step.config.poll_interval_s, instance={"progress": 30}, clear_secret=True)
+
+
+def _shows_no_effect(step: Step, watching: Outcome) -> bool:
+    sent_at = step.result.get("sent_at")
+    return (
+        watching.kind == "wait"
+        and not watching.result.get("seen_change")
+        and sent_at is not None
+        and (step.now - datetime.fromisoformat(sent_at)).total_seconds()
+        >= step.config.power_resend_after_s
+    )
+
+
+async def _send(
+    step: Step, action: Action, provider_instance_id: str, root_pass: str | None
+) -> None:
     payload = step.operation.payload
     provider = step.provider
     if action is Action.BOOT:
@@ -201,27 +264,13 @@ async def lifecycle(step: Step) -> Outcome:
         await provider.reboot(provider_instance_id)
     elif action is Action.RESIZE:
         await provider.resize(provider_instance_id, str(payload["provider_plan_id"]))
-    elif action is Action.REBUILD:
-        root_pass = step.unseal()
-        if root_pass is None:
-            return failed(SECRET_LOST_REASON)
+    elif action is Action.REBUILD and root_pass is not None:
         await provider.rebuild(
             provider_instance_id,
             str(payload["provider_image_id"]),
             root_pass,
             list(step.instance.configuration.get("ssh_keys") or []),
         )
-    kept_credentials = action is Action.REBUILD and not provider.rebuild_sets_credentials
-    return wait(
-        step.config.poll_interval_s,
-        result={
-            "sent": True,
-            "sent_at": step.now.isoformat(),
-            **({"kept_credentials": True} if kept_credentials else {}),
-        },
-        instance={"progress": 30},
-        clear_secret=True,
-    )
 
 
 async def delete(step: Step) -> Outcome:

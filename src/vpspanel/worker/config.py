@@ -34,6 +34,9 @@ class WorkerConfig:
     # A create whose answer was lost and whose tag is not found is looked for once more, this
     # long after: past the HTTP timeout, so a request we gave up on has reached the provider.
     lost_create_recheck_s: float = 45.0
+    # A boot or shutdown whose answer was lost and that shows no effect this long after is
+    # sent again (harmless for power actions; other actions are only ever watched).
+    power_resend_after_s: float = 60.0
     # One step (a provider call) may not take longer than this.
     step_timeout_s: float = 300.0
     # Every operation ends by its deadline: default 15 minutes, per type below.
@@ -63,6 +66,7 @@ class WorkerConfig:
             "backoff_max_s": 0.0,
             "settle_s": 0.0,
             "lost_create_recheck_s": 0.0,
+            "power_resend_after_s": 0.0,
             "step_timeout_s": 30.0,
             "concurrency": 1,
             "reconcile_interval_s": 3600.0,
