@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from httpx import AsyncClient
 
 from tests.factories import signed_in_headers
@@ -10,9 +11,11 @@ from tests.instances.support import (
     create_offer,
     create_plan,
     deploy_running,
+    operations_of,
     wait_for_status,
 )
 from vpspanel.auth.models import UserRole
+from vpspanel.instances import service as instances_service
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
 from vpspanel.worker.runner import Worker
@@ -99,6 +102,30 @@ class TestActions:
         assert response.status_code == 422
         assert response.json()["fields"][0]["field"] == "root_pass"
 
+    @pytest.mark.parametrize(
+        "root_pass",
+        ["Strong-Pass-42\n", "Strong\rPass-42", "Strong\tPass-42", "Strong\u200bPass-42"],
+    )
+    async def test_rebuild_refuses_control_characters_in_the_password(
+        self,
+        root_pass: str,
+        fast_state: AppState,
+        client: AsyncClient,
+        sim: SimulatorServer,
+        worker: Worker,
+    ) -> None:
+        offer = await create_offer(fast_state, sim, "linode")
+        headers, _, _ = await signed_in_headers(fast_state, client)
+        instance = await deploy_running(client, headers, offer, worker)
+        response = await client.post(
+            f"/api/vps/{instance['id']}/rebuild",
+            json={"image": instance["image"], "root_pass": root_pass},
+            headers=headers,
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["fields"][0]["field"] == "root_pass"
+        assert len(await operations_of(fast_state, instance["id"])) == 1
+
 
 class TestMetrics:
     async def test_metrics_are_normalized_and_cached(
@@ -118,6 +145,46 @@ class TestMetrics:
         assert sim.request_count("digitalocean") == before
         bad = await client.get(f"/api/vps/{instance['id']}/metrics?period=forever", headers=headers)
         assert bad.status_code == 422
+
+    @pytest.mark.parametrize(
+        "period",
+        ["²h", "1²h", "\u0661h", "0h", "31d", "721h", "1000h", "h", "24", "24 h", "-1h", "24H"],
+    )
+    async def test_a_bad_period_is_422_naming_it(
+        self,
+        period: str,
+        fast_state: AppState,
+        client: AsyncClient,
+        sim: SimulatorServer,
+        worker: Worker,
+    ) -> None:
+        offer = await create_offer(fast_state, sim, "digitalocean")
+        headers, _, _ = await signed_in_headers(fast_state, client)
+        instance = await deploy_running(client, headers, offer, worker)
+        response = await client.get(
+            f"/api/vps/{instance['id']}/metrics", params={"period": period}, headers=headers
+        )
+        assert response.status_code == 422, response.text
+        assert [field["field"] for field in response.json()["fields"]] == ["period"]
+
+    async def test_the_metrics_cache_is_bounded(
+        self,
+        fast_state: AppState,
+        client: AsyncClient,
+        sim: SimulatorServer,
+        worker: Worker,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        monkeypatch.setattr(instances_service, "MAX_METRICS_CACHE_ENTRIES", 3)
+        offer = await create_offer(fast_state, sim, "digitalocean")
+        headers, _, _ = await signed_in_headers(fast_state, client)
+        instance = await deploy_running(client, headers, offer, worker)
+        for period in ("1h", "2h", "3h", "4h", "5h"):
+            response = await client.get(
+                f"/api/vps/{instance['id']}/metrics?period={period}", headers=headers
+            )
+            assert response.status_code == 200, response.text
+        assert [hours for _, hours in instances_service._metrics_cache] == [3, 4, 5]
 
 
 class TestAdminList:

@@ -4,8 +4,10 @@ provider write."""
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
+from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,7 +49,11 @@ from vpspanel.storefront import service as storefront
 
 METRICS_CACHE_SECONDS = 60.0
 MAX_METRICS_HOURS = 24 * 30
-_metrics_cache: dict[tuple[uuid.UUID, int], tuple[float, MetricsOut]] = {}
+# ASCII digits only: str.isdigit() also accepts '²' and other digits int() refuses.
+_PERIOD = re.compile(r"([0-9]{1,3})([hd])")
+# Per process, oldest first; bounded so that many servers or periods cannot grow it forever.
+MAX_METRICS_CACHE_ENTRIES = 1024
+_metrics_cache: OrderedDict[tuple[uuid.UUID, int], tuple[float, MetricsOut]] = OrderedDict()
 
 REQUESTED_MESSAGES = {
     "create": "Server requested.",
@@ -343,13 +349,29 @@ async def events(session: AsyncSession, ctx: OrgContext, instance_id: uuid.UUID)
 
 
 def parse_period_hours(period: str) -> int:
-    value = period.strip().lower()
-    units = {"h": 1, "d": 24}
-    if len(value) >= 2 and value[-1] in units and value[:-1].isdigit():
-        hours = int(value[:-1]) * units[value[-1]]
+    matched = _PERIOD.fullmatch(period)
+    if matched is not None:
+        hours = int(matched[1]) * (24 if matched[2] == "d" else 1)
         if 1 <= hours <= MAX_METRICS_HOURS:
             return hours
     raise ValidationFailed.for_field("period", "Use a period like 1h, 24h or 7d (at most 30d).")
+
+
+def _cached_metrics(key: tuple[uuid.UUID, int]) -> MetricsOut | None:
+    cached = _metrics_cache.get(key)
+    if cached is None:
+        return None
+    if cached[0] <= time.monotonic():
+        del _metrics_cache[key]
+        return None
+    return cached[1]
+
+
+def _cache_metrics(key: tuple[uuid.UUID, int], metrics: MetricsOut) -> None:
+    _metrics_cache[key] = (time.monotonic() + METRICS_CACHE_SECONDS, metrics)
+    _metrics_cache.move_to_end(key)
+    while len(_metrics_cache) > MAX_METRICS_CACHE_ENTRIES:
+        _metrics_cache.popitem(last=False)
 
 
 async def metrics(
@@ -363,9 +385,9 @@ async def metrics(
         or instance.status == InstanceStatus.DELETED
     ):
         return MetricsOut(cpu=[], network_in=[], network_out=[])
-    cached = _metrics_cache.get((instance.id, hours))
-    if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
+    cached = _cached_metrics((instance.id, hours))
+    if cached is not None:
+        return cached
     account = await session.get(ServiceProvider, instance.provider_id)
     if account is None:
         raise NotFound("Server not found.")
@@ -380,7 +402,7 @@ async def metrics(
         network_in=[(int(t), round(float(v), 3)) for t, v in raw.network_in_bps],
         network_out=[(int(t), round(float(v), 3)) for t, v in raw.network_out_bps],
     )
-    _metrics_cache[(instance.id, hours)] = (time.monotonic() + METRICS_CACHE_SECONDS, result)
+    _cache_metrics((instance.id, hours), result)
     return result
 
 
