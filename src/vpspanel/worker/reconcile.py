@@ -4,6 +4,10 @@ One list call per active provider account. A server that changed behind our back
 in the provider's console, IP changed) is updated, unless an operation of ours is running on
 it. A server carrying our tag that no live instance claims is reported (never deleted
 automatically: a person decides).
+
+The listing is taken with no transaction open, so it may be older than our records: an
+operation that finished meanwhile (a shutdown) knows better. Each instance row is therefore
+locked, and left alone when it has an unfinished operation or changed after the listing began.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel.instances.models import VpsInstance
 from vpspanel.operations.models import Operation
@@ -39,6 +44,7 @@ async def reconcile(state: AppState) -> ReconcileReport:
             (await session.scalars(select(ServiceProvider).where(ServiceProvider.active))).all()
         )
     for account in accounts:
+        listed_at = state.clock()
         try:
             servers = await state.providers.for_account(account).list_instances(tagged_only=True)
         except ProviderError as exc:
@@ -46,16 +52,20 @@ async def reconcile(state: AppState) -> ReconcileReport:
             logger.warning("reconcile: account %s unreachable (%s)", account.id, type(exc).__name__)
             continue
         async with state.sessionmaker() as session, session.begin():
-            busy = set(
-                (
-                    await session.scalars(
-                        select(Operation.instance_id).where(Operation.status.in_(UNFINISHED))
-                    )
-                ).all()
-            )
             for server in servers:
                 our_id = instance_id_from_tags(server.tags)
-                instance = await session.get(VpsInstance, our_id) if our_id else None
+                instance = (
+                    (
+                        await session.scalars(
+                            select(VpsInstance)
+                            .where(VpsInstance.id == our_id)
+                            .with_for_update()
+                            .execution_options(populate_existing=True)
+                        )
+                    ).one_or_none()
+                    if our_id
+                    else None
+                )
                 if (
                     instance is None
                     or instance.provider_id != account.id
@@ -64,7 +74,11 @@ async def reconcile(state: AppState) -> ReconcileReport:
                     report.untracked.append(f"{account.id}/{server.id}")
                     logger.warning("reconcile: untracked server %s/%s", account.id, server.id)
                     continue
-                if instance.id in busy or server.status.is_transitional:
+                if (
+                    server.status.is_transitional
+                    or instance.updated_at > listed_at
+                    or await _has_unfinished_operation(session, instance)
+                ):
                     continue
                 if instance.provider_instance_id is None:
                     instance.provider_instance_id = server.id
@@ -74,3 +88,12 @@ async def reconcile(state: AppState) -> ReconcileReport:
                     instance.updated_at = state.clock()
                     report.updated += 1
     return report
+
+
+async def _has_unfinished_operation(session: AsyncSession, instance: VpsInstance) -> bool:
+    unfinished = await session.scalar(
+        select(Operation.id)
+        .where(Operation.instance_id == instance.id, Operation.status.in_(UNFINISHED))
+        .limit(1)
+    )
+    return unfinished is not None
