@@ -172,9 +172,7 @@ class CatalogCacheRepository:
         )
         return row
 
-    async def claim_new(
-        self, provider_id: uuid.UUID, kind: str, lease_until: datetime
-    ) -> bool:
+    async def claim_new(self, provider_id: uuid.UUID, kind: str, lease_until: datetime) -> bool:
         """Insert an empty, never-filled row leased to the caller; False when it exists."""
         row = UpstreamCatalogCache(
             provider_id=provider_id,

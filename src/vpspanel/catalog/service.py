@@ -234,7 +234,10 @@ class PlanService:
         return await self._view(plan, account)
 
     async def create(self, body: PlanCreateIn) -> PlanView:
-        known = await self._read_account(body.provider_id)
+        # An account created in the caller's own transaction is only visible there.
+        known = await self._read_account(body.provider_id) or await self.accounts.get(
+            body.provider_id
+        )
         if known is None:
             raise _unknown_provider()
         lists = await self._upstream_lists(known)

@@ -278,7 +278,9 @@ class UpstreamCatalog:
             ):
                 cached = await self._read(account.id, kind)  # another process claimed it first
                 if cached is None:
-                    raise NotFound("Provider account not found.")
+                    # No row and none insertable: the account is not committed yet (created in
+                    # the caller's transaction) or just deleted. Nothing to cache it under.
+                    return await self._fetch_uncached(account, kind), None
                 return await self._served_by_other(account, kind, cached), None
         elif not await self._write(
             lambda cache: cache.lease(account.id, kind, now, now + CLAIM_LIFETIME, force=force)
@@ -321,6 +323,14 @@ class UpstreamCatalog:
             if filled.filled:
                 return _snapshot(filled, kind, stale=not filled.fresh(self.state.clock()))
         raise ProviderUnavailable()
+
+    async def _fetch_uncached(self, account: ServiceProvider, kind: str) -> CatalogSnapshot[Any]:
+        try:
+            items = await _FETCHERS[kind](self.state.providers.for_account(account))
+        except ProviderError as exc:
+            _log_fetch_failure(account, kind, exc)
+            raise app_error_from_provider(exc) from None
+        return CatalogSnapshot(account.id, items, self.state.clock(), stale=False)
 
     async def _refresh_store_later(
         self, account: ServiceProvider, kind: str, cached: _Cached | None
