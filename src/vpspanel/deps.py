@@ -51,11 +51,4 @@ async def get_session(request: Request, state: StateDep) -> AsyncIterator[AsyncS
         yield session
 
 
-async def get_write_session(state: StateDep) -> AsyncIterator[AsyncSession]:
-    async for session in _request_transaction(state.sessionmaker):
-        yield session
-
-
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-# For GET endpoints that may write (filling a cache): a write session whatever the method.
-WriteSessionDep = Annotated[AsyncSession, Depends(get_write_session, scope="function")]
