@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel.errors import ServiceUnavailable
 from vpspanel.state import AppState
@@ -29,9 +29,9 @@ StateDep = Annotated[AppState, Depends(get_state)]
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-async def _request_transaction(
-    maker: async_sessionmaker[AsyncSession],
-) -> AsyncIterator[AsyncSession]:
+async def get_session(request: Request, state: StateDep) -> AsyncIterator[AsyncSession]:
+    reads_only = request.method in READ_METHODS
+    maker = state.read_sessionmaker if reads_only else state.sessionmaker
     async with maker() as session:
         try:
             yield session
@@ -42,13 +42,6 @@ async def _request_transaction(
         except BaseException:
             await session.rollback()
             raise
-
-
-async def get_session(request: Request, state: StateDep) -> AsyncIterator[AsyncSession]:
-    reads_only = request.method in READ_METHODS
-    maker = state.read_sessionmaker if reads_only else state.sessionmaker
-    async for session in _request_transaction(maker):
-        yield session
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
