@@ -1,10 +1,17 @@
 # vpspanel — the two commands a newcomer needs are `make run` and `make test`.
+# uv is used from PATH; without it, scripts/install-uv installs it into .tools/ first.
 .PHONY: run test test-sqlite test-postgres lint format install
 
-UV ?= uv
+UV ?= $(shell command -v uv 2>/dev/null)
+ifeq ($(strip $(UV)),)
+UV := $(CURDIR)/.tools/uv/bin/uv
+endif
+export UV
 
-install:
-	@command -v $(UV) >/dev/null || { echo "uv is required: pip install uv"; exit 1; }
+$(CURDIR)/.tools/uv/bin/uv:
+	bash scripts/install-uv
+
+install: $(UV)
 	$(UV) sync --frozen
 
 run: install

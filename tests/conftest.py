@@ -23,6 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
+from tests.support.specs import MISSING_SPECS_REASON_PREFIX, specs_dir
 from vpspanel.app import create_app
 from vpspanel.config import Environment, Settings, normalize_database_url
 from vpspanel.db.base import Base
@@ -78,6 +79,23 @@ async def _drop_postgres_database(url: str) -> None:
 def pytest_report_header(config: pytest.Config) -> str:
     url = os.environ.get("VPSPANEL_TEST_DATABASE_URL", "")
     return "database: " + ("PostgreSQL " + make_url(url).render_as_string() if url else "SQLite")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One loud line when tests were skipped for want of the official provider documents."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if MISSING_SPECS_REASON_PREFIX in str(getattr(report, "longrepr", ""))
+    ]
+    if skipped:
+        terminalreporter.write_sep(
+            "!",
+            f"{len(skipped)} tests SKIPPED: the official provider documents are not in "
+            f"{specs_dir()} — set VPSPANEL_SPECS_DIR to run them (CI requires them)",
+            yellow=True,
+            bold=True,
+        )
 
 
 @pytest.fixture(scope="session")

@@ -23,8 +23,8 @@ import httpx
 import yaml
 from openapi_schema_validator import OAS30Validator
 
-from tests.providers.support import specs_dir
 from tests.support.openapi_contract import ContractViolation, validate_request
+from tests.support.specs import spec_file
 
 _FINGERPRINT_PATH = re.compile(r"(/account/keys/)((?:[0-9a-f]{2}:){15}[0-9a-f]{2})$")
 _LINODE_PATH = re.compile(r"/linode/v4(/.*)$")
@@ -32,7 +32,7 @@ _LINODE_PATH = re.compile(r"/linode/v4(/.*)$")
 
 @functools.cache
 def _linode_document() -> dict[str, Any]:
-    path: Path = specs_dir() / "linode" / "openapi.yaml"
+    path: Path = spec_file(Path("linode") / "openapi.yaml")
     document: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     return document
 

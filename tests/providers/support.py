@@ -5,31 +5,28 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from tests.support.specs import spec_file
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def specs_dir() -> Path:
-    configured = os.environ.get("VPSPANEL_SPECS_DIR")
-    return Path(configured) if configured else REPO_ROOT.parent / "shared" / "specs"
 
 
 @functools.cache
 def linode_fixture(name: str) -> dict[str, Any]:
-    body: dict[str, Any] = json.loads(
-        (specs_dir() / "linode" / "fixtures" / name).read_text(encoding="utf-8")
-    )
+    """A recorded Linode body from the specs directory (skips when it is missing)."""
+    path = spec_file(Path("linode") / "fixtures" / name)
+    body: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return body
 
 
 @functools.cache
 def do_yaml(relative_path: str) -> Any:
-    path = specs_dir() / "digitalocean" / "specification" / relative_path
+    """A part of the DigitalOcean document (skips when it is missing)."""
+    path = spec_file(Path("digitalocean") / "specification" / relative_path)
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 

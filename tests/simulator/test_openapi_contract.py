@@ -181,5 +181,5 @@ class TestMissingSpecs:
         with pytest.raises(pytest.fail.Exception, match="VPSPANEL_SPECS_DIR"):
             require_specs()
         monkeypatch.delenv("CI")
-        with pytest.raises(pytest.skip.Exception, match="not found"):
+        with pytest.raises(pytest.skip.Exception, match="VPSPANEL_SPECS_DIR"):
             require_specs()

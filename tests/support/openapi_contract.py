@@ -55,9 +55,10 @@ from typing import Any, Literal
 
 import yaml
 
+from tests.support import specs
+
 Provider = Literal["linode", "digitalocean"]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 LINODE_HOST = "https://api.linode.com"
 DIGITALOCEAN_HOST = "https://api.digitalocean.com"
 _LINODE_DOC = Path("linode/openapi.yaml")
@@ -75,27 +76,15 @@ class SpecsUnavailableError(RuntimeError):
 
 def specs_dir() -> Path | None:
     """Where the official documents live, or None if they are not there."""
-    configured = os.environ.get("VPSPANEL_SPECS_DIR")
-    candidate = Path(configured) if configured else REPO_ROOT.parent / "shared" / "specs"
+    candidate = specs.specs_dir()
     if (candidate / _LINODE_DOC).is_file() and (candidate / _DIGITALOCEAN_DOC).is_file():
         return candidate
     return None
 
 
 def require_specs() -> Path:
-    """The specs directory; otherwise fail under CI (env `CI` set) or skip the test."""
-    import pytest
-
-    found = specs_dir()
-    if found is not None:
-        return found
-    reason = (
-        "official OpenAPI documents not found: set VPSPANEL_SPECS_DIR or place them at "
-        f"{REPO_ROOT.parent / 'shared' / 'specs'}"
-    )
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
+    """The specs directory; otherwise fail under CI or skip the test (`tests/support/specs.py`)."""
+    return specs.require_spec_files(_LINODE_DOC, _DIGITALOCEAN_DOC)
 
 
 # --- loading ---------------------------------------------------------------------------------
