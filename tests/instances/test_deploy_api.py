@@ -36,8 +36,8 @@ BAD_FIELDS: list[tuple[str, dict[str, Any]]] = [
     ("root_pass", {"root_pass": "Strong\x1bPass-42"}),
     ("root_pass", {"root_pass": "Strong\x7fPass-42"}),
     ("root_pass", {"root_pass": "Strong\u202ePass-42"}),
-    ("ssh_keys", {"ssh_keys": ["not a key"]}),
-    ("ssh_keys", {"ssh_keys": ["ssh-ed25519 AAAAnotbase64!!"]}),
+    ("ssh_keys[0]", {"ssh_keys": ["not a key"]}),
+    ("ssh_keys[0]", {"ssh_keys": ["ssh-ed25519 AAAAnotbase64!!"]}),
     ("type", {"type": "00000000-0000-0000-0000-000000000000"}),
     ("type", {"type": "g6-dedicated-8"}),
     ("region", {"region": "ap-south"}),
@@ -83,7 +83,7 @@ class TestDeployValidation:
         assert {item["field"] for item in response.json()["fields"]} == {
             "label",
             "root_pass",
-            "ssh_keys",
+            "ssh_keys[0]",
         }
 
     async def test_a_deactivated_plan_or_account_cannot_be_bought(

@@ -38,7 +38,8 @@ class VpsInstance(IdMixin, TimestampMixin, Base):
         Uuid, ForeignKey("service_providers.id", ondelete="RESTRICT")
     )
     provider_instance_id: Mapped[str | None] = mapped_column(String(64))
-    label: Mapped[str] = mapped_column(String(63), nullable=False)
+    # A hostname: up to 253 characters (instances/validation.py).
+    label: Mapped[str] = mapped_column(String(253), nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     ip_address: Mapped[str | None] = mapped_column(String(45))
     ipv6: Mapped[str | None] = mapped_column(String(64))

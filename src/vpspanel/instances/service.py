@@ -93,13 +93,17 @@ async def _out(session: AsyncSession, instance: VpsInstance) -> InstanceOut:
     return instance_out(instance, names.get(instance.plan_id) if instance.plan_id else None)
 
 
-def _field_problems(body: DeployIn) -> list[FieldError]:
-    problems = [
+def _field_problems(body: DeployIn) -> tuple[list[str], list[FieldError]]:
+    """The SSH key lines to install (checked, without duplicates) and every bad field."""
+    ssh_keys, key_problems = validation.ssh_keys_problems(body.ssh_keys)
+    problems: list[tuple[str, str | None]] = [
         ("label", validation.label_problem(body.label)),
         ("root_pass", validation.root_pass_problem(body.root_pass)),
-        ("ssh_keys", validation.ssh_keys_problem(body.ssh_keys)),
+        *key_problems,
     ]
-    return [FieldError(field=name, message=message) for name, message in problems if message]
+    return [key.line for key in ssh_keys], [
+        FieldError(field=name, message=message) for name, message in problems if message
+    ]
 
 
 def _fail(problems: list[FieldError]) -> ValidationFailed:
@@ -145,7 +149,7 @@ async def deploy(
 async def _accept(
     state: AppState, session: AsyncSession, ctx: OrgContext, body: DeployIn
 ) -> VpsInstance:
-    problems = _field_problems(body)
+    ssh_keys, problems = _field_problems(body)
     plan: SellablePlan | None = None
     try:
         plan = await storefront.plan_for_purchase(session, body.type, body.region)
@@ -174,7 +178,7 @@ async def _accept(
         configuration={
             "region_label": region.label if region else body.region,
             "provider_image_id": image.upstream.id,
-            "ssh_keys": [key.strip() for key in body.ssh_keys],
+            "ssh_keys": ssh_keys,
         },
         created_at=now,
         updated_at=now,
