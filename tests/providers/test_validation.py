@@ -59,6 +59,8 @@ SK_ECDSA = _security_key(
         SK_ECDSA,
         ED25519.rsplit(" ", 1)[0],  # no comment
     ],
+    # Fixed ids: the keys are generated per process, and xdist workers must collect alike.
+    ids=["ed25519", "rsa-2048", "p256", "p384", "p521", "sk-ed25519", "sk-p256", "no-comment"],
 )
 def test_supported_keys_parse_to_one_clean_line(key: str) -> None:
     parsed = parse_ssh_public_key(f"  {key}  ")
@@ -86,6 +88,21 @@ def _with_type(key: str, key_type: str) -> str:
         ("ssh-ed25519 " + base64.b64encode(_string(b"ssh-ed25519") + b"\x00").decode(), ""),
         ("ssh-ed25519", "not an OpenSSH public key"),
         ("not a key", "unsupported key type"),
+    ],
+    ids=[
+        "two-lines",
+        "two-keys",
+        "carriage-return",
+        "nul",
+        "bidi-override",
+        "rsa-type-ed25519-body",
+        "ecdsa-type-ed25519-body",
+        "dss",
+        "rsa-1024",
+        "not-base64",
+        "truncated-body",
+        "no-body",
+        "not-a-key",
     ],
 )
 def test_anything_else_is_refused_with_the_reason(key: str, reason: str) -> None:
