@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Literal
 
 import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
@@ -27,6 +27,7 @@ from vpspanel.instances.admin_router import router as admin_instances_router
 from vpspanel.instances.router import router as instances_router
 from vpspanel.logging import configure_logging
 from vpspanel.provider_accounts.router import router as admin_providers_router
+from vpspanel.request_guards import BodySizeLimit, require_json_body
 from vpspanel.state import AppState
 from vpspanel.storefront.router import router as storefront_router
 
@@ -224,10 +225,13 @@ def create_app(
         description="Deploy and manage virtual private servers.",
         lifespan=lifespan,
         responses={**ERROR_RESPONSES},
+        dependencies=[Depends(require_json_body)],
     )
     app.state.vpspanel = app_state
     install_error_handlers(app)
     install_input_guard(app)
+    # Outside the NUL guard (which reads the body) and inside the request log.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
     install_request_context(app)
 
     app.include_router(auth_router)

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     login_attempts_per_address: int = Field(default=20, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
     log_json: bool = True
+    # Larger request bodies are refused with 413 before they are read whole.
+    max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     log_level: str = "INFO"
 
     @field_validator("encryption_keys", mode="before")

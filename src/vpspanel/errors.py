@@ -96,6 +96,18 @@ class ValidationFailed(AppError):
         return cls(message, fields=[FieldError(field=field, message=message)], code=code)
 
 
+class PayloadTooLarge(AppError):
+    status_code = 413
+    code = "payload_too_large"
+    default_detail = "The request body is too large."
+
+
+class UnsupportedMediaType(AppError):
+    status_code = 415
+    code = "unsupported_media_type"
+    default_detail = "Send JSON with Content-Type: application/json."
+
+
 class TooManyRequests(AppError):
     status_code = 429
     code = "too_many_requests"
@@ -133,6 +145,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         403: "Not allowed for this role",
         404: "Not found",
         409: "State conflict",
+        413: "Request body too large",
+        415: "Request body is not JSON",
         422: "Validation failed",
         429: "Too many requests",
         502: "Provider error",
