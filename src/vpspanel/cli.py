@@ -7,20 +7,28 @@ from typing import Annotated
 
 import typer
 
+from vpspanel.cli_errors import CliError, guarded
 from vpspanel.config import Settings, get_settings
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="vpspanel: a VPS panel.")
+# rich_markup_mode=None: plain click help, where a boolean flag reads `--demo`, not `--demo <bool>`.
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    help="vpspanel: a VPS panel.",
+)
 
 
 def _settings() -> Settings:
     try:
         return get_settings()
     except ValueError as exc:
-        typer.echo(f"configuration error: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        raise CliError(f"configuration error: {exc}", exit_code=2) from exc
 
 
 @app.command()
+@guarded
 def migrate() -> None:
     """Upgrade the database to the newest schema."""
     from vpspanel.db.migrate import upgrade_database
@@ -31,6 +39,7 @@ def migrate() -> None:
 
 
 @app.command()
+@guarded
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
@@ -64,6 +73,7 @@ def serve(
 
 
 @app.command()
+@guarded
 def worker() -> None:
     """Run the operations worker and reconcilers alone (for more machines)."""
     from vpspanel.db.migrate import upgrade_database
@@ -75,6 +85,7 @@ def worker() -> None:
 
 
 @app.command("create-admin")
+@guarded
 def create_admin(
     email: Annotated[str, typer.Option(help="The admin's email")],
     password: Annotated[
@@ -84,14 +95,13 @@ def create_admin(
 ) -> None:
     """Create an administrator account."""
     from vpspanel.auth.models import UserRole
+    from vpspanel.auth.schemas import RegisterIn
     from vpspanel.auth.service import create_user
     from vpspanel.db.migrate import upgrade_database
-    from vpspanel.errors import AppError
     from vpspanel.state import AppState
 
-    if len(password) < 10:
-        typer.echo("password: at least 10 characters", err=True)
-        raise typer.Exit(2)
+    # The same rules as registering through the API (email syntax, password length, name).
+    account = RegisterIn.model_validate({"email": email, "password": password, "name": name})
     settings = _settings()
     upgrade_database(settings.database_url)
 
@@ -100,20 +110,57 @@ def create_admin(
         try:
             async with state.sessionmaker() as session, session.begin():
                 await create_user(
-                    session, email=email, password=password, name=name, role=UserRole.ADMIN
+                    session,
+                    email=str(account.email),
+                    password=account.password,
+                    name=account.name,
+                    role=UserRole.ADMIN,
                 )
         finally:
             await state.close()
 
-    try:
-        asyncio.run(_create())
-    except AppError as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
-        raise typer.Exit(1) from exc
-    typer.echo(f"admin {email} created")
+    asyncio.run(_create())
+    typer.echo(f"admin {account.email} created")
+
+
+@app.command("reset-password")
+@guarded
+def reset_password(
+    email: Annotated[str, typer.Option(help="The account's email")],
+    password: Annotated[
+        str,
+        typer.Option(
+            help="The new password, at least 10 characters (asked for when left out)",
+            prompt="New password",
+            hide_input=True,
+            confirmation_prompt=True,
+        ),
+    ],
+) -> None:
+    """Set a new password for an account and sign it out everywhere (e.g. the demo admin's)."""
+    from vpspanel.auth.schemas import RegisterIn
+    from vpspanel.auth.service import reset_password as reset
+    from vpspanel.db.migrate import upgrade_database
+    from vpspanel.state import AppState
+
+    RegisterIn.model_validate({"email": email, "password": password, "name": "unchanged"})
+    settings = _settings()
+    upgrade_database(settings.database_url)
+
+    async def _reset() -> None:
+        state = AppState.from_settings(settings)
+        try:
+            async with state.sessionmaker() as session, session.begin():
+                await reset(session, email=email, password=password)
+        finally:
+            await state.close()
+
+    asyncio.run(_reset())
+    typer.echo(f"password of {email} changed; its sessions are signed out")
 
 
 @app.command("rotate-keys")
+@guarded
 def rotate_keys() -> None:
     """Re-encrypt every stored secret with the first key in VPSPANEL_ENCRYPTION_KEYS."""
     from vpspanel.security.rotation import rotate_stored_secrets
@@ -134,6 +181,7 @@ def rotate_keys() -> None:
 
 
 @app.command("refresh-prices")
+@guarded
 def refresh_prices() -> None:
     """Re-read plans' base prices from the providers and print what changed (as JSON)."""
     from vpspanel.catalog.service import refresh_plan_prices
@@ -152,6 +200,7 @@ def refresh_prices() -> None:
 
 
 @app.command()
+@guarded
 def simulator(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 9100,

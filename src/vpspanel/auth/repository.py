@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel.auth.models import AuthSession, User
@@ -59,3 +59,10 @@ class SessionRepository:
             )
         ).first()
         return (row[0], row[1]) if row else None
+
+    async def revoke_all_of(self, user_id: uuid.UUID, now: datetime) -> None:
+        await self.session.execute(
+            update(AuthSession)
+            .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vpspanel.auth.models import AuthSession, User, UserRole
 from vpspanel.auth.rate_limit import WindowCounter
 from vpspanel.auth.repository import SessionRepository, UserRepository
-from vpspanel.errors import Conflict, InvalidCredentials, TooManyRequests
+from vpspanel.errors import Conflict, InvalidCredentials, NotFound, TooManyRequests
 from vpspanel.organizations.models import Membership, MembershipRole, Organization
 from vpspanel.security.passwords import hash_password, needs_rehash, verify_password
 from vpspanel.security.tokens import hash_token, new_token
@@ -58,6 +58,20 @@ async def create_user(
     )
     await session.flush()
     return user, organization
+
+
+async def reset_password(
+    session: AsyncSession, *, email: str, password: str, now: datetime | None = None
+) -> User:
+    """Give the account `email` a new password and revoke all its sessions (the CLI's
+    `reset-password`). Raises NotFound when there is no such account."""
+    user = await UserRepository(session).get_by_email(email)
+    if user is None:
+        raise NotFound(f"There is no account with the email {email}.")
+    user.password_hash = hash_password(password)
+    await SessionRepository(session).revoke_all_of(user.id, now or datetime.now(UTC))
+    await session.flush()
+    return user
 
 
 def _address_key(address: str) -> str:

@@ -29,7 +29,12 @@ class SecretKeyError(ValueError):
 
 
 class DecryptionError(Exception):
-    """The ciphertext is not readable with any configured key for this place."""
+    """The ciphertext is not readable with any configured key for this place. `key_id` names the
+    key that wrote it when that key is not configured."""
+
+    def __init__(self, message: str, *, key_id: str | None = None) -> None:
+        super().__init__(message)
+        self.key_id = key_id
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,9 @@ class SecretBox:
             raise DecryptionError("stored secret is malformed") from exc
         key = self._by_id.get(key_id)
         if key is None:
-            raise DecryptionError("stored secret was written with a key that is not configured")
+            raise DecryptionError(
+                "stored secret was written with a key that is not configured", key_id=key_id
+            )
         try:
             return key.aead.decrypt(
                 blob[:NONCE_BYTES], blob[NONCE_BYTES:], context.encode()
