@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import structlog
 from fastapi import Depends, FastAPI, Request, Response
@@ -30,6 +30,11 @@ from vpspanel.provider_accounts.router import router as admin_providers_router
 from vpspanel.request_guards import BodySizeLimit, require_json_body
 from vpspanel.state import AppState
 from vpspanel.storefront.router import router as storefront_router
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+    from vpspanel.simulator.persistence import SimulatorSnapshots
 
 log = structlog.get_logger(__name__)
 
@@ -182,6 +187,18 @@ def install_request_context(app: FastAPI) -> None:
         return response
 
 
+def _demo_simulator(settings: Settings) -> tuple[Starlette, SimulatorSnapshots]:
+    """The demo's built-in simulator and the file that keeps its clouds across restarts."""
+    from vpspanel.demo import simulator_state_path
+    from vpspanel.simulator import create_simulator_app
+    from vpspanel.simulator.persistence import SimulatorSnapshots
+
+    simulator_app = create_simulator_app()
+    return simulator_app, SimulatorSnapshots(
+        simulator_app.state.simulator, simulator_state_path(settings)
+    )
+
+
 def create_app(
     settings: Settings | None = None,
     state: AppState | None = None,
@@ -200,12 +217,19 @@ def create_app(
     configure_logging(json=settings.log_json, level=settings.log_level)
     owns_state = state is None
     app_state = state or AppState.from_settings(settings)
+    demo_simulator = _demo_simulator(settings) if demo_public_url is not None else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
             if owns_state:
                 stack.push_async_callback(app_state.close)
+            if demo_simulator is not None:
+                _simulator_app, snapshots = demo_simulator
+                await asyncio.to_thread(snapshots.load)
+                stack.callback(snapshots.save)  # runs last: after the saver stopped
+                saver = asyncio.create_task(snapshots.keep_saved())
+                stack.callback(saver.cancel)
             if worker != "none":
                 from vpspanel.worker.main import in_process_worker
 
@@ -241,11 +265,10 @@ def create_app(
     app.include_router(admin_providers_router)
     app.include_router(admin_catalog_router)
 
-    if demo_public_url is not None:
+    if demo_simulator is not None:
         from vpspanel.demo import SIMULATOR_MOUNT
-        from vpspanel.simulator import create_simulator_app
 
-        app.mount(SIMULATOR_MOUNT, create_simulator_app())
+        app.mount(SIMULATOR_MOUNT, demo_simulator[0])
 
     @app.get("/api/health", tags=["operations"])
     async def health() -> JSONResponse:

@@ -6,6 +6,11 @@ the simulator, and a "Standard 1GB" plan on each with a markup of 2.00. The acco
 made through the same services the admin API uses, so the keys are verified and the prices come
 from the (simulated) provider. That needs the server to be listening, so seeding runs as a task
 that waits for it.
+
+Restarts: the built-in simulator's clouds are kept in a file beside the database
+(`simulator_state_path`, written by `vpspanel.simulator.persistence`), so the servers the database
+knows still exist after Ctrl-C and `make run`; and each start points the demo accounts at the
+simulator's current address, so a different `--port` works too.
 """
 
 from __future__ import annotations
@@ -14,15 +19,20 @@ import asyncio
 import os
 import secrets
 from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import structlog
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from vpspanel.auth.models import User, UserRole
 from vpspanel.auth.service import create_user
 from vpspanel.catalog.schemas import PlanCreateIn
 from vpspanel.catalog.service import PlanService
+from vpspanel.config import Settings
 from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.provider_accounts.repository import ProviderAccountRepository
 from vpspanel.provider_accounts.schemas import ProviderCreateIn
 from vpspanel.provider_accounts.service import ProviderAccountService
 from vpspanel.providers.errors import ProviderUnavailable
@@ -46,6 +56,7 @@ DEMO_ACCOUNTS = (
     ),
 )
 MAX_REGIONS_PER_PLAN = 6
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 async def database_is_empty(state: AppState) -> bool:
@@ -55,12 +66,59 @@ async def database_is_empty(state: AppState) -> bool:
     return not users and not providers
 
 
+def simulator_state_path(settings: Settings) -> Path:
+    """Where the demo keeps its simulator's clouds: beside a SQLite database
+    (`data/vpspanel.db` → `data/vpspanel-simulator.json`), else in the data directory."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        database = Path(url.database)
+        return database.with_name(f"{database.stem}-simulator.json")
+    return settings.data_dir / "vpspanel-simulator.json"
+
+
+async def repoint_demo_accounts(state: AppState, simulator_url: str) -> int:
+    """Point the demo's provider accounts at the simulator this server mounts now (the port may
+    have changed since they were made). Only accounts whose URL is a local `/_sim/…` URL for
+    their demo path are touched; returns how many changed."""
+    changed = 0
+    async with state.sessionmaker() as session, session.begin():
+        accounts = ProviderAccountRepository(session)
+        for _name, provider_type, path, _token, _plan in DEMO_ACCOUNTS:
+            current_url = f"{simulator_url}/{path}"
+            for account in await accounts.list_of_type(provider_type):
+                if account.api_base_url != current_url and _is_local_demo_url(
+                    account.api_base_url, path
+                ):
+                    account.api_base_url = current_url
+                    changed += 1
+        await accounts.flush()
+    if changed:
+        log.info("demo_accounts_repointed", accounts=changed, simulator_url=simulator_url)
+    return changed
+
+
+def _is_local_demo_url(url: str | None, path: str) -> bool:
+    if not url:
+        return False
+    parsed = urlsplit(url)
+    return parsed.hostname in LOCAL_HOSTS and parsed.path.rstrip("/") == f"{SIMULATOR_MOUNT}/{path}"
+
+
 async def seed_demo(state: AppState, public_url: str, simulator_url: str | None = None) -> None:
     """Create the sample data, retrying while the server is still starting. The simulator is
-    reached at `simulator_url` (default: the one this server mounts under /_sim)."""
+    reached at `simulator_url` (default: the one this server mounts under /_sim). On a database
+    that already has data, point the demo accounts at that simulator and say how to sign in."""
     simulator_url = simulator_url or public_url + SIMULATOR_MOUNT
     if not await database_is_empty(state):
         log.info("demo_data_present")
+        await repoint_demo_accounts(state, simulator_url)
+        # The password was printed once, at the first start; it is not stored anywhere readable.
+        print(
+            f"\n  Demo admin: {DEMO_ADMIN_EMAIL} (password shown at the first start)\n"
+            f"  Lost it? Run: uv run vpspanel reset-password --email {DEMO_ADMIN_EMAIL}\n"
+            f"  API docs:   {public_url}/docs\n",
+            flush=True,
+        )
         return
     password = os.environ.get("VPSPANEL_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
     for _attempt in range(50):
