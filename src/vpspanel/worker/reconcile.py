@@ -84,6 +84,10 @@ async def reconcile(state: AppState) -> ReconcileReport:
                     instance.provider_instance_id = server.id
                 observed = (server.status.value, server.ipv4, server.ipv6)
                 if (instance.status, instance.ip_address, instance.ipv6) != observed:
+                    if instance.status != server.status.value:
+                        # An error belongs to the operation that failed; once the server is
+                        # seen in another state it no longer describes the server.
+                        instance.error = None
                     instance.status, instance.ip_address, instance.ipv6 = observed
                     instance.updated_at = state.clock()
                     report.updated += 1
