@@ -53,7 +53,7 @@ class TestCreateFaults:
         # for by tag twice (0.3 s apart) before anything is sent again.
         worker = Worker(
             fast_state,
-            config=WorkerConfig.instant(step_timeout_s=0.3, lost_create_recheck_s=0.3),
+            config=WorkerConfig.instant(step_timeout_s=0.3, create_quiet_period_s=0.3),
         )
         offer = await create_offer(fast_state, sim, provider_type)
         headers, _, _ = await signed_in_headers(fast_state, client)

@@ -22,6 +22,7 @@ from vpspanel.providers.base import Provider, identity_tag
 from vpspanel.providers.errors import (
     ProviderAuthError,
     ProviderPermissionError,
+    ProviderUnavailable,
     ProviderValidationError,
 )
 from vpspanel.providers.http import RateBudgets
@@ -215,15 +216,18 @@ class TestProviderContract:
             assert instance is not None and instance.raw_status == raw
             assert instance.status is not InstanceStatus.UNKNOWN, raw
 
-    async def test_lost_create_is_recovered_by_tag(
+    async def test_lost_create_is_left_to_the_caller(
         self, driver: Provider, sim: SimulatorServer, provider_type: str, token: str
     ) -> None:
+        # The one recovery path (a quiet period, then a look by tag) is the create task's.
         path = "^/linode/instances$" if provider_type == "linode" else "^/droplets$"
         sim.inject_fault(provider_type, "lost_response", method="POST", path=path)
-        spec = await a_spec(driver)
-        instance = await driver.create_instance(spec)
-        assert identity_tag(spec.instance_id) in instance.tags
+        sim.clear_requests()
+        with pytest.raises(ProviderUnavailable) as caught:
+            await driver.create_instance(await a_spec(driver))
+        assert caught.value.may_have_succeeded is True
         assert len(sim.instances(provider_type, token=token)) == 1
+        assert sim.request_count(provider_type, "GET", path.strip("^$")) == 0
 
     async def test_429_is_waited_out(
         self, driver: Provider, sim: SimulatorServer, provider_type: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import httpx
@@ -80,6 +81,60 @@ class TestFaults:
         assert "502 Bad Gateway" in response.text
         listed = (await sim.do("GET", "/droplets", params={"name": "web-1"})).json()
         assert listed["meta"]["total"] == 1
+
+    async def test_late_write_answers_504_and_creates_later(self, sim: Sim) -> None:
+        await _fault(
+            sim,
+            provider="digitalocean",
+            kind="late_write",
+            method="POST",
+            path="^/droplets$",
+            write_delay_seconds=0.3,
+        )
+        response = await sim.do("POST", "/droplets", json=DROPLET, validate=False)
+        assert response.status_code == 504
+        assert "504 Gateway Time-out" in response.text
+        listed = (await sim.do("GET", "/droplets", params={"name": "web-1"})).json()
+        assert listed["meta"]["total"] == 0
+        await asyncio.sleep(0.5)
+        listed = (await sim.do("GET", "/droplets", params={"name": "web-1"})).json()
+        assert listed["meta"]["total"] == 1
+
+    async def test_late_write_can_answer_after_a_delay(self, sim: Sim) -> None:
+        await _fault(
+            sim,
+            provider="linode",
+            kind="late_write",
+            method="POST",
+            status=502,
+            delay_seconds=0.2,
+            write_delay_seconds=0.0,
+        )
+        started = time.monotonic()
+        response = await sim.linode(
+            "POST",
+            "/linode/instances",
+            validate=False,
+            json={"type": "g6-nanode-1", "region": "us-east", "label": "late-one"},
+        )
+        assert response.status_code == 502
+        assert time.monotonic() - started >= 0.2
+        found = (
+            await sim.linode(
+                "GET", "/linode/instances", headers={"X-Filter": '{"label": "late-one"}'}
+            )
+        ).json()
+        assert found["results"] == 1
+
+    async def test_a_reset_cancels_a_pending_late_write(self, sim: Sim) -> None:
+        await _fault(
+            sim, provider="digitalocean", kind="late_write", method="POST", write_delay_seconds=0.2
+        )
+        await sim.do("POST", "/droplets", json=DROPLET, validate=False)
+        await sim.control("POST", "/reset")
+        await asyncio.sleep(0.4)
+        listed = (await sim.do("GET", "/droplets")).json()
+        assert listed["meta"]["total"] == 0
 
     async def test_lost_response_status_can_be_504(self, sim: Sim) -> None:
         await _fault(sim, provider="linode", kind="lost_response", status=504)

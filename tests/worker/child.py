@@ -50,7 +50,7 @@ async def main(mode: str, options: dict[str, Any]) -> None:
         lease=timedelta(seconds=options.get("lease_s", 1.0)),
         poll_interval_s=options.get("poll_s", 0.05),
         idle_sleep_s=0.05,
-        lost_create_recheck_s=options.get("recheck_s", 0.0),
+        create_quiet_period_s=options.get("recheck_s", 0.0),
         foreign_seal_grace=timedelta(seconds=options.get("seal_grace_s", 900)),
     )
     if mode == "deploy":

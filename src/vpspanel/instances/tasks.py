@@ -6,8 +6,13 @@ transaction across a provider call; the runner (`worker/runner.py`) applies the 
 the operation's lease.
 
 Creating is the delicate one. "sent" is checkpointed BEFORE the create request leaves, so
-after a timeout, a 5xx or a crash the next step first looks the instance up by its identity
-tag and only sends again when nothing carries the tag (looked for twice).
+after a timeout, a 5xx or a crash the next step looks the instance up by its identity tag and
+sends again only when nothing has carried the tag for a quiet period
+(`create_quiet_period_s`, longer than the provider request timeout): a cloud may carry out a
+create whose answer was lost many seconds later. The drivers never look up by themselves;
+this is the one recovery path. On Linode a create sent again keeps its derived label, so a
+late first copy makes the provider refuse the second (`ProviderAlreadyExists`), and the
+instance is then found by its tag.
 
 Lifecycle actions (boot, shutdown, reboot, rebuild, resize) checkpoint "sent" before sending
 too, and a request that may have been carried out (no answer, a 5xx, a timeout, a worker
@@ -126,16 +131,21 @@ async def create(step: Step) -> Outcome:
     if instance.provider_instance_id is not None:
         return await _await_target(step, CREATE.targets, creating=True)
     if step.result.get("sent"):
+        # An earlier send whose outcome we do not know (no answer, a 5xx, a worker that died):
+        # the provider may still be carrying it out. This is the one recovery path.
         found = await provider.find_instance_by_tag(instance.id)
         if found is not None:
             return _bound(found, step)
-        if not step.result.get("rechecked"):
-            return wait(step.config.lost_create_recheck_s, result={"rechecked": True})
-        # Nothing carries our tag, twice: the earlier request never made a server.
+        quiet_left = _quiet_period_left(step)
+        if quiet_left > 0:
+            absent_since = step.result.get("absent_since") or step.now.isoformat()
+            return wait(quiet_left, result={"absent_since": absent_since})
+        # Nothing has carried our tag for a whole quiet period: the earlier request never
+        # made a server.
     root_pass = step.unseal()
     if root_pass is None:
         return failed(SECRET_LOST_REASON)
-    await step.checkpoint({"sent": True, "rechecked": False})
+    await step.checkpoint({"sent": True, "absent_since": None})
     spec = CreateInstanceSpec(
         instance_id=instance.id,
         label=instance.label,
@@ -148,6 +158,13 @@ async def create(step: Step) -> Outcome:
     )
     try:
         created = await provider.create_instance(spec)
+    except perr.ProviderAlreadyExists:
+        # The same derived label exists: an earlier send went through after all. Find it by
+        # its tag (now, or on the next look if the provider's listing lags).
+        found = await provider.find_instance_by_tag(instance.id)
+        if found is not None:
+            return _bound(found, step)
+        return wait(step.config.poll_interval_s)
     except perr.ProviderUnavailable as exc:
         if not exc.may_have_succeeded:
             await step.checkpoint({"sent": False})
@@ -157,6 +174,16 @@ async def create(step: Step) -> Outcome:
         await step.checkpoint({"sent": False})
         raise
     return _bound(created, step)
+
+
+def _quiet_period_left(step: Step) -> float:
+    """Seconds until nothing has carried our tag for `create_quiet_period_s` (counted from
+    the first look that found nothing); the full period before that first look."""
+    absent_since = step.result.get("absent_since")
+    if absent_since is None:
+        return step.config.create_quiet_period_s
+    quiet_for = (step.now - datetime.fromisoformat(absent_since)).total_seconds()
+    return max(step.config.create_quiet_period_s - quiet_for, 0.0)
 
 
 async def _await_target(

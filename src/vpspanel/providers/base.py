@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import abc
-import logging
-from collections.abc import Awaitable, Callable
 from typing import ClassVar
 from uuid import UUID
 
-from vpspanel.providers.errors import ProviderError, ProviderUnavailable
 from vpspanel.providers.types import (
     CreateInstanceSpec,
     InstanceMetrics,
@@ -24,8 +21,6 @@ from vpspanel.providers.types import (
 # "vpspanel:<uuid>" is 45 characters: inside Linode's 3-50 and DigitalOcean's ^[a-zA-Z0-9_\-:]+$.
 TAG_NAMESPACE = "vpspanel"
 IDENTITY_TAG_PREFIX = f"{TAG_NAMESPACE}:"
-
-logger = logging.getLogger(__name__)
 
 
 def identity_tag(instance_id: UUID) -> str:
@@ -54,39 +49,9 @@ class Provider(abc.ABC):
     default_base_url: ClassVar[str]
     # Whether rebuild() applies the new root password and SSH keys (DigitalOcean's cannot).
     rebuild_sets_credentials: ClassVar[bool] = True
-    # After a lost create finds nothing, look once more this much later (the provider may
-    # still have been writing it).
-    lost_create_recheck_s: float = 2.0
 
     def identity_tag(self, instance_id: UUID) -> str:
         return identity_tag(instance_id)
-
-    async def _recover_lost_create(
-        self,
-        instance_id: UUID,
-        failure: ProviderUnavailable,
-        sleep: Callable[[float], Awaitable[None]],
-    ) -> ProviderInstance:
-        """A create whose answer was lost: find it by its tag instead of sending it again."""
-        for attempt in range(2):
-            if attempt:
-                await sleep(self.lost_create_recheck_s)
-            try:
-                found = await self.find_instance_by_tag(instance_id)
-            except ProviderError:
-                raise ProviderUnavailable(
-                    f"{failure.message}; the lookup by tag failed too",
-                    may_have_succeeded=True,
-                    status_code=failure.status_code,
-                ) from None
-            if found is not None:
-                logger.info("%s: lost create of %s recovered by tag", self.type, instance_id)
-                return found
-        raise ProviderUnavailable(
-            f"{failure.message}; no instance carries its tag",
-            may_have_succeeded=False,
-            status_code=failure.status_code,
-        )
 
     @abc.abstractmethod
     def provider_label(self, label: str, instance_id: UUID) -> str:
@@ -107,8 +72,12 @@ class Provider(abc.ABC):
 
     @abc.abstractmethod
     async def create_instance(self, spec: CreateInstanceSpec) -> ProviderInstance:
-        """Create once. On an ambiguous failure the instance is looked up by its identity tag
-        and returned if found; otherwise ProviderUnavailable(may_have_succeeded=...)."""
+        """Send the create once; never looks the instance up by itself.
+
+        Raises ProviderUnavailable(may_have_succeeded=True) when the request left and its
+        outcome is unknown (the caller finds it by tag, after a quiet period, see
+        `instances/tasks.py`), and ProviderAlreadyExists when the provider refuses it because
+        an instance with the same derived label exists (a create sent again after all)."""
 
     @abc.abstractmethod
     async def find_instance_by_tag(self, instance_id: UUID) -> ProviderInstance | None: ...

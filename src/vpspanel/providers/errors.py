@@ -63,6 +63,11 @@ class ProviderValidationError(ProviderError):
         self.reason = message
 
 
+class ProviderAlreadyExists(ProviderValidationError):
+    """The create was refused because an instance with its derived label already exists
+    (Linode labels are unique per account): an earlier send of the same create went through."""
+
+
 class ProviderConflict(ProviderError):
     """The resource is busy (Linode busy, DigitalOcean droplet locked by a pending action)."""
 

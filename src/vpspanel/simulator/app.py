@@ -4,7 +4,8 @@ own base URL).
 
 Request pipeline for the provider APIs, in order: count the request, add configured latency,
 apply an injected fault (server_error / rate_limit answer at once; timeout waits and then
-proceeds; lost_response proceeds and replaces the answer), advance lifecycles, route,
+proceeds; lost_response proceeds and replaces the answer; late_write answers with a gateway
+page and carries the request out later), advance lifecycles, route,
 authenticate, rate-limit, refuse writes for read-only tokens, run the handler.
 """
 
@@ -14,7 +15,7 @@ import asyncio
 import json
 import re
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.applications import Starlette
@@ -30,6 +31,7 @@ from vpspanel.simulator.state import (
     PROVIDERS,
     Account,
     Fault,
+    FaultKind,
     Provider,
     RateDecision,
     SimulatorState,
@@ -136,6 +138,8 @@ class ProviderGateway:
             await asyncio.sleep(state.settings.latency_ms / 1000)
 
         fault = state.take_fault(self.provider, method, rest)
+        if fault is not None and fault.kind == "late_write":
+            return await self._late_write(request, method, rest, fault)
         if fault is not None and fault.kind == "timeout":
             await asyncio.sleep(30.0 if fault.delay_seconds is None else fault.delay_seconds)
             fault = None
@@ -154,6 +158,27 @@ class ProviderGateway:
             page = GATEWAY_PAGE.format(status=status, title=_GATEWAY_TITLES.get(status, "Error"))
             return Response(page, status_code=status, media_type="text/html")
         return _json_response(reply)
+
+    async def _late_write(self, request: Request, method: str, rest: str, fault: Fault) -> Response:
+        """The answer is lost (a gateway page, after `delay_seconds` when given, as when the
+        client times out first) and the request is carried out `write_delay_seconds` after it
+        arrived, as a cloud whose front end gave up while its back end kept going."""
+        await request.body()  # read now: the write runs after this response has gone
+        write_delay = fault.write_delay_seconds or 0.0
+
+        async def write_later() -> None:
+            await asyncio.sleep(write_delay)
+            await self._dispatch(request, method, rest)
+
+        task = asyncio.create_task(write_later())
+        with self.state.lock:
+            self.state.late_writes.add(task)
+        task.add_done_callback(self.state.late_writes.discard)
+        if fault.delay_seconds:
+            await asyncio.sleep(fault.delay_seconds)
+        status = fault.status or 504
+        page = GATEWAY_PAGE.format(status=status, title=_GATEWAY_TITLES.get(status, "Error"))
+        return Response(page, status_code=status, media_type="text/html")
 
     async def _dispatch(self, request: Request, method: str, rest: str) -> Reply:
         state = self.state
@@ -233,12 +258,13 @@ class FaultRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     provider: Provider
-    kind: Literal["server_error", "rate_limit", "timeout", "lost_response"]
+    kind: FaultKind
     method: str | None = None
     path: str | None = None
     status: int | None = Field(default=None, ge=400, le=599)
     times: int = Field(default=1, ge=1)
     delay_seconds: float | None = Field(default=None, ge=0)
+    write_delay_seconds: float | None = Field(default=None, ge=0)
 
 
 class InstancePatch(BaseModel):
@@ -307,6 +333,7 @@ def control_routes(state: SimulatorState) -> list[Route]:
                 spec.status,
                 spec.times,
                 spec.delay_seconds,
+                spec.write_delay_seconds,
             )
         except json.JSONDecodeError:
             return _problem(400, "bad_request", "invalid JSON")

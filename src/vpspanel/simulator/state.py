@@ -8,6 +8,7 @@ request that started it, which is what "instant" means for tests.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 import threading
@@ -108,7 +109,7 @@ class Account:
         return f"sim-user-{self.uid}"
 
 
-FaultKind = Literal["server_error", "rate_limit", "timeout", "lost_response"]
+FaultKind = Literal["server_error", "rate_limit", "timeout", "lost_response", "late_write"]
 
 
 @dataclass
@@ -121,6 +122,8 @@ class Fault:
     status: int | None
     times: int
     delay_seconds: float | None
+    # late_write: the request is carried out this long after it arrived, its answer lost.
+    write_delay_seconds: float | None = None
 
     def matches(self, provider: str, method: str, path: str) -> bool:
         if provider != self.provider or self.times <= 0:
@@ -139,6 +142,7 @@ class Fault:
             "status": self.status,
             "times": self.times,
             "delay_seconds": self.delay_seconds,
+            "write_delay_seconds": self.write_delay_seconds,
         }
 
 
@@ -199,6 +203,8 @@ class SimulatorState:
         self.accounts: dict[tuple[Provider, str], Account] = {}
         self.faults: list[Fault] = []
         self.requests: Counter[tuple[str, str, str]] = Counter()
+        # Writes a late_write fault will still perform; a reset cancels them.
+        self.late_writes: set[asyncio.Task[None]] = set()
 
     # --- ids, accounts -------------------------------------------------------------
 
@@ -217,6 +223,9 @@ class SimulatorState:
             self.faults.clear()
             self.requests.clear()
             self.limiter.clear()
+            for task in self.late_writes:
+                task.cancel()
+            self.late_writes.clear()
 
     def find_instance(self, provider: Provider, instance_id: int) -> Instance | None:
         for (acc_provider, _), account in self.accounts.items():
@@ -301,6 +310,7 @@ class SimulatorState:
         status: int | None,
         times: int,
         delay_seconds: float | None,
+        write_delay_seconds: float | None = None,
     ) -> Fault:
         fault = Fault(
             id=str(uuid.uuid4()),
@@ -311,6 +321,7 @@ class SimulatorState:
             status=status,
             times=times,
             delay_seconds=delay_seconds,
+            write_delay_seconds=write_delay_seconds,
         )
         with self.lock:
             self.faults.append(fault)

@@ -177,6 +177,7 @@ class SimulatorServer:
         status: int | None = None,
         times: int = 1,
         delay_seconds: float | None = None,
+        write_delay_seconds: float | None = None,
     ) -> str:
         """Queue a fault for requests matching method and `path` (a regex searched in the
         provider-relative path such as `/linode/instances`). Returns the fault id."""
@@ -188,6 +189,7 @@ class SimulatorServer:
             "status": status,
             "times": times,
             "delay_seconds": delay_seconds,
+            "write_delay_seconds": write_delay_seconds,
         }
         fault_id: str = self._control("POST", "/faults", json=body).json()["id"]
         return fault_id

@@ -31,9 +31,10 @@ class WorkerConfig:
     # A target status is trusted without having seen the change begin only after this long
     # (some providers report the old status for a moment after accepting an action).
     settle_s: float = 5.0
-    # A create whose answer was lost and whose tag is not found is looked for once more, this
-    # long after: past the HTTP timeout, so a request we gave up on has reached the provider.
-    lost_create_recheck_s: float = 45.0
+    # A create whose outcome is unknown (answer lost, 5xx, timeout, crash) is sent again only
+    # after its tag has stayed absent this long: longer than the provider request timeout
+    # (30 s), because a cloud may still carry out a request whose answer was lost.
+    create_quiet_period_s: float = 45.0
     # A boot or shutdown whose answer was lost and that shows no effect this long after is
     # sent again (harmless for power actions; other actions are only ever watched).
     power_resend_after_s: float = 60.0
@@ -65,7 +66,7 @@ class WorkerConfig:
             "backoff_base_s": 0.0,
             "backoff_max_s": 0.0,
             "settle_s": 0.0,
-            "lost_create_recheck_s": 0.0,
+            "create_quiet_period_s": 0.0,
             "power_resend_after_s": 0.0,
             "step_timeout_s": 30.0,
             "concurrency": 1,

@@ -127,15 +127,13 @@ class TestDigitalOceanCreate:
         assert json.loads(create.calls.last.request.content)["ssh_keys"] == [77]
 
     @respx.mock
-    async def test_lost_create_is_found_by_tag(self) -> None:
+    async def test_lost_create_is_unknown_and_not_looked_up(self) -> None:
         create = respx.post(f"{BASE}/droplets").respond(504)
-        lookup = respx.get(f"{BASE}/droplets").respond(
-            200, json={"droplets": [droplet(99)], "links": {}, "meta": {"total": 1}}
-        )
-        instance = await make_driver().create_instance(spec(ssh_public_keys=[]))
-        assert instance.id == "99"
-        assert create.call_count == 1
-        assert lookup.calls.last.request.url.params["tag_name"] == f"vpspanel:{INSTANCE_ID}"
+        lookup = respx.get(f"{BASE}/droplets")
+        with pytest.raises(ProviderUnavailable) as caught:
+            await make_driver().create_instance(spec(ssh_public_keys=[]))
+        assert caught.value.may_have_succeeded is True
+        assert create.call_count == 1 and lookup.call_count == 0
 
     @respx.mock
     async def test_create_refused_before_sending_is_not_looked_up(self) -> None:

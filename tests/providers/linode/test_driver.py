@@ -11,6 +11,7 @@ import respx
 
 from tests.providers.support import FakeClock, linode_fixture
 from vpspanel.providers.errors import (
+    ProviderAlreadyExists,
     ProviderAuthError,
     ProviderConflict,
     ProviderPermissionError,
@@ -172,35 +173,33 @@ class TestLinodeCreate:
             "linode/debian12",
         )
 
+    @pytest.mark.parametrize(
+        "failure",
+        [httpx.Response(500), httpx.ReadTimeout("no answer")],
+        ids=["5xx", "timeout"],
+    )
     @respx.mock
-    async def test_lost_create_is_found_by_tag_not_resent(self) -> None:
-        create = respx.post(f"{BASE}/linode/instances").respond(500)
-        lookup = respx.get(f"{BASE}/linode/instances").respond(
-            200,
-            json={
-                "data": [linode(42, tags=[f"vpspanel:{INSTANCE_ID}"])],
-                "page": 1,
-                "pages": 1,
-                "results": 1,
-            },
-        )
-        instance = await make_driver().create_instance(spec())
-        assert instance.id == "42"
-        assert create.call_count == 1
-        assert json.loads(lookup.calls.last.request.headers["X-Filter"]) == {
-            "tags": f"vpspanel:{INSTANCE_ID}"
-        }
-
-    @respx.mock
-    async def test_lost_create_not_found_says_so(self) -> None:
-        create = respx.post(f"{BASE}/linode/instances").mock(side_effect=httpx.ReadTimeout("x"))
-        lookup = respx.get(f"{BASE}/linode/instances").respond(
-            200, json={"data": [], "page": 1, "pages": 1, "results": 0}
-        )
+    async def test_lost_create_is_unknown_and_not_looked_up(
+        self, failure: httpx.Response | Exception
+    ) -> None:
+        create = respx.post(f"{BASE}/linode/instances")
+        if isinstance(failure, httpx.Response):
+            create.mock(return_value=failure)
+        else:
+            create.mock(side_effect=failure)
+        lookup = respx.get(f"{BASE}/linode/instances")
         with pytest.raises(ProviderUnavailable) as caught:
             await make_driver().create_instance(spec())
-        assert caught.value.may_have_succeeded is False
-        assert create.call_count == 1 and lookup.call_count == 2
+        assert caught.value.may_have_succeeded is True
+        assert create.call_count == 1 and lookup.call_count == 0
+
+    @respx.mock
+    async def test_a_label_taken_by_an_earlier_send_is_already_exists(self) -> None:
+        clash = {"field": "label", "reason": "Label must be unique among your linodes"}
+        respx.post(f"{BASE}/linode/instances").respond(400, json={"errors": [clash]})
+        with pytest.raises(ProviderAlreadyExists) as caught:
+            await make_driver().create_instance(spec())
+        assert caught.value.field == "label"
 
     @pytest.mark.parametrize(
         ("changes", "field"),

@@ -189,14 +189,7 @@ class DigitalOceanProvider(HttpProvider):
         }
         if spec.options.vpc_uuid:
             body["vpc_uuid"] = spec.options.vpc_uuid
-        try:
-            created = await self._client.post("/droplets", body)
-        except ProviderUnavailable as failure:
-            if not failure.may_have_succeeded:
-                raise
-            return await self._recover_lost_create(
-                spec.instance_id, failure, self._transport.clock.sleep
-            )
+        created = await self._client.post("/droplets", body)
         return mappers.instance_from_droplet(created["droplet"])
 
     async def _in_progress_action(self, droplet_id: str) -> str | None:

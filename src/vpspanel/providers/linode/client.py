@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from vpspanel.providers.errors import (
+    ProviderAlreadyExists,
     ProviderAuthError,
     ProviderConflict,
     ProviderError,
@@ -91,6 +92,14 @@ def translate_error(response: httpx.Response, method: str, path: str) -> Provide
         return ProviderNotFound(f"{what}: not found", status_code=status)
     if status == 409 or any("busy" in reason.lower() for _, reason in reasons):
         return ProviderConflict(f"{what}: busy ({text})", status_code=status)
+    if status in (400, 422) and method == "POST" and path == "/linode/instances":
+        label_clash = next(
+            (r for f, r in reasons if f == "label" and "unique" in r.lower()),
+            None,
+        )
+        if label_clash is not None:
+            # Our labels are derived from our instance id: an earlier send went through.
+            return ProviderAlreadyExists("label", label_clash[:300], status_code=status)
     if status in (400, 422):
         field, reason = next(
             ((f, r) for f, r in reasons if f), reasons[0] if reasons else (None, text)

@@ -9,10 +9,7 @@ from typing import ClassVar
 from uuid import UUID
 
 from vpspanel.providers.base import TAG_NAMESPACE
-from vpspanel.providers.errors import (
-    ProviderNotFound,
-    ProviderUnavailable,
-)
+from vpspanel.providers.errors import ProviderNotFound
 from vpspanel.providers.http import HttpProvider, RateLimits
 from vpspanel.providers.linode import mappers
 from vpspanel.providers.linode.client import LINODE_LIMITS, LinodeClient, translate_error
@@ -130,14 +127,7 @@ class LinodeProvider(HttpProvider):
             "backups_enabled": spec.options.backups,
             "booted": True,
         }
-        try:
-            created = await self._client.post("/linode/instances", body)
-        except ProviderUnavailable as failure:
-            if not failure.may_have_succeeded:
-                raise
-            return await self._recover_lost_create(
-                spec.instance_id, failure, self._transport.clock.sleep
-            )
+        created = await self._client.post("/linode/instances", body)
         return mappers.instance_from_linode(created)
 
     async def _list(self, filter: dict[str, str] | None) -> list[ProviderInstance]:
