@@ -41,6 +41,8 @@ class VpsInstance(IdMixin, TimestampMixin, Base):
     # A hostname: up to 253 characters (instances/validation.py).
     label: Mapped[str] = mapped_column(String(253), nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False)
+    # The provider's own word for the status, as last read (shown to admins only).
+    provider_status: Mapped[str | None] = mapped_column(String(32))
     ip_address: Mapped[str | None] = mapped_column(String(45))
     ipv6: Mapped[str | None] = mapped_column(String(64))
     region: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -43,6 +43,8 @@ class InstanceOut(_Strict):
     id: str
     label: str
     status: str
+    # Why no action is offered (maintenance, suspended, unknown); null otherwise.
+    status_detail: str | None
     ip_address: str | None
     ipv6: str | None
     region: Ref
@@ -101,6 +103,8 @@ class UserRef(_Strict):
 
 
 class AdminInstanceOut(InstanceOut):
+    # The status exactly as the provider last reported it (e.g. "billing_suspension").
+    provider_status: str | None
     provider_id: str | None
     provider_type: str | None
     provider_instance_id: str | None

@@ -71,6 +71,7 @@ def instance_out(instance: VpsInstance, plan_name: str | None) -> InstanceOut:
         id=str(instance.id),
         label=instance.label,
         status=instance.status,
+        status_detail=transitions.status_detail(instance.status),
         ip_address=instance.ip_address,
         ipv6=instance.ipv6,
         region=Ref(
@@ -424,6 +425,7 @@ async def admin_list(
         instances=[
             AdminInstanceOut(
                 **instance_out(row.instance, row.plan_name).model_dump(),
+                provider_status=row.instance.provider_status,
                 provider_id=str(row.instance.provider_id) if row.instance.provider_id else None,
                 provider_type=row.provider_type,
                 provider_instance_id=row.instance.provider_instance_id,

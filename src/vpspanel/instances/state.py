@@ -62,6 +62,27 @@ TRANSITIONAL: frozenset[Status] = frozenset(
 )
 
 
+# Statuses the provider imposes, where no action is offered: what the customer reads.
+STATUS_DETAILS: dict[Status, str] = {
+    Status.MAINTENANCE: (
+        "The cloud provider is carrying out maintenance on this server's host. Actions are "
+        "unavailable until it is finished; nothing is needed from you."
+    ),
+    Status.SUSPENDED: (
+        "This server has been suspended by the cloud provider. Please contact support."
+    ),
+    Status.UNKNOWN: (
+        "The state of this server could not be determined. Our team has been alerted; actions "
+        "are unavailable until it is known again."
+    ),
+}
+
+
+def status_detail(status: str) -> str | None:
+    """Why no action is offered, in words a customer can read (None for ordinary statuses)."""
+    return STATUS_DETAILS.get(Status(status))
+
+
 def is_transitional(status: str) -> bool:
     return Status(status) in TRANSITIONAL
 

@@ -108,8 +108,13 @@ class Step:
         return self.operation.result or {}
 
 
-def _addresses(found: ProviderInstance) -> dict[str, Any]:
-    return {"ip_address": found.ipv4, "ipv6": found.ipv6}
+def _observed(found: ProviderInstance) -> dict[str, Any]:
+    """What every read of the instance refreshes on our row."""
+    return {
+        "ip_address": found.ipv4,
+        "ipv6": found.ipv6,
+        "provider_status": found.raw_status[:32] or None,
+    }
 
 
 def _bound(found: ProviderInstance, step: Step) -> Outcome:
@@ -119,7 +124,7 @@ def _bound(found: ProviderInstance, step: Step) -> Outcome:
             "provider_instance_id": found.id,
             "status": InstanceStatus.PROVISIONING.value,
             "progress": 40,
-            **_addresses(found),
+            **_observed(found),
         },
         milestone=("created", "The server was created at the cloud and is starting."),
         clear_secret=True,
@@ -206,12 +211,12 @@ async def _await_target(
         or (step.now - datetime.fromisoformat(sent_at)).total_seconds() >= step.config.settle_s
     )
     if found.status in targets and (seen or settled):
-        return succeeded(found.status, instance=_addresses(found))
+        return succeeded(found.status, instance=_observed(found))
     progress = 60 if found.status.is_transitional else 50
     return wait(
         step.config.poll_interval_s,
         result={"seen_change": seen},
-        instance={"progress": progress, **_addresses(found)},
+        instance={"progress": progress, **_observed(found)},
     )
 
 
@@ -232,7 +237,7 @@ async def lifecycle(step: Step) -> Outcome:
         # Already where the action leads (changed meanwhile): nothing to send.
         current = await step.provider.get_instance(provider_instance_id)
         if current is not None and current.status in transition.targets:
-            return succeeded(current.status, instance=_addresses(current))
+            return succeeded(current.status, instance=_observed(current))
     root_pass: str | None = None
     if action is Action.REBUILD:
         root_pass = step.unseal()
@@ -332,7 +337,7 @@ async def sync(step: Step) -> Outcome:
         return succeeded(InstanceStatus.FAILED, instance={"error": GONE_AT_PROVIDER})
     if found.status.is_transitional:
         return wait(step.config.poll_interval_s)
-    return succeeded(found.status, instance=_addresses(found))
+    return succeeded(found.status, instance=_observed(found))
 
 
 HANDLERS: dict[str, Callable[[Step], Awaitable[Outcome]]] = {

@@ -28,15 +28,29 @@ class InstanceStatus(StrEnum):
     DELETING = "deleting"
     DELETED = "deleted"
     FAILED = "failed"
+    # Hands off: the provider is working on the host, or has suspended the server (billing).
+    MAINTENANCE = "maintenance"
+    SUSPENDED = "suspended"
+    # A provider status we have no word for: no action is safe until it is known again.
     UNKNOWN = "unknown"
 
     @property
     def is_transitional(self) -> bool:
-        return self not in _STABLE_STATUSES
+        """Moving by itself towards another status (an action under way)."""
+        return self not in _SETTLED_STATUSES
 
 
-_STABLE_STATUSES = frozenset(
-    {InstanceStatus.RUNNING, InstanceStatus.STOPPED, InstanceStatus.DELETED, InstanceStatus.FAILED}
+# Statuses that stay until something happens: ours to record, never waited out.
+_SETTLED_STATUSES = frozenset(
+    {
+        InstanceStatus.RUNNING,
+        InstanceStatus.STOPPED,
+        InstanceStatus.DELETED,
+        InstanceStatus.FAILED,
+        InstanceStatus.MAINTENANCE,
+        InstanceStatus.SUSPENDED,
+        InstanceStatus.UNKNOWN,
+    }
 )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel.instances.models import VpsInstance
+from vpspanel.instances.repository import InstanceRepository
 from vpspanel.operations.models import Operation
 from vpspanel.operations.repository import UNFINISHED
 from vpspanel.provider_accounts.models import ServiceProvider
@@ -82,16 +83,51 @@ async def reconcile(state: AppState) -> ReconcileReport:
                     continue
                 if instance.provider_instance_id is None:
                     instance.provider_instance_id = server.id
-                observed = (server.status.value, server.ipv4, server.ipv6)
-                if (instance.status, instance.ip_address, instance.ipv6) != observed:
-                    if instance.status != server.status.value:
-                        # An error belongs to the operation that failed; once the server is
-                        # seen in another state it no longer describes the server.
-                        instance.error = None
-                    instance.status, instance.ip_address, instance.ipv6 = observed
-                    instance.updated_at = state.clock()
-                    report.updated += 1
+                provider_status = server.raw_status[:32] or None
+                observed = (server.status.value, server.ipv4, server.ipv6, provider_status)
+                recorded = (
+                    instance.status,
+                    instance.ip_address,
+                    instance.ipv6,
+                    instance.provider_status,
+                )
+                if recorded == observed:
+                    continue
+                status_changed = instance.status != server.status.value
+                (
+                    instance.status,
+                    instance.ip_address,
+                    instance.ipv6,
+                    instance.provider_status,
+                ) = observed
+                instance.updated_at = state.clock()
+                report.updated += 1
+                if status_changed:
+                    # An error belongs to the operation that failed; once the server is
+                    # seen in another state it no longer describes the server.
+                    instance.error = None
+                    _note_status_change(session, instance, server.raw_status)
     return report
+
+
+def _note_status_change(session: AsyncSession, instance: VpsInstance, raw_status: str) -> None:
+    if instance.status == InstanceStatus.DELETED:
+        instance.deleted_at = instance.updated_at
+    elif instance.status == InstanceStatus.UNKNOWN:
+        # Admins are alerted by the log (and see provider_status); the customer reads why no
+        # action is offered.
+        logger.warning(
+            "reconcile: instance %s reports provider status %r, which we do not know",
+            instance.id,
+            raw_status,
+        )
+        InstanceRepository(session).add_event(
+            instance,
+            type="status_unknown",
+            status="failed",
+            message="The cloud provider reported a state we do not recognise; our team has "
+            "been alerted.",
+        )
 
 
 async def _has_unfinished_operation(session: AsyncSession, instance: VpsInstance) -> bool:

@@ -135,7 +135,8 @@ def instance_from_droplet(
     status = droplet_status(raw_status)
     if in_progress_action and status in (InstanceStatus.RUNNING, InstanceStatus.STOPPED):
         status = ACTION_STATUS.get(in_progress_action, status)
-    networks = item.get("networks") or {}
+    # An archived droplet is gone for us: its addresses are no longer its own.
+    networks = {} if status is InstanceStatus.DELETED else item.get("networks") or {}
     region = item.get("region") or {}
     image = item.get("image") or {}
     return ProviderInstance(

@@ -25,13 +25,13 @@ from vpspanel.providers.types import (
 
 MB_PER_GB = 1024
 
-# All 14 values of Linode.status in the spec.
+# All 14 values of Linode.status in the spec, and `resizing`, which the real API sends though
+# the spec omits it (linodego's InstanceResizing, the Cloud Manager).
 linode_status = StatusMap(
     "linode",
     {
         "running": InstanceStatus.RUNNING,
         "offline": InstanceStatus.STOPPED,
-        "stopped": InstanceStatus.STOPPED,
         "booting": InstanceStatus.STARTING,
         "rebooting": InstanceStatus.REBOOTING,
         "shutting_down": InstanceStatus.STOPPING,
@@ -42,9 +42,12 @@ linode_status = StatusMap(
         "deleting": InstanceStatus.DELETING,
         # A Linode resize is carried out as a migration.
         "migrating": InstanceStatus.RESIZING,
+        "resizing": InstanceStatus.RESIZING,
         "rebuilding": InstanceStatus.REBUILDING,
         "restoring": InstanceStatus.REBUILDING,
-        "billing_suspension": InstanceStatus.STOPPED,
+        # "when a compute instance goes into maintenance mode, its status is `stopped`" (spec).
+        "stopped": InstanceStatus.MAINTENANCE,
+        "billing_suspension": InstanceStatus.SUSPENDED,
     },
 )
 
