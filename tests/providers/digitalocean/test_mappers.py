@@ -102,6 +102,13 @@ class TestDropletMapper:
     def test_status_map(self, raw: str, expected: InstanceStatus) -> None:
         assert mappers.droplet_status(raw) is expected
 
+    def test_an_archived_droplet_has_no_addresses(self) -> None:
+        networks = {"v4": [{"type": "public", "ip_address": "203.0.113.9"}]}
+        droplet = {"id": 1, "name": "a", "status": "archive", "networks": networks}
+        instance = mappers.instance_from_droplet(droplet)
+        assert instance.status is InstanceStatus.DELETED
+        assert (instance.ipv4, instance.ipv6) == (None, None)
+
     @pytest.mark.parametrize(
         ("status", "action", "expected"),
         [

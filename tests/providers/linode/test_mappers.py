@@ -96,6 +96,9 @@ class TestLinodeInstanceMapper:
         assert mappers.linode_status("offline") is InstanceStatus.STOPPED
         assert mappers.linode_status("shutting_down") is InstanceStatus.STOPPING
         assert mappers.linode_status("booting") is InstanceStatus.STARTING
+        assert mappers.linode_status("stopped") is InstanceStatus.MAINTENANCE
+        assert mappers.linode_status("billing_suspension") is InstanceStatus.SUSPENDED
+        assert mappers.linode_status("resizing") is InstanceStatus.RESIZING
 
     def test_unknown_status_is_unknown_and_logged_once(
         self, caplog: pytest.LogCaptureFixture
