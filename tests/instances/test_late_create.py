@@ -103,29 +103,28 @@ class TestLateCreate:
     async def test_linode_refuses_a_copy_that_lands_after_the_create_was_sent_again(
         self, fast_state: AppState, client: AsyncClient, sim: SimulatorServer
     ) -> None:
-        # Later than the quiet period: the create is sent again and succeeds; the late first
-        # copy then carries the same derived label, which Linode keeps unique.
-        worker = Worker(
-            fast_state, config=WorkerConfig.instant(create_quiet_period_s=QUIET_PERIOD_S)
-        )
+        # Later than the quiet period (none here): the create is sent again and succeeds; the
+        # late first copy then carries the same derived label, which Linode keeps unique.
+        worker = Worker(fast_state, config=WorkerConfig.instant(create_quiet_period_s=0.0))
         offer = await create_offer(fast_state, sim, "linode")
         headers, _, _ = await signed_in_headers(fast_state, client)
         image = await pick_image(client, headers, offer.small.id, "Ubuntu")
+        late_s = 2.0
         sim.inject_fault(
             "linode",
             "late_write",
             method="POST",
             path="^/linode/instances$",
-            write_delay_seconds=QUIET_PERIOD_S + 1.0,
+            write_delay_seconds=late_s,
         )
         started = time.monotonic()
 
         created = await client.post("/api/vps", json=deploy_body(offer, image), headers=headers)
         await _run_until_running(client, headers, created.json()["instance"]["id"], worker)
-        await asyncio.sleep(max(QUIET_PERIOD_S + 1.2 - (time.monotonic() - started), 0))
+        assert sim.request_count("linode", "POST", "/linode/instances") == 2
+        await asyncio.sleep(max(late_s + 0.3 - (time.monotonic() - started), 0))
 
         assert len(await servers_at_provider(fast_state, offer.account)) == 1
-        assert sim.request_count("linode", "POST", "/linode/instances") == 2
 
     async def test_linode_create_sent_again_with_its_label_taken_is_already_exists(
         self, fast_state: AppState, sim: SimulatorServer
