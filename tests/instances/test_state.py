@@ -12,6 +12,7 @@ from vpspanel.instances.state import (
     allowed_actions,
     begin,
     is_transitional,
+    status_detail,
 )
 from vpspanel.providers.types import InstanceStatus as Status
 
@@ -30,10 +31,26 @@ class TestTransitionTable:
     def test_changing_and_deleted_servers_allow_nothing(self, status: Status) -> None:
         assert allowed_actions(status) == []
 
-    def test_stable_statuses_are_exactly_the_four_ends(self) -> None:
+    def test_stable_statuses_are_the_four_ends_and_the_provider_holds(self) -> None:
         stable = {status for status in Status if not is_transitional(status)}
-        assert stable == {Status.RUNNING, Status.STOPPED, Status.DELETED, Status.FAILED}
-        assert stable == {status for status in Status if not status.is_transitional}
+        assert stable == {
+            Status.RUNNING,
+            Status.STOPPED,
+            Status.DELETED,
+            Status.FAILED,
+            Status.MAINTENANCE,
+            Status.SUSPENDED,
+        }
+        # `unknown` is recorded as seen (never waited out by the worker), yet the API calls it
+        # transitional so that lists keep refreshing until it is known again.
+        assert stable | {Status.UNKNOWN} == {s for s in Status if not s.is_transitional}
+
+    @pytest.mark.parametrize("status", ["maintenance", "suspended", "unknown"])
+    def test_provider_holds_and_unknown_allow_nothing_and_say_why(self, status: str) -> None:
+        assert allowed_actions(status) == []
+        assert status_detail(status)
+        with pytest.raises(InvalidState):
+            begin(Action.BOOT, status)
 
     def test_begin_returns_the_transitional_status(self) -> None:
         assert begin(Action.REBOOT, "running") is Status.REBOOTING
