@@ -94,26 +94,30 @@ class LoginService:
         )
 
     async def login(self, email: str, password: str, client_address: str) -> IssuedSession:
+        """Raises ``TooManyRequests`` (429 with the seconds to wait) once this attempt would go
+        over the per-account or per-address limit, ``InvalidCredentials`` (401) otherwise on any
+        failure. The attempt is counted before the password is verified, so concurrent guesses
+        cannot all slip under the limit."""
         now = self.state.clock()
         settings = self.state.settings
-        wait = max(
-            await self.counter.seconds_until_allowed(
-                _account_key(email), settings.login_attempts_per_account, now
-            ),
-            await self.counter.seconds_until_allowed(
-                _address_key(client_address), settings.login_attempts_per_address, now
-            ),
-        )
-        if wait:
-            raise TooManyRequests(wait, "Too many sign-in attempts. Try again later.")
+        account_count, account_reset = await self.counter.hit(_account_key(email), now)
+        address_count, address_reset = await self.counter.hit(_address_key(client_address), now)
+        waits = []
+        if account_count > settings.login_attempts_per_account:
+            waits.append(account_reset)
+        if address_count > settings.login_attempts_per_address:
+            waits.append(address_reset)
+        if waits:
+            raise TooManyRequests(max(waits), "Too many sign-in attempts. Try again later.")
         async with self.state.read_sessionmaker() as session:
             user = await UserRepository(session).get_by_email(email)
         password_ok = verify_password(user.password_hash if user else None, password)
         if user is None or not password_ok or not user.active:
-            await self.counter.hit(_account_key(email), now)
-            await self.counter.hit(_address_key(client_address), now)
             raise InvalidCredentials()
+        # A successful sign-in wipes the account's failures and does not use up the address's
+        # allowance (many people may sign in from behind one address).
         await self.counter.clear(_account_key(email))
+        await self.counter.refund(_address_key(client_address))
         async with self.state.sessionmaker() as session, session.begin():
             if needs_rehash(user.password_hash):
                 user = await session.merge(user)

@@ -9,13 +9,18 @@ PostgreSQL uses asyncpg with a pool; none of this applies there.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.dml import Insert
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY_OPTION = "vpspanel_read_only"
@@ -79,3 +84,33 @@ def create_sessionmaker(
 ) -> async_sessionmaker[AsyncSession]:
     bind = engine.execution_options(**{READ_ONLY_OPTION: True}) if read_only else engine
     return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)
+
+
+def upsert(
+    model: type[DeclarativeBase],
+    values: Mapping[str, Any],
+    *,
+    conflict_columns: Sequence[str],
+    update: Mapping[str, Any],
+    dialect_name: str,
+) -> Insert:
+    """``INSERT … ON CONFLICT (conflict_columns) DO UPDATE SET update`` into ``model``'s table, on
+    SQLite or PostgreSQL.
+
+    One statement, so concurrent callers are serialised on the row by the database instead of
+    reading and then writing in two steps (which lets N concurrent callers all read the same old
+    value). ``update`` maps column names to values or SQL expressions over the existing row; chain
+    ``.returning(...)`` to read the row as written. Raises ``NotImplementedError`` on any other
+    dialect.
+    """
+    if dialect_name == "postgresql":
+        pg_statement = postgresql_insert(model).values(**values)
+        return pg_statement.on_conflict_do_update(
+            index_elements=list(conflict_columns), set_=dict(update)
+        )
+    if dialect_name == "sqlite":
+        sqlite_statement = sqlite_insert(model).values(**values)
+        return sqlite_statement.on_conflict_do_update(
+            index_elements=list(conflict_columns), set_=dict(update)
+        )
+    raise NotImplementedError(f"upsert is not written for the {dialect_name} dialect")
