@@ -5,19 +5,20 @@ from __future__ import annotations
 import ipaddress
 import unicodedata
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     AnyHttpUrl,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
     StrictBool,
     StringConstraints,
 )
+
+from vpspanel.input_rules import UtcDatetime
 
 ProviderType = Literal["linode", "digitalocean"]
 API_BASE_URL_MAX_LENGTH = 500  # the column is String(500)
@@ -59,12 +60,6 @@ def _checked_base_url(url: AnyHttpUrl) -> AnyHttpUrl:
 ApiBaseUrl = Annotated[AnyHttpUrl, AfterValidator(_checked_base_url)]
 
 
-def _in_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC)
-
-
-# A time without a timezone is ambiguous: 422 naming the field, never a guess (nor a 500).
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 # Never echoed anywhere; `repr=False` keeps it out of validation error reprs and logs.
 ApiKey = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=8, max_length=500), Field(repr=False)
