@@ -223,12 +223,13 @@ class TestCache:
     async def test_key_rotation_invalidates(
         self, client: AsyncClient, admin: dict[str, str], sim: SimulatorServer
     ) -> None:
-        provider = await connect(client, admin, sim, "linode")
+        token = "tok-" + uuid.uuid4().hex
+        provider = await connect(client, admin, sim, "linode", token=token)
         await client.get("/api/admin/upstream/plans?provider=linode", headers=admin)
         calls = sim.request_count("linode", "GET", "/linode/types")
         rotated = await client.post(
             f"/api/admin/providers/{provider['id']}/api-key",
-            json={"api_key": "tok-" + uuid.uuid4().hex},
+            json={"api_key": token + "~2"},
             headers=admin,
         )
         assert rotated.status_code == 200

@@ -31,18 +31,35 @@ async def stored_url(state: AppState, provider_id: str) -> str | None:
 
 
 class TestBaseUrlChange:
-    async def test_new_url_is_checked_with_the_stored_key_before_it_is_saved(
+    async def test_new_url_is_checked_with_the_key_sent_along_before_it_is_saved(
         self, client: AsyncClient, admin: dict[str, str], sim: SimulatorServer, state: AppState
     ) -> None:
-        provider = await connect(client, admin, sim, "linode")
+        token = new_token()
+        provider = await connect(client, admin, sim, "linode", token=token)
+        # The same simulator under another name: a new address as far as the panel knows.
+        new_url = sim.linode_url.replace("127.0.0.1", "localhost")
         before = sim.request_count("linode", "GET", "/profile")
         moved = await client.patch(
             f"/api/admin/providers/{provider['id']}",
-            json={"api_base_url": sim.linode_url + "/"},
+            json={"api_base_url": new_url + "/", "api_key": token},
             headers=admin,
         )
         assert moved.status_code == 200, moved.text
         assert sim.request_count("linode", "GET", "/profile") == before + 1
+        assert await stored_url(state, provider["id"]) == new_url
+
+    async def test_the_same_url_written_differently_is_no_move(
+        self, client: AsyncClient, admin: dict[str, str], sim: SimulatorServer, state: AppState
+    ) -> None:
+        provider = await connect(client, admin, sim, "linode")
+        before = sim.request_count("linode", "GET", "/profile")
+        same = await client.patch(
+            f"/api/admin/providers/{provider['id']}",
+            json={"api_base_url": sim.linode_url + "/"},
+            headers=admin,
+        )
+        assert same.status_code == 200, same.text
+        assert sim.request_count("linode", "GET", "/profile") == before
 
     async def test_unreachable_url_is_refused_and_not_saved(
         self,
@@ -52,10 +69,11 @@ class TestBaseUrlChange:
         state: AppState,
         closed_port_url: str,
     ) -> None:
-        provider = await connect(client, admin, sim, "linode")
+        token = new_token()
+        provider = await connect(client, admin, sim, "linode", token=token)
         response = await client.patch(
             f"/api/admin/providers/{provider['id']}",
-            json={"api_base_url": closed_port_url, "name": "renamed"},
+            json={"api_base_url": closed_port_url, "name": "renamed", "api_key": token},
             headers=admin,
         )
         assert response.status_code == 503
@@ -64,11 +82,12 @@ class TestBaseUrlChange:
     async def test_url_of_another_api_that_rejects_the_key_is_refused(
         self, client: AsyncClient, admin: dict[str, str], sim: SimulatorServer, state: AppState
     ) -> None:
-        provider = await connect(client, admin, sim, "linode", token=new_token())
+        token = new_token()
+        provider = await connect(client, admin, sim, "linode", token=token)
         # The DigitalOcean API does not know this Linode path: the key cannot be verified there.
         response = await client.patch(
             f"/api/admin/providers/{provider['id']}",
-            json={"api_base_url": sim.digitalocean_url},
+            json={"api_base_url": sim.digitalocean_url, "api_key": token},
             headers=admin,
         )
         assert response.status_code >= 400
@@ -166,10 +185,11 @@ class TestTimezones:
     async def test_key_expiry_with_an_offset_is_stored_in_utc(
         self, client: AsyncClient, admin: dict[str, str], sim: SimulatorServer
     ) -> None:
-        provider = await connect(client, admin, sim, "linode")
+        token = new_token()
+        provider = await connect(client, admin, sim, "linode", token=token)
         response = await client.post(
             f"/api/admin/providers/{provider['id']}/api-key",
-            json={"api_key": new_token(), "expires_at": "2030-01-01T02:00:00+02:00"},
+            json={"api_key": token + "~2", "expires_at": "2030-01-01T02:00:00+02:00"},
             headers=admin,
         )
         assert response.status_code == 200, response.text

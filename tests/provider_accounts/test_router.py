@@ -296,7 +296,8 @@ class TestKeyRotation:
     async def test_rotation_checks_the_new_key_then_stores_it_and_clears_the_cache(
         self, client: AsyncClient, admin: dict[str, str], sim: SimulatorServer, state: AppState
     ) -> None:
-        provider = await connect(client, admin, sim, "linode")
+        token = new_token()
+        provider = await connect(client, admin, sim, "linode", token=token)
         regions = await client.get(
             f"/api/admin/upstream/regions?providerId={provider['id']}", headers=admin
         )
@@ -307,7 +308,7 @@ class TestKeyRotation:
         assert refused.status_code == 422
         assert error_of(refused) == "invalid_credentials"
 
-        new_key = new_token()
+        new_key = token + "~rotated"
         expires = (datetime.now(UTC) + timedelta(days=3)).isoformat()
         rotated = await client.post(
             path, json={"api_key": new_key, "expires_at": expires}, headers=admin

@@ -29,6 +29,9 @@ class ServiceProvider(IdMixin, TimestampMixin, Base):
     key_rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     key_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     api_base_url: Mapped[str | None] = mapped_column(String(500))
+    # The provider's id of the billing account the key belongs to (see AccountInfo); a new key
+    # must belong to the same one. NULL for accounts connected before it was recorded.
+    cloud_account_id: Mapped[str | None] = mapped_column(String(64))
     configuration: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
     active: Mapped[bool] = mapped_column(nullable=False, default=True)
     status_ok: Mapped[bool | None] = mapped_column()

@@ -33,6 +33,7 @@ def provider_out(account: ServiceProvider, state: AppState) -> ProviderOut:
         configuration=account.configuration,
         active=account.active,
         api_base_url=account.api_base_url,
+        cloud_account_id=account.cloud_account_id,
         api_key_hint=account.api_key_hint,
         key_rotated_at=account.key_rotated_at,
         key_expires_at=account.key_expires_at,
@@ -88,7 +89,7 @@ async def rotate_api_key(
     state: StateDep,
 ) -> ProviderEnvelope:
     account = await ProviderAccountService(db, state).rotate_key(
-        provider_id, body.api_key, body.expires_at
+        provider_id, body.api_key, body.expires_at, allow_account_change=body.allow_account_change
     )
     return ProviderEnvelope(provider=provider_out(account, state))
 

@@ -49,7 +49,12 @@ def _is_loopback(host: str) -> bool:
 
 
 def _checked_base_url(url: AnyHttpUrl) -> AnyHttpUrl:
-    # The stored API key is sent to this URL: never in clear text over the network.
+    # The stored API key is sent to this URL: never in clear text over the network, and the URL
+    # is only a base (credentials or a query in it would be sent along or silently dropped).
+    if url.username is not None or url.password is not None:
+        raise ValueError("must not contain a user name or password")
+    if url.query is not None or url.fragment is not None:
+        raise ValueError("must not contain a query (?) or fragment (#)")
     if url.scheme != "https" and not _is_loopback(url.host or ""):
         raise ValueError("must use https (plain http is allowed on loopback only)")
     if len(str(url).rstrip("/")) > API_BASE_URL_MAX_LENGTH:
@@ -61,9 +66,8 @@ ApiBaseUrl = Annotated[AnyHttpUrl, AfterValidator(_checked_base_url)]
 
 
 # Never echoed anywhere; `repr=False` keeps it out of validation error reprs and logs.
-ApiKey = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=8, max_length=500), Field(repr=False)
-]
+ApiKeyText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=500)]
+ApiKey = Annotated[ApiKeyText, Field(repr=False)]
 RegionId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
@@ -92,7 +96,9 @@ class ProviderCreateIn(BaseModel):
 
 
 class ProviderUpdateIn(BaseModel):
-    """`configuration`, when given, replaces the whole configuration."""
+    """`configuration`, when given, replaces the whole configuration. A new `api_base_url` needs
+    `api_key` too (the stored key never goes to another address); the key must belong to the
+    same cloud account unless `allow_account_change` and no server is live."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -100,6 +106,8 @@ class ProviderUpdateIn(BaseModel):
     configuration: ProviderConfiguration | None = None
     active: StrictBool | None = None
     api_base_url: ApiBaseUrl | None = None
+    api_key: ApiKeyText | None = Field(default=None, repr=False)
+    allow_account_change: StrictBool = False
 
 
 class ApiKeyRotateIn(BaseModel):
@@ -107,6 +115,8 @@ class ApiKeyRotateIn(BaseModel):
 
     api_key: ApiKey
     expires_at: UtcDatetime | None = None
+    # A key of another cloud account is refused unless this is true and no server is live.
+    allow_account_change: StrictBool = False
 
 
 class ProviderStatusOut(BaseModel):
@@ -122,6 +132,7 @@ class ProviderOut(BaseModel):
     configuration: dict[str, Any]
     active: bool
     api_base_url: str | None
+    cloud_account_id: str | None  # addition: the cloud account the key belongs to
     api_key_hint: str
     key_rotated_at: datetime | None
     key_expires_at: datetime | None

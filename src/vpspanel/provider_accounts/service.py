@@ -6,6 +6,11 @@ Rules:
   account id, and never returned, logged or put in an error.
 - `configuration` holds only the seed's keys; type-specific flags are refused for the other type;
   `allowed_regions` must be real regions of the provider.
+- A stored key is only ever sent to the URL it was entered for: changing `api_base_url` needs the
+  key again in the same request (422 `api_key_required`), checked at the new URL.
+- A new key (rotation, or with a new URL) must belong to the same cloud account as the old one,
+  since the account's servers live there: another account is 422 `different_account`, unless no
+  server is live and the request says `allow_account_change`.
 - At most one account per type has `configuration.default = true`: a second one is refused with
   409 `default_provider_exists` (unset the old default first). Refusing rather than silently
   moving the flag keeps an admin from changing which account serves new customers by accident.
@@ -104,7 +109,7 @@ class ProviderAccountService:
     async def create(self, body: ProviderCreateIn) -> ServiceProvider:
         base_url = _url(body.api_base_url)
         provider = self.state.providers.for_key(body.type, body.api_key, base_url)
-        await self._verify_usable(provider)
+        verified = await self._verify_usable(provider)
         configuration = body.configuration or ProviderConfiguration()
         regions: list[UpstreamRegion] | None = None
         if configuration.allowed_regions is not None:
@@ -122,6 +127,7 @@ class ProviderAccountService:
             key_rotated_at=None,
             key_expires_at=body.key_expires_at,
             api_base_url=base_url,
+            cloud_account_id=verified.account.cloud_account_id,
             configuration={},
             active=True,
             status_ok=True,
@@ -139,16 +145,32 @@ class ProviderAccountService:
         return account
 
     async def update(self, provider_id: uuid.UUID, body: ProviderUpdateIn) -> ServiceProvider:
+        """Raises ValidationFailed (422): `api_key_required` when `api_base_url` changes without
+        `api_key`; `different_account` as for :meth:`rotate_key`; the key checks of create."""
         # The provider is asked first, with no transaction open; then the account is locked.
         known = await self._read(provider_id)
-        moves = "api_base_url" in body.model_fields_set
         new_url = _url(body.api_base_url)
+        moves = "api_base_url" in body.model_fields_set and new_url != known.api_base_url
+        if moves and body.api_key is None:
+            raise ValidationFailed.for_field(
+                "api_key",
+                "Send the API key again with a new api_base_url: a stored key is only ever sent "
+                "to the address it was entered for.",
+                code="api_key_required",
+            )
+        if body.api_key is not None and not moves:
+            raise ValidationFailed.for_field(
+                "api_key",
+                "api_key goes with a new api_base_url only; to replace the key, use "
+                f"POST /api/admin/providers/{provider_id}/api-key.",
+            )
         regions: list[UpstreamRegion] | None = None
-        if moves:
-            # The stored key is about to be sent there: the URL must accept it first.
-            known.api_base_url = new_url  # a detached copy: nothing is saved by this
-            provider = self.state.providers.for_account(known)
-            await self._verify_usable(provider)
+        verified: VerifyResult | None = None
+        learned: str | None = None
+        if moves and body.api_key is not None:
+            learned = await self._cloud_account_of(known)
+            provider = self.state.providers.for_key(known.type, body.api_key, new_url)
+            verified = await self._verify_usable(provider)
             if body.configuration is not None and body.configuration.allowed_regions is not None:
                 regions = await self._fetch_regions(provider)
         elif body.configuration is not None and body.configuration.allowed_regions is not None:
@@ -156,7 +178,9 @@ class ProviderAccountService:
         account = await self.get(provider_id, for_update=True)
         if body.name is not None:
             account.name = body.name
-        if moves:
+        if verified is not None and body.api_key is not None:
+            await self._check_same_account(account, learned, verified, body.allow_account_change)
+            self._store_key(account, body.api_key, verified)
             account.api_base_url = new_url
             await self.upstream.invalidate(account.id)
         if body.active is not None:
@@ -171,25 +195,80 @@ class ProviderAccountService:
         return account
 
     async def rotate_key(
-        self, provider_id: uuid.UUID, api_key: str, expires_at: datetime | None
+        self,
+        provider_id: uuid.UUID,
+        api_key: str,
+        expires_at: datetime | None,
+        *,
+        allow_account_change: bool = False,
     ) -> ServiceProvider:
+        """Replace the key after checking it at the provider. Raises ValidationFailed (422)
+        `different_account` when it belongs to another cloud account than the stored key
+        (unless `allow_account_change` and no server of this account is live), and the key
+        checks of create."""
         known = await self._read(provider_id)
+        learned = await self._cloud_account_of(known)
         provider = self.state.providers.for_key(known.type, api_key, known.api_base_url)
-        await self._verify_usable(provider)
+        verified = await self._verify_usable(provider)
         account = await self.get(provider_id, for_update=True)
-        account.api_key_encrypted = self.state.secret_box.encrypt(
-            api_key, context=provider_key_context(account.id)
-        )
-        account.api_key_hint = key_hint(api_key)
-        account.key_rotated_at = self.state.clock()
+        await self._check_same_account(account, learned, verified, allow_account_change)
+        self._store_key(account, api_key, verified)
         account.key_expires_at = expires_at
-        account.status_ok = True
-        account.status_checked_at = account.key_rotated_at
-        account.status_error = None
         await self.upstream.invalidate(account.id)
         await self.accounts.flush()
         log.info("provider_key_rotated", provider_id=str(account.id))
         return account
+
+    def _store_key(self, account: ServiceProvider, api_key: str, verified: VerifyResult) -> None:
+        account.api_key_encrypted = self.state.secret_box.encrypt(
+            api_key, context=provider_key_context(account.id)
+        )
+        account.api_key_hint = key_hint(api_key)
+        account.cloud_account_id = verified.account.cloud_account_id
+        account.key_rotated_at = self.state.clock()
+        account.status_ok = True
+        account.status_checked_at = account.key_rotated_at
+        account.status_error = None
+
+    async def _cloud_account_of(self, known: ServiceProvider) -> str | None:
+        """The stored key's cloud account. Accounts connected before it was recorded are asked
+        with the stored key at the stored URL (best effort: a revoked old key, the usual reason
+        to rotate, leaves it unknown)."""
+        if known.cloud_account_id is not None:
+            return known.cloud_account_id
+        try:
+            result = await self.state.providers.for_account(known).verify()
+        except perr.ProviderError:
+            return None
+        return result.account.cloud_account_id
+
+    async def _check_same_account(
+        self,
+        account: ServiceProvider,
+        learned: str | None,
+        verified: VerifyResult,
+        allow_account_change: bool,
+    ) -> None:
+        """`account` is locked; `learned` is what the old key said when none was stored."""
+        stored = account.cloud_account_id or learned
+        if stored is None or verified.account.cloud_account_id == stored:
+            return
+        live = await self.accounts.count_live_instances(account.id)
+        if allow_account_change and not live:
+            log.info("provider_cloud_account_changed", provider_id=str(account.id))
+            return
+        if live:
+            advice = (
+                f"its {live} server(s) would no longer be reachable. Use a key of the same account."
+            )
+        else:
+            advice = 'to switch accounts anyway, send "allow_account_change": true.'
+        raise ValidationFailed.for_field(
+            "api_key",
+            "This key belongs to a different cloud account than the current one (or the provider "
+            "did not say which): " + advice,
+            code="different_account",
+        )
 
     async def test(self, provider_id: uuid.UUID) -> ProviderTestOut:
         provider = self.state.providers.for_account(await self._read(provider_id))
@@ -206,6 +285,8 @@ class ProviderAccountService:
         if result is not None and result.permissions.missing:
             error = _missing_message(result.permissions.missing)
         account = await self.get(provider_id, for_update=True)
+        if result is not None and account.cloud_account_id is None:
+            account.cloud_account_id = result.account.cloud_account_id
         account.status_ok = error is None
         account.status_checked_at = self.state.clock()
         account.status_error = error

@@ -61,6 +61,10 @@ class AccountInfo:
     name: str | None
     status: str | None
     extra: dict[str, Any] = field(default_factory=dict)
+    cloud_account_id: str | None = None
+    """The billing account the key belongs to, the same for every key of it (Linode: the
+    `X-Customer-UUID` header, DigitalOcean: `account.uuid`); None when the provider did not say.
+    `provider_account_id` is the key's *user* on Linode, so it differs between users' keys."""
 
 
 @dataclass(frozen=True, slots=True)

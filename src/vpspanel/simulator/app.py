@@ -35,6 +35,7 @@ from vpspanel.simulator.state import (
     Provider,
     RateDecision,
     SimulatorState,
+    account_name,
 )
 
 JSON = dict[str, Any]
@@ -379,7 +380,7 @@ def control_routes(state: SimulatorState) -> list[Route]:
             if token is None:
                 instances = state.all_instances(provider)
             else:
-                account = state.accounts.get((provider, token))
+                account = state.accounts.get((provider, account_name(token)))
                 instances = list(account.instances.values()) if account else []
             rendered = [_render(i) for i in sorted(instances, key=lambda i: i.id)]
         return JSONResponse({"instances": rendered})

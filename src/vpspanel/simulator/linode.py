@@ -95,10 +95,19 @@ def rate_limit_headers(decision: RateDecision) -> dict[str, str]:
     return headers
 
 
+def customer_uuid(account: Account) -> str:
+    """The account's `euuid` (also sent as `X-Customer-UUID`): the same for every key of it."""
+    return f"{account.uid:08X}-526F-487D-B317-EBEB34C87D71"
+
+
 def scope_headers(account: Account | None) -> dict[str, str]:
     if account is None:
         return {}
-    return {"X-OAuth-Scopes": READ_ONLY_SCOPES if account.read_only else "*"}
+    return {
+        "X-OAuth-Scopes": READ_ONLY_SCOPES if account.read_only else "*",
+        # Real Linode names the account owning the token on every authenticated answer.
+        "X-Customer-UUID": customer_uuid(account),
+    }
 
 
 # --- listing: pagination and X-Filter ------------------------------------------------------
@@ -589,7 +598,7 @@ def get_account(call: Call) -> Reply:
             "active_promotions": [],
             "active_since": "2024-01-01T00:00:00",
             "billing_source": "akamai",
-            "euuid": f"{account.uid:08X}-526F-487D-B317-EBEB34C87D71",
+            "euuid": customer_uuid(account),
         },
     )
 

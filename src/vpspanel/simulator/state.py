@@ -184,6 +184,12 @@ class SlidingWindowLimiter:
         self._hits.clear()
 
 
+def account_name(token: str) -> str:
+    """Tokens `NAME` and `NAME~anything` are keys of one account `NAME` (same servers, same
+    identity), so tests can rotate to another key of the same account or of a different one."""
+    return token.split("~", 1)[0]
+
+
 class SimulatorState:
     """All mutable simulator state. Guard multi-step changes with `lock`."""
 
@@ -212,9 +218,11 @@ class SimulatorState:
         return next(self._ids[kind])
 
     def account(self, provider: Provider, token: str) -> Account:
-        key = (provider, token)
+        """The account a bearer token belongs to, made on first use."""
+        name = account_name(token)
+        key = (provider, name)
         if key not in self.accounts:
-            self.accounts[key] = Account(provider=provider, token=token, uid=self.next_id("uid"))
+            self.accounts[key] = Account(provider=provider, token=name, uid=self.next_id("uid"))
         return self.accounts[key]
 
     def reset(self) -> None:

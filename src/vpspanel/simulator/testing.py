@@ -19,8 +19,9 @@ its own thread and loop.
 
 Defaults: `SimulatorSettings.instant()` (every transition completes on the next read) and
 the real clock. Pass `clock=ManualClock()` and call `advance_clock()` to test timing.
-Each bearer token is an account; tokens starting with `invalid` are rejected, tokens
-starting with `readonly` can only read.
+Each bearer token is an account; `NAME~anything` is another key of account `NAME` (same
+servers and account identity). Tokens starting with `invalid` are rejected, tokens starting
+with `readonly` can only read.
 """
 
 from __future__ import annotations

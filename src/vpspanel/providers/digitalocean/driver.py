@@ -123,6 +123,7 @@ class DigitalOceanProvider(HttpProvider):
                 email=account.get("email"),
                 name=(account.get("team") or {}).get("name") or account.get("name"),
                 status=account.get("status"),
+                cloud_account_id=account.get("uuid") or None,
                 extra={
                     "droplet_limit": account.get("droplet_limit"),
                     "email_verified": account.get("email_verified"),

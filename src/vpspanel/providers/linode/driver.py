@@ -91,6 +91,7 @@ class LinodeProvider(HttpProvider):
                 name=profile.get("username"),
                 status="restricted" if restricted else "active",
                 extra={"restricted": restricted},
+                cloud_account_id=response.headers.get("x-customer-uuid") or None,
             ),
             permissions=Permissions(
                 read=can_read,
