@@ -137,21 +137,23 @@ OUT_OF_RANGE = st.one_of(
     st.datetimes(min_value=datetime(2101, 1, 2), timezones=st.timezones()),
 )
 NAIVE = st.datetimes()
+# Time zones load from disk on first use, which a busy CI machine can make slow.
+SLOW_MACHINE_CHECKS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 
 
 @pytest.mark.parametrize("field", DATE_FIELDS, ids=lambda field: f"{field.path}:{field.name}")
 class TestEveryDateField:
-    @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=60, deadline=None, suppress_health_check=SLOW_MACHINE_CHECKS)
     @given(moment=ACCEPTED)
     def test_an_aware_time_in_range_is_taken(self, field: DateField, moment: datetime) -> None:
         assert _errors_on(field, moment.isoformat()) == []
 
-    @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=60, deadline=None, suppress_health_check=SLOW_MACHINE_CHECKS)
     @given(moment=OUT_OF_RANGE)
     def test_a_time_out_of_range_is_refused(self, field: DateField, moment: datetime) -> None:
         assert _errors_on(field, moment.isoformat()) != []
 
-    @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=60, deadline=None, suppress_health_check=SLOW_MACHINE_CHECKS)
     @given(moment=NAIVE)
     def test_a_time_without_a_timezone_is_refused(self, field: DateField, moment: datetime) -> None:
         assert _errors_on(field, moment.isoformat()) != []
