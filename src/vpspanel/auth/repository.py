@@ -15,7 +15,8 @@ class UserRepository:
         self.session = session
 
     async def get_by_email(self, email: str) -> User | None:
-        return await self.session.scalar(select(User).where(User.email == email.lower()))
+        """`email` as stored: normalized with `input_rules.normalize_email`."""
+        return await self.session.scalar(select(User).where(User.email == email))
 
     async def get(self, user_id: uuid.UUID) -> User | None:
         return await self.session.get(User, user_id)

@@ -4,9 +4,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+from vpspanel.input_rules import DisplayName, Email
+
+Name = DisplayName
 
 
 class UserOut(BaseModel):
@@ -28,7 +30,7 @@ class OrganizationOut(BaseModel):
 class RegisterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr
+    email: Email
     password: Annotated[str, Field(min_length=10, max_length=256)]
     name: Name
     organization_name: Name | None = None

@@ -13,6 +13,7 @@ from vpspanel.auth.models import AuthSession, User, UserRole
 from vpspanel.auth.rate_limit import WindowCounter
 from vpspanel.auth.repository import SessionRepository, UserRepository
 from vpspanel.errors import Conflict, InvalidCredentials, NotFound, TooManyRequests
+from vpspanel.input_rules import normalize_email
 from vpspanel.organizations.models import Membership, MembershipRole, Organization
 from vpspanel.security.passwords import hash_password, needs_rehash, verify_password
 from vpspanel.security.tokens import hash_token, new_token
@@ -40,12 +41,13 @@ async def create_user(
 ) -> tuple[User, Organization]:
     """A user and an organization they own (admins get one too, to try the customer side)."""
     users = UserRepository(session)
+    email = normalize_email(email)
     email_taken = Conflict("An account with this email already exists.", code="email_taken")
     if await users.get_by_email(email) is not None:
         raise email_taken
     try:
         user = await users.add(
-            User(email=email.lower(), name=name, password_hash=hash_password(password), role=role)
+            User(email=email, name=name, password_hash=hash_password(password), role=role)
         )
     except IntegrityError as exc:  # the same email registered concurrently
         raise email_taken from exc
@@ -65,7 +67,7 @@ async def reset_password(
 ) -> User:
     """Give the account `email` a new password and revoke all its sessions (the CLI's
     `reset-password`). Raises NotFound when there is no such account."""
-    user = await UserRepository(session).get_by_email(email)
+    user = await UserRepository(session).get_by_email(normalize_email(email))
     if user is None:
         raise NotFound(f"There is no account with the email {email}.")
     user.password_hash = hash_password(password)
@@ -100,6 +102,7 @@ class LoginService:
         cannot all slip under the limit."""
         now = self.state.clock()
         settings = self.state.settings
+        email = normalize_email(email)
         account_count, account_reset = await self.counter.hit(_account_key(email), now)
         address_count, address_reset = await self.counter.hit(_address_key(client_address), now)
         waits = []

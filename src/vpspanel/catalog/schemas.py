@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from vpspanel.catalog.pricing import format_hourly, format_monthly
-from vpspanel.provider_accounts.schemas import no_control_characters
+from vpspanel.input_rules import DisplayName
 
 MonthlyMoney = Annotated[Decimal, PlainSerializer(format_monthly, return_type=str)]
 HourlyMoney = Annotated[Decimal, PlainSerializer(format_hourly, return_type=str)]
@@ -34,11 +34,7 @@ RegionList = Annotated[
     Field(min_length=1, max_length=200),
     AfterValidator(_unique_regions),
 ]
-PlanName = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-    AfterValidator(no_control_characters),
-]
+PlanName = DisplayName
 Markup = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2, allow_inf_nan=False)]
 
 

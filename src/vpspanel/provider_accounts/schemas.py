@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import unicodedata
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -18,25 +17,13 @@ from pydantic import (
     StringConstraints,
 )
 
-from vpspanel.input_rules import UtcDatetime
+from vpspanel.input_rules import DisplayName, UtcDatetime
 
 ProviderType = Literal["linode", "digitalocean"]
 API_BASE_URL_MAX_LENGTH = 500  # the column is String(500)
 
 
-def no_control_characters(text: str) -> str:
-    """Refuse control characters (NUL, newlines, ...) and lone surrogates in a name: PostgreSQL
-    rejects NUL and surrogates, and none of them belongs in a name shown to people."""
-    if any(unicodedata.category(char) in ("Cc", "Cs") for char in text):
-        raise ValueError("must not contain control characters")
-    return text
-
-
-AccountName = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-    AfterValidator(no_control_characters),
-]
+AccountName = DisplayName
 
 
 def _is_loopback(host: str) -> bool:
