@@ -83,6 +83,11 @@ class EventList(_Strict):
 
 
 class MetricsOut(_Strict):
+    # The span asked for (unix seconds) and the spacing of the points; points exist only where
+    # the server has history (a new server has few).
+    start: int | None = None
+    end: int | None = None
+    resolution_seconds: int | None = None
     cpu: list[tuple[int, float]]
     network_in: list[tuple[int, float]]
     network_out: list[tuple[int, float]]

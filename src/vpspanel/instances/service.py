@@ -402,7 +402,11 @@ async def metrics(
         )
     except ProviderError as exc:
         raise app_error_from_provider(exc) from None
+    window = raw.window
     result = MetricsOut(
+        start=window.start_s if window else None,
+        end=window.end_s if window else None,
+        resolution_seconds=window.resolution_s if window else None,
         cpu=[(int(t), round(float(v), 3)) for t, v in raw.cpu_percent],
         network_in=[(int(t), round(float(v), 3)) for t, v in raw.network_in_bps],
         network_out=[(int(t), round(float(v), 3)) for t, v in raw.network_out_bps],

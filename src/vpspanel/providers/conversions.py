@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from vpspanel.providers.types import InstanceStatus
+from vpspanel.providers.types import InstanceMetrics, InstanceStatus, MetricPoint, MetricWindow
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +53,42 @@ def country_code(value: str | None) -> str | None:
         return None
     code = value.strip().upper()
     return _COUNTRY_FIXES.get(code, code)
+
+
+# Point spacing by period: a day at 5 minutes (288 points), a week at 15 (672), longer at an
+# hour (30 days: 720); enough for a chart, never more than a provider keeps.
+_RESOLUTIONS_S = ((24, 300), (24 * 7, 900))
+_LONGEST_RESOLUTION_S = 3600
+
+
+def metric_window(end_s: int, period_hours: int) -> MetricWindow:
+    """The window of `period_hours` ending at `end_s`, with the spacing for that period."""
+    resolution_s = next(
+        (seconds for hours, seconds in _RESOLUTIONS_S if period_hours <= hours),
+        _LONGEST_RESOLUTION_S,
+    )
+    return MetricWindow(start_s=end_s - period_hours * 3600, end_s=end_s, resolution_s=resolution_s)
+
+
+def resample(points: list[MetricPoint], window: MetricWindow) -> list[MetricPoint]:
+    """The mean of the points in each `resolution_s` slot (aligned to multiples of it) that
+    starts inside the window; slots without data are left out, never invented."""
+    slots: dict[int, list[float]] = {}
+    for timestamp_s, value in points:
+        slot = timestamp_s - timestamp_s % window.resolution_s
+        if window.start_s <= slot < window.end_s:
+            slots.setdefault(slot, []).append(value)
+    return [(slot, sum(values) / len(values)) for slot, values in sorted(slots.items())]
+
+
+def fitted(metrics: InstanceMetrics, window: MetricWindow) -> InstanceMetrics:
+    """The series resampled to the window's spacing, carrying the window."""
+    return InstanceMetrics(
+        cpu_percent=resample(metrics.cpu_percent, window),
+        network_in_bps=resample(metrics.network_in_bps, window),
+        network_out_bps=resample(metrics.network_out_bps, window),
+        window=window,
+    )
 
 
 class StatusMap:

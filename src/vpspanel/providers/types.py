@@ -169,7 +169,19 @@ class ProviderInstance:
 
 
 @dataclass(frozen=True, slots=True)
+class MetricWindow:
+    """The span a metrics answer covers, in unix seconds, and the spacing of its points."""
+
+    start_s: int
+    end_s: int
+    resolution_s: int
+
+
+@dataclass(frozen=True, slots=True)
 class InstanceMetrics:
     cpu_percent: list[MetricPoint]
     network_in_bps: list[MetricPoint]
     network_out_bps: list[MetricPoint]
+    # Set by the driver once the series are fitted to the asked period (None: as the
+    # provider sent them).
+    window: MetricWindow | None = None

@@ -12,6 +12,7 @@ import binascii
 import json
 import math
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from vpspanel.simulator import catalog, metrics
@@ -900,6 +901,27 @@ def get_ips(call: Call) -> Reply:
 
 @router.add("GET", "/linode/instances/{linode_id:int}/stats", rate_class="stats")
 def get_stats(call: Call) -> Reply:
+    """The last 24 hours (of the instance's life)."""
     instance = _get_instance(call)
     vcpus = catalog.LINODE_TYPES_BY_ID[instance.type]["vcpus"]
-    return Reply(200, metrics.linode_stats(instance.id, vcpus, instance.name, call.now))
+    title = f"linode.com - {instance.name} ({instance.id}) - day (5 min avg)"
+    start = max(call.now - 86_400, instance.created)
+    return Reply(200, metrics.linode_stats(instance.id, vcpus, title, start, call.now))
+
+
+@router.add(
+    "GET", "/linode/instances/{linode_id:int}/stats/{year:int}/{month:int}", rate_class="stats"
+)
+def get_stats_by_month(call: Call) -> Reply:
+    """One calendar month (UTC), up to now and from the instance's creation."""
+    instance = _get_instance(call)
+    year, month = int(call.params["year"]), int(call.params["month"])
+    if not 1 <= month <= 12:
+        raise fail(400, "Must be 1-12", "month")
+    vcpus = catalog.LINODE_TYPES_BY_ID[instance.type]["vcpus"]
+    month_start = datetime(year, month, 1, tzinfo=UTC).timestamp()
+    next_month = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC).timestamp()
+    title = f"linode.com - {instance.name} ({instance.id}) - {year}-{month:02d} (5 min avg)"
+    start = max(month_start, instance.created)
+    end = min(next_month - 1, call.now)
+    return Reply(200, metrics.linode_stats(instance.id, vcpus, title, start, end))

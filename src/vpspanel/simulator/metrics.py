@@ -49,10 +49,16 @@ def _rate(seed: int, t: float, base: float, salt: int) -> float:
     return max(base * (1 + 0.5 * wave + ripple), 0.0)
 
 
-def linode_stats(instance_id: int, vcpus: int, label: str, now: float) -> dict[str, Any]:
-    """Last 24 h in 5-minute points, `[timestamp_ms, value]`, as the real API wraps it."""
-    end = int(now // 300 * 300)
-    times = [end - 300 * i for i in range(287, -1, -1)]
+LINODE_STEP_S = 300
+
+
+def linode_stats(
+    instance_id: int, vcpus: int, title: str, start: float, end: float
+) -> dict[str, Any]:
+    """5-minute points from `start` to `end` (the instance's life only: a new instance has no
+    history), `[timestamp_ms, value]`, wrapped in "data" as the real API does."""
+    first = int(-(-start // LINODE_STEP_S) * LINODE_STEP_S)
+    times = list(range(first, int(end) + 1, LINODE_STEP_S))
 
     def series(base: float, salt: int) -> list[list[float]]:
         return [[t * 1000, round(_rate(instance_id, t, base, salt), 2)] for t in times]
@@ -74,7 +80,7 @@ def linode_stats(instance_id: int, vcpus: int, label: str, now: float) -> dict[s
             "netv4": net(9_000.0, 20),
             "netv6": net(1_500.0, 30),
         },
-        "title": f"linode.com - {label} ({instance_id}) - day (5 min avg)",
+        "title": title,
     }
 
 

@@ -318,11 +318,14 @@ class TestDigitalOceanMetrics:
         )
         clock = FakeClock(wall_start=1_635_390_000.0)
         metrics = await make_driver(clock).get_metrics("222651441", period_hours=1)
-        assert len(metrics.cpu_percent) == 2
-        assert len(metrics.network_in_bps) == 4 and len(metrics.network_out_bps) == 4
+        # Samples at 1635387000 and 1635387120 (CPU), 1634052360.. (the bandwidth example is
+        # from another day, so outside the hour asked for).
+        assert metrics.cpu_percent and all(t % 300 == 0 for t, _ in metrics.cpu_percent)
+        assert metrics.network_in_bps == [] and metrics.network_out_bps == []
         params = bandwidth.calls.last.request.url.params
+        # One resolution step before the hour, so that its first slot has a CPU rate.
         assert (params["host_id"], params["start"], params["end"]) == (
             "222651441",
-            "1635386400",
+            "1635386100",
             "1635390000",
         )

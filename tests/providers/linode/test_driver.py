@@ -263,4 +263,17 @@ class TestLinodeMetrics:
             200, json={"data": {"cpu": [[1_699_999_000_000, 3.5]], "netv4": {"in": [], "out": []}}}
         )
         metrics = await make_driver(clock).get_metrics("5", period_hours=24)
-        assert metrics.cpu_percent == [(1_699_999_000, 3.5)]
+        # In the 5-minute slot it falls in.
+        assert metrics.cpu_percent == [(1_699_998_900, 3.5)]
+
+    @respx.mock
+    async def test_a_week_reads_every_month_it_touches(self) -> None:
+        # 2023-11-03 UTC: the week starts in October.
+        clock = FakeClock(wall_start=1_699_000_000.0)
+        empty = {"data": {"cpu": [], "netv4": {"in": [], "out": []}}}
+        october = respx.get(f"{BASE}/linode/instances/5/stats/2023/10").respond(200, json=empty)
+        november = respx.get(f"{BASE}/linode/instances/5/stats/2023/11").respond(200, json=empty)
+        last_day = respx.get(f"{BASE}/linode/instances/5/stats").respond(200, json=empty)
+        metrics = await make_driver(clock).get_metrics("5", period_hours=24 * 7)
+        assert (october.call_count, november.call_count, last_day.call_count) == (1, 1, 1)
+        assert metrics.window is not None and metrics.window.resolution_s == 900

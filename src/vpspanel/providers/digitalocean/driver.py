@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from vpspanel.providers.base import TAG_NAMESPACE
+from vpspanel.providers.conversions import fitted, metric_window
 from vpspanel.providers.digitalocean import mappers
 from vpspanel.providers.digitalocean.client import (
     DIGITALOCEAN_LIMITS,
@@ -263,11 +264,13 @@ class DigitalOceanProvider(HttpProvider):
         await self._action(provider_instance_id, {"type": "resize", "size": plan_id, "disk": True})
 
     async def get_metrics(self, provider_instance_id: str, period_hours: int) -> InstanceMetrics:
-        end_s = int(self._transport.clock.time())
+        span = metric_window(int(self._transport.clock.time()), period_hours)
+        # One resolution step earlier: CPU comes as cumulative counters, and the first slot
+        # needs the sample before it to have a rate.
         window = {
             "host_id": provider_instance_id,
-            "start": str(end_s - period_hours * 3600),
-            "end": str(end_s),
+            "start": str(span.start_s - span.resolution_s),
+            "end": str(span.end_s),
         }
         path = "/monitoring/metrics/droplet"
         cpu, inbound, outbound = await asyncio.gather(
@@ -279,4 +282,4 @@ class DigitalOceanProvider(HttpProvider):
                 f"{path}/bandwidth", {**window, "interface": "public", "direction": "outbound"}
             ),
         )
-        return mappers.metrics_from_do(cpu, inbound, outbound)
+        return fitted(mappers.metrics_from_do(cpu, inbound, outbound), span)

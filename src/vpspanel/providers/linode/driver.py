@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import ClassVar
 from uuid import UUID
 
 from vpspanel.providers.base import TAG_NAMESPACE
+from vpspanel.providers.conversions import fitted, metric_window
 from vpspanel.providers.errors import ProviderNotFound
 from vpspanel.providers.http import HttpProvider, RateLimits
 from vpspanel.providers.linode import mappers
@@ -17,6 +19,7 @@ from vpspanel.providers.types import (
     AccountInfo,
     CreateInstanceSpec,
     InstanceMetrics,
+    MetricWindow,
     Permissions,
     ProviderImage,
     ProviderInstance,
@@ -192,7 +195,34 @@ class LinodeProvider(HttpProvider):
         )
 
     async def get_metrics(self, provider_instance_id: str, period_hours: int) -> InstanceMetrics:
-        # /stats covers the last 24 hours.
-        body = await self._client.get(f"/linode/instances/{provider_instance_id}/stats")
-        since_s = int(self._transport.clock.time()) - period_hours * 3600
-        return mappers.metrics_from_linode_stats(body, since_s)
+        """`/stats` covers the last 24 hours; a longer period also reads every calendar month
+        it touches from `/stats/{year}/{month}` (one request per month, 50/min budget)."""
+        window = metric_window(int(self._transport.clock.time()), period_hours)
+        base = f"/linode/instances/{provider_instance_id}/stats"
+        paths = [base]
+        if period_hours > 24:
+            paths = [f"{base}/{year}/{month}" for year, month in _months(window)] + paths
+        series: list[InstanceMetrics] = []
+        for path in paths:
+            body = await self._client.get(path)
+            series.append(mappers.metrics_from_linode_stats(body, window.start_s))
+        return fitted(
+            InstanceMetrics(
+                cpu_percent=[point for part in series for point in part.cpu_percent],
+                network_in_bps=[point for part in series for point in part.network_in_bps],
+                network_out_bps=[point for part in series for point in part.network_out_bps],
+            ),
+            window,
+        )
+
+
+def _months(window: MetricWindow) -> list[tuple[int, int]]:
+    """Every (year, month) the window touches, oldest first (UTC)."""
+    first = datetime.fromtimestamp(window.start_s, UTC)
+    last = datetime.fromtimestamp(window.end_s, UTC)
+    months: list[tuple[int, int]] = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
