@@ -138,7 +138,14 @@ class TestMetrics:
         first = await client.get(url, headers=headers)
         assert first.status_code == 200, first.text
         metrics = first.json()["metrics"]
-        assert set(metrics) == {"cpu", "network_in", "network_out"}
+        assert set(metrics) == {
+            "start",
+            "end",
+            "resolution_seconds",
+            "cpu",
+            "network_in",
+            "network_out",
+        }
         assert all(len(point) == 2 for point in metrics["cpu"])
         before = sim.request_count("digitalocean")
         assert (await client.get(url, headers=headers)).json() == first.json()
