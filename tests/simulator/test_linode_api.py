@@ -303,6 +303,8 @@ class TestInstances:
     async def test_stats_are_wrapped_and_deterministic(self, sim: Sim) -> None:
         created = await sim.create_linode()
         path = f"/linode/instances/{created['id']}/stats"
+        assert len((await sim.linode("GET", path)).json()["data"]["cpu"]) <= 1  # no history yet
+        sim.clock.advance(2 * 86_400)
         first = (await sim.linode("GET", path)).json()
         assert set(first) == {"data", "title"}
         cpu = first["data"]["cpu"]
@@ -310,6 +312,15 @@ class TestInstances:
         assert all(0 <= value <= 100 for _, value in cpu)
         assert set(first["data"]["netv4"]) == {"in", "out", "private_in", "private_out"}
         assert (await sim.linode("GET", path)).json() == first
+
+    async def test_stats_of_a_month_cover_the_instance_life_in_it(self, sim: Sim) -> None:
+        created = await sim.create_linode()  # 2026-01-01T00:00:00Z on the manual clock
+        sim.clock.advance(40 * 86_400)
+        path = f"/linode/instances/{created['id']}/stats"
+        january = (await sim.linode("GET", f"{path}/2026/1")).json()["data"]["cpu"]
+        assert len(january) == 31 * 288 and january[0][0] == 1_767_225_600_000
+        december = (await sim.linode("GET", f"{path}/2025/12")).json()["data"]["cpu"]
+        assert december == []
 
     async def test_events_track_progress(self, sim: Sim) -> None:
         await sim.configure(durations={"provision": 10, "boot": 10})

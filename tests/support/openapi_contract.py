@@ -63,7 +63,7 @@ LINODE_HOST = "https://api.linode.com"
 DIGITALOCEAN_HOST = "https://api.digitalocean.com"
 _LINODE_DOC = Path("linode/openapi.yaml")
 _DIGITALOCEAN_DOC = Path("digitalocean/specification/DigitalOcean-public.v2.yaml")
-_STATS_PATH = re.compile(r"^/v4(beta)?/linode/instances/[0-9]+/stats$")
+_STATS_PATH = re.compile(r"^/v4(beta)?/linode/instances/[0-9]+/stats(/[0-9]{4}/[0-9]{1,2})?$")
 
 
 class ContractViolation(AssertionError):
