@@ -72,6 +72,18 @@ class InstanceRepository:
         )
         return {plan_id: name for plan_id, name in rows.all()}
 
+    async def provider_types(
+        self, provider_ids: Sequence[uuid.UUID | None]
+    ) -> dict[uuid.UUID, str]:
+        """provider account id -> its type (`linode`, `digitalocean`)."""
+        wanted = {provider_id for provider_id in provider_ids if provider_id is not None}
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            select(ServiceProvider.id, ServiceProvider.type).where(ServiceProvider.id.in_(wanted))
+        )
+        return {provider_id: provider_type for provider_id, provider_type in rows.all()}
+
     def add_event(
         self,
         instance: VpsInstance,

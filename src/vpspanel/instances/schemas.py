@@ -21,8 +21,17 @@ class DeployIn(_Strict):
 
 
 class RebuildIn(_Strict):
-    image: str = Field(max_length=128)
-    root_pass: str = Field(max_length=1024, json_schema_extra={"writeOnly": True})
+    image: str = Field(max_length=128, description="An image id as `GET /api/vps/images` shows.")
+    root_pass: str | None = Field(
+        default=None,
+        max_length=1024,
+        json_schema_extra={"writeOnly": True},
+        description=(
+            "The new root password. Required where the instance's "
+            "`capabilities.rebuild_sets_credentials` is true; refused (422) where it is false, "
+            "because that server keeps the password and SSH keys it was created with."
+        ),
+    )
 
 
 class ResizeIn(_Strict):
@@ -39,6 +48,18 @@ class PlanRef(_Strict):
     name: str | None
 
 
+class InstanceCapabilities(_Strict):
+    """What this server's cloud can do, so clients offer only what will work."""
+
+    rebuild_sets_credentials: bool = Field(
+        description=(
+            "Whether a rebuild installs a new root password and the SSH keys. When false, "
+            "`root_pass` on rebuild is refused and the server keeps the credentials it was "
+            "created with."
+        )
+    )
+
+
 class InstanceOut(_Strict):
     id: str
     label: str
@@ -50,6 +71,7 @@ class InstanceOut(_Strict):
     image: str
     is_transitional: bool
     allowed_actions: list[str]
+    capabilities: InstanceCapabilities
     progress: int | None
     error: str | None
     created_at: datetime

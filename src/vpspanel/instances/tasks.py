@@ -207,11 +207,11 @@ async def lifecycle(step: Step) -> Outcome:
         if current is not None and current.status in transition.targets:
             return succeeded(current.status, instance=_addresses(current))
     root_pass: str | None = None
-    if action is Action.REBUILD:
+    kept_credentials = action is Action.REBUILD and not step.provider.rebuild_sets_credentials
+    if action is Action.REBUILD and not kept_credentials:
         root_pass = step.unseal()
         if root_pass is None:
             return failed(SECRET_LOST_REASON)
-    kept_credentials = action is Action.REBUILD and not step.provider.rebuild_sets_credentials
     # Checkpointed BEFORE the request leaves: a retry or a worker taking over then watches
     # instead of sending again (a second rebuild would wipe the disk twice).
     await step.checkpoint(
@@ -264,12 +264,13 @@ async def _send(
         await provider.reboot(provider_instance_id)
     elif action is Action.RESIZE:
         await provider.resize(provider_instance_id, str(payload["provider_plan_id"]))
-    elif action is Action.REBUILD and root_pass is not None:
+    elif action is Action.REBUILD:
+        # Where the server keeps its credentials, neither password nor keys are sent.
         await provider.rebuild(
             provider_instance_id,
             str(payload["provider_image_id"]),
             root_pass,
-            list(step.instance.configuration.get("ssh_keys") or []),
+            list(step.instance.configuration.get("ssh_keys") or []) if root_pass else [],
         )
 
 

@@ -12,6 +12,7 @@ from vpspanel.providers.base import TAG_NAMESPACE
 from vpspanel.providers.errors import (
     ProviderNotFound,
     ProviderUnavailable,
+    ProviderValidationError,
 )
 from vpspanel.providers.http import HttpProvider, RateLimits
 from vpspanel.providers.linode import mappers
@@ -179,9 +180,11 @@ class LinodeProvider(HttpProvider):
         self,
         provider_instance_id: str,
         image_id: str,
-        root_pass: str,
+        root_pass: str | None,
         ssh_public_keys: list[str],
     ) -> None:
+        if root_pass is None:
+            raise ProviderValidationError("root_pass", "is required to rebuild")
         check_root_pass(root_pass)
         check_ssh_public_keys(ssh_public_keys)
         await self._client.post(
