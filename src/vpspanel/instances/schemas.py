@@ -122,7 +122,21 @@ class UserRef(_Strict):
     email: str
 
 
+class LastOperationOut(_Strict):
+    id: str
+    type: str
+    status: str
+    error: str | None = Field(description="The reason shown to the customer, if it failed.")
+
+
 class AdminInstanceOut(InstanceOut):
+    provider_error: str | None = Field(
+        description=(
+            "The cloud provider's own reason for the last failure or retry of the latest "
+            "operation (secrets removed); admins only."
+        )
+    )
+    last_operation: LastOperationOut | None
     provider_id: str | None
     provider_type: str | None
     provider_instance_id: str | None
@@ -132,3 +146,7 @@ class AdminInstanceOut(InstanceOut):
 
 class AdminInstanceList(_Strict):
     instances: list[AdminInstanceOut]
+
+
+class AdminInstanceEnvelope(_Strict):
+    instance: AdminInstanceOut

@@ -19,7 +19,7 @@ from vpspanel.errors import FieldError, InvalidState, NotFound, ValidationFailed
 from vpspanel.instances import state as transitions
 from vpspanel.instances import validation
 from vpspanel.instances.models import VpsInstance
-from vpspanel.instances.repository import InstanceRepository
+from vpspanel.instances.repository import AdminRow, InstanceRepository
 from vpspanel.instances.schemas import (
     AdminInstanceList,
     AdminInstanceOut,
@@ -30,6 +30,7 @@ from vpspanel.instances.schemas import (
     InstanceEnvelope,
     InstanceList,
     InstanceOut,
+    LastOperationOut,
     MetricsOut,
     OrganizationRef,
     PlanRef,
@@ -40,6 +41,7 @@ from vpspanel.instances.schemas import (
 )
 from vpspanel.operations import idempotency
 from vpspanel.operations.handoff import process_handoff, secret_context
+from vpspanel.operations.models import Operation
 from vpspanel.operations.repository import OperationRepository
 from vpspanel.provider_accounts.connect import app_error_from_provider
 from vpspanel.provider_accounts.models import ServiceProvider
@@ -453,21 +455,40 @@ async def admin_list(
     provider_id: uuid.UUID | None,
     organization_id: uuid.UUID | None,
 ) -> AdminInstanceList:
-    rows = await InstanceRepository(session).admin_list(
+    repository = InstanceRepository(session)
+    rows = await repository.admin_list(
         status=status, provider_id=provider_id, organization_id=organization_id
     )
+    latest = await repository.latest_operations([row.instance.id for row in rows])
     return AdminInstanceList(
-        instances=[
-            AdminInstanceOut(
-                **instance_out(row.instance, row.plan_name, row.provider_type).model_dump(),
-                provider_id=str(row.instance.provider_id) if row.instance.provider_id else None,
-                provider_type=row.provider_type,
-                provider_instance_id=row.instance.provider_instance_id,
-                organization=OrganizationRef(
-                    id=str(row.organization.id), name=row.organization.name
-                ),
-                user=UserRef(id=str(row.user.id), email=row.user.email) if row.user else None,
-            )
-            for row in rows
-        ]
+        instances=[_admin_out(row, latest.get(row.instance.id)) for row in rows]
+    )
+
+
+async def admin_get(session: AsyncSession, instance_id: uuid.UUID) -> AdminInstanceOut:
+    repository = InstanceRepository(session)
+    row = await repository.admin_row(instance_id)
+    if row is None:
+        raise NotFound("Server not found.")
+    latest = await repository.latest_operations([instance_id])
+    return _admin_out(row, latest.get(instance_id))
+
+
+def _admin_out(row: AdminRow, operation: Operation | None) -> AdminInstanceOut:
+    return AdminInstanceOut(
+        **instance_out(row.instance, row.plan_name, row.provider_type).model_dump(),
+        provider_error=(operation.result or {}).get("provider_error") if operation else None,
+        last_operation=LastOperationOut(
+            id=str(operation.id),
+            type=operation.type,
+            status=operation.status,
+            error=operation.error,
+        )
+        if operation
+        else None,
+        provider_id=str(row.instance.provider_id) if row.instance.provider_id else None,
+        provider_type=row.provider_type,
+        provider_instance_id=row.instance.provider_instance_id,
+        organization=OrganizationRef(id=str(row.organization.id), name=row.organization.name),
+        user=UserRef(id=str(row.user.id), email=row.user.email) if row.user else None,
     )
