@@ -258,6 +258,14 @@ def deploy_body(offer: Offer, image: str, **overrides: Any) -> dict[str, Any]:
     return body
 
 
+def rebuild_body(provider_type: str, image: str, root_pass: str = STRONG_PASS) -> dict[str, str]:
+    """A rebuild request: with a new root password only where the cloud can set one
+    (DigitalOcean's rebuild keeps the old credentials and refuses a new password)."""
+    if provider_type == "digitalocean":
+        return {"image": image}
+    return {"image": image, "root_pass": root_pass}
+
+
 async def run_until_idle(worker: Worker, *, max_steps: int = 200) -> int:
     """Run worker steps until nothing is runnable; returns the number of steps."""
     for step in range(max_steps):

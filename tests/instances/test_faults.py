@@ -11,12 +11,12 @@ from httpx import AsyncClient
 
 from tests.factories import signed_in_headers
 from tests.instances.support import (
-    STRONG_PASS,
     Offer,
     create_offer,
     deploy_body,
     operations_of,
     pick_image,
+    rebuild_body,
     run_until_idle,
     servers_at_provider,
     wait_for_status,
@@ -155,7 +155,7 @@ SETTLED_STATUS = {
 
 def _action_body(action: str, offer: Offer, image: str) -> dict[str, str] | None:
     if action == "rebuild":
-        return {"image": image, "root_pass": STRONG_PASS}
+        return rebuild_body(offer.setup.type, image)
     if action == "resize":
         return {"type": str(offer.large.id)}
     return None
@@ -267,7 +267,7 @@ class TestAmbiguousActionFailures:
         monkeypatch.setattr(tasks, "_send", send_then_die)
         rebuild = await client.post(
             f"/api/vps/{instance_id}/rebuild",
-            json={"image": image, "root_pass": STRONG_PASS},
+            json=rebuild_body(provider_type, image),
             headers=headers,
         )
         assert rebuild.status_code == 202, rebuild.text

@@ -10,10 +10,10 @@ from httpx import AsyncClient
 from tests.factories import signed_in_headers
 from tests.instances.support import (
     ROOT_PASS,
-    STRONG_PASS,
     create_offer,
     deploy_body,
     pick_image,
+    rebuild_body,
     servers_at_provider,
     wait_for_status,
 )
@@ -82,7 +82,7 @@ class TestFullLifecycle:
         assert (await act("reboot"))["status"] == "rebooting"
         await wait_for_status(client, headers, instance_id, "running", worker)
 
-        rebuilt = await act("rebuild", {"image": image, "root_pass": STRONG_PASS})
+        rebuilt = await act("rebuild", rebuild_body(provider_type, image))
         assert rebuilt["status"] == "rebuilding"
         await wait_for_status(client, headers, instance_id, "running", worker)
 

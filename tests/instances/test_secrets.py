@@ -14,6 +14,7 @@ from tests.instances.support import (
     create_offer,
     deploy_body,
     pick_image,
+    rebuild_body,
     wait_for_status,
 )
 from vpspanel.db.base import Base
@@ -64,7 +65,7 @@ class TestSecretCanaries:
         responses.append(
             await client.post(
                 f"/api/vps/{instance_id}/rebuild",
-                json={"image": image, "root_pass": REBUILD_PASS},
+                json=rebuild_body(provider_type, image, REBUILD_PASS),
                 headers=headers,
             )
         )

@@ -197,7 +197,13 @@ class TestProviderContract:
         assert (await settled(driver, created.id)).status is InstanceStatus.RUNNING  # type: ignore[union-attr]
         await driver.reboot(created.id)
         await settled(driver, created.id)
-        await driver.rebuild(created.id, spec.image_id, "Another-Strong-Pass-7", [KEY])
+        new_credentials = driver.rebuild_sets_credentials
+        await driver.rebuild(
+            created.id,
+            spec.image_id,
+            "Another-Strong-Pass-7" if new_credentials else None,
+            [KEY] if new_credentials else [],
+        )
         await settled(driver, created.id)
         bigger = sorted(
             (p for p in await driver.list_plans() if p.memory_mb > 0 and p.available),

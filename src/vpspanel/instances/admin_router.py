@@ -11,7 +11,7 @@ from vpspanel.auth.deps import AdminUser
 from vpspanel.deps import SessionDep
 from vpspanel.errors import ERROR_RESPONSES
 from vpspanel.instances import service
-from vpspanel.instances.schemas import AdminInstanceList
+from vpspanel.instances.schemas import AdminInstanceEnvelope, AdminInstanceList
 from vpspanel.providers.types import InstanceStatus
 
 router = APIRouter(prefix="/api/admin/instances", tags=["admin"], responses={**ERROR_RESPONSES})
@@ -31,3 +31,10 @@ async def list_instances(
         provider_id=provider_id,
         organization_id=organization_id,
     )
+
+
+@router.get("/{instance_id}")
+async def get_instance(
+    instance_id: uuid.UUID, _admin: AdminUser, session: SessionDep
+) -> AdminInstanceEnvelope:
+    return AdminInstanceEnvelope(instance=await service.admin_get(session, instance_id))

@@ -7,12 +7,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel.auth.models import User
 from vpspanel.catalog.models import VpsPlan
 from vpspanel.instances.models import InstanceEvent, VpsInstance
+from vpspanel.operations.models import Operation
 from vpspanel.organizations.models import Organization
 from vpspanel.provider_accounts.models import ServiceProvider
 
@@ -72,6 +73,31 @@ class InstanceRepository:
         )
         return {plan_id: name for plan_id, name in rows.all()}
 
+    async def latest_operations(
+        self, instance_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, Operation]:
+        """instance id -> its most recent operation."""
+        if not instance_ids:
+            return {}
+        rows = await self.session.scalars(
+            select(Operation)
+            .where(Operation.instance_id.in_(set(instance_ids)))
+            .order_by(Operation.created_at, Operation.id)
+        )
+        return {operation.instance_id: operation for operation in rows.all()}
+
+    async def provider_types(
+        self, provider_ids: Sequence[uuid.UUID | None]
+    ) -> dict[uuid.UUID, str]:
+        """provider account id -> its type (`linode`, `digitalocean`)."""
+        wanted = {provider_id for provider_id in provider_ids if provider_id is not None}
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            select(ServiceProvider.id, ServiceProvider.type).where(ServiceProvider.id.in_(wanted))
+        )
+        return {provider_id: provider_type for provider_id, provider_type in rows.all()}
+
     def add_event(
         self,
         instance: VpsInstance,
@@ -120,13 +146,7 @@ class InstanceRepository:
         limit: int = 500,
     ) -> list[AdminRow]:
         query = (
-            select(VpsInstance, VpsPlan.name, ServiceProvider.type, Organization, User)
-            .join(Organization, Organization.id == VpsInstance.organization_id)
-            .outerjoin(User, User.id == VpsInstance.user_id)
-            .outerjoin(VpsPlan, VpsPlan.id == VpsInstance.plan_id)
-            .outerjoin(ServiceProvider, ServiceProvider.id == VpsInstance.provider_id)
-            .order_by(VpsInstance.created_at.desc(), VpsInstance.id)
-            .limit(limit)
+            self._admin_query().order_by(VpsInstance.created_at.desc(), VpsInstance.id).limit(limit)
         )
         if status is not None:
             query = query.where(VpsInstance.status == status)
@@ -136,3 +156,22 @@ class InstanceRepository:
             query = query.where(VpsInstance.organization_id == organization_id)
         rows = (await self.session.execute(query)).all()
         return [AdminRow(i, plan_name, ptype, org, user) for i, plan_name, ptype, org, user in rows]
+
+    async def admin_row(self, instance_id: uuid.UUID) -> AdminRow | None:
+        row = (
+            await self.session.execute(self._admin_query().where(VpsInstance.id == instance_id))
+        ).one_or_none()
+        if row is None:
+            return None
+        instance, plan_name, provider_type, organization, user = row
+        return AdminRow(instance, plan_name, provider_type, organization, user)
+
+    @staticmethod
+    def _admin_query() -> Select[VpsInstance, str, str, Organization, User]:
+        return (
+            select(VpsInstance, VpsPlan.name, ServiceProvider.type, Organization, User)
+            .join(Organization, Organization.id == VpsInstance.organization_id)
+            .outerjoin(User, User.id == VpsInstance.user_id)
+            .outerjoin(VpsPlan, VpsPlan.id == VpsInstance.plan_id)
+            .outerjoin(ServiceProvider, ServiceProvider.id == VpsInstance.provider_id)
+        )

@@ -21,8 +21,17 @@ class DeployIn(_Strict):
 
 
 class RebuildIn(_Strict):
-    image: str = Field(max_length=128)
-    root_pass: str = Field(max_length=1024, json_schema_extra={"writeOnly": True})
+    image: str = Field(max_length=128, description="An image id as `GET /api/vps/images` shows.")
+    root_pass: str | None = Field(
+        default=None,
+        max_length=1024,
+        json_schema_extra={"writeOnly": True},
+        description=(
+            "The new root password. Required where the instance's "
+            "`capabilities.rebuild_sets_credentials` is true; refused (422) where it is false, "
+            "because that server keeps the password and SSH keys it was created with."
+        ),
+    )
 
 
 class ResizeIn(_Strict):
@@ -39,6 +48,18 @@ class PlanRef(_Strict):
     name: str | None
 
 
+class InstanceCapabilities(_Strict):
+    """What this server's cloud can do, so clients offer only what will work."""
+
+    rebuild_sets_credentials: bool = Field(
+        description=(
+            "Whether a rebuild installs a new root password and the SSH keys. When false, "
+            "`root_pass` on rebuild is refused and the server keeps the credentials it was "
+            "created with."
+        )
+    )
+
+
 class InstanceOut(_Strict):
     id: str
     label: str
@@ -52,6 +73,7 @@ class InstanceOut(_Strict):
     image: str
     is_transitional: bool
     allowed_actions: list[str]
+    capabilities: InstanceCapabilities
     progress: int | None
     error: str | None
     created_at: datetime
@@ -107,9 +129,23 @@ class UserRef(_Strict):
     email: str
 
 
+class LastOperationOut(_Strict):
+    id: str
+    type: str
+    status: str
+    error: str | None = Field(description="The reason shown to the customer, if it failed.")
+
+
 class AdminInstanceOut(InstanceOut):
     # The status exactly as the provider last reported it (e.g. "billing_suspension").
     provider_status: str | None
+    provider_error: str | None = Field(
+        description=(
+            "The cloud provider's own reason for the last failure or retry of the latest "
+            "operation (secrets removed); admins only."
+        )
+    )
+    last_operation: LastOperationOut | None
     provider_id: str | None
     provider_type: str | None
     provider_instance_id: str | None
@@ -119,3 +155,7 @@ class AdminInstanceOut(InstanceOut):
 
 class AdminInstanceList(_Strict):
     instances: list[AdminInstanceOut]
+
+
+class AdminInstanceEnvelope(_Strict):
+    instance: AdminInstanceOut

@@ -19,16 +19,18 @@ from vpspanel.errors import FieldError, InvalidState, NotFound, ValidationFailed
 from vpspanel.instances import state as transitions
 from vpspanel.instances import validation
 from vpspanel.instances.models import VpsInstance
-from vpspanel.instances.repository import InstanceRepository
+from vpspanel.instances.repository import AdminRow, InstanceRepository
 from vpspanel.instances.schemas import (
     AdminInstanceList,
     AdminInstanceOut,
     DeployIn,
     EventList,
     EventOut,
+    InstanceCapabilities,
     InstanceEnvelope,
     InstanceList,
     InstanceOut,
+    LastOperationOut,
     MetricsOut,
     OrganizationRef,
     PlanRef,
@@ -39,10 +41,12 @@ from vpspanel.instances.schemas import (
 )
 from vpspanel.operations import idempotency
 from vpspanel.operations.handoff import process_handoff, secret_context
+from vpspanel.operations.models import Operation
 from vpspanel.operations.repository import OperationRepository
 from vpspanel.provider_accounts.connect import app_error_from_provider
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.providers.errors import ProviderError
+from vpspanel.providers.registry import PROVIDER_TYPES, driver_class
 from vpspanel.providers.types import InstanceStatus
 from vpspanel.state import AppState
 from vpspanel.storefront import service as storefront
@@ -66,7 +70,17 @@ REQUESTED_MESSAGES = {
 }
 
 
-def instance_out(instance: VpsInstance, plan_name: str | None) -> InstanceOut:
+def capabilities_of(provider_type: str | None) -> InstanceCapabilities:
+    """What the instance's cloud can do (nothing, once it has no provider account)."""
+    driver = driver_class(provider_type) if provider_type in PROVIDER_TYPES else None
+    return InstanceCapabilities(
+        rebuild_sets_credentials=bool(driver and driver.rebuild_sets_credentials)
+    )
+
+
+def instance_out(
+    instance: VpsInstance, plan_name: str | None, provider_type: str | None
+) -> InstanceOut:
     return InstanceOut(
         id=str(instance.id),
         label=instance.label,
@@ -82,6 +96,7 @@ def instance_out(instance: VpsInstance, plan_name: str | None) -> InstanceOut:
         image=instance.image,
         is_transitional=transitions.is_transitional(instance.status),
         allowed_actions=transitions.allowed_actions(instance.status),
+        capabilities=capabilities_of(provider_type),
         progress=instance.progress,
         error=instance.error,
         created_at=instance.created_at,
@@ -90,8 +105,14 @@ def instance_out(instance: VpsInstance, plan_name: str | None) -> InstanceOut:
 
 
 async def _out(session: AsyncSession, instance: VpsInstance) -> InstanceOut:
-    names = await InstanceRepository(session).plan_names([instance.plan_id])
-    return instance_out(instance, names.get(instance.plan_id) if instance.plan_id else None)
+    repository = InstanceRepository(session)
+    names = await repository.plan_names([instance.plan_id])
+    types = await repository.provider_types([instance.provider_id])
+    return instance_out(
+        instance,
+        names.get(instance.plan_id) if instance.plan_id else None,
+        types.get(instance.provider_id) if instance.provider_id else None,
+    )
 
 
 def _field_problems(body: DeployIn) -> tuple[list[str], list[FieldError]]:
@@ -233,9 +254,15 @@ async def list_page(
         ctx.organization.id, page=page, per_page=per_page
     )
     names = await repository.plan_names([row.plan_id for row in rows])
+    types = await repository.provider_types([row.provider_id for row in rows])
     return InstanceList(
         instances=[
-            instance_out(row, names.get(row.plan_id) if row.plan_id else None) for row in rows
+            instance_out(
+                row,
+                names.get(row.plan_id) if row.plan_id else None,
+                types.get(row.provider_id) if row.provider_id else None,
+            )
+            for row in rows
         ],
         total=total,
         page=page,
@@ -296,14 +323,24 @@ async def act(
 async def _rebuild_payload(
     state: AppState, session: AsyncSession, instance: VpsInstance, body: RebuildIn
 ) -> dict[str, Any]:
-    problem = validation.root_pass_problem(body.root_pass)
-    if problem:
-        raise ValidationFailed.for_field("root_pass", problem)
     account = (
         await session.get(ServiceProvider, instance.provider_id) if instance.provider_id else None
     )
     if account is None:
         raise InvalidState("This server can no longer be rebuilt.")
+    if not capabilities_of(account.type).rebuild_sets_credentials:
+        if body.root_pass is not None:
+            raise ValidationFailed.for_field(
+                "root_pass",
+                "This server cannot take a new root password on rebuild: it keeps the password "
+                "and SSH keys it was created with. Leave root_pass out.",
+            )
+    elif body.root_pass is None:
+        raise ValidationFailed.for_field("root_pass", "A new root password is required.")
+    else:
+        problem = validation.root_pass_problem(body.root_pass)
+        if problem:
+            raise ValidationFailed.for_field("root_pass", problem)
     image = storefront.pick_image(
         await storefront.account_images(state, session, account), body.image
     )
@@ -323,10 +360,11 @@ async def _resize_payload(
     session: AsyncSession, instance: VpsInstance, body: ResizeIn
 ) -> dict[str, Any]:
     current = await catalog.get_plan(session, instance.plan_id) if instance.plan_id else None
-    target = await storefront.plan_for_purchase(session, body.type, instance.region)
+    target = await storefront.plan_for_change(
+        session, body.type, instance.region, instance.provider_id
+    )
     if (
         current is None
-        or target.provider_id != instance.provider_id
         or target.id == instance.plan_id
         or not _is_larger(target, current.specifications)
     ):
@@ -422,22 +460,41 @@ async def admin_list(
     provider_id: uuid.UUID | None,
     organization_id: uuid.UUID | None,
 ) -> AdminInstanceList:
-    rows = await InstanceRepository(session).admin_list(
+    repository = InstanceRepository(session)
+    rows = await repository.admin_list(
         status=status, provider_id=provider_id, organization_id=organization_id
     )
+    latest = await repository.latest_operations([row.instance.id for row in rows])
     return AdminInstanceList(
-        instances=[
-            AdminInstanceOut(
-                **instance_out(row.instance, row.plan_name).model_dump(),
-                provider_status=row.instance.provider_status,
-                provider_id=str(row.instance.provider_id) if row.instance.provider_id else None,
-                provider_type=row.provider_type,
-                provider_instance_id=row.instance.provider_instance_id,
-                organization=OrganizationRef(
-                    id=str(row.organization.id), name=row.organization.name
-                ),
-                user=UserRef(id=str(row.user.id), email=row.user.email) if row.user else None,
-            )
-            for row in rows
-        ]
+        instances=[_admin_out(row, latest.get(row.instance.id)) for row in rows]
+    )
+
+
+async def admin_get(session: AsyncSession, instance_id: uuid.UUID) -> AdminInstanceOut:
+    repository = InstanceRepository(session)
+    row = await repository.admin_row(instance_id)
+    if row is None:
+        raise NotFound("Server not found.")
+    latest = await repository.latest_operations([instance_id])
+    return _admin_out(row, latest.get(instance_id))
+
+
+def _admin_out(row: AdminRow, operation: Operation | None) -> AdminInstanceOut:
+    return AdminInstanceOut(
+        **instance_out(row.instance, row.plan_name, row.provider_type).model_dump(),
+        provider_status=row.instance.provider_status,
+        provider_error=(operation.result or {}).get("provider_error") if operation else None,
+        last_operation=LastOperationOut(
+            id=str(operation.id),
+            type=operation.type,
+            status=operation.status,
+            error=operation.error,
+        )
+        if operation
+        else None,
+        provider_id=str(row.instance.provider_id) if row.instance.provider_id else None,
+        provider_type=row.provider_type,
+        provider_instance_id=row.instance.provider_instance_id,
+        organization=OrganizationRef(id=str(row.organization.id), name=row.organization.name),
+        user=UserRef(id=str(row.user.id), email=row.user.email) if row.user else None,
     )

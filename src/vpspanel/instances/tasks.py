@@ -24,6 +24,7 @@ no sign of them (doing either twice is harmless; a rebuild twice wipes the disk 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -51,7 +52,20 @@ SECRET_LOST_REASON = " ".join(
 )
 GONE_AT_PROVIDER = "The server no longer exists at the cloud provider."
 TOO_SLOW = "The cloud provider did not finish in time. Please try again."
+NOT_PLACED = (
+    "The server could not be placed: the cloud has no room for it on this account. "
+    "Please contact support or choose another plan or region."
+)
 MAX_MISSING_READS = 3
+PROVIDER_ERROR_MAX_LENGTH = 300
+# Anything long and opaque in a provider's message may be a token or a signed URL: dropped.
+_OPAQUE = re.compile(r"[A-Za-z0-9_\-+/=.:]{32,}")
+_SECRET_ASSIGNMENT = re.compile(
+    r"(password|passwd|root_pass|token|secret|api[_-]?key|authorization)(\W{1,3})\S+",
+    re.IGNORECASE,
+)
+# A provider refusing because the account is at its server limit (DigitalOcean's droplet_limit).
+_ACCOUNT_LIMIT = re.compile(r"droplet limit|droplet_limit|limit of \w+ (linodes|instances)", re.I)
 # Reaching their target twice does no harm, so these may be sent again when the first request
 # shows no effect; rebuild, resize and reboot never are.
 POWER_ACTIONS = (Action.BOOT, Action.SHUTDOWN)
@@ -81,8 +95,18 @@ def failed(reason: str, **kwargs: Any) -> Outcome:
     return Outcome("failed", reason=reason, clear_secret=True, **kwargs)
 
 
+def provider_error_text(exc: perr.ProviderError) -> str:
+    """The provider's own reason for an admin and the log: the error class and message with
+    anything that could be a secret removed, at most PROVIDER_ERROR_MAX_LENGTH characters."""
+    text = _SECRET_ASSIGNMENT.sub(r"\1\2[redacted]", exc.message)
+    text = _OPAQUE.sub("[redacted]", text)
+    return f"{type(exc).__name__}: {text}"[:PROVIDER_ERROR_MAX_LENGTH]
+
+
 def reason_for(exc: perr.ProviderError) -> str:
     """A provider failure in words a customer can read: no upstream body, code or id."""
+    if isinstance(exc, perr.ProviderValidationError) and _ACCOUNT_LIMIT.search(exc.message):
+        return NOT_PLACED
     if isinstance(exc, perr.ProviderAuthError | perr.ProviderPermissionError):
         return "The cloud account behind this server refused the request. Please contact support."
     if isinstance(exc, perr.ProviderNotFound):
@@ -239,11 +263,11 @@ async def lifecycle(step: Step) -> Outcome:
         if current is not None and current.status in transition.targets:
             return succeeded(current.status, instance=_observed(current))
     root_pass: str | None = None
-    if action is Action.REBUILD:
+    kept_credentials = action is Action.REBUILD and not step.provider.rebuild_sets_credentials
+    if action is Action.REBUILD and not kept_credentials:
         root_pass = step.unseal()
         if root_pass is None:
             return failed(SECRET_LOST_REASON)
-    kept_credentials = action is Action.REBUILD and not step.provider.rebuild_sets_credentials
     # Checkpointed BEFORE the request leaves: a retry or a worker taking over then watches
     # instead of sending again (a second rebuild would wipe the disk twice).
     await step.checkpoint(
@@ -296,12 +320,13 @@ async def _send(
         await provider.reboot(provider_instance_id)
     elif action is Action.RESIZE:
         await provider.resize(provider_instance_id, str(payload["provider_plan_id"]))
-    elif action is Action.REBUILD and root_pass is not None:
+    elif action is Action.REBUILD:
+        # Where the server keeps its credentials, neither password nor keys are sent.
         await provider.rebuild(
             provider_instance_id,
             str(payload["provider_image_id"]),
             root_pass,
-            list(step.instance.configuration.get("ssh_keys") or []),
+            list(step.instance.configuration.get("ssh_keys") or []) if root_pass else [],
         )
 
 

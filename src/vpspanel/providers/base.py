@@ -108,9 +108,13 @@ class Provider(abc.ABC):
         self,
         provider_instance_id: str,
         image_id: str,
-        root_pass: str,
+        root_pass: str | None,
         ssh_public_keys: list[str],
-    ) -> None: ...
+    ) -> None:
+        """Reinstall from `image_id`. Where `rebuild_sets_credentials`, `root_pass` is required
+        and it and the keys replace the old ones; elsewhere both must be None / empty (the
+        server keeps its credentials) and a `root_pass` is refused with
+        ProviderValidationError("root_pass") rather than dropped."""
 
     @abc.abstractmethod
     async def resize(self, provider_instance_id: str, plan_id: str) -> None: ...

@@ -25,6 +25,8 @@ from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.state import AppState
 from vpspanel.storefront.schemas import ImageOut, PlanOut, RegionOut
 
+UNKNOWN_PLAN = "Unknown plan: use a plan id the catalog shows."
+
 
 @dataclass(frozen=True)
 class CatalogImage:
@@ -145,7 +147,7 @@ async def plan_for_purchase(session: AsyncSession, plan_ref: str, region_id: str
     parsed = _parse_plan_id(plan_ref)
     if parsed is not None:
         if await catalog.get_sellable_plan(session, parsed) is None:
-            raise ValidationFailed.for_field("type", "This plan is not available.")
+            raise ValidationFailed.for_field("type", UNKNOWN_PLAN)
         plan = await catalog.get_sellable_plan(session, parsed, region=region_id)
         if plan is None:
             raise ValidationFailed.for_field(
@@ -157,19 +159,46 @@ async def plan_for_purchase(session: AsyncSession, plan_ref: str, region_id: str
         for plan in await catalog.list_sellable_plans(session, region=region_id)
         if plan.provider_plan_id == plan_ref
     ]
-    if len(candidates) != 1:
-        message = (
-            "This plan is not available in that region."
-            if not candidates
-            else "This plan name is ambiguous; use the plan id."
+    if len(candidates) == 1:
+        return candidates[0]
+    if candidates:
+        raise ValidationFailed.for_field("type", "This plan name is ambiguous; use the plan id.")
+    if any(
+        plan.provider_plan_id == plan_ref for plan in await catalog.list_sellable_plans(session)
+    ):
+        raise ValidationFailed.for_field(
+            "region", "This plan is not offered in that region.", code="region_not_available"
         )
-        raise ValidationFailed.for_field("type", message)
-    return candidates[0]
+    raise ValidationFailed.for_field("type", UNKNOWN_PLAN)
+
+
+async def plan_for_change(
+    session: AsyncSession, plan_ref: str, region_id: str, provider_id: uuid.UUID | None
+) -> SellablePlan:
+    """A plan to move an existing server to (resize): only our plan ids, as the catalog shows
+    them, of the server's provider account, priced for the server's `region_id`. 422 on
+    `type`: "Unknown plan" for anything the catalog does not sell (a provider's own plan id
+    too), a plan of another account, or one not offered in that region."""
+    parsed = _parse_plan_id(plan_ref)
+    sold = await catalog.get_sellable_plan(session, parsed) if parsed else None
+    if parsed is None or sold is None:
+        raise ValidationFailed.for_field("type", UNKNOWN_PLAN)
+    if sold.provider_id != provider_id:
+        raise ValidationFailed.for_field(
+            "type", "This plan is not available for this server; choose one offered for it."
+        )
+    plan = await catalog.get_sellable_plan(session, parsed, region=region_id)
+    if plan is None:
+        raise ValidationFailed.for_field(
+            "type", "This plan is not offered in this server's region."
+        )
+    return plan
 
 
 def pick_image(images: list[CatalogImage], image_ref: str, *, field: str = "image") -> CatalogImage:
-    """The image a customer named (our id, or the upstream id), or 422 on `field`."""
+    """The image a customer named by the id the catalog shows (`GET /api/vps/images`), or 422
+    on `field`. The provider's own ids are refused: a white-label panel takes only its own."""
     for image in images:
-        if image_ref in (image.public_id, image.upstream.id):
+        if image_ref == image.public_id:
             return image
     raise ValidationFailed.for_field(field, "This image is not available for this plan.")

@@ -173,18 +173,24 @@ class Worker:
             async with asyncio.timeout(self.config.step_timeout_s):
                 return await tasks.HANDLERS[operation.type](step)
         except perr.ProviderError as exc:
+            provider_error = tasks.provider_error_text(exc)
             logger.info(
-                "operation %s (%s) step failed: %s",
-                operation.id,
-                operation.type,
-                type(exc).__name__,
+                "operation %s (%s) step failed: %s", operation.id, operation.type, provider_error
             )
             if exc.retryable:
                 retry_after = (
                     exc.retry_after_s if isinstance(exc, perr.ProviderRateLimited) else None
                 )
-                return tasks.wait(self.config.backoff_s(operation.attempts, retry_after))
-            return tasks.failed(tasks.reason_for(exc))
+                return tasks.wait(
+                    self.config.backoff_s(operation.attempts, retry_after),
+                    result={"provider_error": provider_error},
+                    milestone=(
+                        "retry",
+                        "The cloud had a temporary problem; retrying "
+                        f"(attempt {operation.attempts + 1}).",
+                    ),
+                )
+            return tasks.failed(tasks.reason_for(exc), result={"provider_error": provider_error})
         except TimeoutError:
             logger.warning("operation %s (%s) step timed out", operation.id, operation.type)
             return tasks.wait(self.config.backoff_s(operation.attempts))

@@ -251,13 +251,16 @@ class DigitalOceanProvider(HttpProvider):
         self,
         provider_instance_id: str,
         image_id: str,
-        root_pass: str,
+        root_pass: str | None,
         ssh_public_keys: list[str],
     ) -> None:
         """DigitalOcean's rebuild takes only the image: it cannot set a new root password or
         keys. The droplet keeps its create-time user data (so its create-time password hash)
-        and its create-time SSH keys."""
-        check_root_pass(root_pass)
+        and its create-time SSH keys, so a new password is refused, never silently dropped."""
+        if root_pass is not None:
+            raise ProviderValidationError(
+                "root_pass", "cannot be set on rebuild: the server keeps its current one"
+            )
         await self._action(provider_instance_id, {"type": "rebuild", "image": _image_ref(image_id)})
 
     async def resize(self, provider_instance_id: str, plan_id: str) -> None:

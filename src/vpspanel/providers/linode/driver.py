@@ -11,7 +11,10 @@ from uuid import UUID
 
 from vpspanel.providers.base import TAG_NAMESPACE
 from vpspanel.providers.conversions import fitted, metric_window
-from vpspanel.providers.errors import ProviderNotFound
+from vpspanel.providers.errors import (
+    ProviderNotFound,
+    ProviderValidationError,
+)
 from vpspanel.providers.http import HttpProvider, RateLimits
 from vpspanel.providers.linode import mappers
 from vpspanel.providers.linode.client import LINODE_LIMITS, LinodeClient, translate_error
@@ -173,9 +176,11 @@ class LinodeProvider(HttpProvider):
         self,
         provider_instance_id: str,
         image_id: str,
-        root_pass: str,
+        root_pass: str | None,
         ssh_public_keys: list[str],
     ) -> None:
+        if root_pass is None:
+            raise ProviderValidationError("root_pass", "is required to rebuild")
         check_root_pass(root_pass)
         check_ssh_public_keys(ssh_public_keys)
         await self._client.post(

@@ -1,0 +1,90 @@
+"""The provider's reason is kept and trouble during a create is visible (issue 8, item 11)."""
+
+from __future__ import annotations
+
+import pytest
+from httpx import AsyncClient
+
+from tests.factories import signed_in_headers
+from tests.instances.support import (
+    create_offer,
+    deploy_body,
+    operations_of,
+    pick_image,
+    wait_for_status,
+)
+from vpspanel.auth.models import UserRole
+from vpspanel.instances import tasks
+from vpspanel.providers import errors as perr
+from vpspanel.simulator import digitalocean as simulated_digitalocean
+from vpspanel.simulator.testing import SimulatorServer
+from vpspanel.state import AppState
+from vpspanel.worker.runner import Worker
+
+
+async def test_an_account_at_its_server_limit_tells_customer_and_admin_why(
+    fast_state: AppState,
+    client: AsyncClient,
+    sim: SimulatorServer,
+    worker: Worker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(simulated_digitalocean, "DROPLET_LIMIT", 0)
+    offer = await create_offer(fast_state, sim, "digitalocean")
+    headers, _, _ = await signed_in_headers(fast_state, client)
+    image = await pick_image(client, headers, offer.small.id, "Ubuntu")
+    created = await client.post("/api/vps", json=deploy_body(offer, image), headers=headers)
+    assert created.status_code == 201, created.text
+    instance_id = created.json()["instance"]["id"]
+
+    failed = await wait_for_status(client, headers, instance_id, "failed", worker)
+    assert failed["error"] == tasks.NOT_PLACED
+    (operation,) = await operations_of(fast_state, instance_id)
+    assert "droplet limit" in operation.result["provider_error"]
+
+    admin_headers, _, _ = await signed_in_headers(fast_state, client, role=UserRole.ADMIN)
+    one = await client.get(f"/api/admin/instances/{instance_id}", headers=admin_headers)
+    assert one.status_code == 200, one.text
+    seen = one.json()["instance"]
+    assert "droplet limit" in seen["provider_error"]
+    assert seen["last_operation"]["type"] == "create"
+    assert seen["last_operation"]["status"] == "failed"
+    listed = (await client.get("/api/admin/instances", headers=admin_headers)).json()
+    assert "droplet limit" in listed["instances"][0]["provider_error"]
+    # The customer never sees the provider's words.
+    customer_view = (await client.get(f"/api/vps/{instance_id}", headers=headers)).text
+    assert "droplet limit" not in customer_view and "provider_error" not in customer_view
+
+
+@pytest.mark.parametrize("provider_type", ["linode", "digitalocean"])
+async def test_each_retry_of_a_create_is_an_event_the_customer_reads(
+    provider_type: str,
+    fast_state: AppState,
+    client: AsyncClient,
+    sim: SimulatorServer,
+    worker: Worker,
+) -> None:
+    offer = await create_offer(fast_state, sim, provider_type)
+    headers, _, _ = await signed_in_headers(fast_state, client)
+    image = await pick_image(client, headers, offer.small.id, "Ubuntu")
+    path = "/linode/instances" if provider_type == "linode" else "/droplets"
+    # Refused outright (the connection answered 503 before anything was made), twice.
+    sim.inject_fault(provider_type, "server_error", method="POST", path=f"^{path}$", times=2)
+    created = await client.post("/api/vps", json=deploy_body(offer, image), headers=headers)
+    instance_id = created.json()["instance"]["id"]
+    await wait_for_status(client, headers, instance_id, "running", worker)
+    events = (await client.get(f"/api/vps/{instance_id}/events", headers=headers)).json()
+    retries = [e["message"] for e in events["events"] if e["type"] == "retry"]
+    assert retries, events
+    assert retries[0] == "The cloud had a temporary problem; retrying (attempt 2)."
+
+
+def test_the_provider_reason_is_scrubbed_of_anything_secret() -> None:
+    error = perr.ProviderValidationError(
+        "root_pass",
+        "root_pass=Hunter2-Secret! rejected; token: abcdEFGH1234abcdEFGH1234abcdEFGH1234 bad",
+    )
+    text = tasks.provider_error_text(error)
+    assert text.startswith("ProviderValidationError: ")
+    assert "Hunter2" not in text and "abcdEFGH1234" not in text
+    assert "rejected" in text
