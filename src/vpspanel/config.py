@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1)
     database_pool_overflow: int = Field(default=10, ge=0)
     # Waiting longer than this for a connection answers 503 `service_busy` (Retry-After).
-    database_pool_timeout_s: float = Field(default=10.0, gt=0)
+    database_pool_timeout_s: float = Field(default=30.0, gt=0)
     # A statement (PostgreSQL) or a wait for SQLite's write lock longer than this is cancelled
     # and answered 503 `service_busy`.
     database_statement_timeout_s: float = Field(default=30.0, gt=0)

