@@ -6,6 +6,7 @@ PostgreSQL; unset means SQLite). Fixtures:
 - ``session``: an AsyncSession inside a transaction that is rolled back after the test.
 - ``state`` / ``app`` / ``client``: the real application committing for real (requests, workers
   and concurrency behave as in production); every table is emptied after the test.
+- Every test fails if one task held two pooled connections at once (tests/support/pool_guard.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
+from tests.support.pool_guard import PoolGuard
 from tests.support.specs import MISSING_SPECS_REASON_PREFIX, specs_dir
 from vpspanel.app import create_app
 from vpspanel.config import Environment, Settings, normalize_database_url
@@ -96,6 +98,23 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             yellow=True,
             bold=True,
         )
+
+
+@pytest.fixture(scope="session")
+def _pool_guard() -> Iterator[PoolGuard]:
+    guard = PoolGuard()
+    guard.install()
+    yield guard
+    guard.uninstall()
+
+
+@pytest.fixture(autouse=True)
+def _one_connection_per_task(_pool_guard: PoolGuard) -> Iterator[None]:
+    _pool_guard.take_violations()
+    yield
+    violations = _pool_guard.take_violations()
+    if violations:
+        pytest.fail("\n\n".join(violations[:3]), pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -16,13 +16,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vpspanel.auth.router import router as auth_router
 from vpspanel.catalog.router import router as admin_catalog_router
 from vpspanel.config import Settings, get_settings
-from vpspanel.errors import ERROR_RESPONSES, AppError, FieldError
+from vpspanel.db.engine import DatabaseTrouble, database_trouble
+from vpspanel.errors import (
+    ERROR_RESPONSES,
+    AppError,
+    FieldError,
+    ServiceBusy,
+    ServiceUnavailable,
+)
 from vpspanel.instances.admin_router import router as admin_instances_router
 from vpspanel.instances.router import router as instances_router
 from vpspanel.logging import configure_logging
@@ -116,6 +123,22 @@ def install_error_handlers(app: FastAPI) -> None:
             {"error": "validation_error", "detail": "A value is not acceptable.", "fields": []},
             status_code=422,
         )
+
+    @app.exception_handler(SQLAlchemyError)
+    @app.exception_handler(OSError)
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        # An exhausted pool, a statement timeout or an unreachable database is a 503 to retry;
+        # anything else is a bug (500).
+        trouble = database_trouble(exc)
+        if trouble is None:
+            return await _unexpected(request, exc)
+        log.warning("database_" + trouble.value, error_type=type(exc).__name__)
+        error: AppError = (
+            ServiceBusy()
+            if trouble is DatabaseTrouble.BUSY
+            else ServiceUnavailable("The service cannot reach its database. Try again later.")
+        )
+        return await _app_error(request, error)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -48,6 +48,15 @@ class Settings(BaseSettings):
     env: Environment = Environment.DEVELOPMENT
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str = ""
+    # Connections per process: a request or worker step holds at most one at a time, so
+    # size + overflow bounds how many run their statements at once (docs/operations.md).
+    database_pool_size: int = Field(default=10, ge=1)
+    database_pool_overflow: int = Field(default=10, ge=0)
+    # Waiting longer than this for a connection answers 503 `service_busy` (Retry-After).
+    database_pool_timeout_s: float = Field(default=30.0, gt=0)
+    # A statement (PostgreSQL) or a wait for SQLite's write lock longer than this is cancelled
+    # and answered 503 `service_busy`.
+    database_statement_timeout_s: float = Field(default=30.0, gt=0)
     # Comma-separated Fernet keys: the first encrypts, all decrypt (rotation).
     encryption_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     session_ttl_hours: int = Field(default=24 * 7, ge=1)

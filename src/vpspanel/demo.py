@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 
 from vpspanel.auth.models import User, UserRole
 from vpspanel.auth.service import create_user
+from vpspanel.catalog.models import VpsPlan
 from vpspanel.catalog.schemas import PlanCreateIn
 from vpspanel.catalog.service import PlanService
 from vpspanel.config import Settings
@@ -130,6 +131,15 @@ async def seed_demo(state: AppState, public_url: str, simulator_url: str | None 
     else:
         log.error("demo_seed_failed", reason="the simulator did not answer")
         return
+    for _attempt in range(50):
+        try:
+            await _seed_plans(state)
+            break
+        except ProviderUnavailable:
+            await asyncio.sleep(0.2)
+    else:
+        log.error("demo_seed_failed", reason="the simulator did not answer")
+        return
     if "VPSPANEL_ADMIN_PASSWORD" not in os.environ:
         # Printed once, to the console only: this is the demo's whole point of entry.
         print(
@@ -140,36 +150,18 @@ async def seed_demo(state: AppState, public_url: str, simulator_url: str | None 
 
 
 async def _seed(state: AppState, simulator_url: str, admin_password: str) -> None:
+    """The accounts and the administrator, in one transaction."""
     async with state.sessionmaker() as session, session.begin():
         accounts = ProviderAccountService(session, state)
-        plans = PlanService(session, state)
-        for name, provider_type, path, token, plan_id in DEMO_ACCOUNTS:
-            base_url = f"{simulator_url}/{path}"
-            driver = state.providers.for_key(provider_type, token, base_url)
-            upstream_plan = next(p for p in await driver.list_plans() if p.id == plan_id)
-            regions = [
-                region.id
-                for region in await driver.list_regions()
-                if region.available
-                and (upstream_plan.regions is None or region.id in upstream_plan.regions)
-            ][:MAX_REGIONS_PER_PLAN]
-            account = await accounts.create(
+        for name, provider_type, path, token, _plan_id in DEMO_ACCOUNTS:
+            await accounts.create(
                 ProviderCreateIn.model_validate(
                     {
                         "name": name,
                         "type": provider_type,
                         "api_key": token,
-                        "api_base_url": base_url,
+                        "api_base_url": f"{simulator_url}/{path}",
                     }
-                )
-            )
-            await plans.create(
-                PlanCreateIn(
-                    provider_id=account.id,
-                    provider_plan_id=plan_id,
-                    name=DEMO_PLAN_NAME,
-                    markup_price=DEMO_MARKUP,
-                    regions=regions,
                 )
             )
         await create_user(
@@ -180,3 +172,38 @@ async def _seed(state: AppState, simulator_url: str, admin_password: str) -> Non
             role=UserRole.ADMIN,
         )
     log.info("demo_data_created", accounts=len(DEMO_ACCOUNTS))
+
+
+async def _seed_plans(state: AppState) -> None:
+    """A plan on each demo account that has none yet, each in its own transaction: creating a
+    plan reads the account's upstream catalog, which must happen with no connection held."""
+    for name, _provider_type, _path, _token, plan_id in DEMO_ACCOUNTS:
+        async with state.read_sessionmaker() as read:
+            account = await read.scalar(select(ServiceProvider).where(ServiceProvider.name == name))
+            has_plan = account is not None and bool(
+                await read.scalar(
+                    select(func.count())
+                    .select_from(VpsPlan)
+                    .where(VpsPlan.provider_id == account.id)
+                )
+            )
+        if account is None or has_plan:
+            continue
+        driver = state.providers.for_account(account)
+        upstream_plan = next(p for p in await driver.list_plans() if p.id == plan_id)
+        regions = [
+            region.id
+            for region in await driver.list_regions()
+            if region.available
+            and (upstream_plan.regions is None or region.id in upstream_plan.regions)
+        ][:MAX_REGIONS_PER_PLAN]
+        async with state.sessionmaker() as session, session.begin():
+            await PlanService(session, state).create(
+                PlanCreateIn(
+                    provider_id=account.id,
+                    provider_plan_id=plan_id,
+                    name=DEMO_PLAN_NAME,
+                    markup_price=DEMO_MARKUP,
+                    regions=regions,
+                )
+            )

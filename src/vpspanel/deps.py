@@ -3,6 +3,7 @@
 The request owns the transaction: the session commits when the endpoint returns without an error
 (before the response is sent), and rolls back otherwise. Services and repositories never commit.
 GET requests get a read session; others a write session (see db/engine.py for why on SQLite).
+A busy or unreachable database is answered 503 by the app's error handlers.
 """
 
 from __future__ import annotations
@@ -11,10 +12,8 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vpspanel.errors import ServiceUnavailable
 from vpspanel.state import AppState
 
 
@@ -36,9 +35,6 @@ async def get_session(request: Request, state: StateDep) -> AsyncIterator[AsyncS
         try:
             yield session
             await session.commit()
-        except OperationalError as exc:
-            await session.rollback()
-            raise ServiceUnavailable("The database is busy. Try again shortly.") from exc
         except BaseException:
             await session.rollback()
             raise

@@ -136,6 +136,18 @@ class ServiceUnavailable(AppError):
     default_detail = "The service is busy. Try again shortly."
 
 
+class ServiceBusy(ServiceUnavailable):
+    """Too much at once (no database connection free in time, a statement timed out): the
+    client should simply try again after `Retry-After` seconds."""
+
+    code = "service_busy"
+    default_detail = "The service is busy. Try again in a few seconds."
+    retry_after_seconds: ClassVar[int] = 2
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail, headers={"Retry-After": str(self.retry_after_seconds)})
+
+
 # Every error status the API may answer, for the OpenAPI document.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": description}

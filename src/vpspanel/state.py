@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from vpspanel.config import Settings
-from vpspanel.db.engine import create_engine, create_sessionmaker
+from vpspanel.db.engine import PoolLimits, create_engine, create_sessionmaker
 from vpspanel.db.types import utcnow
 from vpspanel.provider_accounts.connect import ProviderConnector
 from vpspanel.providers.http import close_shared_client
@@ -30,7 +30,15 @@ class AppState:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppState:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(
+            settings.database_url,
+            limits=PoolLimits(
+                size=settings.database_pool_size,
+                overflow=settings.database_pool_overflow,
+                timeout_s=settings.database_pool_timeout_s,
+                statement_timeout_s=settings.database_statement_timeout_s,
+            ),
+        )
         secret_box = SecretBox(settings.resolved_encryption_keys())
         return cls(
             settings=settings,

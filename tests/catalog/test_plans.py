@@ -371,8 +371,8 @@ class TestCustomerReads:
             assert regions == {"us-east", "id-cgk", "nyc3"}
             one = await catalog.get_sellable_plan(db, uuid.UUID(droplet["id"]), region="nyc3")
             assert one is not None and one.price_hourly == Decimal("0.01042")
-            images = await catalog.images_for_plan(db, state, one, region="nyc3")
-            assert images and all(not image.deprecated for image in images)
+        images = await catalog.images_for_plan(state, one, region="nyc3")
+        assert images and all(not image.deprecated for image in images)
         await client.patch(
             f"/api/admin/providers/{do['id']}", json={"active": False}, headers=admin
         )

@@ -220,6 +220,19 @@ class TestDroplets:
             assert response.status_code == 422, override
             assert response.json()["id"] == "unprocessable_entity"
 
+    async def test_the_droplet_limit_is_configurable(self, sim: Sim) -> None:
+        await sim.configure(digitalocean_droplet_limit=2)
+        assert (await sim.do("GET", "/account")).json()["account"]["droplet_limit"] == 2
+        await sim.create_droplet(name="one")
+        await sim.create_droplet(name="two")
+        refused = await sim.do(
+            "POST",
+            "/droplets",
+            json={"name": "three", "size": "s-1vcpu-1gb", "image": "debian-12-x64"},
+        )
+        assert refused.status_code == 422
+        assert "droplet limit" in refused.json()["message"]
+
     async def test_names_need_not_be_unique_and_region_is_optional(self, sim: Sim) -> None:
         first = (await sim.create_droplet(name="same"))["droplet"]
         second = (await sim.create_droplet(name="same", region=None))["droplet"]

@@ -44,14 +44,16 @@ async def test_images_fetched_by_a_failing_purchase_stay_cached(
     offer = await create_offer(fast_state, sim, "linode")
     before = sim.request_count("linode", "GET", "/images")
     for _ in range(3):
-        # Like a deploy: the request's write session has already run statements (on SQLite it
-        # holds the write lock), then asks for the images, then fails and rolls back.
+        # Like a deploy: the plan and its images are read first, then the request's write
+        # session runs its statements, fails and rolls back.
+        async with fast_state.read_sessionmaker() as read:
+            plan = await catalog.get_sellable_plan(read, offer.small.id)
+        assert plan is not None
+        images = await storefront.plan_images(fast_state, plan, offer.setup.region)
+        assert images
         try:
-            async with fast_state.sessionmaker() as db:
-                plan = await catalog.get_sellable_plan(db, offer.small.id)
-                assert plan is not None
-                images = await storefront.plan_images(fast_state, db, plan, offer.setup.region)
-                assert images
+            async with fast_state.sessionmaker() as db, db.begin():
+                await catalog.get_sellable_plan(db, offer.small.id)
                 raise RequestFailedLater
         except RequestFailedLater:
             pass

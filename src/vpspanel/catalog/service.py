@@ -135,14 +135,17 @@ async def get_plan(db: AsyncSession, plan_id: uuid.UUID) -> VpsPlan | None:
 
 
 async def images_for_plan(
-    db: AsyncSession, state: AppState, plan: SellablePlan, *, region: str | None = None
+    state: AppState, plan: SellablePlan, *, region: str | None = None
 ) -> list[UpstreamImage]:
     """The provider's images usable for this plan (not deprecated, fitting its disk, and with
     `region`: present there), through the shared upstream cache. Raises ProviderUnavailable
-    (503) only when the provider is down AND nothing was ever cached."""
-    account = await ProviderAccountRepository(db).get(plan.provider_id)
-    if account is None:
-        raise NotFound("Plan not found.")
+    (503) only when the provider is down AND nothing was ever cached.
+
+    Reads in short sessions of its own: call it while holding no connection."""
+    async with state.read_sessionmaker() as db:
+        account = await ProviderAccountRepository(db).get(plan.provider_id)
+        if account is None:
+            raise NotFound("Plan not found.")
     snapshot = await UpstreamCatalog(db, state).images(account)
     return [image for image in snapshot.items if image_fits(image, plan, region)]
 

@@ -5,11 +5,18 @@ for write sessions, so that a write transaction takes the write lock up front (w
 instead of failing half-way with "database is locked" when it upgrades from reading. Read-only
 sessions (``create_sessionmaker(read_only=True)``) begin deferred and never block writers.
 PostgreSQL uses asyncpg with a pool; none of this applies there.
+
+Both use a bounded pool (`PoolLimits`). Nothing may hold one pooled connection while it waits for
+another: with every connection held by someone waiting, the pool would stay exhausted until the
+pool timeout. `database_trouble` sorts the errors of an overloaded or unreachable database so the
+API answers them with 503, never 500.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +24,37 @@ from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.dml import Insert
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY_OPTION = "vpspanel_read_only"
+# PostgreSQL SQLSTATEs of a database too busy to answer: query_canceled (statement_timeout),
+# lock_not_available, too_many_connections, cannot_connect_now (starting up or shutting down).
+_PG_BUSY_STATES = frozenset({"57014", "55P03", "53300", "57P03"})
+# ... and of one that cannot be used at all: connection exceptions (class 08), a database that
+# does not exist, a refused login, an administrator's shutdown.
+_PG_UNAVAILABLE_STATES = frozenset({"3D000", "28000", "28P01", "57P01", "57P02"})
+
+
+@dataclass(frozen=True)
+class PoolLimits:
+    """Connections per engine: `size` kept open, up to `overflow` more on demand; a checkout
+    waits at most `timeout_s`. A statement (or SQLite's wait for its write lock) is cancelled
+    after `statement_timeout_s`."""
+
+    size: int = 10
+    overflow: int = 10
+    timeout_s: float = 30.0
+    statement_timeout_s: float = 30.0
+
+
+class DatabaseTrouble(StrEnum):
+    BUSY = "busy"  # answered too slowly or no connection free: retry in a moment
+    UNAVAILABLE = "unavailable"  # not reachable at all
 
 
 def is_sqlite_url(url: str) -> bool:
@@ -34,18 +65,27 @@ def is_postgres_url(url: str) -> bool:
     return make_url(url).get_backend_name() == "postgresql"
 
 
-def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
+def create_engine(url: str, *, echo: bool = False, limits: PoolLimits | None = None) -> AsyncEngine:
+    limits = limits or PoolLimits()
+    pool: dict[str, Any] = {
+        "pool_size": limits.size,
+        "max_overflow": limits.overflow,
+        "pool_timeout": limits.timeout_s,
+    }
     if is_sqlite_url(url):
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+        else:
+            pool = {}  # an in-memory database lives in its one connection (StaticPool)
         engine = create_async_engine(
             url,
             echo=echo,
             hide_parameters=True,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            connect_args={"timeout": limits.statement_timeout_s},
+            **pool,
         )
-        _harden_sqlite(engine)
+        _harden_sqlite(engine, busy_timeout_ms=int(limits.statement_timeout_s * 1000))
         return engine
     return create_async_engine(
         url,
@@ -53,13 +93,46 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
         # Errors and logs must never carry bound values: they include password hashes and
         # ciphertexts.
         hide_parameters=True,
-        pool_size=pool_size,
-        max_overflow=pool_size,
         pool_pre_ping=True,
+        connect_args={
+            "server_settings": {"statement_timeout": str(int(limits.statement_timeout_s * 1000))}
+        },
+        **pool,
     )
 
 
-def _harden_sqlite(engine: AsyncEngine) -> None:
+def database_trouble(exc: BaseException) -> DatabaseTrouble | None:
+    """Whether `exc` says the database is overloaded (`BUSY`) or unreachable (`UNAVAILABLE`);
+    None for anything else (a bug, a constraint, bad data)."""
+    if isinstance(exc, PoolTimeoutError):
+        return DatabaseTrouble.BUSY
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return DatabaseTrouble.UNAVAILABLE
+        cause: BaseException | None = exc.orig
+        while cause is not None:
+            sqlstate = getattr(cause, "sqlstate", None)
+            if sqlstate in _PG_BUSY_STATES:
+                return DatabaseTrouble.BUSY
+            if isinstance(sqlstate, str) and (
+                sqlstate in _PG_UNAVAILABLE_STATES or sqlstate.startswith("08")
+            ):
+                return DatabaseTrouble.UNAVAILABLE
+            if isinstance(cause, OSError):
+                return DatabaseTrouble.UNAVAILABLE
+            cause = cause.__cause__
+        text = str(exc.orig).lower()
+        if "database is locked" in text or "database is busy" in text:
+            return DatabaseTrouble.BUSY
+        if "unable to open database" in text:
+            return DatabaseTrouble.UNAVAILABLE
+        return None
+    if isinstance(exc, OSError):  # refused or unreachable while connecting
+        return DatabaseTrouble.UNAVAILABLE
+    return None
+
+
+def _harden_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
@@ -69,7 +142,7 @@ def _harden_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 

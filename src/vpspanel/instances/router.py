@@ -130,8 +130,7 @@ async def instance_events(
 async def instance_metrics(
     instance_id: uuid.UUID,
     ctx: OrgContextDep,
-    session: SessionDep,
     state: StateDep,
     period: Annotated[str, Query(max_length=8)] = "24h",
 ) -> MetricsEnvelope:
-    return MetricsEnvelope(metrics=await service.metrics(state, session, ctx, instance_id, period))
+    return MetricsEnvelope(metrics=await service.metrics(state, ctx, instance_id, period))

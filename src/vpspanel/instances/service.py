@@ -171,16 +171,20 @@ async def deploy(
 async def _accept(
     state: AppState, session: AsyncSession, ctx: OrgContext, body: DeployIn
 ) -> VpsInstance:
+    """Check the order against the catalog in short reads of their own (the image list may
+    take a provider call), then record it in `session`, which holds its connection only for
+    these last few statements: no request waits for a second connection while holding one."""
     ssh_keys, problems = _field_problems(body)
     plan: SellablePlan | None = None
     try:
-        plan = await storefront.plan_for_purchase(session, body.type, body.region)
+        async with state.read_sessionmaker() as read:
+            plan = await storefront.plan_for_purchase(read, body.type, body.region)
     except ValidationFailed as exc:
         problems.extend(exc.fields or [])
     if plan is None or problems:
         raise _fail(problems)
     try:
-        images = await storefront.plan_images(state, session, plan, body.region)
+        images = await storefront.plan_images(state, plan, body.region)
         image = storefront.pick_image(images, body.image)
     except ValidationFailed as exc:
         raise _fail(exc.fields or []) from None
@@ -283,14 +287,19 @@ async def act(
     payload: dict[str, Any] = {}
     secret: str | None = None
     if body is not None:
-        # Checked before the row is locked: the image list may take a provider call.
-        unlocked = await _readable(session, ctx, instance_id)
-        transitions.begin(action, unlocked.status)
+        # Checked before the row is locked, in short reads of their own: the image list may
+        # take a provider call, and `session` must not hold a connection meanwhile.
+        account: ServiceProvider | None = None
+        async with state.read_sessionmaker() as read:
+            unlocked = await _readable(read, ctx, instance_id)
+            transitions.begin(action, unlocked.status)
+            if isinstance(body, ResizeIn):
+                payload.update(await _resize_payload(read, unlocked, body))
+            elif unlocked.provider_id is not None:
+                account = await read.get(ServiceProvider, unlocked.provider_id)
         if isinstance(body, RebuildIn):
-            payload.update(await _rebuild_payload(state, session, unlocked, body))
+            payload.update(await _rebuild_payload(state, read, account, body))
             secret = body.root_pass
-        else:
-            payload.update(await _resize_payload(session, unlocked, body))
     instance = await _readable(session, ctx, instance_id, for_update=True)
     during = transitions.begin(action, instance.status)
     if await OperationRepository(session).unfinished_for_instance(instance.id):
@@ -321,11 +330,8 @@ async def act(
 
 
 async def _rebuild_payload(
-    state: AppState, session: AsyncSession, instance: VpsInstance, body: RebuildIn
+    state: AppState, session: AsyncSession, account: ServiceProvider | None, body: RebuildIn
 ) -> dict[str, Any]:
-    account = (
-        await session.get(ServiceProvider, instance.provider_id) if instance.provider_id else None
-    )
     if account is None:
         raise InvalidState("This server can no longer be rebuilt.")
     if not capabilities_of(account.type).rebuild_sets_credentials:
@@ -418,20 +424,23 @@ def _cache_metrics(key: tuple[uuid.UUID, int], metrics: MetricsOut) -> None:
 
 
 async def metrics(
-    state: AppState, session: AsyncSession, ctx: OrgContext, instance_id: uuid.UUID, period: str
+    state: AppState, ctx: OrgContext, instance_id: uuid.UUID, period: str
 ) -> MetricsOut:
+    """The server's recent CPU and network use. Reads in a short session of its own: no
+    connection is held while the provider answers."""
     hours = parse_period_hours(period)
-    instance = await _readable(session, ctx, instance_id)
-    if (
-        instance.provider_id is None
-        or instance.provider_instance_id is None
-        or instance.status == InstanceStatus.DELETED
-    ):
-        return MetricsOut(cpu=[], network_in=[], network_out=[])
-    cached = _cached_metrics((instance.id, hours))
-    if cached is not None:
-        return cached
-    account = await session.get(ServiceProvider, instance.provider_id)
+    async with state.read_sessionmaker() as session:
+        instance = await _readable(session, ctx, instance_id)
+        if (
+            instance.provider_id is None
+            or instance.provider_instance_id is None
+            or instance.status == InstanceStatus.DELETED
+        ):
+            return MetricsOut(cpu=[], network_in=[], network_out=[])
+        cached = _cached_metrics((instance.id, hours))
+        if cached is not None:
+            return cached
+        account = await session.get(ServiceProvider, instance.provider_id)
     if account is None:
         raise NotFound("Server not found.")
     try:

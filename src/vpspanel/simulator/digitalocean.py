@@ -18,7 +18,6 @@ JSON = dict[str, Any]
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9]?[a-z0-9A-Z.\-]*[a-z0-9A-Z]$")
 TAG_PATTERN = re.compile(r"^[a-zA-Z0-9_\-\:]+$")
 USER_DATA_LIMIT = 64 * 1024
-DROPLET_LIMIT = 25
 PENDING_EVENT = "Droplet already has a pending event."
 
 router = Router()
@@ -296,7 +295,7 @@ def get_account(call: Call) -> Reply:
         200,
         {
             "account": {
-                "droplet_limit": DROPLET_LIMIT,
+                "droplet_limit": call.state.settings.digitalocean_droplet_limit,
                 "floating_ip_limit": 3,
                 "email": f"sim-user-{account.uid}@example.com",
                 "name": f"Simulated user {account.uid}",
@@ -489,7 +488,7 @@ def _validate_create(call: Call, body: JSON, names: list[Any]) -> tuple[JSON, JS
         isinstance(t, str) and len(t) <= 255 and TAG_PATTERN.match(t) for t in tags
     ):
         raise unprocessable("tags may contain letters, numbers, colons, dashes and underscores")
-    if len(account.instances) + len(names) > DROPLET_LIMIT:
+    if len(account.instances) + len(names) > call.state.settings.digitalocean_droplet_limit:
         raise unprocessable("creating this/these droplet(s) will exceed your droplet limit")
     return size, image, region
 

@@ -65,6 +65,9 @@ class SimulatorSettings(BaseModel):
     latency_ms: float = Field(default=0, ge=0)
     durations: Durations = Field(default_factory=Durations)
     rate_limits: RateLimits = Field(default_factory=RateLimits)
+    # Droplets one DigitalOcean account may hold (the real default for new accounts is 25);
+    # raise it to run many servers at once, lower it to try the limit's refusal.
+    digitalocean_droplet_limit: int = Field(default=25, ge=1)
 
     @classmethod
     def instant(cls) -> SimulatorSettings:

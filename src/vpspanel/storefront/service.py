@@ -97,9 +97,12 @@ async def account_images(
 
 
 async def plan_images(
-    state: AppState, session: AsyncSession, plan: SellablePlan, region_id: str | None = None
+    state: AppState, plan: SellablePlan, region_id: str | None = None
 ) -> list[CatalogImage]:
-    account = await session.get(ServiceProvider, plan.provider_id)
+    """The images a new server of `plan` (in `region_id`) can start from. Reads in short
+    sessions of its own: call it while holding no connection."""
+    async with state.read_sessionmaker() as session:
+        account = await session.get(ServiceProvider, plan.provider_id)
     if account is None:
         raise NotFound("Plan not found.")
     images = await account_images(state, session, account)
