@@ -9,6 +9,7 @@ import {
   createRouter,
   Outlet,
   redirect,
+  type RouterHistory,
   useParams,
 } from "@tanstack/react-router";
 import { AdminPage } from "@/features/admin/AdminPage";
@@ -62,7 +63,8 @@ const homeRoute = createRoute({
   },
 });
 
-export type VpsListSearch = { deploy?: boolean; page?: number };
+/** `deploy`: show the deploy page; `again`: prefill it from that (failed) server. */
+export type VpsListSearch = { deploy?: boolean; page?: number; again?: string };
 
 const vpsRoute = createRoute({
   getParentRoute: () => appRoute,
@@ -70,6 +72,7 @@ const vpsRoute = createRoute({
   validateSearch: (search: Record<string, unknown>): VpsListSearch => ({
     ...(search.deploy !== undefined && search.deploy !== false ? { deploy: true } : {}),
     ...(typeof search.page === "number" && search.page > 1 ? { page: search.page } : {}),
+    ...(typeof search.again === "string" ? { again: search.again } : {}),
   }),
   component: VpsListPage,
 });
@@ -104,9 +107,10 @@ const routeTree = rootRoute.addChildren([
   appRoute.addChildren([homeRoute, vpsRoute, vpsDetailRoute, adminRoute]),
 ]);
 
-export function createAppRouter(queryClient: QueryClient) {
+export function createAppRouter(queryClient: QueryClient, history?: RouterHistory) {
   return createRouter({
     routeTree,
+    history,
     context: { queryClient },
     defaultPreload: "intent",
     scrollRestoration: true,
