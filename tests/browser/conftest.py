@@ -114,6 +114,9 @@ def panel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Panel]:
         "VPSPANEL_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEY,
         "VPSPANEL_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "VPSPANEL_ENV": "development",
+        # Waiting for the demo admin polls sign-in; those misses must not lock the account.
+        "VPSPANEL_LOGIN_ATTEMPTS_PER_ACCOUNT": "100000",
+        "VPSPANEL_LOGIN_ATTEMPTS_PER_ADDRESS": "100000",
     }
     log = (data_dir / "serve.log").open("w")
     command = [sys.executable, "-c", "from vpspanel.cli import app; app()", "serve", "--demo"]

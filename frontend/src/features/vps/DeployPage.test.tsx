@@ -36,7 +36,7 @@ async function fillDeploy(user: ReturnType<typeof userEvent.setup>) {
   await user.click(await screen.findByRole("radio", { name: /Frankfurt/ }));
   await user.click(await screen.findByRole("radio", { name: /Standard 4GB/ }));
   await user.click(await screen.findByRole("radio", { name: "Debian" }));
-  await user.type(screen.getByLabelText("Root password"), "Correct-Horse-9");
+  await user.type(screen.getByLabelText("Root password"), "Tq7!vRw2#pLz-9");
 }
 
 describe("deploy page", () => {
@@ -74,12 +74,15 @@ describe("deploy page", () => {
     await user.clear(hostname);
     await user.type(hostname, "1bad_name");
     expect(hostname).toHaveAttribute("aria-invalid", "true");
-    expect(screen.getByText(/starting with a letter and ending/)).toBeInTheDocument();
+    expect(screen.getByText(/parts of 1-63 letters/)).toBeInTheDocument();
     const rules = screen.getByRole("list", { name: "Password rules" });
     await user.type(screen.getByLabelText("Root password"), "abcdefghijk");
     expect(within(rules).getByText(/12 to 128 characters/).parentElement).toHaveTextContent("(not met)");
     await user.type(screen.getByLabelText("Root password"), "L9");
-    expect(within(rules).getAllByText(/\(met\)/)).toHaveLength(3);
+    expect(within(rules).getAllByText(/\(met\)/)).toHaveLength(3); // all but "hard to guess"
+    await user.clear(screen.getByLabelText("Root password"));
+    await user.type(screen.getByLabelText("Root password"), "Tq7!vRw2#pLz");
+    expect(within(rules).getAllByText(/\(met\)/)).toHaveLength(4);
   });
 
   it("puts server field errors on their inputs", async () => {
@@ -134,7 +137,7 @@ describe("deploy page", () => {
     expect(keys).toHaveLength(2);
     expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
     expect(keys[1]).toBe(keys[0]);
-    expect(bodies[0]).toMatchObject({ type: "p2", region: "r-fra", image: "img-debian12", root_pass: "Correct-Horse-9" });
+    expect(bodies[0]).toMatchObject({ type: "p2", region: "r-fra", image: "img-debian12", root_pass: "Tq7!vRw2#pLz-9" });
     expect(await screen.findByRole("heading", { name: "web-9" })).toBeInTheDocument();
   });
 });

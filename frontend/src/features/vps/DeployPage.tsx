@@ -181,8 +181,11 @@ export function DeployPage({ firstServer = false, prefill }: { firstServer?: boo
         const mapped: Partial<Record<Field, string>> = {};
         const unmatched: string[] = [];
         for (const { field, message } of error.fields) {
-          const input = SERVER_FIELDS[field.split(".")[0]];
-          if (input) mapped[input] = message;
+          // "ssh_keys[1]" names one key of the list.
+          const [, name, index] = /^([a-z_]+)(?:\[(\d+)\])?/.exec(field) ?? [];
+          const input = SERVER_FIELDS[name ?? ""];
+          const text = index !== undefined ? `SSH key ${Number(index) + 1}: ${message}` : message;
+          if (input) mapped[input] = mapped[input] ? `${mapped[input]} ${text}` : text;
           else unmatched.push(message);
         }
         setServerErrors(mapped);
@@ -264,7 +267,7 @@ export function DeployPage({ firstServer = false, prefill }: { firstServer?: boo
                   id="deploy-label-help"
                   className={cn("text-xs", errorOf("label") || (values.label && clientErrors.label) ? "text-destructive-foreground" : "text-muted-foreground")}
                 >
-                  {serverErrors.label ?? (values.label ? clientErrors.label : undefined) ?? "3-63 letters, digits and '-', starting with a letter."}
+                  {serverErrors.label ?? (values.label ? clientErrors.label : undefined) ?? "Like web1 or web1.example.com: letters, digits, '-' and dots, starting with a letter."}
                 </p>
               </div>
               <RootPasswordField

@@ -3,10 +3,10 @@ import { CopyButton } from "@/components/copy-button";
 import { PasswordInput } from "@/components/password-input";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/lib/utils";
-import { generatePassword, passwordChecklist, passwordStrength } from "./rules";
+import { generatePassword, passwordChecklist, passwordScore } from "./rules";
 
-const STRENGTH = ["", "Weak", "Fair", "Good", "Strong"] as const;
-const STRENGTH_COLOUR = ["bg-muted", "bg-destructive", "bg-warning", "bg-primary", "bg-success"] as const;
+const STRENGTH = ["Very weak", "Weak", "Fair", "Good", "Strong"] as const;
+const STRENGTH_COLOUR = ["bg-destructive", "bg-destructive", "bg-warning", "bg-primary", "bg-success"] as const;
 
 /**
  * The root password: show/hide, Generate, Copy, a strength meter and the live checklist of the
@@ -26,7 +26,7 @@ export function RootPasswordField({
   label?: string;
 }) {
   const checklist = passwordChecklist(value);
-  const strength = passwordStrength(value);
+  const strength = passwordScore(value);
   const describedBy = `${id}-rules ${id}-note${error ? ` ${id}-error` : ""}`;
   return (
     <div className="grid gap-2">

@@ -3,9 +3,26 @@
  * UI never accepts what the API refuses, nor refuses what it accepts.
  */
 
+import { ZxcvbnFactory } from "@zxcvbn-ts/core";
+import * as zxcvbnCommon from "@zxcvbn-ts/language-common";
+
 export const ROOT_PASS_MIN = 12;
 export const ROOT_PASS_MAX = 128;
-const LABEL = /^[A-Za-z][A-Za-z0-9-]{1,61}[A-Za-z0-9]$/;
+/** The server asks zxcvbn for its top score (validation.py ROOT_PASS_MIN_SCORE). */
+export const ROOT_PASS_MIN_SCORE = 4;
+const HOSTNAME_MIN = 3;
+const HOSTNAME_MAX = 253;
+const HOSTNAME_PART = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+const zxcvbn = new ZxcvbnFactory({
+  dictionary: zxcvbnCommon.dictionary,
+  graphs: zxcvbnCommon.adjacencyGraphs,
+});
+
+/** zxcvbn's 0-4 score of a password (what the server checks, and the meter shows). */
+export function passwordScore(password: string): 0 | 1 | 2 | 3 | 4 {
+  return password ? (zxcvbn.check(password.slice(0, ROOT_PASS_MAX)).score as 0 | 1 | 2 | 3 | 4) : 0;
+}
 // Control, format and surrogate characters (the server's Cc, Cf, Cs categories).
 const UNTYPABLE = /[\p{Cc}\p{Cf}\p{Cs}]/u;
 const CLASSES: { name: string; pattern: RegExp }[] = [
@@ -16,11 +33,13 @@ const CLASSES: { name: string; pattern: RegExp }[] = [
 ];
 
 export const LABEL_RULE =
-  "Use 3-63 letters, digits and '-', starting with a letter and ending with a letter or digit.";
+  "Use a hostname like 'web1' or 'web1.example.com': parts of 1-63 letters, digits and '-' separated by dots, starting with a letter, 3-253 characters in all.";
 
-/** The label's problem, or null when the server will accept it. */
+/** The label's problem, or null when the server will accept it (validation.py label_problem). */
 export function labelProblem(label: string): string | null {
-  return LABEL.test(label) ? null : LABEL_RULE;
+  if (label.length < HOSTNAME_MIN || label.length > HOSTNAME_MAX) return LABEL_RULE;
+  if (!/^[A-Za-z]/.test(label)) return LABEL_RULE;
+  return label.split(".").every((part) => HOSTNAME_PART.test(part)) ? null : LABEL_RULE;
 }
 
 export type PasswordCheck = { id: string; label: string; met: boolean };
@@ -40,6 +59,7 @@ export function passwordChecklist(password: string): PasswordCheck[] {
       met: classes >= 3,
     },
     { id: "typable", label: "No line breaks, tabs or control characters", met: !UNTYPABLE.test(password) },
+    { id: "strength", label: "Hard to guess (strength 4 of 4)", met: passwordScore(password) >= ROOT_PASS_MIN_SCORE },
   ];
 }
 
@@ -50,6 +70,8 @@ export function rootPassProblem(password: string): string | null {
   if (UNTYPABLE.test(password)) return "Do not use line breaks, tabs or other control characters.";
   if (CLASSES.filter(({ pattern }) => pattern.test(password)).length < 3)
     return "Use at least three of: lower case, upper case, digits, symbols.";
+  if (passwordScore(password) < ROOT_PASS_MIN_SCORE)
+    return "This password is too easy to guess. Use a longer password or a few uncommon words.";
   return null;
 }
 
@@ -78,18 +100,6 @@ export function generatePassword(length = 20): string {
     [chars[i], chars[j]] = [chars[j], chars[i]];
   }
   return chars.join("");
-}
-
-/** 0-4: a rough strength from length and variety, for the meter (the checklist is the rule). */
-export function passwordStrength(password: string): 0 | 1 | 2 | 3 | 4 {
-  if (!password) return 0;
-  const classes = CLASSES.filter(({ pattern }) => pattern.test(password)).length;
-  const unique = new Set(password).size;
-  const bits = Math.log2(Math.max(2, [26, 26, 10, 20].slice(0, classes).reduce((a, b) => a + b, 0))) * Math.min(password.length, unique * 2);
-  if (bits < 40) return 1;
-  if (bits < 60) return 2;
-  if (bits < 80) return 3;
-  return 4;
 }
 
 /** "ubuntu-fra-1": a hostname from the image and region labels, valid by the label rule. */
