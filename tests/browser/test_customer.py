@@ -31,7 +31,8 @@ def register(page: Page, panel: Panel, name: str) -> str:
 
 def admin_client(panel: Panel) -> httpx.Client:
     client = httpx.Client(base_url=panel.url, timeout=30)
-    client.post("/api/auth/login", json={"email": panel.admin_email, "password": panel.admin_password})
+    credentials = {"email": panel.admin_email, "password": panel.admin_password}
+    client.post("/api/auth/login", json=credentials)
     client.headers["X-CSRF-Token"] = client.cookies["vpspanel_csrf"]
     return client
 
@@ -74,7 +75,7 @@ def watch_white_label(page: Page) -> list[str]:
             return
         match = PROVIDER_WORDS.search(body)
         if match:
-            leaks.append(f"{response.url}: ...{body[max(0, match.start() - 40) : match.end() + 40]}...")
+            leaks.append(f"{response.url}: {_around(body, match)}")
 
     page.on("response", on_response)
     return leaks
@@ -83,11 +84,16 @@ def watch_white_label(page: Page) -> list[str]:
 def assert_no_provider_in_text(page: Page) -> None:
     text = page.locator("body").inner_text()
     match = PROVIDER_WORDS.search(text)
-    assert match is None, f"provider word on a customer page: {text[max(0, match.start() - 40) : match.end() + 40]!r}"
+    assert match is None, f"provider word on a customer page: {_around(text, match)}"
 
 
 def wait_for_status(page: Page, status: str, timeout: float = 90_000) -> None:
-    expect(page.locator("header").get_by_text(status, exact=False).first).to_be_visible(timeout=timeout)
+    badge = page.locator("header").get_by_text(status, exact=False).first
+    expect(badge).to_be_visible(timeout=timeout)
+
+
+def _around(text: str, match: re.Match[str]) -> str:
+    return repr(text[max(0, match.start() - 40) : match.end() + 40])
 
 
 def test_customer_deploys_on_each_provider_and_manages_the_server(page: Page, panel: Panel) -> None:
