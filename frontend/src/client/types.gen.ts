@@ -91,6 +91,10 @@ export type AdminInstanceOut = {
      */
     provider_instance_id: string | null;
     /**
+     * Provider Status
+     */
+    provider_status: string | null;
+    /**
      * Provider Type
      */
     provider_type: string | null;
@@ -99,6 +103,10 @@ export type AdminInstanceOut = {
      * Status
      */
     status: string;
+    /**
+     * Status Detail
+     */
+    status_detail: string | null;
     /**
      * Updated At
      */
@@ -330,6 +338,10 @@ export type InstanceOut = {
      */
     status: string;
     /**
+     * Status Detail
+     */
+    status_detail: string | null;
+    /**
      * Updated At
      */
     updated_at: string;
@@ -340,7 +352,7 @@ export type InstanceOut = {
  *
  * Our instance status vocabulary (API_CONTRACT "Status values").
  */
-export type InstanceStatus = 'pending' | 'provisioning' | 'running' | 'stopped' | 'starting' | 'stopping' | 'rebooting' | 'rebuilding' | 'resizing' | 'deleting' | 'deleted' | 'failed' | 'unknown';
+export type InstanceStatus = 'pending' | 'provisioning' | 'running' | 'stopped' | 'starting' | 'stopping' | 'rebooting' | 'rebuilding' | 'resizing' | 'deleting' | 'deleted' | 'failed' | 'maintenance' | 'suspended' | 'unknown';
 
 /**
  * LoginIn
@@ -1432,6 +1444,14 @@ export type AdminListInstancesErrors = {
      */
     409: ErrorBody;
     /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
      * Validation failed
      */
     422: ErrorBody;
@@ -1489,6 +1509,14 @@ export type AdminListPlansErrors = {
      */
     409: ErrorBody;
     /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
      * Validation failed
      */
     422: ErrorBody;
@@ -1545,6 +1573,14 @@ export type AdminCreatePlanErrors = {
      * State conflict
      */
     409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
     /**
      * Validation failed
      */
@@ -1605,6 +1641,14 @@ export type AdminRefreshPlanPricesErrors = {
      * State conflict
      */
     409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
     /**
      * Validation failed
      */
@@ -1668,6 +1712,14 @@ export type AdminDeletePlanErrors = {
      */
     409: ErrorBody;
     /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
      * Validation failed
      */
     422: ErrorBody;
@@ -1729,6 +1781,14 @@ export type AdminGetPlanErrors = {
      * State conflict
      */
     409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
     /**
      * Validation failed
      */
@@ -1792,6 +1852,14 @@ export type AdminUpdatePlanErrors = {
      */
     409: ErrorBody;
     /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
      * Validation failed
      */
     422: ErrorBody;
@@ -1849,6 +1917,14 @@ export type AdminListProvidersErrors = {
      */
     409: ErrorBody;
     /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
      * Validation failed
      */
     422: ErrorBody;
@@ -1905,6 +1981,14 @@ export type AdminCreateProviderErrors = {
      * State conflict
      */
     409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
     /**
      * Validation failed
      */
@@ -1968,6 +2052,14 @@ export type AdminDeleteProviderErrors = {
      */
     409: ErrorBody;
     /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
      * Validation failed
      */
     422: ErrorBody;
@@ -2029,6 +2121,14 @@ export type AdminGetProviderErrors = {
      * State conflict
      */
     409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
     /**
      * Validation failed
      */
@@ -2092,6 +2192,14 @@ export type AdminUpdateProviderErrors = {
      */
     409: ErrorBody;
     /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
      * Validation failed
      */
     422: ErrorBody;
@@ -2154,6 +2262,14 @@ export type AdminRotateProviderApiKeyErrors = {
      */
     409: ErrorBody;
     /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
      * Validation failed
      */
     422: ErrorBody;
@@ -2215,6 +2331,14 @@ export type AdminTestProviderErrors = {
      * State conflict
      */
     409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
     /**
      * Validation failed
      */
@@ -2282,6 +2406,14 @@ export type AdminUpstreamImagesErrors = {
      */
     409: ErrorBody;
     /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
      * Validation failed
      */
     422: ErrorBody;
@@ -2347,6 +2479,14 @@ export type AdminUpstreamPlansErrors = {
      * State conflict
      */
     409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
     /**
      * Validation failed
      */
@@ -2414,6 +2554,14 @@ export type AdminUpstreamRegionsErrors = {
      */
     409: ErrorBody;
     /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
      * Validation failed
      */
     422: ErrorBody;
@@ -2470,6 +2618,14 @@ export type LoginErrors = {
      * State conflict
      */
     409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
     /**
      * Validation failed
      */
@@ -2528,6 +2684,14 @@ export type LogoutErrors = {
      */
     409: ErrorBody;
     /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
      * Validation failed
      */
     422: ErrorBody;
@@ -2584,6 +2748,14 @@ export type GetMeErrors = {
      * State conflict
      */
     409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
     /**
      * Validation failed
      */
@@ -2642,6 +2814,14 @@ export type RegisterErrors = {
      */
     409: ErrorBody;
     /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
      * Validation failed
      */
     422: ErrorBody;
@@ -2698,6 +2878,14 @@ export type HealthErrors = {
      * State conflict
      */
     409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
     /**
      * Validation failed
      */
@@ -2763,6 +2951,14 @@ export type ListInstancesErrors = {
      */
     409: ErrorBody;
     /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
      * Validation failed
      */
     422: ErrorBody;
@@ -2826,6 +3022,14 @@ export type DeployInstanceErrors = {
      */
     409: ErrorBody;
     /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
      * Validation failed
      */
     422: ErrorBody;
@@ -2887,6 +3091,14 @@ export type ListImagesErrors = {
      * State conflict
      */
     409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
     /**
      * Validation failed
      */
@@ -2950,6 +3162,14 @@ export type ListPlansErrors = {
      */
     409: ErrorBody;
     /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
      * Validation failed
      */
     422: ErrorBody;
@@ -3006,6 +3226,14 @@ export type ListRegionsErrors = {
      * State conflict
      */
     409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
     /**
      * Validation failed
      */
@@ -3069,6 +3297,14 @@ export type DeleteInstanceErrors = {
      */
     409: ErrorBody;
     /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
      * Validation failed
      */
     422: ErrorBody;
@@ -3130,6 +3366,14 @@ export type GetInstanceErrors = {
      * State conflict
      */
     409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
     /**
      * Validation failed
      */
@@ -3193,6 +3437,14 @@ export type BootInstanceErrors = {
      */
     409: ErrorBody;
     /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
      * Validation failed
      */
     422: ErrorBody;
@@ -3254,6 +3506,14 @@ export type ListInstanceEventsErrors = {
      * State conflict
      */
     409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
     /**
      * Validation failed
      */
@@ -3322,6 +3582,14 @@ export type GetInstanceMetricsErrors = {
      */
     409: ErrorBody;
     /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
      * Validation failed
      */
     422: ErrorBody;
@@ -3383,6 +3651,14 @@ export type RebootInstanceErrors = {
      * State conflict
      */
     409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
     /**
      * Validation failed
      */
@@ -3446,6 +3722,14 @@ export type RebuildInstanceErrors = {
      */
     409: ErrorBody;
     /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
      * Validation failed
      */
     422: ErrorBody;
@@ -3508,6 +3792,14 @@ export type ResizeInstanceErrors = {
      */
     409: ErrorBody;
     /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
      * Validation failed
      */
     422: ErrorBody;
@@ -3569,6 +3861,14 @@ export type ShutdownInstanceErrors = {
      * State conflict
      */
     409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
     /**
      * Validation failed
      */
