@@ -30,6 +30,7 @@ export function instance(overrides: Partial<InstanceOut> = {}): InstanceOut {
     is_transitional: false,
     allowed_actions: ["shutdown", "reboot", "rebuild", "resize", "delete"],
     progress: null,
+    status_detail: null,
     error: null,
     created_at: "2026-11-30T10:00:00Z",
     updated_at: "2026-11-30T10:00:00Z",
