@@ -119,6 +119,10 @@ export type AdminInstanceOut = {
  */
 export type ApiKeyRotateIn = {
     /**
+     * Allow Account Change
+     */
+    allow_account_change?: boolean;
+    /**
      * Api Key
      */
     api_key: string;
@@ -920,6 +924,10 @@ export type ProviderOut = {
      */
     api_key_hint: string;
     /**
+     * Cloud Account Id
+     */
+    cloud_account_id: string | null;
+    /**
      * Configuration
      */
     configuration: {
@@ -1006,7 +1014,9 @@ export type ProviderTestOut = {
 /**
  * ProviderUpdateIn
  *
- * `configuration`, when given, replaces the whole configuration.
+ * `configuration`, when given, replaces the whole configuration. A new `api_base_url` needs
+ * `api_key` too (the stored key never goes to another address); the key must belong to the
+ * same cloud account unless `allow_account_change` and no server is live.
  */
 export type ProviderUpdateIn = {
     /**
@@ -1014,9 +1024,17 @@ export type ProviderUpdateIn = {
      */
     active?: boolean | null;
     /**
+     * Allow Account Change
+     */
+    allow_account_change?: boolean;
+    /**
      * Api Base Url
      */
     api_base_url?: string | null;
+    /**
+     * Api Key
+     */
+    api_key?: string | null;
     configuration?: ProviderConfiguration | null;
     /**
      * Name
