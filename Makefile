@@ -1,6 +1,6 @@
 # vpspanel — the two commands a newcomer needs are `make run` and `make test`.
 # uv is used from PATH; without it, scripts/install-uv installs it into .tools/ first.
-.PHONY: run test test-sqlite test-postgres lint format install
+.PHONY: run test test-sqlite test-postgres lint format install ui
 
 UV ?= $(shell command -v uv 2>/dev/null)
 ifeq ($(strip $(UV)),)
@@ -14,10 +14,14 @@ $(CURDIR)/.tools/uv/bin/uv:
 install: $(UV)
 	$(UV) sync --frozen
 
-run: install
+# The web UI is built when missing or older than its sources (needs Node.js 20+).
+ui:
+	bash scripts/build-ui --if-stale
+
+run: install ui
 	$(UV) run vpspanel serve --demo
 
-test: install
+test: install ui
 	bash scripts/run-tests
 
 test-sqlite: install

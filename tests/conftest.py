@@ -191,3 +191,8 @@ async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
 def captured_logs(capsys: pytest.CaptureFixture[str]) -> Iterator[pytest.CaptureFixture[str]]:
     """Everything the app logged (stderr) during the test, for secret-leak assertions."""
     yield capsys
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The browser suite runs last: it is the slowest and says least when something basic broke."""
+    items.sort(key=lambda item: item.nodeid.startswith("tests/browser/"))

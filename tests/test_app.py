@@ -208,9 +208,3 @@ def test_provider_rejections_reach_customers_without_the_providers_words() -> No
     assert error.status_code == 422
     assert body["fields"][0]["field"] == "plan_id"
     assert "Linode" not in str(body)
-
-
-async def test_the_home_page_leads_to_the_api_docs(client: AsyncClient) -> None:
-    response = await client.get("/")
-    assert response.status_code == 307
-    assert response.headers["location"] == "/docs"

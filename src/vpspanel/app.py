@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 import structlog
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
@@ -37,6 +37,9 @@ from vpspanel.provider_accounts.router import router as admin_providers_router
 from vpspanel.request_guards import BodySizeLimit, require_json_body
 from vpspanel.state import AppState
 from vpspanel.storefront.router import router as storefront_router
+from vpspanel.web.headers import install_security_headers
+from vpspanel.web.openapi import operation_id
+from vpspanel.web.ui import install_ui
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -273,6 +276,9 @@ def create_app(
         lifespan=lifespan,
         responses={**ERROR_RESPONSES},
         dependencies=[Depends(require_json_body)],
+        generate_unique_id_function=operation_id,
+        docs_url=None,  # install_ui serves /docs and /redoc from local assets
+        redoc_url=None,
     )
     app.state.vpspanel = app_state
     install_error_handlers(app)
@@ -280,6 +286,7 @@ def create_app(
     # Outside the NUL guard (which reads the body) and inside the request log.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
     install_request_context(app)
+    install_security_headers(app, hsts=settings.cookie_secure)
 
     app.include_router(auth_router)
     app.include_router(storefront_router)  # before instances: /api/vps/regions is not an id
@@ -293,7 +300,7 @@ def create_app(
 
         app.mount(SIMULATOR_MOUNT, demo_simulator[0])
 
-    @app.get("/api/health", tags=["operations"])
+    @app.get("/api/health", tags=["operations"], summary="Database reachability")
     async def health() -> JSONResponse:
         try:
             async with app_state.engine.connect() as connection:
@@ -303,13 +310,9 @@ def create_app(
             return JSONResponse({"status": "error", "database": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok"})
 
-    @app.get("/", include_in_schema=False)
-    async def home() -> RedirectResponse:
-        # Until the web UI is served here, a browser landing on the panel gets the API docs.
-        return RedirectResponse("/docs")
-
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    install_ui(app)
     return app

@@ -20,7 +20,11 @@ from vpspanel.organizations.models import MembershipRole
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an account and its organization",
+)
 async def register(body: RegisterIn, db: SessionDep) -> RegisterOut:
     user, organization = await create_user(
         db,
@@ -37,7 +41,7 @@ async def register(body: RegisterIn, db: SessionDep) -> RegisterOut:
     )
 
 
-@router.post("/login")
+@router.post("/login", summary="Sign in (sets the session and CSRF cookies)")
 async def login(body: LoginIn, request: Request, response: Response, state: StateDep) -> LoginOut:
     client_address = request.client.host if request.client else "unknown"
     issued = await LoginService(state).login(body.email, body.password, client_address)
@@ -63,7 +67,9 @@ async def login(body: LoginIn, request: Request, response: Response, state: Stat
     )
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/logout", status_code=status.HTTP_204_NO_CONTENT, summary="Sign out (revokes this session)"
+)
 async def logout(principal: PrincipalDep, db: SessionDep, state: StateDep) -> Response:
     await revoke_session(db, principal.session.id, state.clock())
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -72,7 +78,7 @@ async def logout(principal: PrincipalDep, db: SessionDep, state: StateDep) -> Re
     return response
 
 
-@router.get("/me")
+@router.get("/me", summary="The signed-in user and their organizations", name="get_me")
 async def me(user: CurrentUser, db: SessionDep) -> MeOut:
     memberships = await UserRepository(db).organizations_of(user.id)
     return MeOut(

@@ -38,7 +38,7 @@ ProviderIdQuery = Annotated[uuid.UUID | None, Query(alias="providerId")]
 # --- upstream catalog -------------------------------------------------------------------------
 
 
-@router.get("/upstream/plans")
+@router.get("/upstream/plans", summary="Plans the provider account offers upstream")
 async def upstream_plans(
     _admin: AdminUser,
     db: SessionDep,
@@ -55,7 +55,7 @@ async def upstream_plans(
     )
 
 
-@router.get("/upstream/regions")
+@router.get("/upstream/regions", summary="Regions the provider account offers upstream")
 async def upstream_regions(
     _admin: AdminUser,
     db: SessionDep,
@@ -72,7 +72,7 @@ async def upstream_regions(
     )
 
 
-@router.get("/upstream/images")
+@router.get("/upstream/images", summary="Images the provider account offers upstream")
 async def upstream_images(
     _admin: AdminUser,
     db: SessionDep,
@@ -131,20 +131,22 @@ def plan_out(view: PlanView) -> PlanOut:
     )
 
 
-@router.get("/plans")
+@router.get("/plans", summary="All VPS plans, with upstream and customer prices")
 async def list_plans(_admin: AdminUser, db: SessionDep, state: StateDep) -> PlansOut:
     views = await PlanService(db, state).list_all()
     return PlansOut(plans=[plan_out(view) for view in views])
 
 
-@router.post("/plans", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/plans", status_code=status.HTTP_201_CREATED, summary="Create a VPS plan from an upstream plan"
+)
 async def create_plan(
     body: PlanCreateIn, _admin: AdminUser, db: SessionDep, state: StateDep
 ) -> PlanEnvelope:
     return PlanEnvelope(plan=plan_out(await PlanService(db, state).create(body)))
 
 
-@router.post("/plans/refresh-prices")
+@router.post("/plans/refresh-prices", summary="Refresh base prices from the providers")
 async def refresh_plan_prices(
     _admin: AdminUser, db: SessionDep, state: StateDep, body: PriceRefreshIn | None = None
 ) -> PriceRefreshOut:
@@ -152,21 +154,25 @@ async def refresh_plan_prices(
     return await PlanService(db, state).refresh_prices(provider_id)
 
 
-@router.get("/plans/{plan_id}")
+@router.get("/plans/{plan_id}", summary="One VPS plan")
 async def get_plan(
     plan_id: uuid.UUID, _admin: AdminUser, db: SessionDep, state: StateDep
 ) -> PlanEnvelope:
     return PlanEnvelope(plan=plan_out(await PlanService(db, state).get(plan_id)))
 
 
-@router.patch("/plans/{plan_id}")
+@router.patch("/plans/{plan_id}", summary="Change a VPS plan (name, markup, regions, active)")
 async def update_plan(
     plan_id: uuid.UUID, body: PlanUpdateIn, _admin: AdminUser, db: SessionDep, state: StateDep
 ) -> PlanEnvelope:
     return PlanEnvelope(plan=plan_out(await PlanService(db, state).update(plan_id, body)))
 
 
-@router.delete("/plans/{plan_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/plans/{plan_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a VPS plan no server uses",
+)
 async def delete_plan(
     plan_id: uuid.UUID, _admin: AdminUser, db: SessionDep, state: StateDep
 ) -> Response:

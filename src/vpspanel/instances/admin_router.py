@@ -17,7 +17,7 @@ from vpspanel.providers.types import InstanceStatus
 router = APIRouter(prefix="/api/admin/instances", tags=["admin"], responses={**ERROR_RESPONSES})
 
 
-@router.get("")
+@router.get("", summary="Every server across organizations")
 async def list_instances(
     _admin: AdminUser,
     session: SessionDep,

@@ -28,7 +28,13 @@ router = APIRouter(prefix="/api/vps", tags=["instances"], responses={**ERROR_RES
 InstanceId = Annotated[uuid.UUID, "the server id"]
 
 
-@router.post("", status_code=201, response_model=InstanceEnvelope)
+@router.post(
+    "",
+    status_code=201,
+    response_model=InstanceEnvelope,
+    summary="Deploy a server",
+    name="deploy_instance",
+)
 async def deploy(
     body: DeployIn,
     ctx: OrgContextDep,
@@ -40,7 +46,7 @@ async def deploy(
     return JSONResponse(answer, status_code=status)
 
 
-@router.get("")
+@router.get("", summary="The organization's servers")
 async def list_instances(
     ctx: OrgContextDep,
     session: SessionDep,
@@ -50,14 +56,14 @@ async def list_instances(
     return await service.list_page(session, ctx, page=page, per_page=per_page)
 
 
-@router.get("/{instance_id}")
+@router.get("/{instance_id}", summary="One server")
 async def get_instance(
     instance_id: uuid.UUID, ctx: OrgContextDep, session: SessionDep
 ) -> InstanceEnvelope:
     return InstanceEnvelope(instance=await service.get(session, ctx, instance_id))
 
 
-@router.post("/{instance_id}/boot", status_code=202)
+@router.post("/{instance_id}/boot", status_code=202, summary="Boot a server", name="boot_instance")
 async def boot(
     instance_id: uuid.UUID, ctx: OrgContextDep, session: SessionDep, state: StateDep
 ) -> InstanceEnvelope:
@@ -66,7 +72,12 @@ async def boot(
     )
 
 
-@router.post("/{instance_id}/shutdown", status_code=202)
+@router.post(
+    "/{instance_id}/shutdown",
+    status_code=202,
+    summary="Shut a server down",
+    name="shutdown_instance",
+)
 async def shutdown(
     instance_id: uuid.UUID, ctx: OrgContextDep, session: SessionDep, state: StateDep
 ) -> InstanceEnvelope:
@@ -75,7 +86,9 @@ async def shutdown(
     )
 
 
-@router.post("/{instance_id}/reboot", status_code=202)
+@router.post(
+    "/{instance_id}/reboot", status_code=202, summary="Reboot a server", name="reboot_instance"
+)
 async def reboot(
     instance_id: uuid.UUID, ctx: OrgContextDep, session: SessionDep, state: StateDep
 ) -> InstanceEnvelope:
@@ -84,7 +97,12 @@ async def reboot(
     )
 
 
-@router.post("/{instance_id}/rebuild", status_code=202)
+@router.post(
+    "/{instance_id}/rebuild",
+    status_code=202,
+    summary="Reinstall a server from an image (erases its disk)",
+    name="rebuild_instance",
+)
 async def rebuild(
     instance_id: uuid.UUID,
     body: RebuildIn,
@@ -97,7 +115,12 @@ async def rebuild(
     )
 
 
-@router.post("/{instance_id}/resize", status_code=202)
+@router.post(
+    "/{instance_id}/resize",
+    status_code=202,
+    summary="Move a server to another plan",
+    name="resize_instance",
+)
 async def resize(
     instance_id: uuid.UUID,
     body: ResizeIn,
@@ -110,7 +133,7 @@ async def resize(
     )
 
 
-@router.delete("/{instance_id}", status_code=202)
+@router.delete("/{instance_id}", status_code=202, summary="Delete a server", name="delete_instance")
 async def delete(
     instance_id: uuid.UUID, ctx: OrgContextDep, session: SessionDep, state: StateDep
 ) -> InstanceEnvelope:
@@ -119,14 +142,22 @@ async def delete(
     )
 
 
-@router.get("/{instance_id}/events")
+@router.get(
+    "/{instance_id}/events",
+    summary="A server's activity, newest first",
+    name="list_instance_events",
+)
 async def instance_events(
     instance_id: uuid.UUID, ctx: OrgContextDep, session: SessionDep
 ) -> EventList:
     return await service.events(session, ctx, instance_id)
 
 
-@router.get("/{instance_id}/metrics")
+@router.get(
+    "/{instance_id}/metrics",
+    summary="A server's CPU and network history",
+    name="get_instance_metrics",
+)
 async def instance_metrics(
     instance_id: uuid.UUID,
     ctx: OrgContextDep,

@@ -46,13 +46,17 @@ def provider_out(account: ServiceProvider, state: AppState) -> ProviderOut:
     )
 
 
-@router.get("")
+@router.get("", summary="All provider accounts")
 async def list_providers(_admin: AdminUser, db: SessionDep, state: StateDep) -> ProvidersOut:
     accounts = await ProviderAccountService(db, state).list_all()
     return ProvidersOut(providers=[provider_out(account, state) for account in accounts])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Connect a provider account (the key is verified)",
+)
 async def create_provider(
     body: ProviderCreateIn, _admin: AdminUser, db: SessionDep, state: StateDep
 ) -> ProviderEnvelope:
@@ -60,7 +64,7 @@ async def create_provider(
     return ProviderEnvelope(provider=provider_out(account, state))
 
 
-@router.get("/{provider_id}")
+@router.get("/{provider_id}", summary="One provider account")
 async def get_provider(
     provider_id: uuid.UUID, _admin: AdminUser, db: SessionDep, state: StateDep
 ) -> ProviderEnvelope:
@@ -68,7 +72,7 @@ async def get_provider(
     return ProviderEnvelope(provider=provider_out(account, state))
 
 
-@router.patch("/{provider_id}")
+@router.patch("/{provider_id}", summary="Change a provider account's settings")
 async def update_provider(
     provider_id: uuid.UUID,
     body: ProviderUpdateIn,
@@ -80,7 +84,11 @@ async def update_provider(
     return ProviderEnvelope(provider=provider_out(account, state))
 
 
-@router.post("/{provider_id}/api-key")
+@router.post(
+    "/{provider_id}/api-key",
+    summary="Replace a provider account's API key",
+    name="rotate_provider_api_key",
+)
 async def rotate_api_key(
     provider_id: uuid.UUID,
     body: ApiKeyRotateIn,
@@ -94,14 +102,18 @@ async def rotate_api_key(
     return ProviderEnvelope(provider=provider_out(account, state))
 
 
-@router.post("/{provider_id}/test")
+@router.post("/{provider_id}/test", summary="Check a provider account's key and permissions")
 async def test_provider(
     provider_id: uuid.UUID, _admin: AdminUser, db: SessionDep, state: StateDep
 ) -> ProviderTestOut:
     return await ProviderAccountService(db, state).test(provider_id)
 
 
-@router.delete("/{provider_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{provider_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a provider account no server uses",
+)
 async def delete_provider(
     provider_id: uuid.UUID, _admin: AdminUser, db: SessionDep, state: StateDep
 ) -> Response:

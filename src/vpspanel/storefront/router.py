@@ -8,24 +8,24 @@ from vpspanel.auth.deps import CurrentUser
 from vpspanel.deps import SessionDep, StateDep
 from vpspanel.errors import ERROR_RESPONSES
 from vpspanel.storefront import service
-from vpspanel.storefront.schemas import ImagesOut, PlansOut, RegionsOut
+from vpspanel.storefront.schemas import ImagesOut, OfferedPlansOut, RegionsOut
 
 router = APIRouter(prefix="/api/vps", tags=["catalog"], responses={**ERROR_RESPONSES})
 
 
-@router.get("/regions")
+@router.get("/regions", summary="Regions where servers can be deployed")
 async def list_regions(_user: CurrentUser, session: SessionDep) -> RegionsOut:
     return RegionsOut(regions=await service.list_regions(session))
 
 
-@router.get("/plans")
+@router.get("/plans", summary="Plans on sale, optionally in one region")
 async def list_plans(
     _user: CurrentUser, session: SessionDep, region: str | None = Query(default=None, max_length=64)
-) -> PlansOut:
-    return PlansOut(plans=await service.list_plans(session, region))
+) -> OfferedPlansOut:
+    return OfferedPlansOut(plans=await service.list_plans(session, region))
 
 
-@router.get("/images")
+@router.get("/images", summary="Images a plan can be deployed with")
 async def list_images(
     _user: CurrentUser, state: StateDep, plan: str = Query(max_length=64)
 ) -> ImagesOut:

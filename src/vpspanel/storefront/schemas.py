@@ -22,7 +22,7 @@ class RegionsOut(_Strict):
     regions: list[RegionOut]
 
 
-class PlanOut(_Strict):
+class OfferedPlanOut(_Strict):
     id: str
     name: str
     vcpus: int
@@ -34,8 +34,8 @@ class PlanOut(_Strict):
     regions: list[str]
 
 
-class PlansOut(_Strict):
-    plans: list[PlanOut]
+class OfferedPlansOut(_Strict):
+    plans: list[OfferedPlanOut]
 
 
 class ImageOut(_Strict):

@@ -23,7 +23,7 @@ from vpspanel.catalog.upstream import UpstreamCatalog
 from vpspanel.errors import NotFound, ValidationFailed
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.state import AppState
-from vpspanel.storefront.schemas import ImageOut, PlanOut, RegionOut
+from vpspanel.storefront.schemas import ImageOut, OfferedPlanOut, RegionOut
 
 UNKNOWN_PLAN = "Unknown plan: use a plan id the catalog shows."
 
@@ -57,8 +57,8 @@ def _public_ids(images: list[UpstreamImage]) -> dict[str, str]:
     }
 
 
-def plan_out(plan: SellablePlan) -> PlanOut:
-    return PlanOut(
+def plan_out(plan: SellablePlan) -> OfferedPlanOut:
+    return OfferedPlanOut(
         id=str(plan.id),
         name=plan.name,
         vcpus=plan.vcpus,
@@ -79,7 +79,7 @@ async def list_regions(session: AsyncSession) -> list[RegionOut]:
     )
 
 
-async def list_plans(session: AsyncSession, region_id: str | None) -> list[PlanOut]:
+async def list_plans(session: AsyncSession, region_id: str | None) -> list[OfferedPlanOut]:
     return [plan_out(plan) for plan in await catalog.list_sellable_plans(session, region=region_id)]
 
 

@@ -1,0 +1,326 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { AlertTriangle, Loader2 } from "lucide-react";
+import * as React from "react";
+import { toast } from "sonner";
+import { isApiError } from "@/api/http";
+import {
+  deleteInstanceMutation,
+  listImagesOptions,
+  listPlansOptions,
+  rebuildInstanceMutation,
+  resizeInstanceMutation,
+} from "@/client/@tanstack/react-query.gen";
+import type { InstanceOut, OfferedPlanOut } from "@/client/types.gen";
+import { Alert, AlertDescription } from "@/components/ui/alert";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
+import { Input } from "@/components/ui/input";
+import { compare, formatMonthly, subtract } from "@/lib/money";
+import { cn } from "@/lib/utils";
+import { invalidateInstanceLists, writeInstance } from "./api";
+import { actionErrorMessage } from "./actions";
+import { RootPasswordField } from "./PasswordField";
+import { rootPassProblem } from "./rules";
+
+export type DialogAction = "rebuild" | "resize" | "delete";
+
+/** Rebuild, resize and delete, opened from `?action=` so they can be linked. */
+export function ActionDialogs({
+  instance,
+  action,
+  onClose,
+}: {
+  instance: InstanceOut;
+  action: DialogAction | null;
+  onClose: () => void;
+}) {
+  return (
+    <>
+      <RebuildDialog instance={instance} open={action === "rebuild"} onClose={onClose} />
+      <ResizeDialog instance={instance} open={action === "resize"} onClose={onClose} />
+      <DeleteDialog instance={instance} open={action === "delete"} onClose={onClose} />
+    </>
+  );
+}
+
+function ConfirmLabel({ label, value, onChange }: { label: string; value: string; onChange: (value: string) => void }) {
+  return (
+    <div className="grid gap-2">
+      <label htmlFor="confirm-label" className="text-sm">
+        Type <strong className="font-mono">{label}</strong> to confirm.
+      </label>
+      <Input id="confirm-label" value={value} onChange={(event) => onChange(event.target.value)} autoComplete="off" spellCheck={false} className="font-mono" />
+    </div>
+  );
+}
+
+/** After a 202: the body goes into the cache at once, a toast says what started, the dialog closes. */
+function useApply(onClose: () => void) {
+  const queryClient = useQueryClient();
+  return (data: { instance: InstanceOut }, message: string) => {
+    writeInstance(queryClient, data.instance);
+    void invalidateInstanceLists(queryClient);
+    toast.success(message);
+    onClose();
+  };
+}
+
+function RebuildDialog({ instance, open, onClose }: { instance: InstanceOut; open: boolean; onClose: () => void }) {
+  const [image, setImage] = React.useState("");
+  const [password, setPassword] = React.useState("");
+  const [confirm, setConfirm] = React.useState("");
+  const [error, setError] = React.useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = React.useState<Record<string, string>>({});
+  const images = useQuery({
+    ...listImagesOptions({ query: { plan: instance.plan.id ?? "" } }),
+    enabled: open && Boolean(instance.plan.id),
+  });
+  const rebuild = useMutation({ ...rebuildInstanceMutation() });
+  const apply = useApply(onClose);
+  React.useEffect(() => {
+    if (!open) return;
+    setImage("");
+    setPassword("");
+    setConfirm("");
+    setError(null);
+    setFieldErrors({});
+  }, [open]);
+  const passwordProblem = password ? rootPassProblem(password) : "Enter a root password.";
+  const ready = Boolean(image) && !passwordProblem && confirm === instance.label;
+  const submit = async (event: React.FormEvent) => {
+    event.preventDefault();
+    if (!ready) return;
+    try {
+      const data = await rebuild.mutateAsync({
+        path: { instance_id: instance.id },
+        body: { image, root_pass: password },
+      });
+      apply(data, `Rebuilding ${instance.label}…`);
+    } catch (failure) {
+      if (isApiError(failure) && failure.fields.length) {
+        setFieldErrors(Object.fromEntries(failure.fields.map((f) => [f.field, f.message])));
+      }
+      setError(actionErrorMessage(failure));
+    }
+  };
+  return (
+    <Dialog open={open} onOpenChange={(next) => !next && onClose()}>
+      <DialogContent>
+        <form onSubmit={(event) => void submit(event)} className="grid gap-4" noValidate>
+          <DialogHeader>
+            <DialogTitle>Rebuild {instance.label}</DialogTitle>
+            <DialogDescription>Reinstall the server from an image. It keeps its IP addresses and plan.</DialogDescription>
+          </DialogHeader>
+          <Alert variant="warning">
+            <AlertTriangle aria-hidden />
+            <AlertDescription>All data on this server will be erased.</AlertDescription>
+          </Alert>
+          <div className="grid gap-2">
+            <label htmlFor="rebuild-image" className="text-sm font-medium">
+              Image
+            </label>
+            <select
+              id="rebuild-image"
+              value={image}
+              onChange={(event) => setImage(event.target.value)}
+              aria-invalid={fieldErrors.image ? true : undefined}
+              className="h-9 rounded-md border border-input bg-background px-2 text-sm outline-none focus-visible:ring-[3px] focus-visible:ring-ring/50"
+            >
+              <option value="">{images.isPending ? "Loading images…" : "Choose an image"}</option>
+              {images.data?.images.map((option) => (
+                <option key={option.id} value={option.id}>
+                  {option.label}
+                </option>
+              ))}
+            </select>
+            {fieldErrors.image && <p className="text-sm text-destructive-foreground">{fieldErrors.image}</p>}
+          </div>
+          <RootPasswordField
+            id="rebuild-password"
+            value={password}
+            onChange={setPassword}
+            error={fieldErrors.root_pass}
+            label="New root password"
+          />
+          <ConfirmLabel label={instance.label} value={confirm} onChange={setConfirm} />
+          {error && (
+            <Alert variant="destructive">
+              <AlertDescription>{error}</AlertDescription>
+            </Alert>
+          )}
+          <DialogFooter>
+            <Button type="button" variant="outline" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" variant="destructive" disabled={!ready || rebuild.isPending}>
+              {rebuild.isPending && <Loader2 className="animate-spin" aria-hidden />}
+              Rebuild {instance.label}
+            </Button>
+          </DialogFooter>
+        </form>
+      </DialogContent>
+    </Dialog>
+  );
+}
+
+function ResizeDialog({ instance, open, onClose }: { instance: InstanceOut; open: boolean; onClose: () => void }) {
+  const [plan, setPlan] = React.useState("");
+  const [confirm, setConfirm] = React.useState("");
+  const [error, setError] = React.useState<string | null>(null);
+  const plans = useQuery({
+    ...listPlansOptions({ query: { region: instance.region.id } }),
+    enabled: open,
+  });
+  const resize = useMutation({ ...resizeInstanceMutation() });
+  const apply = useApply(onClose);
+  React.useEffect(() => {
+    if (!open) return;
+    setPlan("");
+    setConfirm("");
+    setError(null);
+  }, [open]);
+  const current = plans.data?.plans.find((p) => p.id === instance.plan.id);
+  // The API resizes only to a larger plan: offer plans with at least the current disk.
+  const larger = (plans.data?.plans ?? [])
+    .filter((p) => p.id !== instance.plan.id && (!current || (p.disk_gb >= current.disk_gb && compare(p.price_monthly, current.price_monthly) > 0)))
+    .sort((a, b) => compare(a.price_monthly, b.price_monthly));
+  const ready = Boolean(plan) && confirm === instance.label;
+  const submit = async (event: React.FormEvent) => {
+    event.preventDefault();
+    if (!ready) return;
+    try {
+      const data = await resize.mutateAsync({ path: { instance_id: instance.id }, body: { type: plan } });
+      apply(data, `Resizing ${instance.label}…`);
+    } catch (failure) {
+      setError(isApiError(failure) ? (failure.fieldMessage("type") ?? actionErrorMessage(failure)) : actionErrorMessage(failure));
+    }
+  };
+  return (
+    <Dialog open={open} onOpenChange={(next) => !next && onClose()}>
+      <DialogContent className="max-w-2xl">
+        <form onSubmit={(event) => void submit(event)} className="grid gap-4" noValidate>
+          <DialogHeader>
+            <DialogTitle>Resize {instance.label}</DialogTitle>
+            <DialogDescription>
+              Move the server to a larger plan. It restarts during the move; its data and IP addresses stay.
+            </DialogDescription>
+          </DialogHeader>
+          <p className="text-sm">
+            Current plan: <Badge variant="secondary">{instance.plan.name ?? "—"}</Badge>
+            {current && <span className="text-muted-foreground"> {formatMonthly(current.price_monthly)}/mo</span>}
+          </p>
+          {plans.isPending ? (
+            <p className="text-sm text-muted-foreground">Loading plans…</p>
+          ) : larger.length === 0 ? (
+            <p className="text-sm text-muted-foreground">No larger plan is offered in {instance.region.label}.</p>
+          ) : (
+            <div role="radiogroup" aria-label="New plan" className="grid gap-2 sm:grid-cols-2">
+              {larger.map((option) => (
+                <PlanOption key={option.id} option={option} current={current} checked={plan === option.id} onChange={() => setPlan(option.id)} />
+              ))}
+            </div>
+          )}
+          <ConfirmLabel label={instance.label} value={confirm} onChange={setConfirm} />
+          {error && (
+            <Alert variant="destructive">
+              <AlertDescription>{error}</AlertDescription>
+            </Alert>
+          )}
+          <DialogFooter>
+            <Button type="button" variant="outline" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" disabled={!ready || resize.isPending}>
+              {resize.isPending && <Loader2 className="animate-spin" aria-hidden />}
+              Resize {instance.label}
+            </Button>
+          </DialogFooter>
+        </form>
+      </DialogContent>
+    </Dialog>
+  );
+}
+
+function PlanOption({
+  option,
+  current,
+  checked,
+  onChange,
+}: {
+  option: OfferedPlanOut;
+  current?: OfferedPlanOut;
+  checked: boolean;
+  onChange: () => void;
+}) {
+  const difference = current ? subtract(option.price_monthly, current.price_monthly) : null;
+  return (
+    <label
+      className={cn(
+        "flex cursor-pointer flex-col gap-1 rounded-lg border border-border p-3 text-sm has-[:focus-visible]:ring-[3px] has-[:focus-visible]:ring-ring/60",
+        checked && "border-primary bg-primary/5",
+      )}
+    >
+      <input type="radio" name="resize-plan" className="sr-only" checked={checked} onChange={onChange} />
+      <span className="flex justify-between gap-2 font-medium">
+        {option.name}
+        <span>{formatMonthly(option.price_monthly)}/mo</span>
+      </span>
+      <span className="text-xs text-muted-foreground">
+        {option.vcpus} vCPU · {option.memory_mb >= 1024 ? `${option.memory_mb / 1024} GB` : `${option.memory_mb} MB`} RAM · {option.disk_gb} GB disk
+      </span>
+      {difference && <span className="text-xs">+{formatMonthly(difference)}/mo</span>}
+    </label>
+  );
+}
+
+function DeleteDialog({ instance, open, onClose }: { instance: InstanceOut; open: boolean; onClose: () => void }) {
+  const [confirm, setConfirm] = React.useState("");
+  const [error, setError] = React.useState<string | null>(null);
+  const remove = useMutation({ ...deleteInstanceMutation() });
+  const apply = useApply(onClose);
+  React.useEffect(() => {
+    if (!open) return;
+    setConfirm("");
+    setError(null);
+  }, [open]);
+  const submit = async (event: React.FormEvent) => {
+    event.preventDefault();
+    if (confirm !== instance.label) return;
+    try {
+      const data = await remove.mutateAsync({ path: { instance_id: instance.id } });
+      apply(data, `Deleting ${instance.label}…`);
+    } catch (failure) {
+      setError(actionErrorMessage(failure));
+    }
+  };
+  return (
+    <Dialog open={open} onOpenChange={(next) => !next && onClose()}>
+      <DialogContent>
+        <form onSubmit={(event) => void submit(event)} className="grid gap-4" noValidate>
+          <DialogHeader>
+            <DialogTitle>Delete {instance.label}</DialogTitle>
+            <DialogDescription>
+              The server and all its data are destroyed. Its IP addresses are released. This cannot be undone.
+            </DialogDescription>
+          </DialogHeader>
+          <ConfirmLabel label={instance.label} value={confirm} onChange={setConfirm} />
+          {error && (
+            <Alert variant="destructive">
+              <AlertDescription>{error}</AlertDescription>
+            </Alert>
+          )}
+          <DialogFooter>
+            <Button type="button" variant="outline" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" variant="destructive" disabled={confirm !== instance.label || remove.isPending}>
+              {remove.isPending && <Loader2 className="animate-spin" aria-hidden />}
+              Delete {instance.label}
+            </Button>
+          </DialogFooter>
+        </form>
+      </DialogContent>
+    </Dialog>
+  );
+}

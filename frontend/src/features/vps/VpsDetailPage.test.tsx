@@ -1,0 +1,135 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { http, HttpResponse } from "msw";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { baseHandlers, instance, renderApp, server } from "@/test/app";
+
+beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+describe("/vps/:id", () => {
+  it("shows only the power buttons allowed_actions lists, named with the server", async () => {
+    server.use(...baseHandlers, http.get("*/api/vps/i1", () => HttpResponse.json({ instance: instance() })));
+    renderApp("/vps/i1");
+    expect(await screen.findByRole("heading", { name: "web-01" })).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Reboot web-01" })).toBeEnabled();
+    expect(screen.getByRole("button", { name: "Shut down web-01" })).toBeEnabled();
+    expect(screen.queryByRole("button", { name: "Boot web-01" })).not.toBeInTheDocument();
+  });
+
+  it("keeps not-allowed menu actions visible but disabled, with the reason", async () => {
+    const stopped = instance({ status: "stopped", allowed_actions: ["boot", "rebuild", "resize", "delete"] });
+    server.use(...baseHandlers, http.get("*/api/vps/i1", () => HttpResponse.json({ instance: stopped })));
+    renderApp("/vps");
+    server.use(
+      http.get("*/api/vps", () => HttpResponse.json({ instances: [stopped], total: 1, page: 1, per_page: 20 })),
+    );
+    const user = userEvent.setup();
+    const menus = await screen.findAllByRole("button", { name: "Actions for web-01" });
+    await user.click(menus[0]);
+    const reboot = await screen.findByRole("menuitem", { name: /Reboot/ });
+    expect(reboot).toHaveAttribute("data-disabled");
+    expect(within(reboot).getByText("Only a running server can reboot.")).toBeInTheDocument();
+    expect(screen.getByRole("menuitem", { name: /Boot/ })).not.toHaveAttribute("data-disabled");
+  });
+
+  it("polls every 2 s while transitional and slows down once the server settles", async () => {
+    let calls = 0;
+    server.use(
+      ...baseHandlers,
+      http.get("*/api/vps/i1", () => {
+        calls += 1;
+        const settled = calls >= 2;
+        return HttpResponse.json({
+          instance: instance(
+            settled
+              ? {}
+              : { status: "provisioning", is_transitional: true, progress: 40, allowed_actions: [], ip_address: null },
+          ),
+        });
+      }),
+    );
+    renderApp("/vps/i1");
+    expect(await screen.findByText(/Provisioning/)).toBeInTheDocument();
+    expect(screen.getByRole("progressbar")).toBeInTheDocument();
+    await waitFor(() => expect(calls).toBe(2), { timeout: 4000 });
+    expect(await screen.findAllByText("web-01 is running.")).not.toHaveLength(0);
+    await new Promise((resolve) => setTimeout(resolve, 2600));
+    expect(calls).toBe(2);
+  });
+
+  it("a 409 on reboot shows the reason in the dialog and refetches", async () => {
+    let reads = 0;
+    server.use(
+      ...baseHandlers,
+      http.get("*/api/vps/i1", () => {
+        reads += 1;
+        return HttpResponse.json({ instance: instance() });
+      }),
+      http.post("*/api/vps/i1/reboot", () =>
+        HttpResponse.json(
+          { error: "invalid_state", detail: "You cannot reboot a server that is rebooting." },
+          { status: 409 },
+        ),
+      ),
+    );
+    renderApp("/vps/i1");
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("button", { name: "Reboot web-01" }));
+    const dialog = await screen.findByRole("alertdialog", { name: "Reboot web-01?" });
+    await user.click(within(dialog).getByRole("button", { name: "Reboot" }));
+    expect(await within(dialog).findByText(/You cannot reboot a server that is rebooting\. Try again when/)).toBeInTheDocument();
+    await waitFor(() => expect(reads).toBeGreaterThan(1));
+  });
+
+  it("a 502 on refresh keeps the last data on screen", async () => {
+    let first = true;
+    server.use(
+      ...baseHandlers,
+      http.get("*/api/vps/i1", () => {
+        if (first) {
+          first = false;
+          return HttpResponse.json({ instance: instance() });
+        }
+        return HttpResponse.json({ error: "provider_unavailable", detail: "Try again shortly." }, { status: 502 });
+      }),
+    );
+    const { queryClient } = renderApp("/vps/i1");
+    expect(await screen.findByRole("heading", { name: "web-01" })).toBeInTheDocument();
+    await queryClient.refetchQueries();
+    expect(screen.getByRole("heading", { name: "web-01" })).toBeInTheDocument();
+    expect(screen.getByText("203.0.113.7")).toBeInTheDocument();
+  });
+
+  it("another organization's server is simply not found", async () => {
+    server.use(
+      ...baseHandlers,
+      http.get("*/api/vps/i9", () => HttpResponse.json({ error: "not_found", detail: "Not found." }, { status: 404 })),
+    );
+    renderApp("/vps/i9");
+    expect(await screen.findByRole("heading", { name: "Server not found" })).toBeInTheDocument();
+  });
+
+  it("delete is confirmed by typing the label", async () => {
+    server.use(
+      ...baseHandlers,
+      http.get("*/api/vps/i1", () => HttpResponse.json({ instance: instance() })),
+      http.delete("*/api/vps/i1", () =>
+        HttpResponse.json(
+          { instance: instance({ status: "deleting", is_transitional: true, allowed_actions: [] }) },
+          { status: 202 },
+        ),
+      ),
+    );
+    renderApp("/vps/i1?action=delete");
+    const user = userEvent.setup();
+    const dialog = await screen.findByRole("dialog", { name: "Delete web-01" });
+    const confirm = within(dialog).getByRole("button", { name: "Delete web-01" });
+    expect(confirm).toBeDisabled();
+    await user.type(within(dialog).getByLabelText(/to confirm/), "web-01");
+    expect(confirm).toBeEnabled();
+    await user.click(confirm);
+    expect(await screen.findByText(/Deleting/, { selector: "span" })).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,238 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Link, useNavigate, useSearch } from "@tanstack/react-router";
+import { AlertCircle, ArrowLeft, RotateCcw } from "lucide-react";
+import * as React from "react";
+import { toast } from "sonner";
+import { isApiError } from "@/api/http";
+import { listImagesOptions } from "@/client/@tanstack/react-query.gen";
+import type { InstanceOut } from "@/client/types.gen";
+import { CopyButton } from "@/components/copy-button";
+import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
+import { Button, buttonVariants } from "@/components/ui/button";
+import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
+import { Progress } from "@/components/ui/progress";
+import { Skeleton } from "@/components/ui/skeleton";
+import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
+import { NotFound } from "@/features/shell/NotFound";
+import { absoluteTime, relativeTime } from "@/lib/time";
+import { ActionDialogs, type DialogAction } from "./ActionDialogs";
+import { ActivityTimeline } from "./ActivityTimeline";
+import { InstanceActionMenu, PowerButtons } from "./actions";
+import { invalidateInstanceLists, useInstance, useSettleAnnouncements } from "./api";
+import { MetricsCharts } from "./MetricsCharts";
+import { StatusBadge } from "./status";
+
+const DIALOGS: readonly string[] = ["rebuild", "resize", "delete"];
+
+export function VpsDetailPage({ instanceId }: { instanceId: string }) {
+  const query = useInstance(instanceId);
+  const search = useSearch({ from: "/app/vps/$instanceId" });
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const instance = query.data?.instance;
+  const announcement = useSettleAnnouncements(instance ? [instance] : undefined);
+
+  // A deleted server returns to the list.
+  React.useEffect(() => {
+    if (instance?.status !== "deleted") return;
+    toast.success(`${instance.label} was deleted.`);
+    void invalidateInstanceLists(queryClient);
+    void navigate({ to: "/vps" });
+  }, [instance?.status, instance?.label, navigate, queryClient]);
+
+  if (!instance) {
+    if (query.isError && isApiError(query.error) && query.error.status === 404)
+      return <NotFound title="Server not found">It may have been deleted, or it belongs to another organization.</NotFound>;
+    if (query.isError)
+      return (
+        <Alert variant="destructive">
+          <AlertCircle aria-hidden />
+          <AlertTitle>Could not load this server</AlertTitle>
+          <AlertDescription>
+            <p>{isApiError(query.error) ? query.error.detail : "Something went wrong."}</p>
+            <Button className="mt-2" size="sm" variant="outline" onClick={() => void query.refetch()}>
+              Retry
+            </Button>
+          </AlertDescription>
+        </Alert>
+      );
+    return <DetailSkeleton />;
+  }
+
+  const tab = search.tab ?? "overview";
+  const dialog = DIALOGS.includes(search.action ?? "") ? (search.action as DialogAction) : null;
+  const setSearch = (next: { tab?: "overview" | "activity"; action?: string }) =>
+    void navigate({ to: "/vps/$instanceId", params: { instanceId }, search: next, replace: true });
+
+  return (
+    <div className="grid gap-6">
+      <div className="sr-only" aria-live="polite" role="status">
+        {announcement}
+      </div>
+      <Link to="/vps" className="inline-flex w-fit items-center gap-1 rounded-sm text-sm text-muted-foreground outline-none hover:text-foreground focus-visible:ring-[3px] focus-visible:ring-ring/60">
+        <ArrowLeft className="size-4" aria-hidden />
+        Servers
+      </Link>
+      <header className="grid gap-3">
+        <div className="flex flex-wrap items-center justify-between gap-3">
+          <div className="flex flex-wrap items-center gap-3">
+            <h1 className="text-2xl font-semibold break-all">{instance.label}</h1>
+            <StatusBadge instance={instance} />
+          </div>
+          <div className="flex flex-wrap items-center gap-2">
+            <PowerButtons instance={instance} />
+            <InstanceActionMenu instance={instance} only={["rebuild", "resize", "delete"]} />
+          </div>
+        </div>
+        {instance.is_transitional && (
+          <Progress value={instance.progress} aria-label={`Progress of ${instance.label}`} />
+        )}
+        {instance.status === "failed" && <FailedPanel instance={instance} onAction={(action) => setSearch({ tab, action })} />}
+      </header>
+      <Tabs value={tab} onValueChange={(value) => setSearch({ tab: value as "overview" | "activity" })}>
+        <TabsList>
+          <TabsTrigger value="overview">Overview</TabsTrigger>
+          <TabsTrigger value="activity">Activity</TabsTrigger>
+        </TabsList>
+        <TabsContent value="overview" className="grid gap-6">
+          <div className="grid gap-4 md:grid-cols-2">
+            <AccessCard instance={instance} />
+            <DetailsCard instance={instance} />
+          </div>
+          <MetricsCharts instanceId={instance.id} label={instance.label} />
+        </TabsContent>
+        <TabsContent value="activity">
+          <ActivityTimeline instanceId={instance.id} transitional={instance.is_transitional} />
+        </TabsContent>
+      </Tabs>
+      <ActionDialogs instance={instance} action={dialog} onClose={() => setSearch({ tab: search.tab })} />
+    </div>
+  );
+}
+
+function FailedPanel({ instance, onAction }: { instance: InstanceOut; onAction: (action: DialogAction) => void }) {
+  return (
+    <Alert variant="destructive">
+      <AlertCircle aria-hidden />
+      <AlertTitle>This server failed</AlertTitle>
+      <AlertDescription>
+        <p>{instance.error ?? "The last action did not complete."}</p>
+        <div className="mt-3 flex flex-wrap gap-2">
+          <Link
+            to="/vps"
+            search={{ deploy: true, again: instance.id }}
+            className={buttonVariants({ size: "sm" })}
+          >
+            <RotateCcw aria-hidden />
+            Deploy again with the same settings
+          </Link>
+          {instance.allowed_actions.includes("rebuild") && (
+            <Button size="sm" variant="outline" onClick={() => onAction("rebuild")}>
+              Rebuild
+            </Button>
+          )}
+          {instance.allowed_actions.includes("delete") && (
+            <Button size="sm" variant="outline" onClick={() => onAction("delete")}>
+              Delete
+            </Button>
+          )}
+        </div>
+      </AlertDescription>
+    </Alert>
+  );
+}
+
+function Row({ term, children }: { term: string; children: React.ReactNode }) {
+  return (
+    <>
+      <dt className="text-muted-foreground">{term}</dt>
+      <dd className="min-w-0">{children}</dd>
+    </>
+  );
+}
+
+function Copyable({ value, label }: { value: string; label: string }) {
+  return (
+    <span className="inline-flex max-w-full items-center gap-1 font-mono text-sm">
+      <span className="truncate">{value}</span>
+      <CopyButton value={value} label={label} />
+    </span>
+  );
+}
+
+function AccessCard({ instance }: { instance: InstanceOut }) {
+  const waiting = <span className="text-muted-foreground">{instance.is_transitional ? "Waiting for an IP…" : "—"}</span>;
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle className="text-base">Access</CardTitle>
+      </CardHeader>
+      <CardContent>
+        <dl className="grid grid-cols-[auto_1fr] items-center gap-x-4 gap-y-2 text-sm">
+          <Row term="IPv4">
+            {instance.ip_address ? <Copyable value={instance.ip_address} label={`Copy IPv4 address of ${instance.label}`} /> : waiting}
+          </Row>
+          <Row term="IPv6">
+            {instance.ipv6 ? <Copyable value={instance.ipv6} label={`Copy IPv6 address of ${instance.label}`} /> : waiting}
+          </Row>
+          <Row term="SSH">
+            {instance.ip_address ? (
+              <Copyable value={`ssh root@${instance.ip_address}`} label={`Copy SSH command for ${instance.label}`} />
+            ) : (
+              waiting
+            )}
+          </Row>
+        </dl>
+      </CardContent>
+    </Card>
+  );
+}
+
+function DetailsCard({ instance }: { instance: InstanceOut }) {
+  const images = useQuery({
+    ...listImagesOptions({ query: { plan: instance.plan.id ?? "" } }),
+    enabled: Boolean(instance.plan.id),
+    staleTime: 5 * 60_000,
+  });
+  const image = images.data?.images.find((candidate) => candidate.id === instance.image);
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle className="text-base">Details</CardTitle>
+      </CardHeader>
+      <CardContent>
+        <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
+          <Row term="Plan">{instance.plan.name ?? "—"}</Row>
+          <Row term="Region">{instance.region.label}</Row>
+          <Row term="Image">{image?.label ?? (images.isPending ? "…" : "—")}</Row>
+          <Row term="Created">
+            <time dateTime={instance.created_at} title={absoluteTime(instance.created_at)}>
+              {relativeTime(instance.created_at)}
+            </time>
+          </Row>
+          <Row term="ID">
+            <span className="font-mono text-xs break-all">{instance.id}</span>
+          </Row>
+        </dl>
+      </CardContent>
+    </Card>
+  );
+}
+
+function DetailSkeleton() {
+  return (
+    <div className="grid gap-6" aria-busy="true" aria-label="Loading server">
+      <Skeleton className="h-4 w-20" />
+      <div className="flex items-center gap-3">
+        <Skeleton className="h-8 w-48" />
+        <Skeleton className="h-5 w-20 rounded-full" />
+      </div>
+      <Skeleton className="h-9 w-48" />
+      <div className="grid gap-4 md:grid-cols-2">
+        <Skeleton className="h-40" />
+        <Skeleton className="h-40" />
+      </div>
+      <Skeleton className="h-64" />
+    </div>
+  );
+}
