@@ -27,6 +27,13 @@ export type AccountOut = {
 };
 
 /**
+ * AdminInstanceEnvelope
+ */
+export type AdminInstanceEnvelope = {
+    instance: AdminInstanceOut;
+};
+
+/**
  * AdminInstanceList
  */
 export type AdminInstanceList = {
@@ -44,6 +51,7 @@ export type AdminInstanceOut = {
      * Allowed Actions
      */
     allowed_actions: Array<string>;
+    capabilities: InstanceCapabilities;
     /**
      * Created At
      */
@@ -76,12 +84,19 @@ export type AdminInstanceOut = {
      * Label
      */
     label: string;
+    last_operation: LastOperationOut | null;
     organization: OrganizationRef;
     plan: PlanRef;
     /**
      * Progress
      */
     progress: number | null;
+    /**
+     * Provider Error
+     *
+     * The cloud provider's own reason for the last failure or retry of the latest operation (secrets removed); admins only.
+     */
+    provider_error: string | null;
     /**
      * Provider Id
      */
@@ -263,6 +278,20 @@ export type ImagesOut = {
 };
 
 /**
+ * InstanceCapabilities
+ *
+ * What this server's cloud can do, so clients offer only what will work.
+ */
+export type InstanceCapabilities = {
+    /**
+     * Rebuild Sets Credentials
+     *
+     * Whether a rebuild installs a new root password and the SSH keys. When false, `root_pass` on rebuild is refused and the server keeps the credentials it was created with.
+     */
+    rebuild_sets_credentials: boolean;
+};
+
+/**
  * InstanceEnvelope
  */
 export type InstanceEnvelope = {
@@ -299,6 +328,7 @@ export type InstanceOut = {
      * Allowed Actions
      */
     allowed_actions: Array<string>;
+    capabilities: InstanceCapabilities;
     /**
      * Created At
      */
@@ -357,6 +387,30 @@ export type InstanceOut = {
  * Our instance status vocabulary (API_CONTRACT "Status values").
  */
 export type InstanceStatus = 'pending' | 'provisioning' | 'running' | 'stopped' | 'starting' | 'stopping' | 'rebooting' | 'rebuilding' | 'resizing' | 'deleting' | 'deleted' | 'failed' | 'maintenance' | 'suspended' | 'unknown';
+
+/**
+ * LastOperationOut
+ */
+export type LastOperationOut = {
+    /**
+     * Error
+     *
+     * The reason shown to the customer, if it failed.
+     */
+    error: string | null;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Status
+     */
+    status: string;
+    /**
+     * Type
+     */
+    type: string;
+};
 
 /**
  * LoginIn
@@ -421,6 +475,10 @@ export type MetricsOut = {
         number
     ]>;
     /**
+     * End
+     */
+    end?: number | null;
+    /**
      * Network In
      */
     network_in: Array<[
@@ -434,6 +492,14 @@ export type MetricsOut = {
         number,
         number
     ]>;
+    /**
+     * Resolution Seconds
+     */
+    resolution_seconds?: number | null;
+    /**
+     * Start
+     */
+    start?: number | null;
 };
 
 /**
@@ -1058,6 +1124,8 @@ export type ProvidersOut = {
 export type RebuildIn = {
     /**
      * Image
+     *
+     * An image id as `GET /api/vps/images` shows.
      */
     image: string;
 };
@@ -1412,12 +1480,16 @@ export type DeployInWritable = {
 export type RebuildInWritable = {
     /**
      * Image
+     *
+     * An image id as `GET /api/vps/images` shows.
      */
     image: string;
     /**
      * Root Pass
+     *
+     * The new root password. Required where the instance's `capabilities.rebuild_sets_credentials` is true; refused (422) where it is false, because that server keeps the password and SSH keys it was created with.
      */
-    root_pass: string;
+    root_pass?: string | null;
 };
 
 export type AdminListInstancesData = {
@@ -1497,6 +1569,76 @@ export type AdminListInstancesResponses = {
 };
 
 export type AdminListInstancesResponse = AdminListInstancesResponses[keyof AdminListInstancesResponses];
+
+export type AdminGetInstanceData = {
+    body?: never;
+    path: {
+        /**
+         * Instance Id
+         */
+        instance_id: string;
+    };
+    query?: never;
+    url: '/api/admin/instances/{instance_id}';
+};
+
+export type AdminGetInstanceErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type AdminGetInstanceError = AdminGetInstanceErrors[keyof AdminGetInstanceErrors];
+
+export type AdminGetInstanceResponses = {
+    /**
+     * Successful Response
+     */
+    200: AdminInstanceEnvelope;
+};
+
+export type AdminGetInstanceResponse = AdminGetInstanceResponses[keyof AdminGetInstanceResponses];
 
 export type AdminListPlansData = {
     body?: never;

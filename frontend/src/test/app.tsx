@@ -29,6 +29,7 @@ export function instance(overrides: Partial<InstanceOut> = {}): InstanceOut {
     image: "img-debian12",
     is_transitional: false,
     allowed_actions: ["shutdown", "reboot", "rebuild", "resize", "delete"],
+    capabilities: { rebuild_sets_credentials: true },
     progress: null,
     status_detail: null,
     error: null,

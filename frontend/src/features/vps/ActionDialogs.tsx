@@ -86,7 +86,13 @@ function RebuildDialog({ instance, open, onClose }: { instance: InstanceOut; ope
     setError(null);
     setFieldErrors({});
   }, [open]);
-  const passwordProblem = password ? rootPassProblem(password) : "Enter a root password.";
+  // Some clouds keep the credentials a server was created with; the API refuses a password there.
+  const takesPassword = instance.capabilities.rebuild_sets_credentials;
+  const passwordProblem = !takesPassword
+    ? null
+    : password
+      ? rootPassProblem(password)
+      : "Enter a root password.";
   const ready = Boolean(image) && !passwordProblem && confirm === instance.label;
   const submit = async (event: React.FormEvent) => {
     event.preventDefault();
@@ -94,7 +100,7 @@ function RebuildDialog({ instance, open, onClose }: { instance: InstanceOut; ope
     try {
       const data = await rebuild.mutateAsync({
         path: { instance_id: instance.id },
-        body: { image, root_pass: password },
+        body: takesPassword ? { image, root_pass: password } : { image },
       });
       apply(data, `Rebuilding ${instance.label}…`);
     } catch (failure) {
@@ -136,13 +142,19 @@ function RebuildDialog({ instance, open, onClose }: { instance: InstanceOut; ope
             </select>
             {fieldErrors.image && <p className="text-sm text-destructive-foreground">{fieldErrors.image}</p>}
           </div>
-          <RootPasswordField
-            id="rebuild-password"
-            value={password}
-            onChange={setPassword}
-            error={fieldErrors.root_pass}
-            label="New root password"
-          />
+          {takesPassword ? (
+            <RootPasswordField
+              id="rebuild-password"
+              value={password}
+              onChange={setPassword}
+              error={fieldErrors.root_pass}
+              label="New root password"
+            />
+          ) : (
+            <p className="text-sm text-muted-foreground">
+              This server keeps its current root password and SSH keys after the rebuild.
+            </p>
+          )}
           <ConfirmLabel label={instance.label} value={confirm} onChange={setConfirm} />
           {error && (
             <Alert variant="destructive">

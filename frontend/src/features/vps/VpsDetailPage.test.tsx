@@ -132,4 +132,29 @@ describe("/vps/:id", () => {
     await user.click(confirm);
     expect(await screen.findByText(/Deleting/, { selector: "span" })).toBeInTheDocument();
   });
+
+  it("rebuild asks for no password where the server keeps its credentials, and sends none", async () => {
+    let sent: unknown = null;
+    const keeps = instance({ capabilities: { rebuild_sets_credentials: false } });
+    server.use(
+      ...baseHandlers,
+      http.get("*/api/vps/i1", () => HttpResponse.json({ instance: keeps })),
+      http.post("*/api/vps/i1/rebuild", async ({ request }) => {
+        sent = await request.json();
+        return HttpResponse.json(
+          { instance: instance({ status: "rebuilding", is_transitional: true, allowed_actions: [] }) },
+          { status: 202 },
+        );
+      }),
+    );
+    renderApp("/vps/i1?action=rebuild");
+    const user = userEvent.setup();
+    const dialog = await screen.findByRole("dialog", { name: "Rebuild web-01" });
+    expect(within(dialog).queryByLabelText(/root password/i)).not.toBeInTheDocument();
+    expect(within(dialog).getByText(/keeps its current root password/)).toBeInTheDocument();
+    await user.selectOptions(await within(dialog).findByLabelText("Image"), "img-debian12");
+    await user.type(within(dialog).getByLabelText(/to confirm/), "web-01");
+    await user.click(within(dialog).getByRole("button", { name: "Rebuild web-01" }));
+    await waitFor(() => expect(sent).toEqual({ image: "img-debian12" }));
+  });
 });

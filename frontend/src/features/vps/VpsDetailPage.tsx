@@ -87,6 +87,12 @@ export function VpsDetailPage({ instanceId }: { instanceId: string }) {
         {instance.is_transitional && (
           <Progress value={instance.progress} aria-label={`Progress of ${instance.label}`} />
         )}
+        {instance.status !== "failed" && instance.status_detail && (
+          <Alert variant="warning">
+            <AlertCircle aria-hidden />
+            <AlertDescription>{instance.status_detail}</AlertDescription>
+          </Alert>
+        )}
         {instance.status === "failed" && <FailedPanel instance={instance} onAction={(action) => setSearch({ tab, action })} />}
       </header>
       <Tabs value={tab} onValueChange={(value) => setSearch({ tab: value as "overview" | "activity" })}>

@@ -1,11 +1,13 @@
 import {
   CircleCheck,
   CircleHelp,
+  CirclePause,
   CircleStop,
   CircleX,
   Clock,
   Loader2,
   Trash2,
+  Wrench,
   type LucideIcon,
 } from "lucide-react";
 import type { InstanceOut } from "@/client/types.gen";
@@ -28,7 +30,9 @@ const LOOKS: Record<string, StatusLook> = {
   deleting: { label: "Deleting", icon: Loader2, tone: "default", spin: true },
   deleted: { label: "Deleted", icon: Trash2, tone: "secondary" },
   failed: { label: "Failed", icon: CircleX, tone: "destructive" },
-  unknown: { label: "Checking", icon: CircleHelp, tone: "warning" },
+  maintenance: { label: "Maintenance", icon: Wrench, tone: "warning" },
+  suspended: { label: "Suspended", icon: CirclePause, tone: "warning" },
+  unknown: { label: "Unknown", icon: CircleHelp, tone: "warning" },
 };
 
 export function statusLook(status: string): StatusLook {
