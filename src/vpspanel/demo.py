@@ -124,7 +124,7 @@ async def seed_demo(state: AppState, public_url: str, simulator_url: str | None 
     password = os.environ.get("VPSPANEL_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
     for _attempt in range(50):
         try:
-            await _seed(state, simulator_url, password)
+            await _seed_accounts(state, simulator_url)
             break
         except ProviderUnavailable:
             await asyncio.sleep(0.2)
@@ -140,6 +140,16 @@ async def seed_demo(state: AppState, public_url: str, simulator_url: str | None 
     else:
         log.error("demo_seed_failed", reason="the simulator did not answer")
         return
+    # Last, so that signing in works only once the demo is complete.
+    async with state.sessionmaker() as session, session.begin():
+        await create_user(
+            session,
+            email=DEMO_ADMIN_EMAIL,
+            password=password,
+            name="Demo Admin",
+            role=UserRole.ADMIN,
+        )
+    log.info("demo_data_created", accounts=len(DEMO_ACCOUNTS))
     if "VPSPANEL_ADMIN_PASSWORD" not in os.environ:
         # Printed once, to the console only: this is the demo's whole point of entry.
         print(
@@ -149,8 +159,8 @@ async def seed_demo(state: AppState, public_url: str, simulator_url: str | None 
         )
 
 
-async def _seed(state: AppState, simulator_url: str, admin_password: str) -> None:
-    """The accounts and the administrator, in one transaction."""
+async def _seed_accounts(state: AppState, simulator_url: str) -> None:
+    """The demo's provider accounts, in one transaction."""
     async with state.sessionmaker() as session, session.begin():
         accounts = ProviderAccountService(session, state)
         for name, provider_type, path, token, _plan_id in DEMO_ACCOUNTS:
@@ -164,14 +174,6 @@ async def _seed(state: AppState, simulator_url: str, admin_password: str) -> Non
                     }
                 )
             )
-        await create_user(
-            session,
-            email=DEMO_ADMIN_EMAIL,
-            password=admin_password,
-            name="Demo Admin",
-            role=UserRole.ADMIN,
-        )
-    log.info("demo_data_created", accounts=len(DEMO_ACCOUNTS))
 
 
 async def _seed_plans(state: AppState) -> None:
