@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from httpx import AsyncClient
 
@@ -16,7 +17,6 @@ from tests.instances.support import (
 from vpspanel.auth.models import UserRole
 from vpspanel.instances import tasks
 from vpspanel.providers import errors as perr
-from vpspanel.simulator import digitalocean as simulated_digitalocean
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
 from vpspanel.worker.runner import Worker
@@ -27,10 +27,21 @@ async def test_an_account_at_its_server_limit_tells_customer_and_admin_why(
     client: AsyncClient,
     sim: SimulatorServer,
     worker: Worker,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(simulated_digitalocean, "DROPLET_LIMIT", 0)
     offer = await create_offer(fast_state, sim, "digitalocean")
+    # The account already holds as many droplets as its limit allows.
+    sim.configure(digitalocean_droplet_limit=1)
+    occupied = httpx.post(
+        f"{sim.digitalocean_url}/droplets",
+        headers={"Authorization": f"Bearer {offer.token}"},
+        json={
+            "name": "elsewhere",
+            "region": offer.setup.region,
+            "size": offer.setup.small,
+            "image": "ubuntu-24-04-x64",
+        },
+    )
+    assert occupied.status_code == 202, occupied.text
     headers, _, _ = await signed_in_headers(fast_state, client)
     image = await pick_image(client, headers, offer.small.id, "Ubuntu")
     created = await client.post("/api/vps", json=deploy_body(offer, image), headers=headers)

@@ -58,7 +58,9 @@ def linode_stats(
     """5-minute points from `start` to `end` (the instance's life only: a new instance has no
     history), `[timestamp_ms, value]`, wrapped in "data" as the real API does."""
     first = int(-(-start // LINODE_STEP_S) * LINODE_STEP_S)
-    times = list(range(first, int(end) + 1, LINODE_STEP_S))
+    # Half-open [start, end): a point at `end` would be a slot not yet averaged, and a day is
+    # exactly 288 points whether or not `end` falls on a 5-minute boundary.
+    times = list(range(first, math.ceil(end), LINODE_STEP_S))
 
     def series(base: float, salt: int) -> list[list[float]]:
         return [[t * 1000, round(_rate(instance_id, t, base, salt), 2)] for t in times]
