@@ -31,7 +31,7 @@ from vpspanel.catalog.repository import PlanRepository
 from vpspanel.catalog.schemas import UpstreamRegion
 from vpspanel.catalog.upstream import UpstreamCatalog, fetch_regions
 from vpspanel.errors import Conflict, NotFound, ValidationFailed
-from vpspanel.provider_accounts.connect import app_error_from_provider
+from vpspanel.provider_accounts.connect import admin_error_from_provider, admin_error_text
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.provider_accounts.repository import ProviderAccountRepository
 from vpspanel.provider_accounts.schemas import (
@@ -280,7 +280,7 @@ class ProviderAccountService:
         except perr.ProviderAuthError:
             error = "The provider rejected the API key."
         except perr.ProviderError as exc:
-            error = app_error_from_provider(exc).detail
+            error = admin_error_text(exc)
         latency_ms = round((time.perf_counter() - started) * 1000)
         if result is not None and result.permissions.missing:
             error = _missing_message(result.permissions.missing)
@@ -343,7 +343,7 @@ class ProviderAccountService:
         try:
             return await fetch_regions(provider)
         except perr.ProviderError as exc:
-            raise app_error_from_provider(exc) from None
+            raise admin_error_from_provider(exc) from None
 
     # --- rules ----------------------------------------------------------------------------
 
@@ -360,7 +360,7 @@ class ProviderAccountService:
                 "api_key", _missing_message([missing]), code="insufficient_permissions"
             ) from None
         except perr.ProviderError as exc:
-            raise app_error_from_provider(exc) from None
+            raise admin_error_from_provider(exc) from None
         if result.permissions.missing:
             raise ValidationFailed.for_field(
                 "api_key",
