@@ -143,3 +143,13 @@ async def test_provider_outage_is_not_blamed_on_the_url() -> None:
     error = await failure_of(driver("linode", "https://api.example.test/v4"))
     assert error.diagnosis == "api.example.test:443 answered 503 at /profile"
     assert not error.points_at_base_url
+
+
+@respx.mock
+async def test_redirect_names_where_it_leads() -> None:
+    respx.get("http://api.example.test/v4/profile").respond(
+        301, headers={"Location": "https://api.example.test/v4/profile"}
+    )
+    error = await failure_of(driver("linode", "http://api.example.test/v4"))
+    assert "a redirect to https://api.example.test/v4/profile" in (error.diagnosis or "")
+    assert error.points_at_base_url

@@ -289,7 +289,8 @@ class ProviderAccountService:
             account.cloud_account_id = result.account.cloud_account_id
         account.status_ok = error is None
         account.status_checked_at = self.state.clock()
-        account.status_error = error
+        # The column holds 500 characters; a diagnosis names a host of up to 253.
+        account.status_error = error[:500] if error is not None else None
         await self.accounts.flush()
         return ProviderTestOut(
             ok=error is None,

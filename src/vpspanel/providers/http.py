@@ -445,7 +445,8 @@ class Transport:
                     status_code=status,
                 )
                 redirect.points_at_base_url = True
-                location = response.headers.get("location") or "another address"
+                # The remote chooses the Location header: cap what of it we repeat.
+                location = response.headers.get("location", "")[:200] or "another address"
                 raise self._diagnosed(
                     redirect,
                     f"{self.base_url}{path} answered {status}, a redirect to {location}: use the "
