@@ -10,7 +10,7 @@ import pytest
 from httpx import AsyncClient
 from pydantic import BaseModel, ValidationError
 
-from tests.provider_accounts.support import base_url, connect, new_token
+from tests.provider_accounts.support import base_url, connect, error_of, new_token
 from vpspanel.catalog.schemas import PlanUpdateIn
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.provider_accounts.schemas import ProviderUpdateIn
@@ -76,7 +76,8 @@ class TestBaseUrlChange:
             json={"api_base_url": closed_port_url, "name": "renamed", "api_key": token},
             headers=admin,
         )
-        assert response.status_code == 503
+        assert response.status_code == 422
+        assert error_of(response) == "invalid_api_base_url"
         assert await stored_url(state, provider["id"]) == base_url(sim, "linode")
 
     async def test_url_of_another_api_that_rejects_the_key_is_refused(

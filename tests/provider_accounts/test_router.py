@@ -146,7 +146,7 @@ class TestConnect:
         assert missing in body["detail"]
         assert await count_accounts(state) == 0
 
-    async def test_unreachable_provider_is_503_and_nothing_is_saved(
+    async def test_unreachable_url_is_422_on_api_base_url_and_nothing_is_saved(
         self, client: AsyncClient, admin: dict[str, str], state: AppState, closed_port_url: str
     ) -> None:
         response = await client.post(
@@ -159,8 +159,9 @@ class TestConnect:
             },
             headers=admin,
         )
-        assert response.status_code == 503
-        assert error_of(response) == "provider_unavailable"
+        assert response.status_code == 422
+        assert error_of(response) == "invalid_api_base_url"
+        assert response.json()["fields"][0]["field"] == "api_base_url"
         assert await count_accounts(state) == 0
 
     async def test_several_accounts_of_one_type_are_fine(

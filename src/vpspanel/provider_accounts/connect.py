@@ -70,3 +70,30 @@ def app_error_from_provider(exc: perr.ProviderError) -> AppError:
     if isinstance(exc, perr.ProviderUnavailable | perr.ProviderRateLimited):
         return ProviderUnavailable()
     return ProviderFailed()
+
+
+def admin_error_from_provider(exc: perr.ProviderError) -> AppError:
+    """A provider failure met while an admin configures an account (connect, new URL, new key).
+
+    When the failure says the API base URL is wrong (nothing listens there, the name does not
+    resolve, the path is not the API) the admin gets 422 `invalid_api_base_url` on that field
+    with the specific reason; anything else is answered as to a customer. The reason is built
+    by the provider layer from the URL and the answer's status only: never the key."""
+    if exc.points_at_base_url and exc.diagnosis:
+        return ValidationFailed.for_field(
+            "api_base_url", _sentence(exc.diagnosis), code="invalid_api_base_url"
+        )
+    return app_error_from_provider(exc)
+
+
+def admin_error_text(exc: perr.ProviderError) -> str:
+    """The failure of a connection test as an admin reads it: the neutral text and, when the
+    provider layer could tell, the specific reason."""
+    if exc.points_at_base_url and exc.diagnosis:
+        return "The API base URL looks wrong: " + _sentence(exc.diagnosis)
+    neutral = app_error_from_provider(exc).detail
+    return f"{neutral} ({exc.diagnosis})" if exc.diagnosis else neutral
+
+
+def _sentence(reason: str) -> str:
+    return reason if reason.endswith(("?", ".")) else f"{reason}."

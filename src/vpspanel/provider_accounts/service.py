@@ -31,7 +31,7 @@ from vpspanel.catalog.repository import PlanRepository
 from vpspanel.catalog.schemas import UpstreamRegion
 from vpspanel.catalog.upstream import UpstreamCatalog, fetch_regions
 from vpspanel.errors import Conflict, NotFound, ValidationFailed
-from vpspanel.provider_accounts.connect import app_error_from_provider
+from vpspanel.provider_accounts.connect import admin_error_from_provider, admin_error_text
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.provider_accounts.repository import ProviderAccountRepository
 from vpspanel.provider_accounts.schemas import (
@@ -280,7 +280,7 @@ class ProviderAccountService:
         except perr.ProviderAuthError:
             error = "The provider rejected the API key."
         except perr.ProviderError as exc:
-            error = app_error_from_provider(exc).detail
+            error = admin_error_text(exc)
         latency_ms = round((time.perf_counter() - started) * 1000)
         if result is not None and result.permissions.missing:
             error = _missing_message(result.permissions.missing)
@@ -289,7 +289,8 @@ class ProviderAccountService:
             account.cloud_account_id = result.account.cloud_account_id
         account.status_ok = error is None
         account.status_checked_at = self.state.clock()
-        account.status_error = error
+        # The column holds 500 characters; a diagnosis names a host of up to 253.
+        account.status_error = error[:500] if error is not None else None
         await self.accounts.flush()
         return ProviderTestOut(
             ok=error is None,
@@ -343,7 +344,7 @@ class ProviderAccountService:
         try:
             return await fetch_regions(provider)
         except perr.ProviderError as exc:
-            raise app_error_from_provider(exc) from None
+            raise admin_error_from_provider(exc) from None
 
     # --- rules ----------------------------------------------------------------------------
 
@@ -360,7 +361,7 @@ class ProviderAccountService:
                 "api_key", _missing_message([missing]), code="insufficient_permissions"
             ) from None
         except perr.ProviderError as exc:
-            raise app_error_from_provider(exc) from None
+            raise admin_error_from_provider(exc) from None
         if result.permissions.missing:
             raise ValidationFailed.for_field(
                 "api_key",

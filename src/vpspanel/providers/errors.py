@@ -4,9 +4,18 @@ from __future__ import annotations
 
 
 class ProviderError(Exception):
-    """Base of every provider failure."""
+    """Base of every provider failure.
+
+    `diagnosis` is the specific, admin-facing reason when the transport could tell it
+    ("connection refused at 127.0.0.1:9", "answered 404 at /profile: is the path /v4?"); it is
+    scrubbed of the key like `message`, and never shown to customers. `points_at_base_url` is
+    True when the failure means the account's API base URL is most likely wrong (nothing
+    listens there, the name does not resolve, the path is not the API) rather than the provider
+    being briefly unwell."""
 
     retryable: bool = False
+    diagnosis: str | None = None
+    points_at_base_url: bool = False
 
     def __init__(
         self,

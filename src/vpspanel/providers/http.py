@@ -13,12 +13,15 @@ import hashlib
 import logging
 import random
 import re
+import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from typing import Any, ClassVar, Protocol
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -297,9 +300,12 @@ class Transport:
         budgets: RateBudgets | None = None,
         retry: RetryPolicy | None = None,
         rng: random.Random | None = None,
+        api_path: str | None = None,
     ) -> None:
         self.provider_name = provider_name
         self.base_url = base_url.rstrip("/")
+        # The path the provider's API lives under ("/v4"), named when a URL answers 404.
+        self.api_path = api_path
         self._api_key = api_key
         self._account = account_key(self.base_url, api_key)
         self.limits = limits
@@ -403,32 +409,48 @@ class Transport:
                 if not last_attempt:
                     await self.clock.sleep(self._backoff_s(attempt))
                     continue
-                raise ProviderUnavailable(
+                unavailable = ProviderUnavailable(
                     self.scrub(f"{what}: could not connect ({type(exc).__name__})"),
                     may_have_succeeded=False,
-                ) from None
+                )
+                if not isinstance(exc, httpx.PoolTimeout):  # our own pool, not the address
+                    unavailable.points_at_base_url = True
+                raise self._diagnosed(unavailable, self._connect_diagnosis(exc, http)) from None
             except httpx.TransportError as exc:
                 # Sent, but the answer was lost: only idempotent requests may be repeated.
                 if idempotent and not last_attempt:
                     await self.clock.sleep(self._backoff_s(attempt))
                     continue
-                raise ProviderUnavailable(
+                lost = ProviderUnavailable(
                     self.scrub(f"{what}: no answer ({type(exc).__name__})"),
                     may_have_succeeded=may_have_happened,
-                ) from None
+                )
+                if isinstance(exc, httpx.TimeoutException):
+                    reason = f"no answer from {self._origin} within {_seconds(http, 'read')}"
+                else:
+                    reason = f"{self._origin} closed the connection without an answer"
+                raise self._diagnosed(lost, reason) from None
             finally:
                 self._budgets.settle(self._account, rules, self.clock.monotonic())
 
             self._learn_from_headers(response, rules)
             status = response.status_code
             if 200 <= status < 300:
-                return self._checked_body(response, what, may_have_happened)
+                return self._checked_body(response, path, what, may_have_happened)
             if 300 <= status < 400:
                 # We never follow redirects with the key attached: a redirect means the base URL
                 # is not the API (http:// instead of https://, a typo, a proxy page).
-                raise ProviderError(
+                redirect = ProviderError(
                     f"{what}: the provider answered with a redirect; check the API base URL",
                     status_code=status,
+                )
+                redirect.points_at_base_url = True
+                # The remote chooses the Location header: cap what of it we repeat.
+                location = response.headers.get("location", "")[:200] or "another address"
+                raise self._diagnosed(
+                    redirect,
+                    f"{self.base_url}{path} answered {status}, a redirect to {location}: use the "
+                    "API's own address (https://, with its path)",
                 )
             if status == 429:
                 self.rate_limited_responses += 1
@@ -454,29 +476,89 @@ class Transport:
                         else self._backoff_s(attempt)
                     )
                     continue
-                raise ProviderUnavailable(
+                failed = ProviderUnavailable(
                     f"{what}: provider answered {status}",
                     may_have_succeeded=may_have_happened,
                     status_code=status,
                 )
+                raise self._diagnosed(failed, self._status_diagnosis(response, path))
             error = self._translate_error(response, method, path)
             error.message = self.scrub(error.message)
             error.args = (error.message,)
-            raise error
+            if status == 404 or not _is_json(response):
+                # The verify call of a new URL never asks for a missing resource: a 404 there,
+                # or an answer that is not the API's JSON, means the URL is not the API.
+                error.points_at_base_url = True
+            raise self._diagnosed(error, self._status_diagnosis(response, path))
 
-    @staticmethod
+    @property
+    def _origin(self) -> str:
+        """host:port of the base URL (the port the scheme implies when none is given)."""
+        parts = urlsplit(self.base_url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        return f"{parts.hostname}:{port}"
+
+    def _diagnosed(self, error: ProviderError, reason: str) -> ProviderError:
+        error.diagnosis = self.scrub(reason)
+        return error
+
+    def _connect_diagnosis(self, exc: httpx.TransportError, http: httpx.AsyncClient) -> str:
+        if isinstance(exc, httpx.PoolTimeout):
+            return "every connection of this process's pool was busy"
+        if isinstance(exc, httpx.ConnectTimeout):
+            return f"no connection to {self._origin} within {_seconds(http, 'connect')}"
+        causes = _causes(exc)
+        if any(isinstance(cause, ssl.SSLError) for cause in causes):
+            return f"the TLS handshake with {self._origin} failed: is it https on this port?"
+        if any(isinstance(cause, socket.gaierror) for cause in causes):
+            return f"DNS name {urlsplit(self.base_url).hostname} not found"
+        if any(isinstance(cause, ConnectionRefusedError) for cause in causes):
+            return f"connection refused at {self._origin}: is the port right?"
+        return f"could not connect to {self._origin} ({type(exc).__name__})"
+
+    def _status_diagnosis(self, response: httpx.Response, path: str) -> str:
+        status = response.status_code
+        where = f"{self._origin} answered {status} at {path}"
+        if response.content and not _is_json(response):
+            kind = "HTML" if "html" in response.headers.get("content-type", "") else "a body"
+            where += f" with {kind} instead of the API's JSON"
+        if status == 404 and self.api_path:
+            return f"{where}: is the path {self.api_path} in api_base_url?"
+        if status == 401:
+            return f"{where}: the API key was rejected"
+        if status == 403:
+            return f"{where}: the API key lacks a permission"
+        return where
+
     def _checked_body(
-        response: httpx.Response, what: str, may_have_happened: bool
+        self, response: httpx.Response, path: str, what: str, may_have_happened: bool
     ) -> httpx.Response:
         """A success whose body is not JSON came from something in front of the API (a proxy,
         a portal): the call's outcome is unknown, not a crash."""
         if response.content and not _is_json(response):
-            raise ProviderUnavailable(
+            not_json = ProviderUnavailable(
                 f"{what}: the provider's answer was not JSON",
                 may_have_succeeded=may_have_happened,
                 status_code=response.status_code,
             )
+            not_json.points_at_base_url = True
+            raise self._diagnosed(not_json, self._status_diagnosis(response, path))
         return response
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exception and every exception it was raised from, outermost first."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _seconds(http: httpx.AsyncClient, phase: str) -> str:
+    limit = getattr(http.timeout, phase)
+    return f"{limit:g} s" if limit is not None else "the time allowed"
 
 
 def _is_json(response: httpx.Response) -> bool:
@@ -521,6 +603,7 @@ class HttpProvider(Provider):
             clock=clock,
             budgets=budgets,
             retry=retry,
+            api_path=urlsplit(self.default_base_url).path or None,
         )
 
     def __repr__(self) -> str:
