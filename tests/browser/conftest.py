@@ -195,6 +195,12 @@ def _axe_violations(page: Page) -> list[dict[str, Any]]:
     return [v for v in violations if v.get("impact") in ("serious", "critical")]
 
 
+# Spinners and skeletons animate forever; only the animations that end are waited for.
+FINITE_ANIMATIONS_FINISHED = """() => Promise.all(document.getAnimations()
+    .filter((animation) => animation.effect?.getComputedTiming().endTime !== Infinity)
+    .map((animation) => animation.finished.catch(() => undefined)))"""
+
+
 def check_page(page: Page, name: str, *, narrow: bool = True) -> None:
     """axe with zero serious/critical violations in light and dark, and screenshots of both at
     1366 px (and 390 px wide when `narrow`) into test-results/."""
@@ -205,7 +211,8 @@ def check_page(page: Page, name: str, *, narrow: bool = True) -> None:
         page.evaluate(
             "(dark) => document.documentElement.classList.toggle('dark', dark)", theme == "dark"
         )
-        page.wait_for_timeout(300)  # let colour transitions finish before measuring contrast
+        # Contrast is measured once the colour transitions the theme switch started are over.
+        page.evaluate(FINITE_ANIMATIONS_FINISHED)
         for violation in _axe_violations(page):
             targets = [", ".join(node["target"]) for node in violation["nodes"][:3]]
             failures.append(
