@@ -157,7 +157,8 @@ def test_customer_deploys_on_each_provider_and_manages_the_server(page: Page, pa
     check_page(page, "server-resize", narrow=False)
     dialog.get_by_role("button", name="Resize web-2").click()
     # Until the resize is done the server still shows its old plan (and may still show Running).
-    expect(page.get_by_text(re.compile("^Bigger"))).to_be_visible(timeout=120_000)
+    plan = page.locator("dt", has_text="Plan").locator("xpath=following-sibling::dd[1]")
+    expect(plan).to_have_text(re.compile("^Bigger"), timeout=120_000)
     wait_for_status(page, "Running", timeout=120_000)
 
     # The list shows both, with their status.
