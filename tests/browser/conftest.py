@@ -13,7 +13,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,7 +106,7 @@ def panel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Panel]:
     database_url = _test_database_url(data_dir).replace("vpspanel_test_", "vpspanel_browser_")
     postgres = database_url.startswith("postgresql")
     if postgres:
-        asyncio.run(_recreate_postgres_database(database_url))
+        _run_outside_playwright_loop(_recreate_postgres_database(database_url))
     port = _free_port()
     env = {
         **os.environ,
@@ -139,7 +140,14 @@ def panel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Panel]:
             process.kill()
         log.close()
         if postgres:
-            asyncio.run(_drop_postgres_database(database_url))
+            _run_outside_playwright_loop(_drop_postgres_database(database_url))
+
+
+def _run_outside_playwright_loop(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Playwright's sync API keeps an event loop running in this thread, where asyncio.run
+    refuses to start; a worker thread has none."""
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        worker.submit(asyncio.run, coroutine).result()
 
 
 def _wait_until_seeded(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -195,6 +203,12 @@ def _axe_violations(page: Page) -> list[dict[str, Any]]:
     return [v for v in violations if v.get("impact") in ("serious", "critical")]
 
 
+# Spinners and skeletons animate forever; only the animations that end are waited for.
+FINITE_ANIMATIONS_FINISHED = """() => Promise.all(document.getAnimations()
+    .filter((animation) => animation.effect?.getComputedTiming().endTime !== Infinity)
+    .map((animation) => animation.finished.catch(() => undefined)))"""
+
+
 def check_page(page: Page, name: str, *, narrow: bool = True) -> None:
     """axe with zero serious/critical violations in light and dark, and screenshots of both at
     1366 px (and 390 px wide when `narrow`) into test-results/."""
@@ -205,7 +219,8 @@ def check_page(page: Page, name: str, *, narrow: bool = True) -> None:
         page.evaluate(
             "(dark) => document.documentElement.classList.toggle('dark', dark)", theme == "dark"
         )
-        page.wait_for_timeout(300)  # let colour transitions finish before measuring contrast
+        # Contrast is measured once the colour transitions the theme switch started are over.
+        page.evaluate(FINITE_ANIMATIONS_FINISHED)
         for violation in _axe_violations(page):
             targets = [", ".join(node["target"]) for node in violation["nodes"][:3]]
             failures.append(

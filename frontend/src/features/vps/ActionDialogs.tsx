@@ -269,7 +269,7 @@ function PlanOption({
   return (
     <label
       className={cn(
-        "flex cursor-pointer flex-col gap-1 rounded-lg border border-border p-3 text-sm has-[:focus-visible]:ring-[3px] has-[:focus-visible]:ring-ring/60",
+        "relative flex cursor-pointer flex-col gap-1 rounded-lg border border-border p-3 text-sm has-[:focus-visible]:ring-[3px] has-[:focus-visible]:ring-ring/60",
         checked && "border-primary bg-primary/5",
       )}
     >

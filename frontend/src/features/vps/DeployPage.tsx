@@ -317,7 +317,7 @@ function Section({
 }
 
 const cardClass =
-  "relative flex cursor-pointer rounded-lg border border-border bg-background p-3 text-sm outline-none transition-colors hover:border-primary/60 has-[:checked]:border-primary has-[:checked]:bg-primary/5 has-[:focus-visible]:ring-[3px] has-[:focus-visible]:ring-ring/60";
+  "relative flex cursor-pointer rounded-lg border border-border bg-background p-3 text-sm outline-none transition-colors hover:border-primary/60 has-[input:checked]:border-primary has-[input:checked]:bg-primary/5 has-[:focus-visible]:ring-[3px] has-[:focus-visible]:ring-ring/60";
 
 function RegionPicker({
   query,
