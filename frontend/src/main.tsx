@@ -18,7 +18,7 @@ createRoot(document.getElementById("root")!).render(
   <StrictMode>
     <QueryClientProvider client={queryClient}>
       <RouterProvider router={router} />
-      <Toaster richColors closeButton position="top-right" theme="system" />
+      <Toaster richColors closeButton position="bottom-right" theme="system" />
     </QueryClientProvider>
   </StrictMode>,
 );

@@ -18,7 +18,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { compare, formatHourly, formatMonthly } from "@/lib/money";
 import { cn } from "@/lib/utils";
 import { invalidateInstanceLists, writeInstance } from "./api";
-import { CONTINENT_ORDER, continentOf, flagOf } from "./geo";
+import { CONTINENT_ORDER, continentOf, countryCodeOf } from "./geo";
 import { RootPasswordField } from "./PasswordField";
 import { labelProblem, rootPassProblem, suggestHostname } from "./rules";
 import { SshKeysField } from "./SshKeysField";
@@ -355,9 +355,16 @@ function RegionPicker({
                   className="sr-only"
                 />
                 <span className="flex items-center gap-2">
-                  <span className="text-lg leading-none" aria-hidden>
-                    {flagOf(region.country) || <Globe className="size-4" />}
-                  </span>
+                  {countryCodeOf(region.country) ? (
+                    <span
+                      className="rounded border px-1 font-mono text-xs font-semibold text-muted-foreground"
+                      aria-hidden
+                    >
+                      {countryCodeOf(region.country)}
+                    </span>
+                  ) : (
+                    <Globe className="size-4 text-muted-foreground" aria-hidden />
+                  )}
                   <span className="font-medium">{region.label}</span>
                 </span>
               </label>

@@ -1,4 +1,4 @@
-/** Where a region is, for grouping region cards: continent by ISO country code, and its flag. */
+/** Where a region is, for grouping region cards: continent by ISO country code, and its country code. */
 
 const CONTINENTS: Record<string, string> = {
   us: "North America", ca: "North America", mx: "North America",
@@ -18,9 +18,9 @@ export function continentOf(country: string | null): string {
   return (country && CONTINENTS[country.toLowerCase()]) || "Other";
 }
 
-/** The flag emoji of a two-letter country code ("de" -> 🇩🇪), or "" when there is none. */
-export function flagOf(country: string | null): string {
+/** The country's ISO code as shown on a region card ("uk" -> "GB"), or "" when there is none.
+ * A code, not a flag emoji: Windows and font-less Linux browsers draw flag emoji as empty boxes. */
+export function countryCodeOf(country: string | null): string {
   if (!country || !/^[a-z]{2}$/i.test(country)) return "";
-  const code = country.toUpperCase() === "UK" ? "GB" : country.toUpperCase();
-  return String.fromCodePoint(...[...code].map((char) => 0x1f1e6 + char.charCodeAt(0) - 65));
+  return country.toUpperCase() === "UK" ? "GB" : country.toUpperCase();
 }
