@@ -134,6 +134,15 @@ async def get_plan(db: AsyncSession, plan_id: uuid.UUID) -> VpsPlan | None:
     return found[0] if found is not None else None
 
 
+async def customer_price_monthly(db: AsyncSession, plan: VpsPlan, region_id: str) -> Decimal:
+    """What `plan` costs the customer a month in `region_id`, sold or not: that region's price,
+    or the plan's list price where it no longer has the region."""
+    regions = (await PlanRepository(db).regions_of([plan.id]))[plan.id]
+    offered = next((region for region in regions if region.region_id == region_id), None)
+    base = offered.base_price_monthly if offered is not None else plan.base_price
+    return pricing.price_monthly(base, plan.markup_price)
+
+
 async def images_for_plan(
     state: AppState, plan: SellablePlan, *, region: str | None = None
 ) -> list[UpstreamImage]:

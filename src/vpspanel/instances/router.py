@@ -20,6 +20,7 @@ from vpspanel.instances.schemas import (
     MetricsEnvelope,
     RebuildIn,
     ResizeIn,
+    ResizePlansOut,
 )
 from vpspanel.instances.state import Action
 
@@ -133,6 +134,17 @@ async def resize(
     )
 
 
+@router.get(
+    "/{instance_id}/resize-plans",
+    summary="The plans a server can be resized to, with the price difference",
+    name="list_resize_plans",
+)
+async def resize_plans(
+    instance_id: uuid.UUID, ctx: OrgContextDep, session: SessionDep
+) -> ResizePlansOut:
+    return await service.resize_plans(session, ctx, instance_id)
+
+
 @router.delete("/{instance_id}", status_code=202, summary="Delete a server", name="delete_instance")
 async def delete(
     instance_id: uuid.UUID, ctx: OrgContextDep, session: SessionDep, state: StateDep
@@ -144,7 +156,7 @@ async def delete(
 
 @router.get(
     "/{instance_id}/events",
-    summary="A server's activity, newest first",
+    summary="A server's activity, oldest first",
     name="list_instance_events",
 )
 async def instance_events(

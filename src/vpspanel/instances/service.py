@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel.auth.deps import OrgContext
 from vpspanel.catalog import service as catalog
+from vpspanel.catalog.models import VpsPlan
 from vpspanel.catalog.service import SellablePlan
 from vpspanel.errors import FieldError, InvalidState, NotFound, ValidationFailed
 from vpspanel.instances import state as transitions
@@ -37,6 +38,8 @@ from vpspanel.instances.schemas import (
     RebuildIn,
     Ref,
     ResizeIn,
+    ResizePlanOut,
+    ResizePlansOut,
     UserRef,
 )
 from vpspanel.operations import idempotency
@@ -362,22 +365,70 @@ def _is_larger(new: SellablePlan, old_specs: dict[str, Any]) -> bool:
     )
 
 
+def _resize_accepts(instance: VpsInstance, current: VpsPlan | None, target: SellablePlan) -> bool:
+    """The one rule for a resize target, applied by the resize and by its list of plans alike:
+    a sellable plan of the server's own provider account, offered in its region, larger than
+    the plan it has."""
+    return (
+        current is not None
+        and target.id != instance.plan_id
+        and target.provider_id == instance.provider_id
+        and target.region(instance.region) is not None
+        and _is_larger(target, current.specifications)
+    )
+
+
+async def _current_plan(session: AsyncSession, instance: VpsInstance) -> VpsPlan | None:
+    return await catalog.get_plan(session, instance.plan_id) if instance.plan_id else None
+
+
 async def _resize_payload(
     session: AsyncSession, instance: VpsInstance, body: ResizeIn
 ) -> dict[str, Any]:
-    current = await catalog.get_plan(session, instance.plan_id) if instance.plan_id else None
+    current = await _current_plan(session, instance)
+    # Says which rule an unknown, foreign or elsewhere-only plan breaks; then the shared rule.
     target = await storefront.plan_for_change(
         session, body.type, instance.region, instance.provider_id
     )
-    if (
-        current is None
-        or target.id == instance.plan_id
-        or not _is_larger(target, current.specifications)
-    ):
+    if not _resize_accepts(instance, current, target):
         raise ValidationFailed.for_field(
             "type", "Choose a larger plan offered in this server's region."
         )
     return {"plan_id": str(target.id), "provider_plan_id": target.provider_plan_id}
+
+
+async def resize_plans(
+    session: AsyncSession, ctx: OrgContext, instance_id: uuid.UUID
+) -> ResizePlansOut:
+    """Exactly the plans a resize of this server would accept, priced for its region, cheapest
+    first, each with what it costs a month more (or less) than the server's plan there."""
+    instance = await _readable(session, ctx, instance_id)
+    current = await _current_plan(session, instance)
+    if current is None:
+        return ResizePlansOut(plans=[])
+    current_price = await catalog.customer_price_monthly(session, current, instance.region)
+    targets = [
+        plan
+        for plan in await catalog.list_sellable_plans(session, region=instance.region)
+        if _resize_accepts(instance, current, plan)
+    ]
+    targets.sort(key=lambda plan: (plan.price_monthly, plan.name, str(plan.id)))
+    return ResizePlansOut(
+        plans=[
+            ResizePlanOut(
+                id=str(plan.id),
+                name=plan.name,
+                vcpus=plan.vcpus,
+                memory_mb=plan.memory_mb,
+                disk_gb=plan.disk_gb,
+                transfer_gb=plan.transfer_gb,
+                price_monthly=plan.price_monthly,
+                price_hourly=plan.price_hourly,
+                price_difference_monthly=plan.price_monthly - current_price,
+            )
+            for plan in targets
+        ]
+    )
 
 
 async def events(session: AsyncSession, ctx: OrgContext, instance_id: uuid.UUID) -> EventList:
