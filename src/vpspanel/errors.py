@@ -7,18 +7,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class FieldError(BaseModel):
-    field: str
-    message: str
+    field: str = Field(
+        description=(
+            "The request field at fault, e.g. `label`, `ssh_keys[1]`, `configuration.vpc_enabled`."
+        )
+    )
+    message: str = Field(description="What is wrong with it, in words for a person.")
 
 
 class ErrorBody(BaseModel):
-    error: str
-    detail: str
-    fields: list[FieldError] | None = None
+    error: str = Field(
+        description="A stable machine-readable code, e.g. `validation_error`, `invalid_state`."
+    )
+    detail: str = Field(description="What went wrong, safe to show a customer.")
+    fields: list[FieldError] | None = Field(
+        default=None, description="Each bad field (422); absent otherwise."
+    )
 
 
 class AppError(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from vpspanel.auth.deps import AdminUser
 from vpspanel.catalog import pricing
@@ -31,8 +31,17 @@ from vpspanel.deps import SessionDep, StateDep
 
 router = APIRouter(prefix="/api/admin", tags=["admin: catalog"])
 
-ProviderQuery = Annotated[ProviderType | None, Query(alias="provider")]
-ProviderIdQuery = Annotated[uuid.UUID | None, Query(alias="providerId")]
+ProviderQuery = Annotated[
+    ProviderType | None,
+    Query(
+        alias="provider",
+        description="The cloud; its default (or only active) account is used.",
+    ),
+]
+ProviderIdQuery = Annotated[
+    uuid.UUID | None, Query(alias="providerId", description="The provider account id.")
+]
+PlanId = Annotated[uuid.UUID, Path(description="The plan id.")]
 
 
 # --- upstream catalog -------------------------------------------------------------------------
@@ -156,14 +165,14 @@ async def refresh_plan_prices(
 
 @router.get("/plans/{plan_id}", summary="One VPS plan")
 async def get_plan(
-    plan_id: uuid.UUID, _admin: AdminUser, db: SessionDep, state: StateDep
+    plan_id: PlanId, _admin: AdminUser, db: SessionDep, state: StateDep
 ) -> PlanEnvelope:
     return PlanEnvelope(plan=plan_out(await PlanService(db, state).get(plan_id)))
 
 
 @router.patch("/plans/{plan_id}", summary="Change a VPS plan (name, markup, regions, active)")
 async def update_plan(
-    plan_id: uuid.UUID, body: PlanUpdateIn, _admin: AdminUser, db: SessionDep, state: StateDep
+    plan_id: PlanId, body: PlanUpdateIn, _admin: AdminUser, db: SessionDep, state: StateDep
 ) -> PlanEnvelope:
     return PlanEnvelope(plan=plan_out(await PlanService(db, state).update(plan_id, body)))
 
@@ -174,7 +183,7 @@ async def update_plan(
     summary="Delete a VPS plan no server uses",
 )
 async def delete_plan(
-    plan_id: uuid.UUID, _admin: AdminUser, db: SessionDep, state: StateDep
+    plan_id: PlanId, _admin: AdminUser, db: SessionDep, state: StateDep
 ) -> Response:
     await PlanService(db, state).delete(plan_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

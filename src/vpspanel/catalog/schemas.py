@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from vpspanel.catalog.pricing import format_hourly, format_monthly
-from vpspanel.input_rules import DisplayName
+from vpspanel.input_rules import NAME_MAX_LENGTH, DisplayName
 
 MonthlyMoney = Annotated[Decimal, PlainSerializer(format_monthly, return_type=str)]
 HourlyMoney = Annotated[Decimal, PlainSerializer(format_hourly, return_type=str)]
@@ -37,30 +37,51 @@ RegionList = Annotated[
 PlanName = DisplayName
 Markup = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2, allow_inf_nan=False)]
 
+PLAN_NAME = (
+    f"The name customers see: 1-{NAME_MAX_LENGTH} characters after trimming and NFKC "
+    "normalization, no control or invisible characters; unique per upstream plan of an account."
+)
+MARKUP = (
+    "What we add to the upstream price, USD per month: a decimal (string or number) of at most "
+    "10 digits with 2 decimals, 0 or more."
+)
+REGIONS = (
+    "Region ids to sell the plan in (1-200, each 1-64 characters, duplicates dropped): regions "
+    "of the account where the upstream plan is offered and the account allows."
+)
+MONTHLY = "USD per month as a decimal string with 2 decimals (`5.00`)."
+HOURLY = "USD per hour as a decimal string with 2-5 decimals (`0.0075`)."
+
 
 # --- upstream catalog -----------------------------------------------------------------------
 
 
 class UpstreamRegionPrice(BaseModel):
-    monthly: MonthlyMoney
-    hourly: HourlyMoney
+    monthly: MonthlyMoney = Field(description=f"The provider's price there, {MONTHLY}")
+    hourly: HourlyMoney = Field(description=f"The provider's price there, {HOURLY}")
 
 
 class UpstreamPlan(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
-    id: str
-    label: str
-    plan_class: str = Field(alias="class")
-    vcpus: int
-    memory_mb: int
-    disk_gb: int
-    transfer_gb: int
-    price_monthly: MonthlyMoney
-    price_hourly: HourlyMoney
-    region_prices: dict[str, UpstreamRegionPrice]
-    regions: list[str] | None
-    available: bool = True
+    id: str = Field(description="The provider's plan id (e.g. `g6-standard-1`).")
+    label: str = Field(description="The provider's name for the plan.")
+    plan_class: str = Field(
+        alias="class", description="The provider's plan family (e.g. `standard`, `dedicated`)."
+    )
+    vcpus: int = Field(description="Virtual CPUs.")
+    memory_mb: int = Field(description="Memory in MB.")
+    disk_gb: int = Field(description="Disk in GB.")
+    transfer_gb: int = Field(description="Monthly network transfer included, in GB.")
+    price_monthly: MonthlyMoney = Field(description=f"The provider's base price, {MONTHLY}")
+    price_hourly: HourlyMoney = Field(description=f"The provider's base price, {HOURLY}")
+    region_prices: dict[str, UpstreamRegionPrice] = Field(
+        description="Prices by region id where they differ from the base price."
+    )
+    regions: list[str] | None = Field(
+        description="Region ids the plan is offered in; null: every region."
+    )
+    available: bool = Field(default=True, description="Whether new servers can use it.")
 
     def offered_in(self, region_id: str) -> bool:
         return self.regions is None or region_id in self.regions
@@ -72,42 +93,52 @@ class UpstreamPlan(BaseModel):
 
 
 class UpstreamRegion(BaseModel):
-    id: str
-    label: str
-    country: str | None
-    available: bool
+    id: str = Field(description="The provider's region id (e.g. `us-east`, `nyc3`).")
+    label: str = Field(description="The region's name, e.g. `Newark, NJ`.")
+    country: str | None = Field(
+        description="ISO 3166-1 alpha-2 country code (e.g. `US`); null if unknown."
+    )
+    available: bool = Field(description="Whether new servers can be created there.")
 
 
 class UpstreamImage(BaseModel):
-    id: str
-    label: str
-    distribution: str | None
-    version: str | None
-    deprecated: bool
+    id: str = Field(description="The provider's image id (e.g. `linode/ubuntu24.04`).")
+    label: str = Field(description="The image's name.")
+    distribution: str | None = Field(description="The distribution, e.g. `Ubuntu`; or null.")
+    version: str | None = Field(description="The distribution's version, e.g. `24.04`; or null.")
+    deprecated: bool = Field(description="Deprecated images are not offered to customers.")
     # Additions: where a DigitalOcean image exists and the disk it needs (None = any).
-    regions: list[str] | None = None
-    min_disk_gb: int | None = None
+    regions: list[str] | None = Field(
+        default=None, description="Region ids the image exists in; null: every region."
+    )
+    min_disk_gb: int | None = Field(
+        default=None, description="The smallest disk it fits on, in GB; null: any."
+    )
 
 
 class CatalogFreshness(BaseModel):
     """Addition to the contract: when the answer was fetched, and whether it is a stale copy
     served because the provider could not be reached."""
 
-    provider_id: uuid.UUID
-    fetched_at: datetime
-    stale: bool
+    provider_id: uuid.UUID = Field(description="The provider account the list is from.")
+    fetched_at: datetime = Field(description="When it was fetched from the provider (UTC).")
+    stale: bool = Field(
+        description="True when the provider could not be reached and an older copy is served."
+    )
 
 
 class UpstreamPlansOut(CatalogFreshness):
-    plans: list[UpstreamPlan]
+    plans: list[UpstreamPlan] = Field(description="The account's upstream plans.")
 
 
 class UpstreamRegionsOut(CatalogFreshness):
-    regions: list[UpstreamRegion]
+    regions: list[UpstreamRegion] = Field(
+        description="The account's upstream regions (all of them, allowed or not)."
+    )
 
 
 class UpstreamImagesOut(CatalogFreshness):
-    images: list[UpstreamImage]
+    images: list[UpstreamImage] = Field(description="The account's upstream images.")
 
 
 # --- VPS plans --------------------------------------------------------------------------------
@@ -116,97 +147,123 @@ class UpstreamImagesOut(CatalogFreshness):
 class PlanCreateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    provider_id: uuid.UUID
-    provider_plan_id: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    name: PlanName
-    markup_price: Markup
-    regions: RegionList
-    active: bool = True
+    provider_id: uuid.UUID = Field(description="The provider account to sell from.")
+    provider_plan_id: Annotated[str, StringConstraints(min_length=1, max_length=100)] = Field(
+        description="The upstream plan id (1-100 characters), available at the provider."
+    )
+    name: PlanName = Field(description=PLAN_NAME)
+    markup_price: Markup = Field(description=MARKUP)
+    regions: RegionList = Field(description=REGIONS)
+    active: bool = Field(default=True, description="Whether it is on sale at once.")
 
 
 class PlanUpdateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: PlanName | None = None
-    markup_price: Markup | None = None
-    regions: RegionList | None = None
-    active: bool | None = None
+    name: PlanName | None = Field(default=None, description=f"{PLAN_NAME} Null: unchanged.")
+    markup_price: Markup | None = Field(default=None, description=f"{MARKUP} Null: unchanged.")
+    regions: RegionList | None = Field(
+        default=None,
+        description=f"{REGIONS} Replaces the list; new regions take the current upstream price. "
+        "Null: unchanged.",
+    )
+    active: bool | None = Field(default=None, description="Whether it is on sale; null: unchanged.")
 
 
 class PlanProviderOut(BaseModel):
-    id: uuid.UUID
-    name: str
-    type: str
+    id: uuid.UUID = Field(description="The provider account id.")
+    name: str = Field(description="The provider account's name.")
+    type: str = Field(description="The cloud: `linode` or `digitalocean`.")
 
 
 class PlanSpecificationsOut(BaseModel):
-    vcpus: int
-    memory: int  # MB
-    disk: int  # GB
-    transfer: int  # GB
-    regions: list[str]
+    vcpus: int = Field(description="Virtual CPUs.")
+    memory: int = Field(description="Memory in MB.")
+    disk: int = Field(description="Disk in GB.")
+    transfer: int = Field(description="Monthly network transfer included, in GB.")
+    regions: list[str] = Field(description="The region ids the plan is sold in.")
 
 
 class PlanRegionOut(BaseModel):
     """Addition: each region the plan is sold in, with its upstream price and ours."""
 
-    id: str
-    label: str
-    country: str | None
-    base_price_monthly: MonthlyMoney
-    base_price_hourly: HourlyMoney
-    price_monthly: MonthlyMoney
-    price_hourly: HourlyMoney
+    id: str = Field(description="The region id.")
+    label: str = Field(description="The region's name.")
+    country: str | None = Field(
+        description="ISO 3166-1 alpha-2 country code (e.g. `US`); null if unknown."
+    )
+    base_price_monthly: MonthlyMoney = Field(description=f"The provider's price there, {MONTHLY}")
+    base_price_hourly: HourlyMoney = Field(description=f"The provider's price there, {HOURLY}")
+    price_monthly: MonthlyMoney = Field(
+        description=f"The customer's price there (base + markup), {MONTHLY}"
+    )
+    price_hourly: HourlyMoney = Field(
+        description=f"The customer's price there, scaled like the provider's hourly price, {HOURLY}"
+    )
 
 
 class PlanOut(BaseModel):
-    id: uuid.UUID
-    provider_id: uuid.UUID | None
-    provider: PlanProviderOut | None
-    name: str
-    provider_plan_id: str
-    base_price: MonthlyMoney
-    base_price_hourly: HourlyMoney
-    markup_price: MonthlyMoney
-    price_monthly: MonthlyMoney
-    price_hourly: HourlyMoney
-    specifications: PlanSpecificationsOut
-    regions: list[PlanRegionOut]
-    active: bool
-    created_at: datetime
-    updated_at: datetime
+    id: uuid.UUID = Field(description="The plan id (customers send it as `type`).")
+    provider_id: uuid.UUID | None = Field(
+        description="The provider account id; null once the account is deleted."
+    )
+    provider: PlanProviderOut | None = Field(
+        description="The provider account; null once it is deleted."
+    )
+    name: str = Field(description="The name customers see.")
+    provider_plan_id: str = Field(description="The upstream plan id.")
+    base_price: MonthlyMoney = Field(description=f"The provider's list price, {MONTHLY}")
+    base_price_hourly: HourlyMoney = Field(description=f"The provider's list price, {HOURLY}")
+    markup_price: MonthlyMoney = Field(description=f"Our markup, {MONTHLY}")
+    price_monthly: MonthlyMoney = Field(
+        description=f"The customer's list price (base + markup), {MONTHLY}"
+    )
+    price_hourly: HourlyMoney = Field(description=f"The customer's list price, {HOURLY}")
+    specifications: PlanSpecificationsOut = Field(description="The plan's size.")
+    regions: list[PlanRegionOut] = Field(
+        description="Each region it is sold in, with that region's prices."
+    )
+    active: bool = Field(description="Whether it is on sale.")
+    created_at: datetime = Field(description="When it was created (UTC).")
+    updated_at: datetime = Field(description="When it last changed (UTC).")
 
 
 class PlanEnvelope(BaseModel):
-    plan: PlanOut
+    plan: PlanOut = Field(description="The plan.")
 
 
 class PlansOut(BaseModel):
-    plans: list[PlanOut]
+    plans: list[PlanOut] = Field(description="Every plan, active or not.")
 
 
 class PriceRefreshIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    provider_id: uuid.UUID | None = None
+    provider_id: uuid.UUID | None = Field(
+        default=None, description="Refresh only this account's plans; null: every account."
+    )
 
 
 class PriceChangeOut(BaseModel):
-    plan_id: uuid.UUID
-    plan_name: str
-    region: str | None  # None: the plan's base price
-    period: Literal["monthly", "hourly"]
-    old: HourlyMoney
-    new: HourlyMoney
+    plan_id: uuid.UUID = Field(description="The plan whose price changed.")
+    plan_name: str = Field(description="Its name.")
+    region: str | None = Field(description="The region id; null: the plan's base price.")
+    period: Literal["monthly", "hourly"] = Field(description="Which price changed.")
+    old: HourlyMoney = Field(description="The previous upstream price, USD as a decimal string.")
+    new: HourlyMoney = Field(description="The new upstream price, USD as a decimal string.")
 
 
 class PriceRefreshFailure(BaseModel):
-    provider_id: uuid.UUID
-    error: str
+    provider_id: uuid.UUID = Field(description="The provider account that failed.")
+    error: str = Field(description="Why its prices could not be read.")
 
 
 class PriceRefreshOut(BaseModel):
-    plans_checked: int
-    changes: list[PriceChangeOut]
-    missing_upstream: list[uuid.UUID]  # plans whose upstream plan no longer exists
-    failures: list[PriceRefreshFailure]
+    plans_checked: int = Field(description="How many plans were compared.")
+    changes: list[PriceChangeOut] = Field(description="Every base price that changed.")
+    missing_upstream: list[uuid.UUID] = Field(
+        description="Plans whose upstream plan no longer exists."
+    )
+    failures: list[PriceRefreshFailure] = Field(
+        description="Provider accounts that could not be asked."
+    )

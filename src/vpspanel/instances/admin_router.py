@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from vpspanel.auth.deps import AdminUser
 from vpspanel.deps import SessionDep
@@ -21,9 +21,15 @@ router = APIRouter(prefix="/api/admin/instances", tags=["admin"], responses={**E
 async def list_instances(
     _admin: AdminUser,
     session: SessionDep,
-    status: Annotated[InstanceStatus | None, Query()] = None,
-    provider_id: Annotated[uuid.UUID | None, Query()] = None,
-    organization_id: Annotated[uuid.UUID | None, Query()] = None,
+    status: Annotated[
+        InstanceStatus | None, Query(description="Only servers in this status.")
+    ] = None,
+    provider_id: Annotated[
+        uuid.UUID | None, Query(description="Only servers of this provider account.")
+    ] = None,
+    organization_id: Annotated[
+        uuid.UUID | None, Query(description="Only this organization's servers.")
+    ] = None,
 ) -> AdminInstanceList:
     return await service.admin_list(
         session,
@@ -33,8 +39,10 @@ async def list_instances(
     )
 
 
-@router.get("/{instance_id}")
+@router.get("/{instance_id}", summary="One server, with its provider and owner")
 async def get_instance(
-    instance_id: uuid.UUID, _admin: AdminUser, session: SessionDep
+    instance_id: Annotated[uuid.UUID, Path(description="The server id.")],
+    _admin: AdminUser,
+    session: SessionDep,
 ) -> AdminInstanceEnvelope:
     return AdminInstanceEnvelope(instance=await service.admin_get(session, instance_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import JSONResponse
 
 from vpspanel.auth.deps import OrgContextDep
@@ -26,7 +26,7 @@ from vpspanel.instances.state import Action
 
 router = APIRouter(prefix="/api/vps", tags=["instances"], responses={**ERROR_RESPONSES})
 
-InstanceId = Annotated[uuid.UUID, "the server id"]
+InstanceId = Annotated[uuid.UUID, Path(description="The server id.")]
 
 
 @router.post(
@@ -41,7 +41,16 @@ async def deploy(
     ctx: OrgContextDep,
     session: SessionDep,
     state: StateDep,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description=(
+                "A unique string per deploy attempt (reuse it to retry the same attempt): a "
+                "repeat returns the first answer instead of deploying twice."
+            ),
+        ),
+    ] = None,
 ) -> JSONResponse:
     status, answer = await service.deploy(state, session, ctx, body, idempotency_key)
     return JSONResponse(answer, status_code=status)
@@ -51,22 +60,22 @@ async def deploy(
 async def list_instances(
     ctx: OrgContextDep,
     session: SessionDep,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
+    page: Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1.")] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200, description="Servers per page, 1-200.")] = 50,
 ) -> InstanceList:
     return await service.list_page(session, ctx, page=page, per_page=per_page)
 
 
 @router.get("/{instance_id}", summary="One server")
 async def get_instance(
-    instance_id: uuid.UUID, ctx: OrgContextDep, session: SessionDep
+    instance_id: InstanceId, ctx: OrgContextDep, session: SessionDep
 ) -> InstanceEnvelope:
     return InstanceEnvelope(instance=await service.get(session, ctx, instance_id))
 
 
 @router.post("/{instance_id}/boot", status_code=202, summary="Boot a server", name="boot_instance")
 async def boot(
-    instance_id: uuid.UUID, ctx: OrgContextDep, session: SessionDep, state: StateDep
+    instance_id: InstanceId, ctx: OrgContextDep, session: SessionDep, state: StateDep
 ) -> InstanceEnvelope:
     return InstanceEnvelope(
         instance=await service.act(state, session, ctx, instance_id, Action.BOOT)
@@ -80,7 +89,7 @@ async def boot(
     name="shutdown_instance",
 )
 async def shutdown(
-    instance_id: uuid.UUID, ctx: OrgContextDep, session: SessionDep, state: StateDep
+    instance_id: InstanceId, ctx: OrgContextDep, session: SessionDep, state: StateDep
 ) -> InstanceEnvelope:
     return InstanceEnvelope(
         instance=await service.act(state, session, ctx, instance_id, Action.SHUTDOWN)
@@ -91,7 +100,7 @@ async def shutdown(
     "/{instance_id}/reboot", status_code=202, summary="Reboot a server", name="reboot_instance"
 )
 async def reboot(
-    instance_id: uuid.UUID, ctx: OrgContextDep, session: SessionDep, state: StateDep
+    instance_id: InstanceId, ctx: OrgContextDep, session: SessionDep, state: StateDep
 ) -> InstanceEnvelope:
     return InstanceEnvelope(
         instance=await service.act(state, session, ctx, instance_id, Action.REBOOT)
@@ -105,7 +114,7 @@ async def reboot(
     name="rebuild_instance",
 )
 async def rebuild(
-    instance_id: uuid.UUID,
+    instance_id: InstanceId,
     body: RebuildIn,
     ctx: OrgContextDep,
     session: SessionDep,
@@ -123,7 +132,7 @@ async def rebuild(
     name="resize_instance",
 )
 async def resize(
-    instance_id: uuid.UUID,
+    instance_id: InstanceId,
     body: ResizeIn,
     ctx: OrgContextDep,
     session: SessionDep,
@@ -140,14 +149,14 @@ async def resize(
     name="list_resize_plans",
 )
 async def resize_plans(
-    instance_id: uuid.UUID, ctx: OrgContextDep, session: SessionDep
+    instance_id: InstanceId, ctx: OrgContextDep, session: SessionDep
 ) -> ResizePlansOut:
     return await service.resize_plans(session, ctx, instance_id)
 
 
 @router.delete("/{instance_id}", status_code=202, summary="Delete a server", name="delete_instance")
 async def delete(
-    instance_id: uuid.UUID, ctx: OrgContextDep, session: SessionDep, state: StateDep
+    instance_id: InstanceId, ctx: OrgContextDep, session: SessionDep, state: StateDep
 ) -> InstanceEnvelope:
     return InstanceEnvelope(
         instance=await service.act(state, session, ctx, instance_id, Action.DELETE)
@@ -160,7 +169,7 @@ async def delete(
     name="list_instance_events",
 )
 async def instance_events(
-    instance_id: uuid.UUID, ctx: OrgContextDep, session: SessionDep
+    instance_id: InstanceId, ctx: OrgContextDep, session: SessionDep
 ) -> EventList:
     return await service.events(session, ctx, instance_id)
 
@@ -171,9 +180,15 @@ async def instance_events(
     name="get_instance_metrics",
 )
 async def instance_metrics(
-    instance_id: uuid.UUID,
+    instance_id: InstanceId,
     ctx: OrgContextDep,
     state: StateDep,
-    period: Annotated[str, Query(max_length=8)] = "24h",
+    period: Annotated[
+        str,
+        Query(
+            max_length=8,
+            description="How far back: hours or days like `1h`, `24h`, `7d`; at most `30d`.",
+        ),
+    ] = "24h",
 ) -> MetricsEnvelope:
     return MetricsEnvelope(metrics=await service.metrics(state, ctx, instance_id, period))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Path, Response, status
 
 from vpspanel.auth.deps import AdminUser
 from vpspanel.deps import SessionDep, StateDep
@@ -23,6 +24,8 @@ from vpspanel.provider_accounts.service import ProviderAccountService, key_expir
 from vpspanel.state import AppState
 
 router = APIRouter(prefix="/api/admin/providers", tags=["admin: providers"])
+
+ProviderAccountId = Annotated[uuid.UUID, Path(description="The provider account id.")]
 
 
 def provider_out(account: ServiceProvider, state: AppState) -> ProviderOut:
@@ -66,7 +69,7 @@ async def create_provider(
 
 @router.get("/{provider_id}", summary="One provider account")
 async def get_provider(
-    provider_id: uuid.UUID, _admin: AdminUser, db: SessionDep, state: StateDep
+    provider_id: ProviderAccountId, _admin: AdminUser, db: SessionDep, state: StateDep
 ) -> ProviderEnvelope:
     account = await ProviderAccountService(db, state).get(provider_id)
     return ProviderEnvelope(provider=provider_out(account, state))
@@ -74,7 +77,7 @@ async def get_provider(
 
 @router.patch("/{provider_id}", summary="Change a provider account's settings")
 async def update_provider(
-    provider_id: uuid.UUID,
+    provider_id: ProviderAccountId,
     body: ProviderUpdateIn,
     _admin: AdminUser,
     db: SessionDep,
@@ -90,7 +93,7 @@ async def update_provider(
     name="rotate_provider_api_key",
 )
 async def rotate_api_key(
-    provider_id: uuid.UUID,
+    provider_id: ProviderAccountId,
     body: ApiKeyRotateIn,
     _admin: AdminUser,
     db: SessionDep,
@@ -104,7 +107,7 @@ async def rotate_api_key(
 
 @router.post("/{provider_id}/test", summary="Check a provider account's key and permissions")
 async def test_provider(
-    provider_id: uuid.UUID, _admin: AdminUser, db: SessionDep, state: StateDep
+    provider_id: ProviderAccountId, _admin: AdminUser, db: SessionDep, state: StateDep
 ) -> ProviderTestOut:
     return await ProviderAccountService(db, state).test(provider_id)
 
@@ -115,7 +118,7 @@ async def test_provider(
     summary="Delete a provider account no server uses",
 )
 async def delete_provider(
-    provider_id: uuid.UUID, _admin: AdminUser, db: SessionDep, state: StateDep
+    provider_id: ProviderAccountId, _admin: AdminUser, db: SessionDep, state: StateDep
 ) -> Response:
     await ProviderAccountService(db, state).delete(provider_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

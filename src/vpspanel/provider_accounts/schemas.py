@@ -17,13 +17,26 @@ from pydantic import (
     StringConstraints,
 )
 
-from vpspanel.input_rules import DisplayName, UtcDatetime
+from vpspanel.input_rules import NAME_MAX_LENGTH, DisplayName, UtcDatetime
 
 ProviderType = Literal["linode", "digitalocean"]
 API_BASE_URL_MAX_LENGTH = 500  # the column is String(500)
 
 
 AccountName = DisplayName
+ACCOUNT_NAME = (
+    f"The account's name: 1-{NAME_MAX_LENGTH} characters after trimming and NFKC normalization; "
+    "no control or invisible characters."
+)
+API_KEY = "The provider's API token: 8-500 characters after trimming. Never returned."
+BASE_URL = (
+    "The provider API's base URL, only to point at a compatible endpoint (e.g. the simulator): "
+    "https (plain http on loopback only), no user name, password, query or fragment, at most "
+    f"{API_BASE_URL_MAX_LENGTH} characters. Null: the provider's public API."
+)
+ALLOW_ACCOUNT_CHANGE = (
+    "Accept a key of another cloud account; refused (409) while a server is live. Default false."
+)
 
 
 def _is_loopback(host: str) -> bool:
@@ -63,23 +76,51 @@ class ProviderConfiguration(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    default: StrictBool = False
-    allowed_regions: Annotated[list[RegionId], Field(min_length=1, max_length=200)] | None = None
-    backup_enabled: StrictBool = False
-    private_ip_enabled: StrictBool = False  # Linode only
-    ipv6_enabled: StrictBool = False  # DigitalOcean only
-    vpc_enabled: StrictBool = False  # DigitalOcean only
+    default: StrictBool = Field(
+        default=False,
+        description=(
+            "The account of its type the upstream catalog uses when only `provider` is given; "
+            "at most one per type (409 `default_provider_exists`)."
+        ),
+    )
+    allowed_regions: Annotated[list[RegionId], Field(min_length=1, max_length=200)] | None = Field(
+        default=None,
+        description=(
+            "Region ids (1-200, each 1-64 characters) plans of this account may be sold in; "
+            "null: every region."
+        ),
+    )
+    backup_enabled: StrictBool = Field(
+        default=False, description="Turn on the provider's backups for new servers."
+    )
+    private_ip_enabled: StrictBool = Field(
+        default=False, description="Give new servers a private IP (Linode only)."
+    )
+    ipv6_enabled: StrictBool = Field(
+        default=False, description="Give new servers IPv6 (DigitalOcean only)."
+    )
+    vpc_enabled: StrictBool = Field(
+        default=False, description="Put new servers in the region's VPC (DigitalOcean only)."
+    )
 
 
 class ProviderCreateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: AccountName
-    type: ProviderType
-    api_key: ApiKey
-    configuration: ProviderConfiguration | None = None
-    api_base_url: ApiBaseUrl | None = None
-    key_expires_at: UtcDatetime | None = None
+    name: AccountName = Field(description=ACCOUNT_NAME)
+    type: ProviderType = Field(description="The cloud: `linode` or `digitalocean`.")
+    api_key: ApiKey = Field(description=f"{API_KEY} Verified with the provider before saving.")
+    configuration: ProviderConfiguration | None = Field(
+        default=None, description="Settings for new servers; null: all defaults."
+    )
+    api_base_url: ApiBaseUrl | None = Field(default=None, description=BASE_URL)
+    key_expires_at: UtcDatetime | None = Field(
+        default=None,
+        description=(
+            "When the key expires, if it does (ISO 8601 with a timezone, years 2000-2100); "
+            "warned about 14 days before."
+        ),
+    )
 
 
 class ProviderUpdateIn(BaseModel):
@@ -89,71 +130,101 @@ class ProviderUpdateIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: AccountName | None = None
-    configuration: ProviderConfiguration | None = None
-    active: StrictBool | None = None
-    api_base_url: ApiBaseUrl | None = None
-    api_key: ApiKeyText | None = Field(default=None, repr=False)
-    allow_account_change: StrictBool = False
+    name: AccountName | None = Field(default=None, description=f"{ACCOUNT_NAME} Null: unchanged.")
+    configuration: ProviderConfiguration | None = Field(
+        default=None, description="Replaces the whole configuration; null: unchanged."
+    )
+    active: StrictBool | None = Field(
+        default=None,
+        description="Whether its plans are on sale (false hides them); null: unchanged.",
+    )
+    api_base_url: ApiBaseUrl | None = Field(
+        default=None, description=f"{BASE_URL} Needs `api_key` too. Omitted: unchanged."
+    )
+    api_key: ApiKeyText | None = Field(
+        default=None, repr=False, description=f"{API_KEY} Null: unchanged."
+    )
+    allow_account_change: StrictBool = Field(default=False, description=ALLOW_ACCOUNT_CHANGE)
 
 
 class ApiKeyRotateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    api_key: ApiKey
-    expires_at: UtcDatetime | None = None
+    api_key: ApiKey = Field(description=f"{API_KEY} Verified with the provider before saving.")
+    expires_at: UtcDatetime | None = Field(
+        default=None,
+        description=(
+            "When the new key expires, if it does (ISO 8601 with a timezone, years 2000-2100)."
+        ),
+    )
     # A key of another cloud account is refused unless this is true and no server is live.
-    allow_account_change: StrictBool = False
+    allow_account_change: StrictBool = Field(default=False, description=ALLOW_ACCOUNT_CHANGE)
 
 
 class ProviderStatusOut(BaseModel):
-    ok: bool | None
-    checked_at: datetime | None
-    error: str | None
+    ok: bool | None = Field(description="Whether the last check succeeded; null: never checked.")
+    checked_at: datetime | None = Field(description="When it was last checked (UTC), or null.")
+    error: str | None = Field(description="Why the last check failed, or null.")
 
 
 class ProviderOut(BaseModel):
-    id: uuid.UUID
-    name: str
-    type: str
-    configuration: dict[str, Any]
-    active: bool
-    api_base_url: str | None
-    cloud_account_id: str | None  # addition: the cloud account the key belongs to
-    api_key_hint: str
-    key_rotated_at: datetime | None
-    key_expires_at: datetime | None
-    key_expiring_soon: bool  # addition: the key expires within 14 days (or already has)
-    status: ProviderStatusOut
-    created_at: datetime
-    updated_at: datetime
+    id: uuid.UUID = Field(description="The provider account id.")
+    name: str = Field(description="The account's name.")
+    type: str = Field(description="The cloud: `linode` or `digitalocean`.")
+    configuration: dict[str, Any] = Field(
+        description="Its settings for new servers (the keys of ProviderConfiguration that are set)."
+    )
+    active: bool = Field(description="Whether its plans are on sale.")
+    api_base_url: str | None = Field(
+        description="A non-default API base URL, or null for the provider's public API."
+    )
+    cloud_account_id: str | None = Field(
+        description="The cloud account the key belongs to, as the provider names it; or null."
+    )
+    api_key_hint: str = Field(description="The key's last 4 characters after `…`; never the key.")
+    key_rotated_at: datetime | None = Field(
+        description="When the key was last replaced (UTC); null if never."
+    )
+    key_expires_at: datetime | None = Field(
+        description="When the key expires (UTC); null if it does not."
+    )
+    key_expiring_soon: bool = Field(description="The key expires within 14 days, or already has.")
+    status: ProviderStatusOut = Field(description="The result of the last connection check.")
+    created_at: datetime = Field(description="When the account was added (UTC).")
+    updated_at: datetime = Field(description="When it last changed (UTC).")
 
 
 class ProviderEnvelope(BaseModel):
-    provider: ProviderOut
+    provider: ProviderOut = Field(description="The provider account.")
 
 
 class ProvidersOut(BaseModel):
-    providers: list[ProviderOut]
+    providers: list[ProviderOut] = Field(description="Every provider account.")
 
 
 class AccountOut(BaseModel):
-    id: str
-    email: str | None
-    name: str | None
-    status: str | None
+    id: str = Field(description="The cloud account's id at the provider.")
+    email: str | None = Field(description="The cloud account's email, if the provider tells.")
+    name: str | None = Field(description="The cloud account's name, if the provider tells.")
+    status: str | None = Field(
+        description="The cloud account's status as the provider words it, if it tells."
+    )
 
 
 class PermissionsOut(BaseModel):
-    read: bool
-    write: bool | None
-    scopes: list[str]
-    missing: list[str]  # addition: what we need and the key lacks
+    read: bool = Field(description="Whether the key can read.")
+    write: bool | None = Field(description="Whether the key can write; null if unknown.")
+    scopes: list[str] = Field(description="The key's scopes as the provider names them.")
+    missing: list[str] = Field(description="Scopes the panel needs that the key lacks.")
 
 
 class ProviderTestOut(BaseModel):
-    ok: bool
-    latency_ms: int
-    account: AccountOut | dict[str, str]  # {} when the provider could not be asked
-    permissions: PermissionsOut
-    error: str | None
+    ok: bool = Field(description="Whether the key works with every scope the panel needs.")
+    latency_ms: int = Field(description="How long the provider took to answer, in milliseconds.")
+    account: AccountOut | dict[str, str] = Field(
+        description=(
+            "The cloud account the key belongs to; `{}` when the provider could not be asked."
+        )
+    )
+    permissions: PermissionsOut = Field(description="What the key may do.")
+    error: str | None = Field(description="Why the check failed, or null.")

@@ -20,14 +20,22 @@ async def list_regions(_user: CurrentUser, session: SessionDep) -> RegionsOut:
 
 @router.get("/plans", summary="Plans on sale, optionally in one region")
 async def list_plans(
-    _user: CurrentUser, session: SessionDep, region: str | None = Query(default=None, max_length=64)
+    _user: CurrentUser,
+    session: SessionDep,
+    region: str | None = Query(
+        default=None,
+        max_length=64,
+        description="Only plans offered in this region id, priced for it.",
+    ),
 ) -> OfferedPlansOut:
     return OfferedPlansOut(plans=await service.list_plans(session, region))
 
 
 @router.get("/images", summary="Images a plan can be deployed with")
 async def list_images(
-    _user: CurrentUser, state: StateDep, plan: str = Query(max_length=64)
+    _user: CurrentUser,
+    state: StateDep,
+    plan: str = Query(max_length=64, description="The plan id the server is (to be) on."),
 ) -> ImagesOut:
     # No request session: the plan is read in a short session of its own, so that no database
     # connection is held while the upstream image list may be fetched.
