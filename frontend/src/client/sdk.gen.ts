@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AdminCreatePlanData, AdminCreatePlanErrors, AdminCreatePlanResponses, AdminCreateProviderData, AdminCreateProviderErrors, AdminCreateProviderResponses, AdminDeletePlanData, AdminDeletePlanErrors, AdminDeletePlanResponses, AdminDeleteProviderData, AdminDeleteProviderErrors, AdminDeleteProviderResponses, AdminGetInstanceData, AdminGetInstanceErrors, AdminGetInstanceResponses, AdminGetPlanData, AdminGetPlanErrors, AdminGetPlanResponses, AdminGetProviderData, AdminGetProviderErrors, AdminGetProviderResponses, AdminListInstancesData, AdminListInstancesErrors, AdminListInstancesResponses, AdminListPlansData, AdminListPlansErrors, AdminListPlansResponses, AdminListProvidersData, AdminListProvidersErrors, AdminListProvidersResponses, AdminRefreshPlanPricesData, AdminRefreshPlanPricesErrors, AdminRefreshPlanPricesResponses, AdminRotateProviderApiKeyData, AdminRotateProviderApiKeyErrors, AdminRotateProviderApiKeyResponses, AdminTestProviderData, AdminTestProviderErrors, AdminTestProviderResponses, AdminUpdatePlanData, AdminUpdatePlanErrors, AdminUpdatePlanResponses, AdminUpdateProviderData, AdminUpdateProviderErrors, AdminUpdateProviderResponses, AdminUpstreamImagesData, AdminUpstreamImagesErrors, AdminUpstreamImagesResponses, AdminUpstreamPlansData, AdminUpstreamPlansErrors, AdminUpstreamPlansResponses, AdminUpstreamRegionsData, AdminUpstreamRegionsErrors, AdminUpstreamRegionsResponses, BootInstanceData, BootInstanceErrors, BootInstanceResponses, DeleteInstanceData, DeleteInstanceErrors, DeleteInstanceResponses, DeployInstanceData, DeployInstanceErrors, DeployInstanceResponses, GetInstanceData, GetInstanceErrors, GetInstanceMetricsData, GetInstanceMetricsErrors, GetInstanceMetricsResponses, GetInstanceResponses, GetMeData, GetMeErrors, GetMeResponses, HealthData, HealthErrors, HealthResponses, ListImagesData, ListImagesErrors, ListImagesResponses, ListInstanceEventsData, ListInstanceEventsErrors, ListInstanceEventsResponses, ListInstancesData, ListInstancesErrors, ListInstancesResponses, ListPlansData, ListPlansErrors, ListPlansResponses, ListRegionsData, ListRegionsErrors, ListRegionsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, RebootInstanceData, RebootInstanceErrors, RebootInstanceResponses, RebuildInstanceData, RebuildInstanceErrors, RebuildInstanceResponses, RegisterData, RegisterErrors, RegisterResponses, ResizeInstanceData, ResizeInstanceErrors, ResizeInstanceResponses, ShutdownInstanceData, ShutdownInstanceErrors, ShutdownInstanceResponses } from './types.gen';
+import type { AdminCreatePlanData, AdminCreatePlanErrors, AdminCreatePlanResponses, AdminCreateProviderData, AdminCreateProviderErrors, AdminCreateProviderResponses, AdminDeletePlanData, AdminDeletePlanErrors, AdminDeletePlanResponses, AdminDeleteProviderData, AdminDeleteProviderErrors, AdminDeleteProviderResponses, AdminGetInstanceData, AdminGetInstanceErrors, AdminGetInstanceResponses, AdminGetPlanData, AdminGetPlanErrors, AdminGetPlanResponses, AdminGetProviderData, AdminGetProviderErrors, AdminGetProviderResponses, AdminListInstancesData, AdminListInstancesErrors, AdminListInstancesResponses, AdminListPlansData, AdminListPlansErrors, AdminListPlansResponses, AdminListProvidersData, AdminListProvidersErrors, AdminListProvidersResponses, AdminRefreshPlanPricesData, AdminRefreshPlanPricesErrors, AdminRefreshPlanPricesResponses, AdminRotateProviderApiKeyData, AdminRotateProviderApiKeyErrors, AdminRotateProviderApiKeyResponses, AdminTestProviderData, AdminTestProviderErrors, AdminTestProviderResponses, AdminUpdatePlanData, AdminUpdatePlanErrors, AdminUpdatePlanResponses, AdminUpdateProviderData, AdminUpdateProviderErrors, AdminUpdateProviderResponses, AdminUpstreamImagesData, AdminUpstreamImagesErrors, AdminUpstreamImagesResponses, AdminUpstreamPlansData, AdminUpstreamPlansErrors, AdminUpstreamPlansResponses, AdminUpstreamRegionsData, AdminUpstreamRegionsErrors, AdminUpstreamRegionsResponses, BootInstanceData, BootInstanceErrors, BootInstanceResponses, DeleteInstanceData, DeleteInstanceErrors, DeleteInstanceResponses, DeployInstanceData, DeployInstanceErrors, DeployInstanceResponses, GetInstanceData, GetInstanceErrors, GetInstanceMetricsData, GetInstanceMetricsErrors, GetInstanceMetricsResponses, GetInstanceResponses, GetMeData, GetMeErrors, GetMeResponses, HealthData, HealthErrors, HealthResponses, ListImagesData, ListImagesErrors, ListImagesResponses, ListInstanceEventsData, ListInstanceEventsErrors, ListInstanceEventsResponses, ListInstancesData, ListInstancesErrors, ListInstancesResponses, ListPlansData, ListPlansErrors, ListPlansResponses, ListRegionsData, ListRegionsErrors, ListRegionsResponses, ListResizePlansData, ListResizePlansErrors, ListResizePlansResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, RebootInstanceData, RebootInstanceErrors, RebootInstanceResponses, RebuildInstanceData, RebuildInstanceErrors, RebuildInstanceResponses, RegisterData, RegisterErrors, RegisterResponses, ResizeInstanceData, ResizeInstanceErrors, ResizeInstanceResponses, ShutdownInstanceData, ShutdownInstanceErrors, ShutdownInstanceResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -32,7 +32,7 @@ export const adminListInstances = <ThrowOnError extends boolean = false>(options
 });
 
 /**
- * Get Instance
+ * One server, with its provider and owner
  */
 export const adminGetInstance = <ThrowOnError extends boolean = false>(options: Options<AdminGetInstanceData, ThrowOnError>) => (options.client ?? client).get<AdminGetInstanceResponses, AdminGetInstanceErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, {
@@ -440,7 +440,7 @@ export const bootInstance = <ThrowOnError extends boolean = false>(options: Opti
 });
 
 /**
- * A server's activity, newest first
+ * A server's activity, oldest first
  */
 export const listInstanceEvents = <ThrowOnError extends boolean = false>(options: Options<ListInstanceEventsData, ThrowOnError>) => (options.client ?? client).get<ListInstanceEventsResponses, ListInstanceEventsErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, {
@@ -510,6 +510,19 @@ export const resizeInstance = <ThrowOnError extends boolean = false>(options: Op
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * The plans a server can be resized to, with the price difference
+ */
+export const listResizePlans = <ThrowOnError extends boolean = false>(options: Options<ListResizePlansData, ThrowOnError>) => (options.client ?? client).get<ListResizePlansResponses, ListResizePlansErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/vps/{instance_id}/resize-plans',
+    ...options
 });
 
 /**

@@ -10,18 +10,26 @@ export type ClientOptions = {
 export type AccountOut = {
     /**
      * Email
+     *
+     * The cloud account's email, if the provider tells.
      */
     email: string | null;
     /**
      * Id
+     *
+     * The cloud account's id at the provider.
      */
     id: string;
     /**
      * Name
+     *
+     * The cloud account's name, if the provider tells.
      */
     name: string | null;
     /**
      * Status
+     *
+     * The cloud account's status as the provider words it, if it tells.
      */
     status: string | null;
 };
@@ -30,6 +38,9 @@ export type AccountOut = {
  * AdminInstanceEnvelope
  */
 export type AdminInstanceEnvelope = {
+    /**
+     * The server.
+     */
     instance: AdminInstanceOut;
 };
 
@@ -39,6 +50,8 @@ export type AdminInstanceEnvelope = {
 export type AdminInstanceList = {
     /**
      * Instances
+     *
+     * The servers matching the filters, newest first (at most 500).
      */
     instances: Array<AdminInstanceOut>;
 };
@@ -49,46 +62,78 @@ export type AdminInstanceList = {
 export type AdminInstanceOut = {
     /**
      * Allowed Actions
+     *
+     * The actions possible now, from: boot, shutdown, reboot, rebuild, resize, delete.
      */
     allowed_actions: Array<string>;
+    /**
+     * What this server's cloud can do.
+     */
     capabilities: InstanceCapabilities;
     /**
      * Created At
+     *
+     * When the server was requested (UTC).
      */
     created_at: string;
     /**
      * Error
+     *
+     * Why the last action failed, for the customer; or null.
      */
     error: string | null;
     /**
      * Id
+     *
+     * The server id (a UUID).
      */
     id: string;
     /**
      * Image
+     *
+     * The image id the server was installed from.
      */
     image: string;
     /**
      * Ip Address
+     *
+     * Public IPv4 address; null until assigned.
      */
     ip_address: string | null;
     /**
      * Ipv6
+     *
+     * Public IPv6 address; null if none.
      */
     ipv6: string | null;
     /**
      * Is Transitional
+     *
+     * True while the status moves by itself (an action under way): poll until false.
      */
     is_transitional: boolean;
     /**
      * Label
+     *
+     * The server's name and hostname.
      */
     label: string;
+    /**
+     * The server's latest operation; null if none.
+     */
     last_operation: LastOperationOut | null;
+    /**
+     * The organization that owns the server.
+     */
     organization: OrganizationRef;
+    /**
+     * The plan the server is on.
+     */
     plan: PlanRef;
     /**
      * Progress
+     *
+     * Percent done (0-100) of the running action; null when none runs.
      */
     progress: number | null;
     /**
@@ -99,33 +144,53 @@ export type AdminInstanceOut = {
     provider_error: string | null;
     /**
      * Provider Id
+     *
+     * The provider account id; null once the account is deleted.
      */
     provider_id: string | null;
     /**
      * Provider Instance Id
+     *
+     * The server's id at the provider; null until created there.
      */
     provider_instance_id: string | null;
     /**
      * Provider Status
+     *
+     * The status exactly as the provider last reported it (e.g. `billing_suspension`); null if never read.
      */
     provider_status: string | null;
     /**
      * Provider Type
+     *
+     * `linode` or `digitalocean`; null if unknown.
      */
     provider_type: string | null;
+    /**
+     * The region the server runs in.
+     */
     region: Ref;
     /**
      * Status
+     *
+     * One of pending, provisioning, running, stopped, starting, stopping, rebooting, rebuilding, resizing, deleting, deleted, failed, maintenance, suspended, unknown.
      */
     status: string;
     /**
      * Status Detail
+     *
+     * Why no action is offered (maintenance, suspended, unknown); null otherwise.
      */
     status_detail: string | null;
     /**
      * Updated At
+     *
+     * When the server last changed (UTC).
      */
     updated_at: string;
+    /**
+     * The user who deployed it; null once deleted.
+     */
     user: UserRef | null;
 };
 
@@ -135,14 +200,20 @@ export type AdminInstanceOut = {
 export type ApiKeyRotateIn = {
     /**
      * Allow Account Change
+     *
+     * Accept a key of another cloud account; refused (409) while a server is live. Default false.
      */
     allow_account_change?: boolean;
     /**
      * Api Key
+     *
+     * The provider's API token: 8-500 characters after trimming. Never returned. Verified with the provider before saving.
      */
     api_key: string;
     /**
      * Expires At
+     *
+     * When the new key expires, if it does (ISO 8601 with a timezone, years 2000-2100).
      */
     expires_at?: string | null;
 };
@@ -153,22 +224,32 @@ export type ApiKeyRotateIn = {
 export type DeployIn = {
     /**
      * Image
+     *
+     * An image id as `GET /api/vps/images?plan=…` shows for the chosen plan.
      */
     image: string;
     /**
      * Label
+     *
+     * The server's name and hostname: dot-separated parts of 1-63 letters, digits and '-' (not starting or ending with '-'), starting with a letter, 3-253 characters in all, e.g. `web1` or `web1.example.com`.
      */
     label: string;
     /**
      * Region
+     *
+     * A region id as `GET /api/vps/regions` shows; the plan must be offered there.
      */
     region: string;
     /**
      * Ssh Keys
+     *
+     * Up to 32 SSH public keys (OpenSSH one-line format) to install for root; the same key twice is installed once. A bad key is reported as `ssh_keys[<index>]`.
      */
     ssh_keys?: Array<string>;
     /**
      * Type
+     *
+     * A plan id as `GET /api/vps/plans` shows (a UUID). A provider plan id is also taken where exactly one plan on sale offers it in `region`.
      */
     type: string;
 };
@@ -179,14 +260,20 @@ export type DeployIn = {
 export type ErrorBody = {
     /**
      * Detail
+     *
+     * What went wrong, safe to show a customer.
      */
     detail: string;
     /**
      * Error
+     *
+     * A stable machine-readable code, e.g. `validation_error`, `invalid_state`.
      */
     error: string;
     /**
      * Fields
+     *
+     * Each bad field (422); absent otherwise.
      */
     fields?: Array<FieldError> | null;
 };
@@ -197,6 +284,8 @@ export type ErrorBody = {
 export type EventList = {
     /**
      * Events
+     *
+     * The server's events, oldest first.
      */
     events: Array<EventOut>;
 };
@@ -207,26 +296,38 @@ export type EventList = {
 export type EventOut = {
     /**
      * Created At
+     *
+     * When it started (UTC).
      */
     created_at: string;
     /**
      * Finished At
+     *
+     * When it ended (UTC); null while under way.
      */
     finished_at: string | null;
     /**
      * Id
+     *
+     * The event id.
      */
     id: string;
     /**
      * Message
+     *
+     * What happened, in words for the customer.
      */
     message: string;
     /**
      * Status
+     *
+     * One of queued, running, succeeded, failed.
      */
     status: string;
     /**
      * Type
+     *
+     * What happened: the action (create, boot, shutdown, reboot, rebuild, resize, delete) or something the panel noticed (e.g. status_unknown).
      */
     type: string;
 };
@@ -237,10 +338,14 @@ export type EventOut = {
 export type FieldError = {
     /**
      * Field
+     *
+     * The request field at fault, e.g. `label`, `ssh_keys[1]`, `configuration.vpc_enabled`.
      */
     field: string;
     /**
      * Message
+     *
+     * What is wrong with it, in words for a person.
      */
     message: string;
 };
@@ -251,18 +356,26 @@ export type FieldError = {
 export type ImageOut = {
     /**
      * Distribution
+     *
+     * The distribution, e.g. `Ubuntu`; or null.
      */
     distribution: string | null;
     /**
      * Id
+     *
+     * The image id to deploy or rebuild with (`image`).
      */
     id: string;
     /**
      * Label
+     *
+     * The image's name, e.g. `Ubuntu 24.04 LTS`.
      */
     label: string;
     /**
      * Version
+     *
+     * The distribution's version, e.g. `24.04`; or null.
      */
     version: string | null;
 };
@@ -273,6 +386,8 @@ export type ImageOut = {
 export type ImagesOut = {
     /**
      * Images
+     *
+     * Images the plan can be deployed with, by distribution and version.
      */
     images: Array<ImageOut>;
 };
@@ -295,6 +410,9 @@ export type InstanceCapabilities = {
  * InstanceEnvelope
  */
 export type InstanceEnvelope = {
+    /**
+     * The server.
+     */
     instance: InstanceOut;
 };
 
@@ -304,18 +422,26 @@ export type InstanceEnvelope = {
 export type InstanceList = {
     /**
      * Instances
+     *
+     * This page of servers, newest first.
      */
     instances: Array<InstanceOut>;
     /**
      * Page
+     *
+     * This page's number, from 1.
      */
     page: number;
     /**
      * Per Page
+     *
+     * Servers per page (1-200).
      */
     per_page: number;
     /**
      * Total
+     *
+     * How many servers there are on all pages.
      */
     total: number;
 };
@@ -326,57 +452,92 @@ export type InstanceList = {
 export type InstanceOut = {
     /**
      * Allowed Actions
+     *
+     * The actions possible now, from: boot, shutdown, reboot, rebuild, resize, delete.
      */
     allowed_actions: Array<string>;
+    /**
+     * What this server's cloud can do.
+     */
     capabilities: InstanceCapabilities;
     /**
      * Created At
+     *
+     * When the server was requested (UTC).
      */
     created_at: string;
     /**
      * Error
+     *
+     * Why the last action failed, for the customer; or null.
      */
     error: string | null;
     /**
      * Id
+     *
+     * The server id (a UUID).
      */
     id: string;
     /**
      * Image
+     *
+     * The image id the server was installed from.
      */
     image: string;
     /**
      * Ip Address
+     *
+     * Public IPv4 address; null until assigned.
      */
     ip_address: string | null;
     /**
      * Ipv6
+     *
+     * Public IPv6 address; null if none.
      */
     ipv6: string | null;
     /**
      * Is Transitional
+     *
+     * True while the status moves by itself (an action under way): poll until false.
      */
     is_transitional: boolean;
     /**
      * Label
+     *
+     * The server's name and hostname.
      */
     label: string;
+    /**
+     * The plan the server is on.
+     */
     plan: PlanRef;
     /**
      * Progress
+     *
+     * Percent done (0-100) of the running action; null when none runs.
      */
     progress: number | null;
+    /**
+     * The region the server runs in.
+     */
     region: Ref;
     /**
      * Status
+     *
+     * One of pending, provisioning, running, stopped, starting, stopping, rebooting, rebuilding, resizing, deleting, deleted, failed, maintenance, suspended, unknown.
      */
     status: string;
     /**
      * Status Detail
+     *
+     * Why no action is offered (maintenance, suspended, unknown); null otherwise.
      */
     status_detail: string | null;
     /**
      * Updated At
+     *
+     * When the server last changed (UTC).
      */
     updated_at: string;
 };
@@ -400,14 +561,20 @@ export type LastOperationOut = {
     error: string | null;
     /**
      * Id
+     *
+     * The operation id.
      */
     id: string;
     /**
      * Status
+     *
+     * One of queued, running, succeeded, failed.
      */
     status: string;
     /**
      * Type
+     *
+     * The action: create, boot, shutdown, reboot, rebuild, resize or delete.
      */
     type: string;
 };
@@ -418,10 +585,14 @@ export type LastOperationOut = {
 export type LoginIn = {
     /**
      * Email
+     *
+     * The account's email address (1-320 characters).
      */
     email: string;
     /**
      * Password
+     *
+     * The account's password (1-256 characters).
      */
     password: string;
 };
@@ -432,16 +603,25 @@ export type LoginIn = {
 export type LoginOut = {
     /**
      * Access Token
+     *
+     * A bearer token for `Authorization: Bearer …` (also set as a session cookie).
      */
     access_token: string;
     /**
      * Expires At
+     *
+     * When the session ends (UTC).
      */
     expires_at: string;
     /**
      * Token Type
+     *
+     * Always `bearer`.
      */
     token_type?: 'bearer';
+    /**
+     * The signed-in user.
+     */
     user: UserOut;
 };
 
@@ -451,8 +631,13 @@ export type LoginOut = {
 export type MeOut = {
     /**
      * Organizations
+     *
+     * The organizations the user belongs to; the first is acted for when no `X-Organization-Id` is sent.
      */
     organizations: Array<OrganizationOut>;
+    /**
+     * The signed-in user.
+     */
     user: UserOut;
 };
 
@@ -460,6 +645,9 @@ export type MeOut = {
  * MetricsEnvelope
  */
 export type MetricsEnvelope = {
+    /**
+     * The server's CPU and network history.
+     */
     metrics: MetricsOut;
 };
 
@@ -469,6 +657,8 @@ export type MetricsEnvelope = {
 export type MetricsOut = {
     /**
      * Cpu
+     *
+     * CPU use as [unix seconds, percent] points; only where the server has history.
      */
     cpu: Array<[
         number,
@@ -476,10 +666,14 @@ export type MetricsOut = {
     ]>;
     /**
      * End
+     *
+     * End of the span asked for, in unix seconds; null if unknown.
      */
     end?: number | null;
     /**
      * Network In
+     *
+     * Inbound traffic as [unix seconds, bits per second] points.
      */
     network_in: Array<[
         number,
@@ -487,6 +681,8 @@ export type MetricsOut = {
     ]>;
     /**
      * Network Out
+     *
+     * Outbound traffic as [unix seconds, bits per second] points.
      */
     network_out: Array<[
         number,
@@ -494,10 +690,14 @@ export type MetricsOut = {
     ]>;
     /**
      * Resolution Seconds
+     *
+     * Seconds between points; null if unknown.
      */
     resolution_seconds?: number | null;
     /**
      * Start
+     *
+     * Start of the span asked for, in unix seconds; null if unknown.
      */
     start?: number | null;
 };
@@ -508,38 +708,56 @@ export type MetricsOut = {
 export type OfferedPlanOut = {
     /**
      * Disk Gb
+     *
+     * Disk in GB.
      */
     disk_gb: number;
     /**
      * Id
+     *
+     * The plan id to deploy with (`type`).
      */
     id: string;
     /**
      * Memory Mb
+     *
+     * Memory in MB.
      */
     memory_mb: number;
     /**
      * Name
+     *
+     * The plan's name.
      */
     name: string;
     /**
      * Price Hourly
+     *
+     * USD per hour as a decimal string (`0.0105`), priced like `price_monthly`.
      */
     price_hourly: string;
     /**
      * Price Monthly
+     *
+     * USD per month as a decimal string (`7.00`): in the `region` asked for, else the list price (a region may cost more).
      */
     price_monthly: string;
     /**
      * Regions
+     *
+     * The region ids the plan is offered in.
      */
     regions: Array<string>;
     /**
      * Transfer Gb
+     *
+     * Monthly network transfer included, in GB.
      */
     transfer_gb: number;
     /**
      * Vcpus
+     *
+     * Virtual CPUs.
      */
     vcpus: number;
 };
@@ -550,6 +768,8 @@ export type OfferedPlanOut = {
 export type OfferedPlansOut = {
     /**
      * Plans
+     *
+     * Plans on sale (in the `region` asked for, if any).
      */
     plans: Array<OfferedPlanOut>;
 };
@@ -560,14 +780,20 @@ export type OfferedPlansOut = {
 export type OrganizationOut = {
     /**
      * Id
+     *
+     * The organization id; send it as `X-Organization-Id`.
      */
     id: string;
     /**
      * Name
+     *
+     * The organization's name.
      */
     name: string;
     /**
      * Role
+     *
+     * The user's role in it.
      */
     role: 'owner' | 'member';
 };
@@ -578,10 +804,14 @@ export type OrganizationOut = {
 export type OrganizationRef = {
     /**
      * Id
+     *
+     * The organization id.
      */
     id: string;
     /**
      * Name
+     *
+     * The organization's name.
      */
     name: string;
 };
@@ -592,18 +822,26 @@ export type OrganizationRef = {
 export type PermissionsOut = {
     /**
      * Missing
+     *
+     * Scopes the panel needs that the key lacks.
      */
     missing: Array<string>;
     /**
      * Read
+     *
+     * Whether the key can read.
      */
     read: boolean;
     /**
      * Scopes
+     *
+     * The key's scopes as the provider names them.
      */
     scopes: Array<string>;
     /**
      * Write
+     *
+     * Whether the key can write; null if unknown.
      */
     write: boolean | null;
 };
@@ -614,26 +852,38 @@ export type PermissionsOut = {
 export type PlanCreateIn = {
     /**
      * Active
+     *
+     * Whether it is on sale at once.
      */
     active?: boolean;
     /**
      * Markup Price
+     *
+     * What we add to the upstream price, USD per month: a decimal (string or number) of at most 10 digits with 2 decimals, 0 or more.
      */
     markup_price: number | string;
     /**
      * Name
+     *
+     * The name customers see: 1-100 characters after trimming and NFKC normalization, no control or invisible characters; unique per upstream plan of an account.
      */
     name: string;
     /**
      * Provider Id
+     *
+     * The provider account to sell from.
      */
     provider_id: string;
     /**
      * Provider Plan Id
+     *
+     * The upstream plan id (1-100 characters), available at the provider.
      */
     provider_plan_id: string;
     /**
      * Regions
+     *
+     * Region ids to sell the plan in (1-200, each 1-64 characters, duplicates dropped): regions of the account where the upstream plan is offered and the account allows.
      */
     regions: Array<string>;
 };
@@ -642,6 +892,9 @@ export type PlanCreateIn = {
  * PlanEnvelope
  */
 export type PlanEnvelope = {
+    /**
+     * The plan.
+     */
     plan: PlanOut;
 };
 
@@ -651,56 +904,88 @@ export type PlanEnvelope = {
 export type PlanOut = {
     /**
      * Active
+     *
+     * Whether it is on sale.
      */
     active: boolean;
     /**
      * Base Price
+     *
+     * The provider's list price, USD per month as a decimal string with 2 decimals (`5.00`).
      */
     base_price: string;
     /**
      * Base Price Hourly
+     *
+     * The provider's list price, USD per hour as a decimal string with 2-5 decimals (`0.0075`).
      */
     base_price_hourly: string;
     /**
      * Created At
+     *
+     * When it was created (UTC).
      */
     created_at: string;
     /**
      * Id
+     *
+     * The plan id (customers send it as `type`).
      */
     id: string;
     /**
      * Markup Price
+     *
+     * Our markup, USD per month as a decimal string with 2 decimals (`5.00`).
      */
     markup_price: string;
     /**
      * Name
+     *
+     * The name customers see.
      */
     name: string;
     /**
      * Price Hourly
+     *
+     * The customer's list price, USD per hour as a decimal string with 2-5 decimals (`0.0075`).
      */
     price_hourly: string;
     /**
      * Price Monthly
+     *
+     * The customer's list price (base + markup), USD per month as a decimal string with 2 decimals (`5.00`).
      */
     price_monthly: string;
+    /**
+     * The provider account; null once it is deleted.
+     */
     provider: PlanProviderOut | null;
     /**
      * Provider Id
+     *
+     * The provider account id; null once the account is deleted.
      */
     provider_id: string | null;
     /**
      * Provider Plan Id
+     *
+     * The upstream plan id.
      */
     provider_plan_id: string;
     /**
      * Regions
+     *
+     * Each region it is sold in, with that region's prices.
      */
     regions: Array<PlanRegionOut>;
+    /**
+     * The plan's size.
+     */
     specifications: PlanSpecificationsOut;
     /**
      * Updated At
+     *
+     * When it last changed (UTC).
      */
     updated_at: string;
 };
@@ -711,14 +996,20 @@ export type PlanOut = {
 export type PlanProviderOut = {
     /**
      * Id
+     *
+     * The provider account id.
      */
     id: string;
     /**
      * Name
+     *
+     * The provider account's name.
      */
     name: string;
     /**
      * Type
+     *
+     * The cloud: `linode` or `digitalocean`.
      */
     type: string;
 };
@@ -729,10 +1020,14 @@ export type PlanProviderOut = {
 export type PlanRef = {
     /**
      * Id
+     *
+     * The plan id; null once the plan is deleted.
      */
     id: string | null;
     /**
      * Name
+     *
+     * The plan's name; null once the plan is deleted.
      */
     name: string | null;
 };
@@ -745,30 +1040,44 @@ export type PlanRef = {
 export type PlanRegionOut = {
     /**
      * Base Price Hourly
+     *
+     * The provider's price there, USD per hour as a decimal string with 2-5 decimals (`0.0075`).
      */
     base_price_hourly: string;
     /**
      * Base Price Monthly
+     *
+     * The provider's price there, USD per month as a decimal string with 2 decimals (`5.00`).
      */
     base_price_monthly: string;
     /**
      * Country
+     *
+     * ISO 3166-1 alpha-2 country code (e.g. `US`); null if unknown.
      */
     country: string | null;
     /**
      * Id
+     *
+     * The region id.
      */
     id: string;
     /**
      * Label
+     *
+     * The region's name.
      */
     label: string;
     /**
      * Price Hourly
+     *
+     * The customer's price there, scaled like the provider's hourly price, USD per hour as a decimal string with 2-5 decimals (`0.0075`).
      */
     price_hourly: string;
     /**
      * Price Monthly
+     *
+     * The customer's price there (base + markup), USD per month as a decimal string with 2 decimals (`5.00`).
      */
     price_monthly: string;
 };
@@ -779,22 +1088,32 @@ export type PlanRegionOut = {
 export type PlanSpecificationsOut = {
     /**
      * Disk
+     *
+     * Disk in GB.
      */
     disk: number;
     /**
      * Memory
+     *
+     * Memory in MB.
      */
     memory: number;
     /**
      * Regions
+     *
+     * The region ids the plan is sold in.
      */
     regions: Array<string>;
     /**
      * Transfer
+     *
+     * Monthly network transfer included, in GB.
      */
     transfer: number;
     /**
      * Vcpus
+     *
+     * Virtual CPUs.
      */
     vcpus: number;
 };
@@ -805,18 +1124,26 @@ export type PlanSpecificationsOut = {
 export type PlanUpdateIn = {
     /**
      * Active
+     *
+     * Whether it is on sale; null: unchanged.
      */
     active?: boolean | null;
     /**
      * Markup Price
+     *
+     * What we add to the upstream price, USD per month: a decimal (string or number) of at most 10 digits with 2 decimals, 0 or more. Null: unchanged.
      */
     markup_price?: number | string | null;
     /**
      * Name
+     *
+     * The name customers see: 1-100 characters after trimming and NFKC normalization, no control or invisible characters; unique per upstream plan of an account. Null: unchanged.
      */
     name?: string | null;
     /**
      * Regions
+     *
+     * Region ids to sell the plan in (1-200, each 1-64 characters, duplicates dropped): regions of the account where the upstream plan is offered and the account allows. Replaces the list; new regions take the current upstream price. Null: unchanged.
      */
     regions?: Array<string> | null;
 };
@@ -827,6 +1154,8 @@ export type PlanUpdateIn = {
 export type PlansOut = {
     /**
      * Plans
+     *
+     * Every plan, active or not.
      */
     plans: Array<PlanOut>;
 };
@@ -837,26 +1166,38 @@ export type PlansOut = {
 export type PriceChangeOut = {
     /**
      * New
+     *
+     * The new upstream price, USD as a decimal string.
      */
     new: string;
     /**
      * Old
+     *
+     * The previous upstream price, USD as a decimal string.
      */
     old: string;
     /**
      * Period
+     *
+     * Which price changed.
      */
     period: 'monthly' | 'hourly';
     /**
      * Plan Id
+     *
+     * The plan whose price changed.
      */
     plan_id: string;
     /**
      * Plan Name
+     *
+     * Its name.
      */
     plan_name: string;
     /**
      * Region
+     *
+     * The region id; null: the plan's base price.
      */
     region: string | null;
 };
@@ -867,10 +1208,14 @@ export type PriceChangeOut = {
 export type PriceRefreshFailure = {
     /**
      * Error
+     *
+     * Why its prices could not be read.
      */
     error: string;
     /**
      * Provider Id
+     *
+     * The provider account that failed.
      */
     provider_id: string;
 };
@@ -881,6 +1226,8 @@ export type PriceRefreshFailure = {
 export type PriceRefreshIn = {
     /**
      * Provider Id
+     *
+     * Refresh only this account's plans; null: every account.
      */
     provider_id?: string | null;
 };
@@ -891,18 +1238,26 @@ export type PriceRefreshIn = {
 export type PriceRefreshOut = {
     /**
      * Changes
+     *
+     * Every base price that changed.
      */
     changes: Array<PriceChangeOut>;
     /**
      * Failures
+     *
+     * Provider accounts that could not be asked.
      */
     failures: Array<PriceRefreshFailure>;
     /**
      * Missing Upstream
+     *
+     * Plans whose upstream plan no longer exists.
      */
     missing_upstream: Array<string>;
     /**
      * Plans Checked
+     *
+     * How many plans were compared.
      */
     plans_checked: number;
 };
@@ -915,26 +1270,38 @@ export type PriceRefreshOut = {
 export type ProviderConfiguration = {
     /**
      * Allowed Regions
+     *
+     * Region ids (1-200, each 1-64 characters) plans of this account may be sold in; null: every region.
      */
     allowed_regions?: Array<string> | null;
     /**
      * Backup Enabled
+     *
+     * Turn on the provider's backups for new servers.
      */
     backup_enabled?: boolean;
     /**
      * Default
+     *
+     * The account of its type the upstream catalog uses when only `provider` is given; at most one per type (409 `default_provider_exists`).
      */
     default?: boolean;
     /**
      * Ipv6 Enabled
+     *
+     * Give new servers IPv6 (DigitalOcean only).
      */
     ipv6_enabled?: boolean;
     /**
      * Private Ip Enabled
+     *
+     * Give new servers a private IP (Linode only).
      */
     private_ip_enabled?: boolean;
     /**
      * Vpc Enabled
+     *
+     * Put new servers in the region's VPC (DigitalOcean only).
      */
     vpc_enabled?: boolean;
 };
@@ -945,23 +1312,36 @@ export type ProviderConfiguration = {
 export type ProviderCreateIn = {
     /**
      * Api Base Url
+     *
+     * The provider API's base URL, only to point at a compatible endpoint (e.g. the simulator): https (plain http on loopback only), no user name, password, query or fragment, at most 500 characters. Null: the provider's public API.
      */
     api_base_url?: string | null;
     /**
      * Api Key
+     *
+     * The provider's API token: 8-500 characters after trimming. Never returned. Verified with the provider before saving.
      */
     api_key: string;
+    /**
+     * Settings for new servers; null: all defaults.
+     */
     configuration?: ProviderConfiguration | null;
     /**
      * Key Expires At
+     *
+     * When the key expires, if it does (ISO 8601 with a timezone, years 2000-2100); warned about 14 days before.
      */
     key_expires_at?: string | null;
     /**
      * Name
+     *
+     * The account's name: 1-100 characters after trimming and NFKC normalization; no control or invisible characters.
      */
     name: string;
     /**
      * Type
+     *
+     * The cloud: `linode` or `digitalocean`.
      */
     type: 'linode' | 'digitalocean';
 };
@@ -970,6 +1350,9 @@ export type ProviderCreateIn = {
  * ProviderEnvelope
  */
 export type ProviderEnvelope = {
+    /**
+     * The provider account.
+     */
     provider: ProviderOut;
 };
 
@@ -979,57 +1362,86 @@ export type ProviderEnvelope = {
 export type ProviderOut = {
     /**
      * Active
+     *
+     * Whether its plans are on sale.
      */
     active: boolean;
     /**
      * Api Base Url
+     *
+     * A non-default API base URL, or null for the provider's public API.
      */
     api_base_url: string | null;
     /**
      * Api Key Hint
+     *
+     * The key's last 4 characters after `…`; never the key.
      */
     api_key_hint: string;
     /**
      * Cloud Account Id
+     *
+     * The cloud account the key belongs to, as the provider names it; or null.
      */
     cloud_account_id: string | null;
     /**
      * Configuration
+     *
+     * Its settings for new servers (the keys of ProviderConfiguration that are set).
      */
     configuration: {
         [key: string]: unknown;
     };
     /**
      * Created At
+     *
+     * When the account was added (UTC).
      */
     created_at: string;
     /**
      * Id
+     *
+     * The provider account id.
      */
     id: string;
     /**
      * Key Expires At
+     *
+     * When the key expires (UTC); null if it does not.
      */
     key_expires_at: string | null;
     /**
      * Key Expiring Soon
+     *
+     * The key expires within 14 days, or already has.
      */
     key_expiring_soon: boolean;
     /**
      * Key Rotated At
+     *
+     * When the key was last replaced (UTC); null if never.
      */
     key_rotated_at: string | null;
     /**
      * Name
+     *
+     * The account's name.
      */
     name: string;
+    /**
+     * The result of the last connection check.
+     */
     status: ProviderStatusOut;
     /**
      * Type
+     *
+     * The cloud: `linode` or `digitalocean`.
      */
     type: string;
     /**
      * Updated At
+     *
+     * When it last changed (UTC).
      */
     updated_at: string;
 };
@@ -1040,14 +1452,20 @@ export type ProviderOut = {
 export type ProviderStatusOut = {
     /**
      * Checked At
+     *
+     * When it was last checked (UTC), or null.
      */
     checked_at: string | null;
     /**
      * Error
+     *
+     * Why the last check failed, or null.
      */
     error: string | null;
     /**
      * Ok
+     *
+     * Whether the last check succeeded; null: never checked.
      */
     ok: boolean | null;
 };
@@ -1058,22 +1476,33 @@ export type ProviderStatusOut = {
 export type ProviderTestOut = {
     /**
      * Account
+     *
+     * The cloud account the key belongs to; `{}` when the provider could not be asked.
      */
     account: AccountOut | {
         [key: string]: string;
     };
     /**
      * Error
+     *
+     * Why the check failed, or null.
      */
     error: string | null;
     /**
      * Latency Ms
+     *
+     * How long the provider took to answer, in milliseconds.
      */
     latency_ms: number;
     /**
      * Ok
+     *
+     * Whether the key works with every scope the panel needs.
      */
     ok: boolean;
+    /**
+     * What the key may do.
+     */
     permissions: PermissionsOut;
 };
 
@@ -1087,23 +1516,36 @@ export type ProviderTestOut = {
 export type ProviderUpdateIn = {
     /**
      * Active
+     *
+     * Whether its plans are on sale (false hides them); null: unchanged.
      */
     active?: boolean | null;
     /**
      * Allow Account Change
+     *
+     * Accept a key of another cloud account; refused (409) while a server is live. Default false.
      */
     allow_account_change?: boolean;
     /**
      * Api Base Url
+     *
+     * The provider API's base URL, only to point at a compatible endpoint (e.g. the simulator): https (plain http on loopback only), no user name, password, query or fragment, at most 500 characters. Null: the provider's public API. Needs `api_key` too. Omitted: unchanged.
      */
     api_base_url?: string | null;
     /**
      * Api Key
+     *
+     * The provider's API token: 8-500 characters after trimming. Never returned. Null: unchanged.
      */
     api_key?: string | null;
+    /**
+     * Replaces the whole configuration; null: unchanged.
+     */
     configuration?: ProviderConfiguration | null;
     /**
      * Name
+     *
+     * The account's name: 1-100 characters after trimming and NFKC normalization; no control or invisible characters. Null: unchanged.
      */
     name?: string | null;
 };
@@ -1114,6 +1556,8 @@ export type ProviderUpdateIn = {
 export type ProvidersOut = {
     /**
      * Providers
+     *
+     * Every provider account.
      */
     providers: Array<ProviderOut>;
 };
@@ -1136,10 +1580,14 @@ export type RebuildIn = {
 export type Ref = {
     /**
      * Id
+     *
+     * The region id.
      */
     id: string;
     /**
      * Label
+     *
+     * The region's name, e.g. `Frankfurt, DE`.
      */
     label: string;
 };
@@ -1150,14 +1598,20 @@ export type Ref = {
 export type RegionOut = {
     /**
      * Country
+     *
+     * ISO 3166-1 alpha-2 country code (e.g. `DE`); null if unknown.
      */
     country: string | null;
     /**
      * Id
+     *
+     * The region id to deploy in (`region`).
      */
     id: string;
     /**
      * Label
+     *
+     * The region's name, e.g. `Frankfurt, DE`.
      */
     label: string;
 };
@@ -1168,6 +1622,8 @@ export type RegionOut = {
 export type RegionsOut = {
     /**
      * Regions
+     *
+     * Regions with at least one plan on sale, by name.
      */
     regions: Array<RegionOut>;
 };
@@ -1178,18 +1634,26 @@ export type RegionsOut = {
 export type RegisterIn = {
     /**
      * Email
+     *
+     * A valid email address; stored lower case, unique (409 `email_taken`).
      */
     email: string;
     /**
      * Name
+     *
+     * The user's display name: 1-100 characters after trimming and NFKC normalization; no control or invisible characters.
      */
     name: string;
     /**
      * Organization Name
+     *
+     * The new organization's name (default: "<name>'s organization"): 1-100 characters after trimming and NFKC normalization; no control or invisible characters.
      */
     organization_name?: string | null;
     /**
      * Password
+     *
+     * 10-256 characters.
      */
     password: string;
 };
@@ -1198,7 +1662,13 @@ export type RegisterIn = {
  * RegisterOut
  */
 export type RegisterOut = {
+    /**
+     * The organization the user now owns.
+     */
     organization: OrganizationOut;
+    /**
+     * The new user.
+     */
     user: UserOut;
 };
 
@@ -1208,8 +1678,84 @@ export type RegisterOut = {
 export type ResizeIn = {
     /**
      * Type
+     *
+     * The id of the plan to move to: one of `GET /api/vps/{instance_id}/resize-plans` (a larger plan of the same cloud offered in the server's region).
      */
     type: string;
+};
+
+/**
+ * ResizePlanOut
+ *
+ * A plan the server can be resized to, priced for the server's region.
+ */
+export type ResizePlanOut = {
+    /**
+     * Disk Gb
+     *
+     * Disk in GB.
+     */
+    disk_gb: number;
+    /**
+     * Id
+     *
+     * The plan id to send as `type` to the resize.
+     */
+    id: string;
+    /**
+     * Memory Mb
+     *
+     * Memory in MB.
+     */
+    memory_mb: number;
+    /**
+     * Name
+     *
+     * The plan's name.
+     */
+    name: string;
+    /**
+     * Price Difference Monthly
+     *
+     * This plan's monthly price minus the server's current plan's price in its region, USD as a decimal string (`5.00`; negative when cheaper).
+     */
+    price_difference_monthly: string;
+    /**
+     * Price Hourly
+     *
+     * Price in the server's region, USD per hour, as a decimal string (`0.018`).
+     */
+    price_hourly: string;
+    /**
+     * Price Monthly
+     *
+     * Price in the server's region, USD per month, as a decimal string (`12.00`).
+     */
+    price_monthly: string;
+    /**
+     * Transfer Gb
+     *
+     * Monthly network transfer included, in GB.
+     */
+    transfer_gb: number;
+    /**
+     * Vcpus
+     *
+     * Virtual CPUs.
+     */
+    vcpus: number;
+};
+
+/**
+ * ResizePlansOut
+ */
+export type ResizePlansOut = {
+    /**
+     * Plans
+     *
+     * Every plan a resize of this server would accept, cheapest first; empty when no larger plan is offered in its region.
+     */
+    plans: Array<ResizePlanOut>;
 };
 
 /**
@@ -1218,30 +1764,44 @@ export type ResizeIn = {
 export type UpstreamImage = {
     /**
      * Deprecated
+     *
+     * Deprecated images are not offered to customers.
      */
     deprecated: boolean;
     /**
      * Distribution
+     *
+     * The distribution, e.g. `Ubuntu`; or null.
      */
     distribution: string | null;
     /**
      * Id
+     *
+     * The provider's image id (e.g. `linode/ubuntu24.04`).
      */
     id: string;
     /**
      * Label
+     *
+     * The image's name.
      */
     label: string;
     /**
      * Min Disk Gb
+     *
+     * The smallest disk it fits on, in GB; null: any.
      */
     min_disk_gb?: number | null;
     /**
      * Regions
+     *
+     * Region ids the image exists in; null: every region.
      */
     regions?: Array<string> | null;
     /**
      * Version
+     *
+     * The distribution's version, e.g. `24.04`; or null.
      */
     version: string | null;
 };
@@ -1252,18 +1812,26 @@ export type UpstreamImage = {
 export type UpstreamImagesOut = {
     /**
      * Fetched At
+     *
+     * When it was fetched from the provider (UTC).
      */
     fetched_at: string;
     /**
      * Images
+     *
+     * The account's upstream images.
      */
     images: Array<UpstreamImage>;
     /**
      * Provider Id
+     *
+     * The provider account the list is from.
      */
     provider_id: string;
     /**
      * Stale
+     *
+     * True when the provider could not be reached and an older copy is served.
      */
     stale: boolean;
 };
@@ -1274,52 +1842,76 @@ export type UpstreamImagesOut = {
 export type UpstreamPlan = {
     /**
      * Available
+     *
+     * Whether new servers can use it.
      */
     available?: boolean;
     /**
      * Class
+     *
+     * The provider's plan family (e.g. `standard`, `dedicated`).
      */
     class: string;
     /**
      * Disk Gb
+     *
+     * Disk in GB.
      */
     disk_gb: number;
     /**
      * Id
+     *
+     * The provider's plan id (e.g. `g6-standard-1`).
      */
     id: string;
     /**
      * Label
+     *
+     * The provider's name for the plan.
      */
     label: string;
     /**
      * Memory Mb
+     *
+     * Memory in MB.
      */
     memory_mb: number;
     /**
      * Price Hourly
+     *
+     * The provider's base price, USD per hour as a decimal string with 2-5 decimals (`0.0075`).
      */
     price_hourly: string;
     /**
      * Price Monthly
+     *
+     * The provider's base price, USD per month as a decimal string with 2 decimals (`5.00`).
      */
     price_monthly: string;
     /**
      * Region Prices
+     *
+     * Prices by region id where they differ from the base price.
      */
     region_prices: {
         [key: string]: UpstreamRegionPrice;
     };
     /**
      * Regions
+     *
+     * Region ids the plan is offered in; null: every region.
      */
     regions: Array<string> | null;
     /**
      * Transfer Gb
+     *
+     * Monthly network transfer included, in GB.
      */
     transfer_gb: number;
     /**
      * Vcpus
+     *
+     * Virtual CPUs.
      */
     vcpus: number;
 };
@@ -1330,18 +1922,26 @@ export type UpstreamPlan = {
 export type UpstreamPlansOut = {
     /**
      * Fetched At
+     *
+     * When it was fetched from the provider (UTC).
      */
     fetched_at: string;
     /**
      * Plans
+     *
+     * The account's upstream plans.
      */
     plans: Array<UpstreamPlan>;
     /**
      * Provider Id
+     *
+     * The provider account the list is from.
      */
     provider_id: string;
     /**
      * Stale
+     *
+     * True when the provider could not be reached and an older copy is served.
      */
     stale: boolean;
 };
@@ -1352,18 +1952,26 @@ export type UpstreamPlansOut = {
 export type UpstreamRegion = {
     /**
      * Available
+     *
+     * Whether new servers can be created there.
      */
     available: boolean;
     /**
      * Country
+     *
+     * ISO 3166-1 alpha-2 country code (e.g. `US`); null if unknown.
      */
     country: string | null;
     /**
      * Id
+     *
+     * The provider's region id (e.g. `us-east`, `nyc3`).
      */
     id: string;
     /**
      * Label
+     *
+     * The region's name, e.g. `Newark, NJ`.
      */
     label: string;
 };
@@ -1374,10 +1982,14 @@ export type UpstreamRegion = {
 export type UpstreamRegionPrice = {
     /**
      * Hourly
+     *
+     * The provider's price there, USD per hour as a decimal string with 2-5 decimals (`0.0075`).
      */
     hourly: string;
     /**
      * Monthly
+     *
+     * The provider's price there, USD per month as a decimal string with 2 decimals (`5.00`).
      */
     monthly: string;
 };
@@ -1388,18 +2000,26 @@ export type UpstreamRegionPrice = {
 export type UpstreamRegionsOut = {
     /**
      * Fetched At
+     *
+     * When it was fetched from the provider (UTC).
      */
     fetched_at: string;
     /**
      * Provider Id
+     *
+     * The provider account the list is from.
      */
     provider_id: string;
     /**
      * Regions
+     *
+     * The account's upstream regions (all of them, allowed or not).
      */
     regions: Array<UpstreamRegion>;
     /**
      * Stale
+     *
+     * True when the provider could not be reached and an older copy is served.
      */
     stale: boolean;
 };
@@ -1410,22 +2030,32 @@ export type UpstreamRegionsOut = {
 export type UserOut = {
     /**
      * Created At
+     *
+     * When the account was created (UTC).
      */
     created_at: string;
     /**
      * Email
+     *
+     * The sign-in email address, normalized (lower case).
      */
     email: string;
     /**
      * Id
+     *
+     * The user id.
      */
     id: string;
     /**
      * Name
+     *
+     * The user's display name.
      */
     name: string;
     /**
      * Role
+     *
+     * `admin` can use /api/admin; `customer` only the customer API.
      */
     role: 'admin' | 'customer';
 };
@@ -1436,10 +2066,14 @@ export type UserOut = {
 export type UserRef = {
     /**
      * Email
+     *
+     * The user's email address.
      */
     email: string;
     /**
      * Id
+     *
+     * The user id.
      */
     id: string;
 };
@@ -1450,26 +2084,38 @@ export type UserRef = {
 export type DeployInWritable = {
     /**
      * Image
+     *
+     * An image id as `GET /api/vps/images?plan=…` shows for the chosen plan.
      */
     image: string;
     /**
      * Label
+     *
+     * The server's name and hostname: dot-separated parts of 1-63 letters, digits and '-' (not starting or ending with '-'), starting with a letter, 3-253 characters in all, e.g. `web1` or `web1.example.com`.
      */
     label: string;
     /**
      * Region
+     *
+     * A region id as `GET /api/vps/regions` shows; the plan must be offered there.
      */
     region: string;
     /**
      * Root Pass
+     *
+     * The root password: 12-128 characters with at least three of: lower case, upper case, digits, symbols; no control characters; and hard to guess (zxcvbn score 4). Never stored or returned.
      */
     root_pass: string;
     /**
      * Ssh Keys
+     *
+     * Up to 32 SSH public keys (OpenSSH one-line format) to install for root; the same key twice is installed once. A bad key is reported as `ssh_keys[<index>]`.
      */
     ssh_keys?: Array<string>;
     /**
      * Type
+     *
+     * A plan id as `GET /api/vps/plans` shows (a UUID). A provider plan id is also taken where exactly one plan on sale offers it in `region`.
      */
     type: string;
 };
@@ -1487,7 +2133,7 @@ export type RebuildInWritable = {
     /**
      * Root Pass
      *
-     * The new root password. Required where the instance's `capabilities.rebuild_sets_credentials` is true; refused (422) where it is false, because that server keeps the password and SSH keys it was created with.
+     * The new root password. Required where the instance's `capabilities.rebuild_sets_credentials` is true; refused (422) where it is false, because that server keeps the password and SSH keys it was created with. Rule: 12-128 characters with at least three of: lower case, upper case, digits, symbols; no control characters; and hard to guess (zxcvbn score 4). Never stored or returned.
      */
     root_pass?: string | null;
 };
@@ -1498,14 +2144,20 @@ export type AdminListInstancesData = {
     query?: {
         /**
          * Status
+         *
+         * Only servers in this status.
          */
         status?: InstanceStatus | null;
         /**
          * Provider Id
+         *
+         * Only servers of this provider account.
          */
         provider_id?: string | null;
         /**
          * Organization Id
+         *
+         * Only this organization's servers.
          */
         organization_id?: string | null;
     };
@@ -1575,6 +2227,8 @@ export type AdminGetInstanceData = {
     path: {
         /**
          * Instance Id
+         *
+         * The server id.
          */
         instance_id: string;
     };
@@ -1843,6 +2497,8 @@ export type AdminDeletePlanData = {
     path: {
         /**
          * Plan Id
+         *
+         * The plan id.
          */
         plan_id: string;
     };
@@ -1913,6 +2569,8 @@ export type AdminGetPlanData = {
     path: {
         /**
          * Plan Id
+         *
+         * The plan id.
          */
         plan_id: string;
     };
@@ -1983,6 +2641,8 @@ export type AdminUpdatePlanData = {
     path: {
         /**
          * Plan Id
+         *
+         * The plan id.
          */
         plan_id: string;
     };
@@ -2183,6 +2843,8 @@ export type AdminDeleteProviderData = {
     path: {
         /**
          * Provider Id
+         *
+         * The provider account id.
          */
         provider_id: string;
     };
@@ -2253,6 +2915,8 @@ export type AdminGetProviderData = {
     path: {
         /**
          * Provider Id
+         *
+         * The provider account id.
          */
         provider_id: string;
     };
@@ -2323,6 +2987,8 @@ export type AdminUpdateProviderData = {
     path: {
         /**
          * Provider Id
+         *
+         * The provider account id.
          */
         provider_id: string;
     };
@@ -2393,6 +3059,8 @@ export type AdminRotateProviderApiKeyData = {
     path: {
         /**
          * Provider Id
+         *
+         * The provider account id.
          */
         provider_id: string;
     };
@@ -2463,6 +3131,8 @@ export type AdminTestProviderData = {
     path: {
         /**
          * Provider Id
+         *
+         * The provider account id.
          */
         provider_id: string;
     };
@@ -2534,10 +3204,14 @@ export type AdminUpstreamImagesData = {
     query?: {
         /**
          * Provider
+         *
+         * The cloud; its default (or only active) account is used.
          */
         provider?: 'linode' | 'digitalocean' | null;
         /**
          * Providerid
+         *
+         * The provider account id.
          */
         providerId?: string | null;
     };
@@ -2608,10 +3282,14 @@ export type AdminUpstreamPlansData = {
     query?: {
         /**
          * Provider
+         *
+         * The cloud; its default (or only active) account is used.
          */
         provider?: 'linode' | 'digitalocean' | null;
         /**
          * Providerid
+         *
+         * The provider account id.
          */
         providerId?: string | null;
     };
@@ -2682,10 +3360,14 @@ export type AdminUpstreamRegionsData = {
     query?: {
         /**
          * Provider
+         *
+         * The cloud; its default (or only active) account is used.
          */
         provider?: 'linode' | 'digitalocean' | null;
         /**
          * Providerid
+         *
+         * The provider account id.
          */
         providerId?: string | null;
     };
@@ -3079,10 +3761,14 @@ export type ListInstancesData = {
     query?: {
         /**
          * Page
+         *
+         * Page number, from 1.
          */
         page?: number;
         /**
          * Per Page
+         *
+         * Servers per page, 1-200.
          */
         per_page?: number;
     };
@@ -3152,6 +3838,8 @@ export type DeployInstanceData = {
     headers?: {
         /**
          * Idempotency-Key
+         *
+         * A unique string per deploy attempt (reuse it to retry the same attempt): a repeat returns the first answer instead of deploying twice.
          */
         'Idempotency-Key'?: string | null;
     };
@@ -3224,6 +3912,8 @@ export type ListImagesData = {
     query: {
         /**
          * Plan
+         *
+         * The plan id the server is (to be) on.
          */
         plan: string;
     };
@@ -3294,6 +3984,8 @@ export type ListPlansData = {
     query?: {
         /**
          * Region
+         *
+         * Only plans offered in this region id, priced for it.
          */
         region?: string | null;
     };
@@ -3428,6 +4120,8 @@ export type DeleteInstanceData = {
     path: {
         /**
          * Instance Id
+         *
+         * The server id.
          */
         instance_id: string;
     };
@@ -3498,6 +4192,8 @@ export type GetInstanceData = {
     path: {
         /**
          * Instance Id
+         *
+         * The server id.
          */
         instance_id: string;
     };
@@ -3568,6 +4264,8 @@ export type BootInstanceData = {
     path: {
         /**
          * Instance Id
+         *
+         * The server id.
          */
         instance_id: string;
     };
@@ -3638,6 +4336,8 @@ export type ListInstanceEventsData = {
     path: {
         /**
          * Instance Id
+         *
+         * The server id.
          */
         instance_id: string;
     };
@@ -3708,12 +4408,16 @@ export type GetInstanceMetricsData = {
     path: {
         /**
          * Instance Id
+         *
+         * The server id.
          */
         instance_id: string;
     };
     query?: {
         /**
          * Period
+         *
+         * How far back: hours or days like `1h`, `24h`, `7d`; at most `30d`.
          */
         period?: string;
     };
@@ -3783,6 +4487,8 @@ export type RebootInstanceData = {
     path: {
         /**
          * Instance Id
+         *
+         * The server id.
          */
         instance_id: string;
     };
@@ -3853,6 +4559,8 @@ export type RebuildInstanceData = {
     path: {
         /**
          * Instance Id
+         *
+         * The server id.
          */
         instance_id: string;
     };
@@ -3923,6 +4631,8 @@ export type ResizeInstanceData = {
     path: {
         /**
          * Instance Id
+         *
+         * The server id.
          */
         instance_id: string;
     };
@@ -3988,11 +4698,85 @@ export type ResizeInstanceResponses = {
 
 export type ResizeInstanceResponse = ResizeInstanceResponses[keyof ResizeInstanceResponses];
 
+export type ListResizePlansData = {
+    body?: never;
+    path: {
+        /**
+         * Instance Id
+         *
+         * The server id.
+         */
+        instance_id: string;
+    };
+    query?: never;
+    url: '/api/vps/{instance_id}/resize-plans';
+};
+
+export type ListResizePlansErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type ListResizePlansError = ListResizePlansErrors[keyof ListResizePlansErrors];
+
+export type ListResizePlansResponses = {
+    /**
+     * Successful Response
+     */
+    200: ResizePlansOut;
+};
+
+export type ListResizePlansResponse = ListResizePlansResponses[keyof ListResizePlansResponses];
+
 export type ShutdownInstanceData = {
     body?: never;
     path: {
         /**
          * Instance Id
+         *
+         * The server id.
          */
         instance_id: string;
     };

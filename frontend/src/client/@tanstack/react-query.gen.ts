@@ -3,8 +3,8 @@
 import { type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { adminCreatePlan, adminCreateProvider, adminDeletePlan, adminDeleteProvider, adminGetInstance, adminGetPlan, adminGetProvider, adminListInstances, adminListPlans, adminListProviders, adminRefreshPlanPrices, adminRotateProviderApiKey, adminTestProvider, adminUpdatePlan, adminUpdateProvider, adminUpstreamImages, adminUpstreamPlans, adminUpstreamRegions, bootInstance, deleteInstance, deployInstance, getInstance, getInstanceMetrics, getMe, health, listImages, listInstanceEvents, listInstances, listPlans, listRegions, login, logout, type Options, rebootInstance, rebuildInstance, register, resizeInstance, shutdownInstance } from '../sdk.gen';
-import type { AdminCreatePlanData, AdminCreatePlanError, AdminCreatePlanResponse, AdminCreateProviderData, AdminCreateProviderError, AdminCreateProviderResponse, AdminDeletePlanData, AdminDeletePlanError, AdminDeletePlanResponse, AdminDeleteProviderData, AdminDeleteProviderError, AdminDeleteProviderResponse, AdminGetInstanceData, AdminGetInstanceError, AdminGetInstanceResponse, AdminGetPlanData, AdminGetPlanError, AdminGetPlanResponse, AdminGetProviderData, AdminGetProviderError, AdminGetProviderResponse, AdminListInstancesData, AdminListInstancesError, AdminListInstancesResponse, AdminListPlansData, AdminListPlansError, AdminListPlansResponse, AdminListProvidersData, AdminListProvidersError, AdminListProvidersResponse, AdminRefreshPlanPricesData, AdminRefreshPlanPricesError, AdminRefreshPlanPricesResponse, AdminRotateProviderApiKeyData, AdminRotateProviderApiKeyError, AdminRotateProviderApiKeyResponse, AdminTestProviderData, AdminTestProviderError, AdminTestProviderResponse, AdminUpdatePlanData, AdminUpdatePlanError, AdminUpdatePlanResponse, AdminUpdateProviderData, AdminUpdateProviderError, AdminUpdateProviderResponse, AdminUpstreamImagesData, AdminUpstreamImagesError, AdminUpstreamImagesResponse, AdminUpstreamPlansData, AdminUpstreamPlansError, AdminUpstreamPlansResponse, AdminUpstreamRegionsData, AdminUpstreamRegionsError, AdminUpstreamRegionsResponse, BootInstanceData, BootInstanceError, BootInstanceResponse, DeleteInstanceData, DeleteInstanceError, DeleteInstanceResponse, DeployInstanceData, DeployInstanceError, DeployInstanceResponse, GetInstanceData, GetInstanceError, GetInstanceMetricsData, GetInstanceMetricsError, GetInstanceMetricsResponse, GetInstanceResponse, GetMeData, GetMeError, GetMeResponse, HealthData, HealthError, ListImagesData, ListImagesError, ListImagesResponse, ListInstanceEventsData, ListInstanceEventsError, ListInstanceEventsResponse, ListInstancesData, ListInstancesError, ListInstancesResponse, ListPlansData, ListPlansError, ListPlansResponse, ListRegionsData, ListRegionsError, ListRegionsResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, RebootInstanceData, RebootInstanceError, RebootInstanceResponse, RebuildInstanceData, RebuildInstanceError, RebuildInstanceResponse, RegisterData, RegisterError, RegisterResponse, ResizeInstanceData, ResizeInstanceError, ResizeInstanceResponse, ShutdownInstanceData, ShutdownInstanceError, ShutdownInstanceResponse } from '../types.gen';
+import { adminCreatePlan, adminCreateProvider, adminDeletePlan, adminDeleteProvider, adminGetInstance, adminGetPlan, adminGetProvider, adminListInstances, adminListPlans, adminListProviders, adminRefreshPlanPrices, adminRotateProviderApiKey, adminTestProvider, adminUpdatePlan, adminUpdateProvider, adminUpstreamImages, adminUpstreamPlans, adminUpstreamRegions, bootInstance, deleteInstance, deployInstance, getInstance, getInstanceMetrics, getMe, health, listImages, listInstanceEvents, listInstances, listPlans, listRegions, listResizePlans, login, logout, type Options, rebootInstance, rebuildInstance, register, resizeInstance, shutdownInstance } from '../sdk.gen';
+import type { AdminCreatePlanData, AdminCreatePlanError, AdminCreatePlanResponse, AdminCreateProviderData, AdminCreateProviderError, AdminCreateProviderResponse, AdminDeletePlanData, AdminDeletePlanError, AdminDeletePlanResponse, AdminDeleteProviderData, AdminDeleteProviderError, AdminDeleteProviderResponse, AdminGetInstanceData, AdminGetInstanceError, AdminGetInstanceResponse, AdminGetPlanData, AdminGetPlanError, AdminGetPlanResponse, AdminGetProviderData, AdminGetProviderError, AdminGetProviderResponse, AdminListInstancesData, AdminListInstancesError, AdminListInstancesResponse, AdminListPlansData, AdminListPlansError, AdminListPlansResponse, AdminListProvidersData, AdminListProvidersError, AdminListProvidersResponse, AdminRefreshPlanPricesData, AdminRefreshPlanPricesError, AdminRefreshPlanPricesResponse, AdminRotateProviderApiKeyData, AdminRotateProviderApiKeyError, AdminRotateProviderApiKeyResponse, AdminTestProviderData, AdminTestProviderError, AdminTestProviderResponse, AdminUpdatePlanData, AdminUpdatePlanError, AdminUpdatePlanResponse, AdminUpdateProviderData, AdminUpdateProviderError, AdminUpdateProviderResponse, AdminUpstreamImagesData, AdminUpstreamImagesError, AdminUpstreamImagesResponse, AdminUpstreamPlansData, AdminUpstreamPlansError, AdminUpstreamPlansResponse, AdminUpstreamRegionsData, AdminUpstreamRegionsError, AdminUpstreamRegionsResponse, BootInstanceData, BootInstanceError, BootInstanceResponse, DeleteInstanceData, DeleteInstanceError, DeleteInstanceResponse, DeployInstanceData, DeployInstanceError, DeployInstanceResponse, GetInstanceData, GetInstanceError, GetInstanceMetricsData, GetInstanceMetricsError, GetInstanceMetricsResponse, GetInstanceResponse, GetMeData, GetMeError, GetMeResponse, HealthData, HealthError, ListImagesData, ListImagesError, ListImagesResponse, ListInstanceEventsData, ListInstanceEventsError, ListInstanceEventsResponse, ListInstancesData, ListInstancesError, ListInstancesResponse, ListPlansData, ListPlansError, ListPlansResponse, ListRegionsData, ListRegionsError, ListRegionsResponse, ListResizePlansData, ListResizePlansError, ListResizePlansResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, RebootInstanceData, RebootInstanceError, RebootInstanceResponse, RebuildInstanceData, RebuildInstanceError, RebuildInstanceResponse, RegisterData, RegisterError, RegisterResponse, ResizeInstanceData, ResizeInstanceError, ResizeInstanceResponse, ShutdownInstanceData, ShutdownInstanceError, ShutdownInstanceResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -60,7 +60,7 @@ export const adminListInstancesOptions = (options?: Options<AdminListInstancesDa
 export const adminGetInstanceQueryKey = (options: Options<AdminGetInstanceData>) => createQueryKey('adminGetInstance', options);
 
 /**
- * Get Instance
+ * One server, with its provider and owner
  */
 export const adminGetInstanceOptions = (options: Options<AdminGetInstanceData>) => queryOptions<AdminGetInstanceResponse, AdminGetInstanceError, AdminGetInstanceResponse, ReturnType<typeof adminGetInstanceQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -641,7 +641,7 @@ export const bootInstanceMutation = (options?: Partial<Options<BootInstanceData>
 export const listInstanceEventsQueryKey = (options: Options<ListInstanceEventsData>) => createQueryKey('listInstanceEvents', options);
 
 /**
- * A server's activity, newest first
+ * A server's activity, oldest first
  */
 export const listInstanceEventsOptions = (options: Options<ListInstanceEventsData>) => queryOptions<ListInstanceEventsResponse, ListInstanceEventsError, ListInstanceEventsResponse, ReturnType<typeof listInstanceEventsQueryKey>>({
     queryFn: async ({ queryKey, signal }) => {
@@ -724,6 +724,24 @@ export const resizeInstanceMutation = (options?: Partial<Options<ResizeInstanceD
     };
     return mutationOptions;
 };
+
+export const listResizePlansQueryKey = (options: Options<ListResizePlansData>) => createQueryKey('listResizePlans', options);
+
+/**
+ * The plans a server can be resized to, with the price difference
+ */
+export const listResizePlansOptions = (options: Options<ListResizePlansData>) => queryOptions<ListResizePlansResponse, ListResizePlansError, ListResizePlansResponse, ReturnType<typeof listResizePlansQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listResizePlans({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listResizePlansQueryKey(options)
+});
 
 /**
  * Shut a server down
