@@ -6,17 +6,18 @@ import { isApiError } from "@/api/http";
 import {
   deleteInstanceMutation,
   listImagesOptions,
-  listPlansOptions,
+  listResizePlansOptions,
   rebuildInstanceMutation,
   resizeInstanceMutation,
 } from "@/client/@tanstack/react-query.gen";
-import type { InstanceOut, OfferedPlanOut } from "@/client/types.gen";
+import type { InstanceOut, ResizePlanOut } from "@/client/types.gen";
 import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { Input } from "@/components/ui/input";
-import { compare, formatMonthly, subtract } from "@/lib/money";
+import { Skeleton } from "@/components/ui/skeleton";
+import { compare, formatMonthly } from "@/lib/money";
 import { cn } from "@/lib/utils";
 import { invalidateInstanceLists, writeInstance } from "./api";
 import { actionErrorMessage } from "./actions";
@@ -180,8 +181,9 @@ function ResizeDialog({ instance, open, onClose }: { instance: InstanceOut; open
   const [plan, setPlan] = React.useState("");
   const [confirm, setConfirm] = React.useState("");
   const [error, setError] = React.useState<string | null>(null);
+  // Exactly the plans the API's resize accepts, priced for this server's region.
   const plans = useQuery({
-    ...listPlansOptions({ query: { region: instance.region.id } }),
+    ...listResizePlansOptions({ path: { instance_id: instance.id } }),
     enabled: open,
   });
   const resize = useMutation({ ...resizeInstanceMutation() });
@@ -192,11 +194,6 @@ function ResizeDialog({ instance, open, onClose }: { instance: InstanceOut; open
     setConfirm("");
     setError(null);
   }, [open]);
-  const current = plans.data?.plans.find((p) => p.id === instance.plan.id);
-  // The API resizes only to a larger plan: offer plans with at least the current disk.
-  const larger = (plans.data?.plans ?? [])
-    .filter((p) => p.id !== instance.plan.id && (!current || (p.disk_gb >= current.disk_gb && compare(p.price_monthly, current.price_monthly) > 0)))
-    .sort((a, b) => compare(a.price_monthly, b.price_monthly));
   const ready = Boolean(plan) && confirm === instance.label;
   const submit = async (event: React.FormEvent) => {
     event.preventDefault();
@@ -220,16 +217,30 @@ function ResizeDialog({ instance, open, onClose }: { instance: InstanceOut; open
           </DialogHeader>
           <p className="text-sm">
             Current plan: <Badge variant="secondary">{instance.plan.name ?? "—"}</Badge>
-            {current && <span className="text-muted-foreground"> {formatMonthly(current.price_monthly)}/mo</span>}
           </p>
           {plans.isPending ? (
-            <p className="text-sm text-muted-foreground">Loading plans…</p>
-          ) : larger.length === 0 ? (
-            <p className="text-sm text-muted-foreground">No larger plan is offered in {instance.region.label}.</p>
+            <div role="status" aria-label="Loading plans" className="grid gap-2 sm:grid-cols-2">
+              {Array.from({ length: 2 }, (_, index) => (
+                <Skeleton key={index} className="h-[76px]" />
+              ))}
+            </div>
+          ) : plans.isError ? (
+            <Alert variant="destructive">
+              <AlertDescription>
+                Could not load the plans. {actionErrorMessage(plans.error)}{" "}
+                <Button type="button" variant="link" className="h-auto p-0" onClick={() => void plans.refetch()}>
+                  Retry
+                </Button>
+              </AlertDescription>
+            </Alert>
+          ) : plans.data.plans.length === 0 ? (
+            <p className="text-sm text-muted-foreground">
+              No larger plan is available in this region ({instance.region.label}).
+            </p>
           ) : (
             <div role="radiogroup" aria-label="New plan" className="grid gap-2 sm:grid-cols-2">
-              {larger.map((option) => (
-                <PlanOption key={option.id} option={option} current={current} checked={plan === option.id} onChange={() => setPlan(option.id)} />
+              {plans.data.plans.map((option) => (
+                <PlanOption key={option.id} option={option} checked={plan === option.id} onChange={() => setPlan(option.id)} />
               ))}
             </div>
           )}
@@ -254,18 +265,15 @@ function ResizeDialog({ instance, open, onClose }: { instance: InstanceOut; open
   );
 }
 
-function PlanOption({
-  option,
-  current,
-  checked,
-  onChange,
-}: {
-  option: OfferedPlanOut;
-  current?: OfferedPlanOut;
-  checked: boolean;
-  onChange: () => void;
-}) {
-  const difference = current ? subtract(option.price_monthly, current.price_monthly) : null;
+/** "+$7.00/mo more", "$2.50/mo less" or "Same price", from the API's decimal string. */
+function priceDifference(difference: string): string {
+  const sign = compare(difference, "0");
+  if (sign === 0) return "Same price";
+  if (sign > 0) return `+${formatMonthly(difference)}/mo`;
+  return `${formatMonthly(difference.replace(/^-/, ""))}/mo less`;
+}
+
+function PlanOption({ option, checked, onChange }: { option: ResizePlanOut; checked: boolean; onChange: () => void }) {
   return (
     <label
       className={cn(
@@ -281,7 +289,7 @@ function PlanOption({
       <span className="text-xs text-muted-foreground">
         {option.vcpus} vCPU · {option.memory_mb >= 1024 ? `${option.memory_mb / 1024} GB` : `${option.memory_mb} MB`} RAM · {option.disk_gb} GB disk
       </span>
-      {difference && <span className="text-xs">+{formatMonthly(difference)}/mo</span>}
+      <span className="text-xs">{priceDifference(option.price_difference_monthly)}</span>
     </label>
   );
 }
