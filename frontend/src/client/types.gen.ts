@@ -201,7 +201,7 @@ export type ApiKeyRotateIn = {
     /**
      * Allow Account Change
      *
-     * Accept a key of another cloud account; refused (409) while a server is live. Default false.
+     * Accept a key of another cloud account, only while none of this account's servers is live; otherwise such a key is refused (422 `different_account` on `api_key`).
      */
     allow_account_change?: boolean;
     /**
@@ -1523,7 +1523,7 @@ export type ProviderUpdateIn = {
     /**
      * Allow Account Change
      *
-     * Accept a key of another cloud account; refused (409) while a server is live. Default false.
+     * Accept a key of another cloud account, only while none of this account's servers is live; otherwise such a key is refused (422 `different_account` on `api_key`).
      */
     allow_account_change?: boolean;
     /**
@@ -1535,7 +1535,7 @@ export type ProviderUpdateIn = {
     /**
      * Api Key
      *
-     * The provider's API token: 8-500 characters after trimming. Never returned. Null: unchanged.
+     * The provider's API token: 8-500 characters after trimming. Never returned. Only with a changed `api_base_url`, as the key for that address (422 otherwise); to replace the key alone, use `POST /api/admin/providers/{provider_id}/api-key`.
      */
     api_key?: string | null;
     /**

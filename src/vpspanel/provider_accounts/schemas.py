@@ -35,7 +35,8 @@ BASE_URL = (
     f"{API_BASE_URL_MAX_LENGTH} characters. Null: the provider's public API."
 )
 ALLOW_ACCOUNT_CHANGE = (
-    "Accept a key of another cloud account; refused (409) while a server is live. Default false."
+    "Accept a key of another cloud account, only while none of this account's servers is live; "
+    "otherwise such a key is refused (422 `different_account` on `api_key`)."
 )
 
 
@@ -142,7 +143,13 @@ class ProviderUpdateIn(BaseModel):
         default=None, description=f"{BASE_URL} Needs `api_key` too. Omitted: unchanged."
     )
     api_key: ApiKeyText | None = Field(
-        default=None, repr=False, description=f"{API_KEY} Null: unchanged."
+        default=None,
+        repr=False,
+        description=(
+            f"{API_KEY} Only with a changed `api_base_url`, as the key for that address (422 "
+            "otherwise); to replace the key alone, use "
+            "`POST /api/admin/providers/{provider_id}/api-key`."
+        ),
     )
     allow_account_change: StrictBool = Field(default=False, description=ALLOW_ACCOUNT_CHANGE)
 
