@@ -93,11 +93,24 @@ def simulator() -> Iterator[SimulatorServer]:
         yield server
 
 
+@pytest.fixture(scope="session")
+def simulator_defaults(simulator: SimulatorServer) -> dict[str, Any]:
+    """The simulator's configuration before any test changed it."""
+    defaults: dict[str, Any] = simulator.config()
+    return defaults
+
+
 @pytest.fixture
-def sim(simulator: SimulatorServer) -> Iterator[SimulatorServer]:
+def sim(
+    simulator: SimulatorServer, simulator_defaults: dict[str, Any]
+) -> Iterator[SimulatorServer]:
+    # `reset` keeps the configuration: a test's `configure` (a droplet limit of 1) must not
+    # outlive it.
+    simulator.configure(**simulator_defaults)
     simulator.reset()
     yield simulator
     simulator.reset()
+    simulator.configure(**simulator_defaults)
 
 
 @pytest.fixture
