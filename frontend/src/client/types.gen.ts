@@ -327,7 +327,7 @@ export type EventOut = {
     /**
      * Type
      *
-     * What happened: the action (create, boot, shutdown, reboot, rebuild, resize, delete) or something the panel noticed (e.g. status_unknown).
+     * What happened: the action (create, boot, shutdown, reboot, rebuild, resize, delete), a step of one (`created`, `retry` after a temporary provider failure), or something the panel noticed (`status_unknown`).
      */
     type: string;
 };

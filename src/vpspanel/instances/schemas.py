@@ -194,7 +194,8 @@ class EventOut(_Strict):
     type: str = Field(
         description=(
             "What happened: the action (create, boot, shutdown, reboot, rebuild, resize, "
-            "delete) or something the panel noticed (e.g. status_unknown)."
+            "delete), a step of one (`created`, `retry` after a temporary provider failure), "
+            "or something the panel noticed (`status_unknown`)."
         )
     )
     status: str = Field(description="One of queued, running, succeeded, failed.")
