@@ -39,8 +39,28 @@ export type AdminInstanceEnvelope = {
 export type AdminInstanceList = {
     /**
      * Instances
+     *
+     * This page of servers, newest first.
      */
     instances: Array<AdminInstanceOut>;
+    /**
+     * Page
+     *
+     * This page's number, from 1.
+     */
+    page: number;
+    /**
+     * Per Page
+     *
+     * The most servers on one page.
+     */
+    per_page: number;
+    /**
+     * Total
+     *
+     * How many servers match the filters, on every page.
+     */
+    total: number;
 };
 
 /**
@@ -1508,6 +1528,18 @@ export type AdminListInstancesData = {
          * Organization Id
          */
         organization_id?: string | null;
+        /**
+         * Page
+         *
+         * Page number, from 1.
+         */
+        page?: number;
+        /**
+         * Per Page
+         *
+         * Servers per page (at most 200).
+         */
+        per_page?: number;
     };
     url: '/api/admin/instances';
 };
