@@ -81,7 +81,7 @@ export function InstancesTab() {
   const pages = list.data ? Math.max(1, Math.ceil(list.data.total / list.data.per_page)) : 1;
 
   return (
-    <section className="grid gap-4" aria-labelledby="instances-heading">
+    <section className="grid min-w-0 grid-cols-[minmax(0,1fr)] gap-4" aria-labelledby="instances-heading">
       <div>
         <h2 id="instances-heading" className="text-lg font-semibold">Instances</h2>
         <p className="text-sm text-muted-foreground">Every server across organizations, newest first.</p>
@@ -179,7 +179,7 @@ export function InstancesTab() {
                 <tbody>
                   {list.data.instances.map((row) => (
                     <tr key={row.id} className="border-t border-border align-top">
-                      <th scope="row" className="px-3 py-2 text-left font-medium">
+                      <th scope="row" className="px-3 py-2 text-left font-medium whitespace-nowrap">
                         {row.label}
                         <div className="font-mono text-xs font-normal text-muted-foreground">{row.ip_address ?? ""}</div>
                       </th>

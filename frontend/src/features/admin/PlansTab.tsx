@@ -108,7 +108,7 @@ export function PlansTab() {
   const noProviders = providers.data && providerList.filter((provider) => provider.active).length === 0;
 
   return (
-    <section className="grid gap-4" aria-labelledby="plans-heading">
+    <section className="grid min-w-0 grid-cols-[minmax(0,1fr)] gap-4" aria-labelledby="plans-heading">
       <div className="flex flex-wrap items-center justify-between gap-3">
         <div>
           <h2 id="plans-heading" className="text-lg font-semibold">VPS plans</h2>
