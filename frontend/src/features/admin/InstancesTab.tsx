@@ -161,7 +161,7 @@ export function InstancesTab() {
       ) : (
         list.data && (
           <>
-            <div className="overflow-x-auto rounded-lg border border-border">
+            <div className="relative overflow-x-auto rounded-lg border border-border">
               <table className="w-full min-w-[56rem] text-sm">
                 <caption className="sr-only">Servers across organizations, page {list.data.page}</caption>
                 <thead className="bg-muted/50 text-left text-muted-foreground">

@@ -95,7 +95,7 @@ export function PlansTab() {
       >
         <button
           type="button"
-          className="inline-flex items-center gap-1 rounded-sm outline-none hover:text-foreground focus-visible:ring-[3px] focus-visible:ring-ring/60"
+          className="inline-flex items-center gap-1 whitespace-nowrap rounded-sm outline-none hover:text-foreground focus-visible:ring-[3px] focus-visible:ring-ring/60"
           onClick={() => setSort({ key, descending: active ? !sort.descending : false })}
         >
           {label}
@@ -183,7 +183,7 @@ export function PlansTab() {
         </div>
       ) : (
         plans.data && (
-          <div className="overflow-x-auto rounded-lg border border-border">
+          <div className="relative overflow-x-auto rounded-lg border border-border">
             <table className="w-full min-w-[64rem] text-sm">
               <caption className="sr-only">VPS plans, {rows.length} shown</caption>
               <thead className="bg-muted/50 text-left text-muted-foreground">
@@ -205,7 +205,7 @@ export function PlansTab() {
               <tbody>
                 {rows.map((plan) => (
                   <tr key={plan.id} className="border-t border-border">
-                    <th scope="row" className="px-3 py-2 text-left font-medium">
+                    <th scope="row" className="min-w-40 px-3 py-2 text-left font-medium">
                       {plan.name}
                       <div className="font-mono text-xs font-normal text-muted-foreground">{plan.provider_plan_id}</div>
                     </th>
@@ -217,13 +217,13 @@ export function PlansTab() {
                           : `${plan.regions[0].label} +${plan.regions.length - 1}`}
                       </span>
                     </td>
-                    <td className="px-3 py-2 text-right tabular-nums">{plan.specifications.vcpus}</td>
-                    <td className="px-3 py-2 text-right tabular-nums">{formatMemory(plan.specifications.memory)}</td>
-                    <td className="px-3 py-2 text-right tabular-nums">{plan.specifications.disk} GB</td>
-                    <td className="px-3 py-2 text-right tabular-nums">{formatTransfer(plan.specifications.transfer)}</td>
-                    <td className="px-3 py-2 text-right tabular-nums">{formatMonthly(plan.base_price)}</td>
-                    <td className="px-3 py-2 text-right tabular-nums">{formatMonthly(plan.markup_price)}</td>
-                    <td className="px-3 py-2 text-right font-medium tabular-nums">{formatMonthly(plan.price_monthly)}/mo</td>
+                    <td className="px-3 py-2 text-right tabular-nums whitespace-nowrap">{plan.specifications.vcpus}</td>
+                    <td className="px-3 py-2 text-right tabular-nums whitespace-nowrap">{formatMemory(plan.specifications.memory)}</td>
+                    <td className="px-3 py-2 text-right tabular-nums whitespace-nowrap">{plan.specifications.disk} GB</td>
+                    <td className="px-3 py-2 text-right tabular-nums whitespace-nowrap">{formatTransfer(plan.specifications.transfer)}</td>
+                    <td className="px-3 py-2 text-right tabular-nums whitespace-nowrap">{formatMonthly(plan.base_price)}</td>
+                    <td className="px-3 py-2 text-right tabular-nums whitespace-nowrap">{formatMonthly(plan.markup_price)}</td>
+                    <td className="px-3 py-2 text-right font-medium tabular-nums whitespace-nowrap">{formatMonthly(plan.price_monthly)}/mo</td>
                     <td className="px-3 py-2">
                       <Badge variant={plan.active ? "success" : "secondary"}>{plan.active ? "Active" : "Inactive"}</Badge>
                     </td>

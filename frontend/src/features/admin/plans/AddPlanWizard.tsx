@@ -216,7 +216,7 @@ export function AddPlanWizard({
             {upstreamPlans.isPending ? (
               <Skeleton className="h-40" />
             ) : (
-              <div className="max-h-80 overflow-auto rounded-md border border-border">
+              <div className="relative max-h-80 overflow-auto rounded-md border border-border">
                 <table className="w-full text-sm">
                   <caption className="sr-only">Upstream plans</caption>
                   <thead className="sticky top-0 bg-muted text-left text-muted-foreground">

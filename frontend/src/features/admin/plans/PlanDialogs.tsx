@@ -234,7 +234,7 @@ export function RefreshResultDialog({
           </DialogDescription>
         </DialogHeader>
         {result.changes.length > 0 && (
-          <div className="overflow-x-auto rounded-md border border-border">
+          <div className="relative overflow-x-auto rounded-md border border-border">
             <table className="w-full text-sm">
               <caption className="sr-only">Price changes</caption>
               <thead className="bg-muted/50 text-left text-muted-foreground">

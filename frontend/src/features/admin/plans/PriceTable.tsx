@@ -17,7 +17,7 @@ export function PriceTable({
   const valid = isMarkup(markup);
   const labels = new Map(regions.map((region) => [region.id, region.label]));
   return (
-    <div className="overflow-x-auto rounded-md border border-border">
+    <div className="relative overflow-x-auto rounded-md border border-border">
       <table className="w-full text-sm">
         <caption className="sr-only">Customer price and margin per region</caption>
         <thead className="bg-muted/50 text-left text-muted-foreground">
