@@ -22,10 +22,10 @@ export function PriceTable({
         <caption className="sr-only">Customer price and margin per region</caption>
         <thead className="bg-muted/50 text-left text-muted-foreground">
           <tr>
-            <th scope="col" className="px-3 py-2 font-medium">Region</th>
-            <th scope="col" className="px-3 py-2 text-right font-medium">Base</th>
-            <th scope="col" className="px-3 py-2 text-right font-medium">Customer price</th>
-            <th scope="col" className="px-3 py-2 text-right font-medium">Margin</th>
+            <th scope="col" className="px-2 py-2 sm:px-3 font-medium">Region</th>
+            <th scope="col" className="px-2 py-2 sm:px-3 text-right font-medium">Base</th>
+            <th scope="col" className="px-2 py-2 sm:px-3 text-right font-medium">Customer price</th>
+            <th scope="col" className="px-2 py-2 sm:px-3 text-right font-medium">Margin</th>
           </tr>
         </thead>
         <tbody>
@@ -34,12 +34,12 @@ export function PriceTable({
             const priced = valid ? quote(base, markup.trim(), regionId) : null;
             return (
               <tr key={regionId} className="border-t border-border">
-                <th scope="row" className="px-3 py-2 text-left font-normal">{labels.get(regionId) ?? regionId}</th>
-                <td className="px-3 py-2 text-right tabular-nums">{formatMonthly(base)}</td>
-                <td className="px-3 py-2 text-right font-medium tabular-nums" data-testid={`customer-price-${regionId}`}>
+                <th scope="row" className="px-2 py-2 sm:px-3 text-left font-normal">{labels.get(regionId) ?? regionId}</th>
+                <td className="px-2 py-2 sm:px-3 text-right tabular-nums">{formatMonthly(base)}</td>
+                <td className="px-2 py-2 sm:px-3 text-right font-medium tabular-nums" data-testid={`customer-price-${regionId}`}>
                   {priced ? `${formatMonthly(priced.customer)}/mo` : "—"}
                 </td>
-                <td className="px-3 py-2 text-right tabular-nums">
+                <td className="px-2 py-2 sm:px-3 text-right tabular-nums">
                   {priced ? `${formatMonthly(priced.margin)} (${priced.marginPercent})` : "—"}
                 </td>
               </tr>
