@@ -53,6 +53,26 @@ def test_admin_creates_a_plan_with_markup_through_the_wizard(page: Page, panel: 
     expect(row).to_contain_text("$3.25")
     expect(row).to_contain_text("Active")
 
+    # Edit the markup: the customer price follows.
+    row.get_by_role("button", name=f"Actions for {name}").click()
+    page.get_by_role("menuitem", name="Edit").click()
+    editor = page.get_by_role("dialog", name=f"Edit {name}")
+    editor.get_by_label("Markup per month (USD)").fill("4.00")
+    expect(
+        editor.get_by_role("table", name="Customer price and margin per region")
+    ).to_contain_text("$4.00")
+    editor.get_by_role("button", name="Save").click()
+    expect(editor).to_be_hidden()
+    expect(row).to_contain_text("$4.00")
+
+    # Refresh prices against the simulated clouds: nothing changed upstream.
+    page.get_by_role("button", name="Refresh prices").click()
+    refreshed = page.get_by_role("dialog", name="Prices refreshed")
+    expect(refreshed).to_contain_text("checked")
+    check_page(page, "admin-plans-refreshed", narrow=False)
+    refreshed.get_by_role("button", name="Close").first.click()
+    expect(refreshed).to_be_hidden()
+
     page.get_by_role("tab", name="Instances").click()
     expect(page).to_have_url(re.compile(r"/admin#instances$"))
     expect(page.get_by_role("heading", name="Instances")).to_be_visible()
