@@ -230,4 +230,32 @@ describe("admin VPS plans", () => {
     expect(result).toHaveTextContent("1 plan checked, 1 price changed.");
     expect(within(result).getByRole("row", { name: /Standard 2GB/ })).toHaveTextContent("$12.00/mo$13.50/mo");
   });
+
+  it("edits markup and regions, showing the new customer price before saving", async () => {
+    let patched: unknown;
+    server.use(
+      ...admin,
+      ...upstream,
+      http.get("*/api/admin/plans", () => HttpResponse.json({ plans: [plan()] })),
+      http.patch("*/api/admin/plans/:id", async ({ request }) => {
+        patched = await request.json();
+        return HttpResponse.json({ plan: plan() });
+      }),
+    );
+    renderApp("/admin#vps-plans");
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("button", { name: "Actions for Standard 2GB" }));
+    await user.click(await screen.findByRole("menuitem", { name: "Edit" }));
+    const editor = await screen.findByRole("dialog", { name: "Edit Standard 2GB" });
+    await user.click(await within(editor).findByRole("checkbox", { name: /São Paulo/ }));
+    const markup = within(editor).getByLabelText("Markup per month (USD)");
+    await user.clear(markup);
+    await user.type(markup, "3.10");
+    expect(within(editor).getByTestId("customer-price-br-gru")).toHaveTextContent("$17.50/mo");
+    expect(within(editor).getByTestId("customer-price-us-east")).toHaveTextContent("$15.10/mo");
+    await user.click(within(editor).getByRole("button", { name: "Save" }));
+    await waitFor(() =>
+      expect(patched).toEqual({ name: "Standard 2GB", markup_price: "3.10", regions: ["us-east", "br-gru"] }),
+    );
+  });
 });
