@@ -76,4 +76,6 @@ def test_admin_creates_a_plan_with_markup_through_the_wizard(page: Page, panel: 
     page.get_by_role("tab", name="Instances").click()
     expect(page).to_have_url(re.compile(r"/admin#instances$"))
     expect(page.get_by_role("heading", name="Instances")).to_be_visible()
+    loaded = page.get_by_text("No servers yet").or_(page.get_by_text(re.compile(r"^Page 1 of")))
+    expect(loaded.first).to_be_visible()
     check_page(page, "admin-instances")

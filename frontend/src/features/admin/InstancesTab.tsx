@@ -145,7 +145,7 @@ export function InstancesTab() {
       )}
 
       {list.isPending ? (
-        <div className="grid gap-2" aria-busy="true" aria-label="Loading servers">
+        <div className="grid gap-2" role="status" aria-busy="true" aria-label="Loading servers">
           {Array.from({ length: 4 }, (_, index) => (
             <Skeleton key={index} className="h-12" />
           ))}
@@ -161,7 +161,39 @@ export function InstancesTab() {
       ) : (
         list.data && (
           <>
-            <div className="relative overflow-x-auto rounded-lg border border-border">
+            <ul className="grid gap-3 md:hidden" aria-label="Servers across organizations">
+              {list.data.instances.map((row) => (
+                <li key={row.id} className="grid gap-2 rounded-lg border border-border bg-card p-4 text-sm">
+                  <div className="flex items-start justify-between gap-2">
+                    <div className="grid min-w-0 gap-1">
+                      <span className="font-medium">{row.label}</span>
+                      <StatusBadge instance={row} className="justify-self-start" />
+                    </div>
+                    <Button variant="outline" size="sm" aria-label={`Details for ${row.label}`} onClick={() => setDetails(row)}>
+                      Details
+                    </Button>
+                  </div>
+                  {row.status === "failed" && row.error && <p className="text-xs text-destructive-foreground">{row.error}</p>}
+                  <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 [&>dd]:min-w-0 [&>dd]:break-words">
+                    <dt className="text-muted-foreground">Provider</dt>
+                    <dd>{providerLabel(row)}</dd>
+                    <dt className="text-muted-foreground">Organization</dt>
+                    <dd>{row.organization.name}</dd>
+                    <dt className="text-muted-foreground">User</dt>
+                    <dd className="break-all">{row.user?.email ?? "—"}</dd>
+                    <dt className="text-muted-foreground">Plan</dt>
+                    <dd>{row.plan.name ?? "—"} · {row.region.label}</dd>
+                    <dt className="text-muted-foreground">Created</dt>
+                    <dd>
+                      <time dateTime={row.created_at} title={absoluteTime(row.created_at)}>
+                        {relativeTime(row.created_at)}
+                      </time>
+                    </dd>
+                  </dl>
+                </li>
+              ))}
+            </ul>
+            <div className="relative hidden overflow-x-auto rounded-lg border border-border md:block">
               <table className="w-full min-w-[56rem] text-sm">
                 <caption className="sr-only">Servers across organizations, page {list.data.page}</caption>
                 <thead className="bg-muted/50 text-left text-muted-foreground">

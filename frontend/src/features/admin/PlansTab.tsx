@@ -105,6 +105,29 @@ export function PlansTab() {
     );
   };
 
+  const actions = (plan: PlanOut) => (
+      <DropdownMenu>
+        <DropdownMenuTrigger asChild>
+          <Button variant="ghost" size="icon" className="size-8" aria-label={`Actions for ${plan.name}`}>
+            <MoreHorizontal aria-hidden />
+          </Button>
+        </DropdownMenuTrigger>
+        <DropdownMenuContent align="end">
+          <DropdownMenuItem onSelect={() => setDialog({ kind: "edit", plan })}>Edit</DropdownMenuItem>
+          <DropdownMenuItem
+            disabled={!plan.active && !plan.provider}
+            onSelect={() => setActive.mutate({ path: { plan_id: plan.id }, body: { active: !plan.active } })}
+          >
+            {plan.active ? "Deactivate" : "Activate"}
+          </DropdownMenuItem>
+          <DropdownMenuSeparator />
+          <DropdownMenuItem className="text-destructive-foreground" onSelect={() => setDialog({ kind: "delete", plan })}>
+            Delete
+          </DropdownMenuItem>
+        </DropdownMenuContent>
+      </DropdownMenu>
+  );
+
   const noProviders = providers.data && providerList.filter((provider) => provider.active).length === 0;
 
   return (
@@ -170,7 +193,7 @@ export function PlansTab() {
       <QueryProblem query={plans} what="the plans" />
 
       {plans.isPending ? (
-        <div className="grid gap-2" aria-busy="true" aria-label="Loading plans">
+        <div className="grid gap-2" role="status" aria-busy="true" aria-label="Loading plans">
           {Array.from({ length: 3 }, (_, index) => (
             <Skeleton key={index} className="h-12" />
           ))}
@@ -183,7 +206,40 @@ export function PlansTab() {
         </div>
       ) : (
         plans.data && (
-          <div className="relative overflow-x-auto rounded-lg border border-border">
+          <>
+          <ul className="grid gap-3 md:hidden" aria-label="VPS plans">
+            {rows.map((plan) => (
+              <li key={plan.id} className="grid gap-2 rounded-lg border border-border bg-card p-4 text-sm">
+                <div className="flex items-start justify-between gap-2">
+                  <div className="grid min-w-0 gap-1">
+                    <span className="font-medium">{plan.name}</span>
+                    <span className="font-mono text-xs text-muted-foreground">{plan.provider_plan_id}</span>
+                  </div>
+                  <div className="flex items-center gap-1">
+                    <Badge variant={plan.active ? "success" : "secondary"}>{plan.active ? "Active" : "Inactive"}</Badge>
+                    {actions(plan)}
+                  </div>
+                </div>
+                <p>
+                  {plan.specifications.vcpus} vCPU · {formatMemory(plan.specifications.memory)} · {plan.specifications.disk} GB ·{" "}
+                  {formatTransfer(plan.specifications.transfer)}
+                </p>
+                <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 [&>dd]:min-w-0">
+                  <dt className="text-muted-foreground">Provider</dt>
+                  <dd>{plan.provider?.name ?? "Removed"}</dd>
+                  <dt className="text-muted-foreground">Regions</dt>
+                  <dd>{plan.regions.map((region) => region.label).join(", ")}</dd>
+                  <dt className="text-muted-foreground">Price</dt>
+                  <dd className="tabular-nums">
+                    <span className="font-medium">{formatMonthly(plan.price_monthly)}/mo</span> = {formatMonthly(plan.base_price)} base +{" "}
+                    {formatMonthly(plan.markup_price)} markup
+                  </dd>
+                </dl>
+              </li>
+            ))}
+            {rows.length === 0 && <li className="p-4 text-center text-sm text-muted-foreground">No plan matches these filters.</li>}
+          </ul>
+          <div className="relative hidden overflow-x-auto rounded-lg border border-border md:block">
             <table className="w-full min-w-[64rem] text-sm">
               <caption className="sr-only">VPS plans, {rows.length} shown</caption>
               <thead className="bg-muted/50 text-left text-muted-foreground">
@@ -228,26 +284,7 @@ export function PlansTab() {
                       <Badge variant={plan.active ? "success" : "secondary"}>{plan.active ? "Active" : "Inactive"}</Badge>
                     </td>
                     <td className="px-2 py-2 text-right">
-                      <DropdownMenu>
-                        <DropdownMenuTrigger asChild>
-                          <Button variant="ghost" size="icon" className="size-8" aria-label={`Actions for ${plan.name}`}>
-                            <MoreHorizontal aria-hidden />
-                          </Button>
-                        </DropdownMenuTrigger>
-                        <DropdownMenuContent align="end">
-                          <DropdownMenuItem onSelect={() => setDialog({ kind: "edit", plan })}>Edit</DropdownMenuItem>
-                          <DropdownMenuItem
-                            disabled={!plan.active && !plan.provider}
-                            onSelect={() => setActive.mutate({ path: { plan_id: plan.id }, body: { active: !plan.active } })}
-                          >
-                            {plan.active ? "Deactivate" : "Activate"}
-                          </DropdownMenuItem>
-                          <DropdownMenuSeparator />
-                          <DropdownMenuItem className="text-destructive-foreground" onSelect={() => setDialog({ kind: "delete", plan })}>
-                            Delete
-                          </DropdownMenuItem>
-                        </DropdownMenuContent>
-                      </DropdownMenu>
+                      {actions(plan)}
                     </td>
                   </tr>
                 ))}
@@ -259,6 +296,7 @@ export function PlansTab() {
               </tbody>
             </table>
           </div>
+          </>
         )
       )}
 

@@ -244,7 +244,8 @@ describe("admin VPS plans", () => {
     );
     renderApp("/admin#vps-plans");
     const user = userEvent.setup();
-    await user.click(await screen.findByRole("button", { name: "Actions for Standard 2GB" }));
+    const row = (await screen.findByRole("rowheader", { name: /Standard 2GB/ })).closest("tr")!;
+    await user.click(within(row).getByRole("button", { name: "Actions for Standard 2GB" }));
     await user.click(await screen.findByRole("menuitem", { name: "Edit" }));
     const editor = await screen.findByRole("dialog", { name: "Edit Standard 2GB" });
     await user.click(await within(editor).findByRole("checkbox", { name: /São Paulo/ }));
