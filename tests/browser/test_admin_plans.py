@@ -29,12 +29,14 @@ def test_admin_creates_a_plan_with_markup_through_the_wizard(page: Page, panel: 
     plan = wizard.get_by_role("radio").first
     expect(plan).to_be_visible()
     plan.check()
+    check_page(page, "admin-plan-wizard-upstream", narrow=False)
     wizard.get_by_role("button", name="Next").click()
 
     regions = wizard.get_by_role("group", name="Regions")
     eligible = regions.locator("input[type=checkbox]:not([disabled])")
     expect(eligible.first).to_be_visible()
     eligible.first.check()
+    check_page(page, "admin-plan-wizard-regions", narrow=False)
     wizard.get_by_role("button", name="Next").click()
 
     name = f"Reseller 4GB {uuid.uuid4().hex[:4]}"
