@@ -51,9 +51,27 @@ export type AdminInstanceList = {
     /**
      * Instances
      *
-     * The servers matching the filters, newest first (at most 500).
+     * This page of servers, newest first.
      */
     instances: Array<AdminInstanceOut>;
+    /**
+     * Page
+     *
+     * This page's number, from 1.
+     */
+    page: number;
+    /**
+     * Per Page
+     *
+     * The most servers on one page.
+     */
+    per_page: number;
+    /**
+     * Total
+     *
+     * How many servers match the filters, on every page.
+     */
+    total: number;
 };
 
 /**
@@ -2160,6 +2178,18 @@ export type AdminListInstancesData = {
          * Only this organization's servers.
          */
         organization_id?: string | null;
+        /**
+         * Page
+         *
+         * Page number, from 1.
+         */
+        page?: number;
+        /**
+         * Per Page
+         *
+         * Servers per page (at most 200).
+         */
+        per_page?: number;
     };
     url: '/api/admin/instances';
 };

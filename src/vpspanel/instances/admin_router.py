@@ -30,12 +30,18 @@ async def list_instances(
     organization_id: Annotated[
         uuid.UUID | None, Query(description="Only this organization's servers.")
     ] = None,
+    page: Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1.")] = 1,
+    per_page: Annotated[
+        int, Query(ge=1, le=200, description="Servers per page (at most 200).")
+    ] = 50,
 ) -> AdminInstanceList:
     return await service.admin_list(
         session,
         status=status.value if status else None,
         provider_id=provider_id,
         organization_id=organization_id,
+        page=page,
+        per_page=per_page,
     )
 
 

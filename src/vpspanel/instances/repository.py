@@ -137,25 +137,36 @@ class InstanceRepository:
         )
         return list(rows.all())
 
-    async def admin_list(
+    async def admin_page(
         self,
         *,
         status: str | None,
         provider_id: uuid.UUID | None,
         organization_id: uuid.UUID | None,
-        limit: int = 500,
-    ) -> list[AdminRow]:
-        query = (
-            self._admin_query().order_by(VpsInstance.created_at.desc(), VpsInstance.id).limit(limit)
-        )
+        page: int,
+        per_page: int,
+    ) -> tuple[list[AdminRow], int]:
+        """One page of every organization's servers, newest first, and how many match."""
+        filters = []
         if status is not None:
-            query = query.where(VpsInstance.status == status)
+            filters.append(VpsInstance.status == status)
         if provider_id is not None:
-            query = query.where(VpsInstance.provider_id == provider_id)
+            filters.append(VpsInstance.provider_id == provider_id)
         if organization_id is not None:
-            query = query.where(VpsInstance.organization_id == organization_id)
+            filters.append(VpsInstance.organization_id == organization_id)
+        total = await self.session.scalar(
+            select(func.count()).select_from(VpsInstance).where(*filters)
+        )
+        query = (
+            self._admin_query()
+            .where(*filters)
+            .order_by(VpsInstance.created_at.desc(), VpsInstance.id)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        )
         rows = (await self.session.execute(query)).all()
-        return [AdminRow(i, plan_name, ptype, org, user) for i, plan_name, ptype, org, user in rows]
+        found = [AdminRow(*row) for row in rows]
+        return found, int(total or 0)
 
     async def admin_row(self, instance_id: uuid.UUID) -> AdminRow | None:
         row = (

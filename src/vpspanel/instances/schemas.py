@@ -282,9 +282,10 @@ class AdminInstanceOut(InstanceOut):
 
 
 class AdminInstanceList(_Strict):
-    instances: list[AdminInstanceOut] = Field(
-        description="The servers matching the filters, newest first (at most 500)."
-    )
+    instances: list[AdminInstanceOut] = Field(description="This page of servers, newest first.")
+    total: int = Field(description="How many servers match the filters, on every page.")
+    page: int = Field(description="This page's number, from 1.")
+    per_page: int = Field(description="The most servers on one page.")
 
 
 class AdminInstanceEnvelope(_Strict):

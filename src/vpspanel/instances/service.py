@@ -519,14 +519,23 @@ async def admin_list(
     status: str | None,
     provider_id: uuid.UUID | None,
     organization_id: uuid.UUID | None,
+    page: int,
+    per_page: int,
 ) -> AdminInstanceList:
     repository = InstanceRepository(session)
-    rows = await repository.admin_list(
-        status=status, provider_id=provider_id, organization_id=organization_id
+    rows, total = await repository.admin_page(
+        status=status,
+        provider_id=provider_id,
+        organization_id=organization_id,
+        page=page,
+        per_page=per_page,
     )
     latest = await repository.latest_operations([row.instance.id for row in rows])
     return AdminInstanceList(
-        instances=[_admin_out(row, latest.get(row.instance.id)) for row in rows]
+        instances=[_admin_out(row, latest.get(row.instance.id)) for row in rows],
+        total=total,
+        page=page,
+        per_page=per_page,
     )
 
 

@@ -57,6 +57,62 @@ export const adminListInstancesOptions = (options?: Options<AdminListInstancesDa
     queryKey: adminListInstancesQueryKey(options)
 });
 
+const createInfiniteParams = <K extends Pick<QueryKey<Options>[0], 'body' | 'headers' | 'path' | 'query'>>(queryKey: QueryKey<Options>, page: K) => {
+    const params = { ...queryKey[0] };
+    if (page.body) {
+        params.body = {
+            ...queryKey[0].body as any,
+            ...page.body as any
+        };
+    }
+    if (page.headers) {
+        params.headers = {
+            ...queryKey[0].headers,
+            ...page.headers
+        };
+    }
+    if (page.path) {
+        params.path = {
+            ...queryKey[0].path as any,
+            ...page.path as any
+        };
+    }
+    if (page.query) {
+        params.query = {
+            ...queryKey[0].query as any,
+            ...page.query as any
+        };
+    }
+    return params as unknown as typeof page;
+};
+
+export const adminListInstancesInfiniteQueryKey = (options?: Options<AdminListInstancesData>): QueryKey<Options<AdminListInstancesData>> => createQueryKey('adminListInstances', options, true);
+
+/**
+ * Every server across organizations
+ */
+export const adminListInstancesInfiniteOptions = (options?: Options<AdminListInstancesData>) => infiniteQueryOptions<AdminListInstancesResponse, AdminListInstancesError, InfiniteData<AdminListInstancesResponse>, QueryKey<Options<AdminListInstancesData>>, number | Pick<QueryKey<Options<AdminListInstancesData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<AdminListInstancesData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                page: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await adminListInstances({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: adminListInstancesInfiniteQueryKey(options)
+});
+
 export const adminGetInstanceQueryKey = (options: Options<AdminGetInstanceData>) => createQueryKey('adminGetInstance', options);
 
 /**
@@ -458,35 +514,6 @@ export const listInstancesOptions = (options?: Options<ListInstancesData>) => qu
     },
     queryKey: listInstancesQueryKey(options)
 });
-
-const createInfiniteParams = <K extends Pick<QueryKey<Options>[0], 'body' | 'headers' | 'path' | 'query'>>(queryKey: QueryKey<Options>, page: K) => {
-    const params = { ...queryKey[0] };
-    if (page.body) {
-        params.body = {
-            ...queryKey[0].body as any,
-            ...page.body as any
-        };
-    }
-    if (page.headers) {
-        params.headers = {
-            ...queryKey[0].headers,
-            ...page.headers
-        };
-    }
-    if (page.path) {
-        params.path = {
-            ...queryKey[0].path as any,
-            ...page.path as any
-        };
-    }
-    if (page.query) {
-        params.query = {
-            ...queryKey[0].query as any,
-            ...page.query as any
-        };
-    }
-    return params as unknown as typeof page;
-};
 
 export const listInstancesInfiniteQueryKey = (options?: Options<ListInstancesData>): QueryKey<Options<ListInstancesData>> => createQueryKey('listInstances', options, true);
 
