@@ -26,7 +26,7 @@ export function ProvidersTab() {
   const list = providers.data?.providers;
 
   return (
-    <section aria-labelledby="providers-heading" className="grid gap-4 pt-2">
+    <section aria-labelledby="providers-heading" className="grid grid-cols-1 gap-4 pt-2">
       <div className="flex flex-wrap items-end justify-between gap-3">
         <div>
           <h2 id="providers-heading" className="text-lg font-semibold">
@@ -70,9 +70,9 @@ export function ProvidersTab() {
       )}
 
       {list && list.length > 0 && (
-        <ul className="grid gap-4 lg:grid-cols-2" aria-label="Provider accounts">
+        <ul className="grid grid-cols-1 gap-4 lg:grid-cols-2" aria-label="Provider accounts">
           {list.map((provider) => (
-            <li key={provider.id} className="grid">
+            <li key={provider.id} className="grid min-w-0 grid-cols-1">
               <ProviderCard provider={provider} now={now} />
             </li>
           ))}
@@ -86,7 +86,7 @@ export function ProvidersTab() {
 
 function CardsSkeleton() {
   return (
-    <div className="grid gap-4 lg:grid-cols-2" aria-busy="true" aria-label="Loading provider accounts">
+    <div className="grid grid-cols-1 gap-4 lg:grid-cols-2" aria-busy="true" aria-label="Loading provider accounts">
       {[0, 1].map((index) => (
         <Card key={index} className="grid gap-3 p-5">
           <div className="flex items-center gap-3">

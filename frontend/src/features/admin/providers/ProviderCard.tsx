@@ -101,12 +101,32 @@ export function ProviderCard({ provider, now }: { provider: ProviderOut; now: nu
       <div className="flex items-start gap-3 p-5 pb-3">
         <ProviderLogo type={provider.type} />
         <div className="min-w-0 flex-1">
-          <h3 id={titleId} className="truncate text-base font-semibold" title={provider.name}>
+          <h3 id={titleId} className="break-words text-base font-semibold">
             {provider.name}
           </h3>
-          <p className="text-sm text-muted-foreground">{typeName(provider.type)}</p>
+          <p className="mt-0.5 flex flex-wrap items-center gap-2 text-sm text-muted-foreground">
+            {typeName(provider.type)}
+            <Badge variant={provider.active ? "success" : "secondary"}>{provider.active ? "Active" : "Inactive"}</Badge>
+          </p>
         </div>
-        <Badge variant={provider.active ? "success" : "secondary"}>{provider.active ? "Active" : "Inactive"}</Badge>
+        <DropdownMenu>
+          <DropdownMenuTrigger asChild>
+            <Button variant="ghost" size="icon" className="-mr-2 -mt-1 size-8 shrink-0" aria-label={`More actions for ${provider.name}`}>
+              <EllipsisVertical aria-hidden />
+            </Button>
+          </DropdownMenuTrigger>
+          <DropdownMenuContent align="end">
+            <DropdownMenuItem disabled={update.isPending} onSelect={() => void setActive(!provider.active)}>
+              {provider.active ? <PowerOff aria-hidden /> : <Power aria-hidden />}
+              {provider.active ? "Deactivate" : "Activate"}
+            </DropdownMenuItem>
+            <DropdownMenuSeparator />
+            <DropdownMenuItem onSelect={() => setOpen("delete")} className="text-destructive-foreground focus:text-destructive-foreground">
+              <Trash2 aria-hidden />
+              Delete
+            </DropdownMenuItem>
+          </DropdownMenuContent>
+        </DropdownMenu>
       </div>
 
       <dl className="grid flex-1 content-start gap-2 px-5 text-sm">
@@ -180,24 +200,6 @@ export function ProviderCard({ provider, now }: { provider: ProviderOut; now: nu
           <KeyRound aria-hidden />
           Rotate key
         </Button>
-        <DropdownMenu>
-          <DropdownMenuTrigger asChild>
-            <Button variant="ghost" size="icon" className="ml-auto size-8" aria-label={`More actions for ${provider.name}`}>
-              <EllipsisVertical aria-hidden />
-            </Button>
-          </DropdownMenuTrigger>
-          <DropdownMenuContent align="end">
-            <DropdownMenuItem disabled={update.isPending} onSelect={() => void setActive(!provider.active)}>
-              {provider.active ? <PowerOff aria-hidden /> : <Power aria-hidden />}
-              {provider.active ? "Deactivate" : "Activate"}
-            </DropdownMenuItem>
-            <DropdownMenuSeparator />
-            <DropdownMenuItem onSelect={() => setOpen("delete")} className="text-destructive-foreground focus:text-destructive-foreground">
-              <Trash2 aria-hidden />
-              Delete
-            </DropdownMenuItem>
-          </DropdownMenuContent>
-        </DropdownMenu>
       </div>
 
       <EditProviderDialog provider={provider} open={open === "edit"} onOpenChange={(next) => setOpen(next ? "edit" : null)} />
