@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -47,7 +48,8 @@ def test_admin_connects_configures_and_tests_a_provider(
 ) -> None:
     sign_in_as_admin(page, panel)
     expect(provider_card(page, "Primary Linode Account")).to_contain_text("Connected")
-    expect(provider_card(page, "Primary DigitalOcean Account")).to_contain_text("/_sim/digitalocean/v2")
+    demo_digitalocean = provider_card(page, "Primary DigitalOcean Account")
+    expect(demo_digitalocean).to_contain_text("/_sim/digitalocean/v2")
 
     name = f"{ACCOUNT_PREFIX} {uuid.uuid4().hex[:6]}"
     page.get_by_role("button", name="Add provider").first.click()
@@ -66,7 +68,8 @@ def test_admin_connects_configures_and_tests_a_provider(
     check_page(page, "admin-providers-add")
 
     # Each simulator key is its own cloud account.
-    key.fill(f"browser-linode-{uuid.uuid4().hex[:8]}")
+    api_key = f"browser-linode-{uuid.uuid4().hex[:8]}"
+    key.fill(api_key)
     dialog.get_by_role("button", name="Connect").click()
     configure = page.get_by_role("dialog", name=f"Configure {name}")
     expect(configure.get_by_role("switch", name="Private IP")).to_be_visible()
@@ -90,6 +93,18 @@ def test_admin_connects_configures_and_tests_a_provider(
     expect(card).to_contain_text(re.compile(r"Test passed · \d+ ms"))
     expect(card).to_contain_text("Read · Write")
 
+    # Rotating to a key of the same account, expiring in 5 days: the card turns amber.
+    card.get_by_role("button", name=f"Rotate key of {name}").click()
+    rotate = page.get_by_role("dialog", name=f"Rotate the key of {name}")
+    rotate.get_by_label("New API key", exact=True).fill(api_key)
+    in_five_days = (datetime.now() + timedelta(days=5)).strftime("%Y-%m-%d")
+    rotate.get_by_label("Expires on (optional)").fill(in_five_days)
+    rotate.get_by_role("button", name="Replace key").click()
+    expect(rotate).to_be_hidden()
+    expiry = card.get_by_text("Key expires in 5 days")
+    expect(expiry).to_have_css("color", _computed_color(page, "--warning-foreground"))
+    expect(card).to_contain_text(re.compile(r"rotated (just now|\d+ sec\. ago)"))
+
     page.evaluate("() => window.scrollTo(0, 0)")
     check_page(page, "admin-providers")
     _check_dialog(page, name)
@@ -99,6 +114,23 @@ def test_admin_connects_configures_and_tests_a_provider(
     confirm = page.get_by_role("alertdialog", name=f"Delete {name}?")
     confirm.get_by_role("button", name=f"Delete {name}").click()
     expect(provider_card(page, name)).to_have_count(0)
+
+
+def _computed_color(page: Page, token: str) -> str:
+    """The rgb() a CSS colour token resolves to in the current theme."""
+    return str(
+        page.evaluate(
+            """(token) => {
+                const probe = document.createElement("span");
+                probe.style.color = `var(${token})`;
+                document.body.append(probe);
+                const color = getComputedStyle(probe).color;
+                probe.remove();
+                return color;
+            }""",
+            token,
+        )
+    )
 
 
 def _check_dialog(page: Page, name: str) -> None:

@@ -73,7 +73,7 @@ export function ProvidersTab() {
         <ul className="grid grid-cols-1 gap-4 lg:grid-cols-2" aria-label="Provider accounts">
           {list.map((provider) => (
             <li key={provider.id} className="grid min-w-0 grid-cols-1">
-              <ProviderCard provider={provider} now={now} />
+              <ProviderCard provider={provider} tick={now} />
             </li>
           ))}
         </ul>

@@ -58,7 +58,9 @@ const TEXT: Record<Tone, string> = {
 type Open = "edit" | "rotate" | "delete" | null;
 
 /** One provider account: health, key, address and configuration at a glance, and its actions. */
-export function ProviderCard({ provider, now }: { provider: ProviderOut; now: number }) {
+export function ProviderCard({ provider, tick }: { provider: ProviderOut; tick: number }) {
+  // `tick` re-renders the card as time passes; data fetched since the last tick is newer than it.
+  const now = Math.max(tick, Date.now());
   const queryClient = useQueryClient();
   const [open, setOpen] = React.useState<Open>(null);
   const [result, setResult] = React.useState<ProviderTestOut | { failed: string } | null>(null);

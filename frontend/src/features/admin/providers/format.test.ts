@@ -50,3 +50,9 @@ describe("customBaseUrl", () => {
     );
   });
 });
+
+describe("past events", () => {
+  it("never read as future when the server's clock is a little ahead", () => {
+    expect(checkStatus({ ok: true, checked_at: at(11_000), error: null }, NOW).text).toBe("Connected · checked just now");
+  });
+});

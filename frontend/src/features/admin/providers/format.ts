@@ -38,9 +38,15 @@ export function customBaseUrl(provider: Pick<ProviderOut, "type" | "api_base_url
 
 export type Tone = "ok" | "warning" | "error" | "neutral";
 
+/** "3 min ago" for something that has happened: a server clock a little ahead of the browser's
+ * must not make it read "in 11 sec". */
+function ago(iso: string, now: number): string {
+  return relativeTime(new Date(Math.min(new Date(iso).getTime(), now)).toISOString(), now);
+}
+
 /** "Connected · checked 3 min ago", "Error: … · checked …", "Never checked". */
 export function checkStatus(status: ProviderOut["status"], now: number): { tone: Tone; text: string } {
-  const checked = status.checked_at ? ` · checked ${relativeTime(status.checked_at, now)}` : "";
+  const checked = status.checked_at ? ` · checked ${ago(status.checked_at, now)}` : "";
   if (status.ok === true) return { tone: "ok", text: `Connected${checked}` };
   if (status.ok === false) return { tone: "error", text: `Error: ${status.error ?? "the last check failed"}${checked}` };
   return { tone: "neutral", text: "Never checked" };
@@ -63,8 +69,8 @@ export function keyExpiry(expiresAt: string | null, now: number): { tone: Tone; 
 /** "rotated 12 days ago", or when the key was added if it never was rotated. */
 export function keyAge(provider: Pick<ProviderOut, "key_rotated_at" | "created_at">, now: number): string {
   return provider.key_rotated_at
-    ? `rotated ${relativeTime(provider.key_rotated_at, now)}`
-    : `added ${relativeTime(provider.created_at, now)}`;
+    ? `rotated ${ago(provider.key_rotated_at, now)}`
+    : `added ${ago(provider.created_at, now)}`;
 }
 
 /** The configuration as the API stores it, read into the seed's typed keys. */
