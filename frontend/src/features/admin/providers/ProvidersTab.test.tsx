@@ -32,11 +32,13 @@ function provider(overrides: Partial<ProviderOut> = {}): ProviderOut {
   };
 }
 
-function useProviders(...providers: ProviderOut[]) {
+/** Serves these accounts; the returned list is what later reads get (handlers may change it). */
+function useProviders(...providers: ProviderOut[]): ProviderOut[] {
   server.use(
     http.get("*/api/auth/me", () => HttpResponse.json(admin)),
     http.get("*/api/admin/providers", () => HttpResponse.json({ providers })),
   );
+  return providers;
 }
 
 async function card(name: string) {
@@ -310,6 +312,60 @@ describe("/admin#providers", () => {
         api_key: "real-linode-key-1",
       }),
     );
+  });
+
+  it("deactivate sends active=false and the card says Inactive", async () => {
+    let sent: unknown = null;
+    const listed = useProviders(provider());
+    server.use(
+      http.patch("*/api/admin/providers/p1", async ({ request }) => {
+        sent = await request.json();
+        listed[0] = provider({ active: false });
+        return HttpResponse.json({ provider: listed[0] });
+      }),
+    );
+    renderApp("/admin#providers");
+    const user = userEvent.setup();
+    const linode = await card("Primary Linode Account");
+    expect(within(linode).getByText("Active")).toBeInTheDocument();
+    await user.click(within(linode).getByRole("button", { name: "More actions for Primary Linode Account" }));
+    await user.click(await screen.findByRole("menuitem", { name: "Deactivate" }));
+    expect(await within(linode).findByText("Inactive")).toBeInTheDocument();
+    expect(sent).toEqual({ active: false });
+  });
+
+  it("rotating to another cloud account's key asks first, then sends allow_account_change", async () => {
+    const sent: unknown[] = [];
+    const listed = useProviders(provider());
+    server.use(
+      http.post("*/api/admin/providers/p1/api-key", async ({ request }) => {
+        sent.push(await request.json());
+        if (sent.length === 1) {
+          const message = "This key belongs to a different cloud account than the current one.";
+          return HttpResponse.json(
+            { error: "different_account", detail: message, fields: [{ field: "api_key", message }] },
+            { status: 422 },
+          );
+        }
+        listed[0] = provider({ api_key_hint: "…wxyz", key_rotated_at: new Date().toISOString() });
+        return HttpResponse.json({ provider: listed[0] });
+      }),
+    );
+    renderApp("/admin#providers");
+    const user = userEvent.setup();
+    await user.click(within(await card("Primary Linode Account")).getByRole("button", { name: "Rotate key of Primary Linode Account" }));
+    const dialog = await screen.findByRole("dialog", { name: "Rotate the key of Primary Linode Account" });
+    const key = within(dialog).getByLabelText("New API key");
+    await user.type(key, "other-account-wxyz");
+    await user.click(within(dialog).getByRole("button", { name: "Replace key" }));
+    expect(await within(dialog).findByText(/belongs to a different cloud account/)).toBeInTheDocument();
+    expect(key).toHaveAttribute("aria-invalid", "true");
+    expect(sent[0]).toEqual({ api_key: "other-account-wxyz", expires_at: null });
+    await user.click(within(dialog).getByRole("checkbox", { name: /Use this key anyway/ }));
+    await user.click(within(dialog).getByRole("button", { name: "Replace key" }));
+    await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
+    expect(sent[1]).toEqual({ api_key: "other-account-wxyz", expires_at: null, allow_account_change: true });
+    expect(within(await card("Primary Linode Account")).getByText("Key …wxyz")).toBeInTheDocument();
   });
 
   it("a failed load says so and retries", async () => {
