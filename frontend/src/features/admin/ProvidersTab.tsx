@@ -22,6 +22,7 @@ function useNow(intervalMs = 30_000): number {
 export function ProvidersTab() {
   const providers = useProviders();
   const [adding, setAdding] = React.useState(false);
+  const addButton = React.useRef<HTMLButtonElement>(null);
   const now = useNow();
   const list = providers.data?.providers;
 
@@ -34,7 +35,7 @@ export function ProvidersTab() {
           </h2>
           <p className="text-sm text-muted-foreground">The cloud accounts servers are deployed on. Customers never see them.</p>
         </div>
-        <Button onClick={() => setAdding(true)}>
+        <Button ref={addButton} onClick={() => setAdding(true)}>
           <Plus aria-hidden />
           Add provider
         </Button>
@@ -79,7 +80,7 @@ export function ProvidersTab() {
         </ul>
       )}
 
-      <AddProviderDialog open={adding} onOpenChange={setAdding} />
+      <AddProviderDialog open={adding} onOpenChange={setAdding} returnFocusRef={addButton} />
     </section>
   );
 }

@@ -33,6 +33,7 @@ import {
   expiryDateRule,
   expiryToIso,
   localDate,
+  returnFocusTo,
 } from "./fields";
 import { DEFAULT_BASE_URLS, PROVIDER_TYPES, type ProviderType, TYPE_NAMES } from "./format";
 import { ProviderLogo } from "./ProviderLogo";
@@ -50,14 +51,22 @@ const CONNECT_INPUTS = ["type", "name", "api_key", "api_base_url"] as const;
 
 /** "Add provider" in two steps: connect (the key is verified before anything is saved), then
  * configure the saved account (regions from its own catalog, the options of its type). */
-export function AddProviderDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (open: boolean) => void }) {
+export function AddProviderDialog({
+  open,
+  onOpenChange,
+  returnFocusRef,
+}: {
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
+  returnFocusRef?: React.RefObject<HTMLElement | null>;
+}) {
   const [created, setCreated] = React.useState<ProviderOut | null>(null);
   React.useEffect(() => {
     if (!open) setCreated(null);
   }, [open]);
   return (
     <Dialog open={open} onOpenChange={onOpenChange}>
-      <DialogContent className="max-w-2xl">
+      <DialogContent className="max-w-2xl" onCloseAutoFocus={returnFocusTo(returnFocusRef)}>
         <DialogHeader>
           <DialogTitle>{created ? `Configure ${created.name}` : "Add a provider account"}</DialogTitle>
           <DialogDescription>

@@ -17,6 +17,7 @@ import {
 } from "@/components/ui/alert-dialog";
 import { Button } from "@/components/ui/button";
 import { errorText, removeProvider } from "./api";
+import { returnFocusTo } from "./fields";
 
 /** Where the servers that keep an account in use are listed: the admin's instances section,
  * filtered to the account. */
@@ -29,10 +30,12 @@ export function DeleteProviderDialog({
   provider,
   open,
   onOpenChange,
+  returnFocusRef,
 }: {
   provider: ProviderOut;
   open: boolean;
   onOpenChange: (open: boolean) => void;
+  returnFocusRef?: React.RefObject<HTMLElement | null>;
 }) {
   const queryClient = useQueryClient();
   const remove = useMutation({ ...adminDeleteProviderMutation() });
@@ -58,7 +61,7 @@ export function DeleteProviderDialog({
 
   return (
     <AlertDialog open={open} onOpenChange={onOpenChange}>
-      <AlertDialogContent>
+      <AlertDialogContent onCloseAutoFocus={returnFocusTo(returnFocusRef)}>
         <AlertDialogTitle>Delete {provider.name}?</AlertDialogTitle>
         <AlertDialogDescription>
           The stored key is erased and the account's VPS plans stop being sold (they stay for history). This cannot be

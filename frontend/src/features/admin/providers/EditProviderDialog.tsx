@@ -24,7 +24,7 @@ import {
   draftFrom,
   draftProblems,
 } from "./ConfigureFields";
-import { accountNameRule, AccountChangeConsent, ApiKeyInput, baseUrlRule } from "./fields";
+import { accountNameRule, AccountChangeConsent, ApiKeyInput, baseUrlRule, returnFocusTo } from "./fields";
 import { DEFAULT_BASE_URLS, isProviderType, typeName } from "./format";
 import { SwitchField } from "./SwitchField";
 
@@ -44,14 +44,16 @@ export function EditProviderDialog({
   provider,
   open,
   onOpenChange,
+  returnFocusRef,
 }: {
   provider: ProviderOut;
   open: boolean;
   onOpenChange: (open: boolean) => void;
+  returnFocusRef?: React.RefObject<HTMLElement | null>;
 }) {
   return (
     <Dialog open={open} onOpenChange={onOpenChange}>
-      <DialogContent className="max-w-2xl">
+      <DialogContent className="max-w-2xl" onCloseAutoFocus={returnFocusTo(returnFocusRef)}>
         <DialogHeader>
           <DialogTitle>Edit {provider.name}</DialogTitle>
           <DialogDescription>

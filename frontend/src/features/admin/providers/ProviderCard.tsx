@@ -70,6 +70,9 @@ export function ProviderCard({ provider, tick }: { provider: ProviderOut; tick: 
     onSettled: () => queryClient.invalidateQueries({ queryKey: adminListProvidersQueryKey() }),
   });
   const update = useMutation({ ...adminUpdateProviderMutation() });
+  const editButton = React.useRef<HTMLButtonElement>(null);
+  const rotateButton = React.useRef<HTMLButtonElement>(null);
+  const menuButton = React.useRef<HTMLButtonElement>(null);
   const titleId = `provider-${provider.id}-title`;
   const status = checkStatus(provider.status, now);
   const expiry = keyExpiry(provider.key_expires_at, now);
@@ -113,7 +116,7 @@ export function ProviderCard({ provider, tick }: { provider: ProviderOut; tick: 
         </div>
         <DropdownMenu>
           <DropdownMenuTrigger asChild>
-            <Button variant="ghost" size="icon" className="-mr-2 -mt-1 size-8 shrink-0" aria-label={`More actions for ${provider.name}`}>
+            <Button ref={menuButton} variant="ghost" size="icon" className="-mr-2 -mt-1 size-8 shrink-0" aria-label={`More actions for ${provider.name}`}>
               <EllipsisVertical aria-hidden />
             </Button>
           </DropdownMenuTrigger>
@@ -194,19 +197,34 @@ export function ProviderCard({ provider, tick }: { provider: ProviderOut; tick: 
           {test.isPending ? <Loader2 className="animate-spin" aria-hidden /> : <Plug aria-hidden />}
           {test.isPending ? "Testing…" : "Test"}
         </Button>
-        <Button variant="outline" size="sm" onClick={() => setOpen("edit")} aria-label={`Edit ${provider.name}`}>
+        <Button ref={editButton} variant="outline" size="sm" onClick={() => setOpen("edit")} aria-label={`Edit ${provider.name}`}>
           <Pencil aria-hidden />
           Edit
         </Button>
-        <Button variant="outline" size="sm" onClick={() => setOpen("rotate")} aria-label={`Rotate key of ${provider.name}`}>
+        <Button ref={rotateButton} variant="outline" size="sm" onClick={() => setOpen("rotate")} aria-label={`Rotate key of ${provider.name}`}>
           <KeyRound aria-hidden />
           Rotate key
         </Button>
       </div>
 
-      <EditProviderDialog provider={provider} open={open === "edit"} onOpenChange={(next) => setOpen(next ? "edit" : null)} />
-      <RotateKeyDialog provider={provider} open={open === "rotate"} onOpenChange={(next) => setOpen(next ? "rotate" : null)} />
-      <DeleteProviderDialog provider={provider} open={open === "delete"} onOpenChange={(next) => setOpen(next ? "delete" : null)} />
+      <EditProviderDialog
+        provider={provider}
+        open={open === "edit"}
+        onOpenChange={(next) => setOpen(next ? "edit" : null)}
+        returnFocusRef={editButton}
+      />
+      <RotateKeyDialog
+        provider={provider}
+        open={open === "rotate"}
+        onOpenChange={(next) => setOpen(next ? "rotate" : null)}
+        returnFocusRef={rotateButton}
+      />
+      <DeleteProviderDialog
+        provider={provider}
+        open={open === "delete"}
+        onOpenChange={(next) => setOpen(next ? "delete" : null)}
+        returnFocusRef={menuButton}
+      />
     </Card>
   );
 }

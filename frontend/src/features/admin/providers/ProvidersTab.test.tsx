@@ -368,6 +368,23 @@ describe("/admin#providers", () => {
     expect(within(await card("Primary Linode Account")).getByText("Key …wxyz")).toBeInTheDocument();
   });
 
+  it("closing a dialog puts focus back on the button that opened it", async () => {
+    useProviders(provider());
+    server.use(
+      http.get("*/api/admin/upstream/regions", () =>
+        HttpResponse.json({ provider_id: "p1", fetched_at: "2026-12-01T00:00:00Z", regions: [] }),
+      ),
+    );
+    renderApp("/admin#providers");
+    const user = userEvent.setup();
+    const rotate = within(await card("Primary Linode Account")).getByRole("button", { name: "Rotate key of Primary Linode Account" });
+    await user.click(rotate);
+    expect(await screen.findByRole("dialog", { name: "Rotate the key of Primary Linode Account" })).toBeInTheDocument();
+    await user.keyboard("{Escape}");
+    await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
+    expect(rotate).toHaveFocus();
+  });
+
   it("a failed load says so and retries", async () => {
     let calls = 0;
     server.use(

@@ -15,7 +15,7 @@ import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, D
 import { Input } from "@/components/ui/input";
 import { applyServerFieldErrors } from "@/lib/forms";
 import { errorText, isProviderOutage, writeProvider } from "./api";
-import { AccountChangeConsent, ApiKeyInput, apiKeyRule, expiryDateRule, expiryToIso, localDate } from "./fields";
+import { AccountChangeConsent, ApiKeyInput, apiKeyRule, expiryDateRule, expiryToIso, localDate, returnFocusTo } from "./fields";
 import { typeName } from "./format";
 
 const rotateSchema = z.object({ api_key: apiKeyRule, expires_on: expiryDateRule });
@@ -26,14 +26,16 @@ export function RotateKeyDialog({
   provider,
   open,
   onOpenChange,
+  returnFocusRef,
 }: {
   provider: ProviderOut;
   open: boolean;
   onOpenChange: (open: boolean) => void;
+  returnFocusRef?: React.RefObject<HTMLElement | null>;
 }) {
   return (
     <Dialog open={open} onOpenChange={onOpenChange}>
-      <DialogContent>
+      <DialogContent onCloseAutoFocus={returnFocusTo(returnFocusRef)}>
         <DialogHeader>
           <DialogTitle>Rotate the key of {provider.name}</DialogTitle>
           <DialogDescription>

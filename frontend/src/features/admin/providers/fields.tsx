@@ -89,3 +89,13 @@ export function AccountChangeConsent({
     </label>
   );
 }
+
+/** Radix returns focus to a dialog's own trigger; these dialogs are opened from buttons (or a
+ * menu item that is gone by then), so focus goes back to the given element instead of the page. */
+export function returnFocusTo(target: React.RefObject<HTMLElement | null> | undefined) {
+  return (event: Event) => {
+    if (!target?.current) return;
+    event.preventDefault();
+    target.current.focus();
+  };
+}
