@@ -35,7 +35,7 @@ import {
   localDate,
   returnFocusTo,
 } from "./fields";
-import { DEFAULT_BASE_URLS, PROVIDER_TYPES, type ProviderType, TYPE_NAMES } from "./format";
+import { DEFAULT_BASE_URLS, PROVIDER_TYPES, TYPE_NAMES } from "./format";
 import { ProviderLogo } from "./ProviderLogo";
 
 const connectSchema = z.object({
@@ -241,7 +241,7 @@ function ConnectStep({ onCancel, onConnected }: { onCancel: () => void; onConnec
             id="provider-base-url"
             label="API base URL (optional)"
             error={errors.api_base_url?.message}
-            description={`Leave empty for the official API (${DEFAULT_BASE_URLS[type as ProviderType]}). For a simulator, sandbox or proxy.`}
+            description={`Leave empty for the official API (${DEFAULT_BASE_URLS[type]}). For a simulator, sandbox or proxy.`}
           >
             <Input type="url" inputMode="url" spellCheck={false} autoComplete="off" className="font-mono" {...form.register("api_base_url")} />
           </FormField>

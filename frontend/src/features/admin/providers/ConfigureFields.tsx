@@ -93,15 +93,15 @@ export function ConfigureFields({
             onCheckedChange={(checked) => onChange({ ...value, [toggle.key]: checked })}
           />
         ))}
-        <SwitchField
-          id={`${idPrefix}-default`}
-          label={`Default ${typeName(provider.type)} account`}
-          description={`Used for ${typeName(provider.type)} catalog look-ups that name no account. One account per type.`}
-          error={errors.default}
-          checked={value.default}
-          onCheckedChange={(checked) => onChange({ ...value, default: checked })}
-        />
       </fieldset>
+      <SwitchField
+        id={`${idPrefix}-default`}
+        label={`Default ${typeName(provider.type)} account`}
+        description={`Used for ${typeName(provider.type)} catalog look-ups that name no account. One account per type.`}
+        error={errors.default}
+        checked={value.default}
+        onCheckedChange={(checked) => onChange({ ...value, default: checked })}
+      />
     </div>
   );
 }

@@ -385,6 +385,28 @@ describe("/admin#providers", () => {
     expect(rotate).toHaveFocus();
   });
 
+  it("a second default account is refused on the Default switch", async () => {
+    useProviders(provider());
+    const detail = "Primary Linode Account is already the default Linode account. Unset its default first.";
+    server.use(
+      http.get("*/api/admin/upstream/regions", () =>
+        HttpResponse.json({ provider_id: "p1", fetched_at: "2026-12-01T00:00:00Z", regions: [] }),
+      ),
+      http.patch("*/api/admin/providers/p1", () =>
+        HttpResponse.json({ error: "default_provider_exists", detail }, { status: 409 }),
+      ),
+    );
+    renderApp("/admin#providers");
+    const user = userEvent.setup();
+    await user.click(within(await card("Primary Linode Account")).getByRole("button", { name: "Edit Primary Linode Account" }));
+    const dialog = await screen.findByRole("dialog", { name: "Edit Primary Linode Account" });
+    const defaultSwitch = within(dialog).getByRole("switch", { name: "Default Linode account" });
+    await user.click(defaultSwitch);
+    await user.click(within(dialog).getByRole("button", { name: "Save changes" }));
+    await waitFor(() => expect(defaultSwitch).toHaveAccessibleDescription(expect.stringContaining(detail)));
+    expect(dialog).toBeInTheDocument();
+  });
+
   it("a failed load says so and retries", async () => {
     let calls = 0;
     server.use(
