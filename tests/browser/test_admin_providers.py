@@ -81,6 +81,7 @@ def test_admin_connects_configures_and_tests_a_provider(
     configure.get_by_role("checkbox", name=re.compile("Newark")).check()
     expect(configure).to_contain_text("2 of")
     configure.get_by_role("switch", name="Backups").click()
+    check_page(page, "admin-providers-configure")
     configure.get_by_role("button", name="Save configuration").click()
     expect(configure).to_be_hidden()
 
