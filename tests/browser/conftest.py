@@ -211,7 +211,8 @@ FINITE_ANIMATIONS_FINISHED = """() => Promise.all(document.getAnimations()
 
 def check_page(page: Page, name: str, *, narrow: bool = True) -> None:
     """axe with zero serious/critical violations in light and dark, and screenshots of both at
-    1366 px (and 390 px wide when `narrow`) into test-results/."""
+    1366 px (and 390 px wide when `narrow`, where the page must not be wider than the screen)
+    into test-results/."""
     RESULTS.mkdir(exist_ok=True)
     original = page.viewport_size or {"width": 1366, "height": 900}
     failures: list[str] = []
@@ -231,6 +232,10 @@ def check_page(page: Page, name: str, *, narrow: bool = True) -> None:
         if narrow:
             page.set_viewport_size({"width": 390, "height": 844})
             page.screenshot(path=str(RESULTS / f"{name}-{theme}-390.png"), full_page=True)
+            # A page wider than a phone's screen scrolls sideways: every part of it must fit.
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            if width > 390:
+                failures.append(f"[{theme}] the page is {width} px wide at a 390 px viewport")
             page.set_viewport_size(original)
     page.evaluate("() => document.documentElement.classList.remove('dark')")
     assert not failures, "\n".join(failures)

@@ -19,7 +19,7 @@ import {
 import { applyTheme, preferredTheme, type Theme } from "@/lib/theme";
 
 const navLink =
-  "rounded-md px-3 py-2 text-sm font-medium text-muted-foreground outline-none hover:text-foreground focus-visible:ring-[3px] focus-visible:ring-ring/60 data-[status=active]:text-foreground data-[status=active]:bg-accent";
+  "rounded-md px-2 py-2 text-sm sm:px-3 font-medium text-muted-foreground outline-none hover:text-foreground focus-visible:ring-[3px] focus-visible:ring-ring/60 data-[status=active]:text-foreground data-[status=active]:bg-accent";
 
 export function Header({ me }: { me: MeOut }) {
   const queryClient = useQueryClient();
@@ -56,25 +56,26 @@ export function Header({ me }: { me: MeOut }) {
 
   return (
     <header className="sticky top-0 z-40 border-b border-border bg-background/95 backdrop-blur">
-      <div className="mx-auto flex h-14 max-w-7xl items-center gap-2 px-4">
-        <Link to="/vps" className="mr-2 flex items-center gap-2 rounded-md font-semibold outline-none focus-visible:ring-[3px] focus-visible:ring-ring/60">
+      <div className="mx-auto flex h-14 max-w-7xl items-center gap-1 px-3 sm:gap-2 sm:px-4">
+        <Link to="/vps" className="mr-1 flex shrink-0 items-center gap-2 rounded-md font-semibold sm:mr-2 outline-none focus-visible:ring-[3px] focus-visible:ring-ring/60">
           <Server className="size-5 text-primary" aria-hidden />
-          <span>vpspanel</span>
+          {/* At phone widths the mark alone leaves room for the menus; the name stays for screen readers. */}
+          <span className="sr-only sm:not-sr-only">vpspanel</span>
         </Link>
-        <nav aria-label="Main" className="flex items-center gap-1">
+        <nav aria-label="Main" className="flex min-w-0 items-center gap-0.5 sm:gap-1">
           <Link to="/vps" className={navLink}>
             Servers
           </Link>
           {me.user.role === "admin" && (
             <Link to="/admin" className={navLink}>
               <span className="inline-flex items-center gap-1">
-                <Shield className="size-4" aria-hidden />
+                <Shield className="hidden size-4 sm:block" aria-hidden />
                 Admin
               </span>
             </Link>
           )}
         </nav>
-        <div className="ml-auto flex items-center gap-1">
+        <div className="ml-auto flex shrink-0 items-center gap-0.5 sm:gap-1">
           {organizations.length > 0 && (
             <DropdownMenu>
               <DropdownMenuTrigger asChild>
