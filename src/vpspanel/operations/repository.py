@@ -25,6 +25,8 @@ class OperationStatus(StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    # A create the customer called off by deleting the server before it was ready.
+    CANCELLED = "cancelled"
 
 
 UNFINISHED = (OperationStatus.QUEUED.value, OperationStatus.RUNNING.value)
@@ -63,16 +65,17 @@ class OperationRepository:
             query = query.with_for_update()
         return (await self.session.scalars(query)).one_or_none()
 
-    async def unfinished_for_instance(self, instance_id: uuid.UUID) -> list[Operation]:
-        return list(
-            (
-                await self.session.scalars(
-                    select(Operation)
-                    .where(Operation.instance_id == instance_id, Operation.status.in_(UNFINISHED))
-                    .order_by(Operation.created_at)
-                )
-            ).all()
+    async def unfinished_for_instance(
+        self, instance_id: uuid.UUID, *, for_update: bool = False
+    ) -> list[Operation]:
+        query = (
+            select(Operation)
+            .where(Operation.instance_id == instance_id, Operation.status.in_(UNFINISHED))
+            .order_by(Operation.created_at)
         )
+        if for_update:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return list((await self.session.scalars(query)).all())
 
     async def claim(
         self,
