@@ -112,6 +112,14 @@ class ProviderStatusOut(BaseModel):
     error: str | None
 
 
+class ServerLimitOut(BaseModel):
+    """How many servers the cloud account may hold, and held when last checked."""
+
+    limit: int = Field(description="The most servers the cloud account may hold.")
+    used: int = Field(description="How many servers it held when last checked.")
+    checked_at: datetime = Field(description="When the provider was last asked.")
+
+
 class ProviderOut(BaseModel):
     id: uuid.UUID
     name: str
@@ -125,6 +133,13 @@ class ProviderOut(BaseModel):
     key_expires_at: datetime | None
     key_expiring_soon: bool  # addition: the key expires within 14 days (or already has)
     status: ProviderStatusOut
+    server_limit: ServerLimitOut | None = Field(
+        description=(
+            "The cloud account's server limit and its use, read whenever the key is checked "
+            "(connect, key change, test); null where the provider has no such limit or it was "
+            "never read."
+        )
+    )
     created_at: datetime
     updated_at: datetime
 
