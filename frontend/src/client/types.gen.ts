@@ -1023,6 +1023,10 @@ export type ProviderOut = {
      * Name
      */
     name: string;
+    /**
+     * The cloud account's server limit and its use, read whenever the key is checked (connect, key change, test); null where the provider has no such limit or it was never read.
+     */
+    server_limit: ServerLimitOut | null;
     status: ProviderStatusOut;
     /**
      * Type
@@ -1210,6 +1214,32 @@ export type ResizeIn = {
      * Type
      */
     type: string;
+};
+
+/**
+ * ServerLimitOut
+ *
+ * How many servers the cloud account may hold, and held when last checked.
+ */
+export type ServerLimitOut = {
+    /**
+     * Checked At
+     *
+     * When the provider was last asked.
+     */
+    checked_at: string;
+    /**
+     * Limit
+     *
+     * The most servers the cloud account may hold.
+     */
+    limit: number;
+    /**
+     * Used
+     *
+     * How many servers it held when last checked.
+     */
+    used: number;
 };
 
 /**
