@@ -12,6 +12,7 @@ from tests.instances.support import (
     deploy_body,
     operations_of,
     pick_image,
+    servers_at_provider,
     wait_for_status,
 )
 from vpspanel.auth.models import UserRole
@@ -113,8 +114,9 @@ async def test_a_create_the_cloud_keeps_failing_stops_at_its_bound(
 
     failed = await wait_for_status(client, headers, instance_id, "failed", worker)
 
-    assert failed["error"] == "The cloud provider is not responding. Please try again shortly."
+    assert failed["error"] == tasks.NOT_RESPONDING
     assert sim.request_count(provider_type, "POST", path) == 3
+    assert len(await servers_at_provider(fast_state, offer.account)) == 0
     events = (await client.get(f"/api/vps/{instance_id}/events", headers=headers)).json()
     retries = [e["message"] for e in events["events"] if e["type"] == "retry"]
     assert sorted(retries) == [
@@ -132,3 +134,32 @@ def test_the_provider_reason_is_scrubbed_of_anything_secret() -> None:
     assert text.startswith("ProviderValidationError: ")
     assert "Hunter2" not in text and "abcdEFGH1234" not in text
     assert "rejected" in text
+
+
+@pytest.mark.parametrize("provider_type", ["linode", "digitalocean"])
+async def test_a_last_create_that_lands_late_is_found_not_left_behind(
+    provider_type: str,
+    fast_state: AppState,
+    client: AsyncClient,
+    sim: SimulatorServer,
+) -> None:
+    # No retries allowed, and the only create is answered 504 but carried out later: the
+    # create waits out its quiet period and finds it rather than failing with a server left.
+    worker = Worker(
+        fast_state, config=WorkerConfig.instant(max_retries=0, create_quiet_period_s=1.0)
+    )
+    offer = await create_offer(fast_state, sim, provider_type)
+    headers, _, _ = await signed_in_headers(fast_state, client)
+    image = await pick_image(client, headers, offer.small.id, "Ubuntu")
+    path = "/linode/instances" if provider_type == "linode" else "/droplets"
+    sim.inject_fault(
+        provider_type, "late_write", method="POST", path=f"^{path}$", write_delay_seconds=0.5
+    )
+    created = await client.post("/api/vps", json=deploy_body(offer, image), headers=headers)
+    instance_id = created.json()["instance"]["id"]
+
+    running = await wait_for_status(client, headers, instance_id, "running", worker, max_steps=2000)
+
+    assert running["ip_address"]
+    assert sim.request_count(provider_type, "POST", path) == 1
+    assert len(await servers_at_provider(fast_state, offer.account)) == 1

@@ -61,6 +61,7 @@ NOT_PLACED = (
     "Please contact support or choose another plan or region."
 )
 PROVIDER_BUSY = "The cloud is busy; retrying shortly."
+NOT_RESPONDING = "The cloud provider is not responding. Please try again shortly."
 MAX_MISSING_READS = 3
 PROVIDER_ERROR_MAX_LENGTH = 300
 # Anything long and opaque in a provider's message may be a token or a signed URL: dropped.
@@ -127,7 +128,7 @@ def reason_for(exc: perr.ProviderError) -> str:
         return GONE_AT_PROVIDER
     if isinstance(exc, perr.ProviderValidationError):
         return "The cloud provider refused this request."
-    return "The cloud provider is not responding. Please try again shortly."
+    return NOT_RESPONDING
 
 
 @dataclass
@@ -185,6 +186,8 @@ async def create(step: Step) -> Outcome:
             return wait(quiet_left, result={"absent_since": absent_since})
         # Nothing has carried our tag for a whole quiet period: the earlier request never
         # made a server.
+        if int(step.result.get("retries", 0)) > step.config.max_retries:
+            return failed(NOT_RESPONDING)  # every attempt allowed was made
     root_pass = step.unseal()
     if root_pass is None:
         return failed(SECRET_LOST_REASON)

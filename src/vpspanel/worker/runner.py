@@ -194,6 +194,17 @@ class Worker:
                     result={"provider_error": provider_error, "retries": retries},
                     milestone=("retry", tasks.retry_message(retries, self.config.max_retries)),
                 )
+            if (
+                exc.retryable
+                and operation.type == "create"
+                and (operation.result or {}).get("sent")
+            ):
+                # Out of attempts, but the last create may still land: the create's recovery
+                # path looks for it through a quiet period and only then gives up.
+                return tasks.wait(
+                    self.config.backoff_s(operation.attempts),
+                    result={"provider_error": provider_error, "retries": retries},
+                )
             return tasks.failed(tasks.reason_for(exc), result={"provider_error": provider_error})
         except TimeoutError:
             logger.warning("operation %s (%s) step timed out", operation.id, operation.type)
