@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -205,3 +206,40 @@ async def test_deleting_twice_is_deleting_once(
     assert again.json()["instance"]["status"] == "deleted"
     assert len(await operations_of(fast_state, instance_id)) == 2
     assert await servers_at_provider(fast_state, offer.account) == []
+
+
+@PROVIDERS
+async def test_deleting_a_failed_create_whose_send_may_land_late_leaves_nothing(
+    provider_type: str,
+    fast_state: AppState,
+    client: AsyncClient,
+    sim: SimulatorServer,
+) -> None:
+    # The create runs out of time right after a send answered 504 that the cloud carries out
+    # a second later; the customer deletes the failed server before it lands.
+    worker = Worker(
+        fast_state,
+        config=WorkerConfig.instant(
+            create_quiet_period_s=2.0, timeouts={"create": timedelta(seconds=0.3)}
+        ),
+    )
+    path = CREATE_PATHS[provider_type]
+    sim.inject_fault(
+        provider_type, "late_write", method="POST", path=f"^{path}$", write_delay_seconds=1.0
+    )
+    headers, _, _ = await signed_in_headers(fast_state, client)
+    offer, instance_id = await _deploy(client, headers, fast_state, sim, provider_type)
+    sent_at = time.monotonic()
+    assert await worker.run_once()  # sent; the answer was lost
+    await asyncio.sleep(0.35)
+    assert await worker.run_once()  # past its deadline: failed
+    assert (await _instance(client, headers, instance_id))["status"] == "failed"
+    assert await servers_at_provider(fast_state, offer.account) == []
+
+    deleting = await client.delete(f"/api/vps/{instance_id}", headers=headers)
+    assert deleting.status_code == 202, deleting.text
+    await _drive_until_deleted(client, headers, instance_id, worker)
+    await asyncio.sleep(max(sent_at + 1.5 - time.monotonic(), 0))  # it has landed by now
+
+    assert await servers_at_provider(fast_state, offer.account) == []
+    assert sim.request_count(provider_type, "POST", path) == 1

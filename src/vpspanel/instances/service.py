@@ -320,6 +320,14 @@ async def act(
         payload["cancelled_create"] = await _cancel_create(session, unfinished, now)
     elif unfinished:
         raise InvalidState("Another action on this server is still running.")
+    elif (
+        action is transitions.Action.DELETE
+        and instance.provider_instance_id is None
+        and await operations.create_may_have_been_sent(instance.id)
+    ):
+        # A create that failed after a send of unknown outcome may still land: the delete
+        # watches for it as for a cancelled create.
+        payload["cancelled_create"] = {"sent": True}
     payload["from_status"] = instance.status
     instance.status = during.value
     instance.progress = 0

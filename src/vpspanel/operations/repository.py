@@ -77,6 +77,16 @@ class OperationRepository:
             query = query.with_for_update().execution_options(populate_existing=True)
         return list((await self.session.scalars(query)).all())
 
+    async def create_may_have_been_sent(self, instance_id: uuid.UUID) -> bool:
+        """Whether the instance's last create ended with a send whose outcome is unknown."""
+        result = await self.session.scalar(
+            select(Operation.result)
+            .where(Operation.instance_id == instance_id, Operation.type == "create")
+            .order_by(Operation.created_at.desc())
+            .limit(1)
+        )
+        return bool((result or {}).get("sent"))
+
     async def claim(
         self,
         *,
