@@ -48,7 +48,7 @@ class TestFullLifecycle:
         instance = created.json()["instance"]
         assert instance["status"] == "pending"
         assert instance["is_transitional"] is True
-        assert instance["allowed_actions"] == []
+        assert instance["allowed_actions"] == ["delete"]  # deleting cancels the create
         assert instance["plan"] == {"id": str(offer.small.id), "name": "Standard 1GB"}
         assert instance["region"] == {"id": offer.setup.region, "label": offer.setup.region_label}
         instance_id = instance["id"]

@@ -12,6 +12,7 @@ from tests.instances.support import (
     deploy_body,
     operations_of,
     pick_image,
+    servers_at_provider,
     wait_for_status,
 )
 from vpspanel.auth.models import UserRole
@@ -19,6 +20,7 @@ from vpspanel.instances import tasks
 from vpspanel.providers import errors as perr
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
+from vpspanel.worker.config import WorkerConfig
 from vpspanel.worker.runner import Worker
 
 
@@ -87,7 +89,40 @@ async def test_each_retry_of_a_create_is_an_event_the_customer_reads(
     events = (await client.get(f"/api/vps/{instance_id}/events", headers=headers)).json()
     retries = [e["message"] for e in events["events"] if e["type"] == "retry"]
     assert retries, events
-    assert retries[0] == "The cloud had a temporary problem; retrying (attempt 2)."
+    bound = WorkerConfig().max_retries + 1
+    assert sorted(retries) == [
+        f"The cloud had a temporary problem; retrying (attempt 2 of at most {bound}).",
+        f"The cloud had a temporary problem; retrying (attempt 3 of at most {bound}).",
+    ]
+
+
+@pytest.mark.parametrize("provider_type", ["linode", "digitalocean"])
+async def test_a_create_the_cloud_keeps_failing_stops_at_its_bound(
+    provider_type: str,
+    fast_state: AppState,
+    client: AsyncClient,
+    sim: SimulatorServer,
+) -> None:
+    worker = Worker(fast_state, config=WorkerConfig.instant(max_retries=2))
+    offer = await create_offer(fast_state, sim, provider_type)
+    headers, _, _ = await signed_in_headers(fast_state, client)
+    image = await pick_image(client, headers, offer.small.id, "Ubuntu")
+    path = "/linode/instances" if provider_type == "linode" else "/droplets"
+    sim.inject_fault(provider_type, "server_error", method="POST", path=f"^{path}$", times=10)
+    created = await client.post("/api/vps", json=deploy_body(offer, image), headers=headers)
+    instance_id = created.json()["instance"]["id"]
+
+    failed = await wait_for_status(client, headers, instance_id, "failed", worker)
+
+    assert failed["error"] == tasks.NOT_RESPONDING
+    assert sim.request_count(provider_type, "POST", path) == 3
+    assert len(await servers_at_provider(fast_state, offer.account)) == 0
+    events = (await client.get(f"/api/vps/{instance_id}/events", headers=headers)).json()
+    retries = [e["message"] for e in events["events"] if e["type"] == "retry"]
+    assert sorted(retries) == [
+        "The cloud had a temporary problem; retrying (attempt 2 of at most 3).",
+        "The cloud had a temporary problem; retrying (attempt 3 of at most 3).",
+    ]
 
 
 def test_the_provider_reason_is_scrubbed_of_anything_secret() -> None:
@@ -99,3 +134,32 @@ def test_the_provider_reason_is_scrubbed_of_anything_secret() -> None:
     assert text.startswith("ProviderValidationError: ")
     assert "Hunter2" not in text and "abcdEFGH1234" not in text
     assert "rejected" in text
+
+
+@pytest.mark.parametrize("provider_type", ["linode", "digitalocean"])
+async def test_a_last_create_that_lands_late_is_found_not_left_behind(
+    provider_type: str,
+    fast_state: AppState,
+    client: AsyncClient,
+    sim: SimulatorServer,
+) -> None:
+    # No retries allowed, and the only create is answered 504 but carried out later: the
+    # create waits out its quiet period and finds it rather than failing with a server left.
+    worker = Worker(
+        fast_state, config=WorkerConfig.instant(max_retries=0, create_quiet_period_s=1.0)
+    )
+    offer = await create_offer(fast_state, sim, provider_type)
+    headers, _, _ = await signed_in_headers(fast_state, client)
+    image = await pick_image(client, headers, offer.small.id, "Ubuntu")
+    path = "/linode/instances" if provider_type == "linode" else "/droplets"
+    sim.inject_fault(
+        provider_type, "late_write", method="POST", path=f"^{path}$", write_delay_seconds=0.5
+    )
+    created = await client.post("/api/vps", json=deploy_body(offer, image), headers=headers)
+    instance_id = created.json()["instance"]["id"]
+
+    running = await wait_for_status(client, headers, instance_id, "running", worker, max_steps=2000)
+
+    assert running["ip_address"]
+    assert sim.request_count(provider_type, "POST", path) == 1
+    assert len(await servers_at_provider(fast_state, offer.account)) == 1

@@ -27,9 +27,15 @@ class TestTransitionTable:
     def test_failed_can_only_be_deleted(self) -> None:
         assert allowed_actions("failed") == ["delete"]
 
-    @pytest.mark.parametrize("status", sorted(TRANSITIONAL | {Status.DELETED}))
+    @pytest.mark.parametrize(
+        "status", sorted((TRANSITIONAL - {Status.PENDING, Status.PROVISIONING}) | {Status.DELETED})
+    )
     def test_changing_and_deleted_servers_allow_nothing(self, status: Status) -> None:
         assert allowed_actions(status) == []
+
+    @pytest.mark.parametrize("status", [Status.PENDING, Status.PROVISIONING])
+    def test_a_server_being_created_can_be_deleted(self, status: Status) -> None:
+        assert allowed_actions(status) == ["delete"]
 
     def test_stable_statuses_are_the_four_ends_and_the_provider_holds(self) -> None:
         stable = {status for status in Status if not is_transitional(status)}

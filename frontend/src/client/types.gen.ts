@@ -1447,6 +1447,10 @@ export type ProviderOut = {
      */
     name: string;
     /**
+     * The cloud account's server limit and its use, read whenever the key is checked (connect, key change, test); null where the provider has no such limit or it was never read.
+     */
+    server_limit: ServerLimitOut | null;
+    /**
      * The result of the last connection check.
      */
     status: ProviderStatusOut;
@@ -1774,6 +1778,32 @@ export type ResizePlansOut = {
      * Every plan a resize of this server would accept, cheapest first; empty when no larger plan is offered in its region.
      */
     plans: Array<ResizePlanOut>;
+};
+
+/**
+ * ServerLimitOut
+ *
+ * How many servers the cloud account may hold, and held when last checked.
+ */
+export type ServerLimitOut = {
+    /**
+     * Checked At
+     *
+     * When the provider was last asked.
+     */
+    checked_at: string;
+    /**
+     * Limit
+     *
+     * The most servers the cloud account may hold.
+     */
+    limit: number;
+    /**
+     * Used
+     *
+     * How many servers it held when last checked.
+     */
+    used: number;
 };
 
 /**

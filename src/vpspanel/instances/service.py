@@ -8,6 +8,7 @@ import re
 import time
 import uuid
 from collections import OrderedDict
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,7 +46,7 @@ from vpspanel.instances.schemas import (
 from vpspanel.operations import idempotency
 from vpspanel.operations.handoff import process_handoff, secret_context
 from vpspanel.operations.models import Operation
-from vpspanel.operations.repository import OperationRepository
+from vpspanel.operations.repository import OperationRepository, OperationStatus
 from vpspanel.provider_accounts.connect import app_error_from_provider
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.providers.errors import ProviderError
@@ -62,6 +63,7 @@ _PERIOD = re.compile(r"([0-9]{1,3})([hd])")
 MAX_METRICS_CACHE_ENTRIES = 1024
 _metrics_cache: OrderedDict[tuple[uuid.UUID, int], tuple[float, MetricsOut]] = OrderedDict()
 
+DEPLOY_CANCELLED = "Deploy cancelled: the server was deleted before it was ready."
 REQUESTED_MESSAGES = {
     "create": "Server requested.",
     "boot": "Power on requested.",
@@ -303,12 +305,33 @@ async def act(
         if isinstance(body, RebuildIn):
             payload.update(await _rebuild_payload(state, read, account, body))
             secret = body.root_pass
+    operations = OperationRepository(session)
+    unfinished: list[Operation] | None = None
+    if action is transitions.Action.DELETE:
+        # Locked in the worker's order (operations, then the instance), so a worker claiming
+        # or checkpointing the create at this moment cannot deadlock with us.
+        await _readable(session, ctx, instance_id)
+        unfinished = await operations.unfinished_for_instance(instance_id, for_update=True)
     instance = await _readable(session, ctx, instance_id, for_update=True)
+    if action is transitions.Action.DELETE and instance.status in transitions.DELETE_REQUESTED:
+        return await _out(session, instance)  # deleting twice is deleting once
     during = transitions.begin(action, instance.status)
-    if await OperationRepository(session).unfinished_for_instance(instance.id):
-        raise InvalidState("Another action on this server is still running.")
-    payload["from_status"] = instance.status
     now = state.clock()
+    if unfinished is None:
+        unfinished = await operations.unfinished_for_instance(instance.id)
+    if action is transitions.Action.DELETE and instance.status in transitions.CREATING:
+        payload["cancelled_create"] = await _cancel_create(session, unfinished, now)
+    elif unfinished:
+        raise InvalidState("Another action on this server is still running.")
+    elif (
+        action is transitions.Action.DELETE
+        and instance.provider_instance_id is None
+        and await operations.create_may_have_been_sent(instance.id)
+    ):
+        # A create that failed after a send of unknown outcome may still land: the delete
+        # watches for it as for a cancelled create.
+        payload["cancelled_create"] = {"sent": True}
+    payload["from_status"] = instance.status
     instance.status = during.value
     instance.progress = 0
     instance.error = None
@@ -330,6 +353,33 @@ async def act(
     )
     await session.flush()
     return await _out(session, instance)
+
+
+async def _cancel_create(
+    session: AsyncSession, unfinished: list[Operation], now: datetime
+) -> dict[str, bool]:
+    """Stop the create of a server deleted before it was ready, under the create's row lock.
+
+    A worker holding the create finds it no longer running at its next checkpoint, so a
+    create not yet sent never leaves; its sealed root password is erased here. Returns
+    whether the create may have reached the provider: the delete then looks for the server
+    by its tag and watches for a late one (`tasks.delete`)."""
+    may_have_been_sent = False
+    for operation in unfinished:  # only the create runs while a server is being created
+        may_have_been_sent = may_have_been_sent or bool((operation.result or {}).get("sent"))
+        operation.status = OperationStatus.CANCELLED.value
+        operation.error = DEPLOY_CANCELLED
+        operation.sealed_secret = None
+        operation.lease_owner = None
+        operation.lease_expires_at = None
+        operation.finished_at = now
+        operation.updated_at = now
+        event = await InstanceRepository(session).operation_event(operation.id)
+        if event is not None:
+            event.status = OperationStatus.CANCELLED.value
+            event.message = DEPLOY_CANCELLED
+            event.finished_at = now
+    return {"sent": may_have_been_sent}
 
 
 async def _rebuild_payload(

@@ -45,8 +45,11 @@ TRANSITIONS: dict[Action, Transition] = {
     ),
     Action.REBUILD: Transition(_UP_OR_DOWN, Status.REBUILDING, _UP_OR_DOWN),
     Action.RESIZE: Transition(_UP_OR_DOWN, Status.RESIZING, _UP_OR_DOWN),
+    # Deleting a server still being created cancels its create (see instances/tasks.py).
     Action.DELETE: Transition(
-        frozenset({Status.RUNNING, Status.STOPPED, Status.FAILED}),
+        frozenset(
+            {Status.RUNNING, Status.STOPPED, Status.FAILED, Status.PENDING, Status.PROVISIONING}
+        ),
         Status.DELETING,
         frozenset({Status.DELETED}),
     ),
@@ -54,6 +57,11 @@ TRANSITIONS: dict[Action, Transition] = {
 
 # Creating is not a customer action on an existing instance, but it has the same shape.
 CREATE = Transition(frozenset(), Status.PROVISIONING, frozenset({Status.RUNNING}))
+
+# Where a delete cancels an unfinished create instead of deleting a made server.
+CREATING: frozenset[Status] = frozenset({Status.PENDING, CREATE.during})
+# Where a delete was already asked for: asking again changes nothing.
+DELETE_REQUESTED: frozenset[Status] = frozenset({Status.DELETING, Status.DELETED})
 
 # Statuses that end by themselves: the "during" status of every transition, the two
 # creation steps, and `unknown` (a re-read resolves it).

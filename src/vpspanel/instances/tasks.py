@@ -20,6 +20,10 @@ that died) is not sent again: the next steps watch the instance. Only an answer 
 request was refused (a 4xx, busy, 429, or a connection that never opened) clears "sent".
 Boot and shutdown alone are sent again when, `power_resend_after_s` later, the server shows
 no sign of them (doing either twice is harmless; a rebuild twice wipes the disk twice).
+
+Deleting a server whose create has not finished cancels the create (instances/service.py):
+a create never sent is never sent; one that may have been sent is looked for by its tag and
+deleted if it appears, until the create's quiet period has passed with nothing found.
 """
 
 from __future__ import annotations
@@ -56,6 +60,8 @@ NOT_PLACED = (
     "The server could not be placed: the cloud has no room for it on this account. "
     "Please contact support or choose another plan or region."
 )
+PROVIDER_BUSY = "The cloud is busy; retrying shortly."
+NOT_RESPONDING = "The cloud provider is not responding. Please try again shortly."
 MAX_MISSING_READS = 3
 PROVIDER_ERROR_MAX_LENGTH = 300
 # Anything long and opaque in a provider's message may be a token or a signed URL: dropped.
@@ -103,6 +109,15 @@ def provider_error_text(exc: perr.ProviderError) -> str:
     return f"{type(exc).__name__}: {text}"[:PROVIDER_ERROR_MAX_LENGTH]
 
 
+def retry_message(retries: int, max_retries: int) -> str:
+    """What the customer reads when a temporary failure is retried: attempt 1 was the first
+    try, so the `retries`-th retry is attempt retries + 1 of at most max_retries + 1."""
+    return (
+        "The cloud had a temporary problem; retrying "
+        f"(attempt {retries + 1} of at most {max_retries + 1})."
+    )
+
+
 def reason_for(exc: perr.ProviderError) -> str:
     """A provider failure in words a customer can read: no upstream body, code or id."""
     if isinstance(exc, perr.ProviderValidationError) and _ACCOUNT_LIMIT.search(exc.message):
@@ -113,7 +128,7 @@ def reason_for(exc: perr.ProviderError) -> str:
         return GONE_AT_PROVIDER
     if isinstance(exc, perr.ProviderValidationError):
         return "The cloud provider refused this request."
-    return "The cloud provider is not responding. Please try again shortly."
+    return NOT_RESPONDING
 
 
 @dataclass
@@ -171,6 +186,8 @@ async def create(step: Step) -> Outcome:
             return wait(quiet_left, result={"absent_since": absent_since})
         # Nothing has carried our tag for a whole quiet period: the earlier request never
         # made a server.
+        if int(step.result.get("retries", 0)) > step.config.max_retries:
+            return failed(NOT_RESPONDING)  # every attempt allowed was made
     root_pass = step.unseal()
     if root_pass is None:
         return failed(SECRET_LOST_REASON)
@@ -332,6 +349,9 @@ async def _send(
 
 async def delete(step: Step) -> Outcome:
     provider_instance_id = step.instance.provider_instance_id
+    cancelled_create = step.operation.payload.get("cancelled_create")
+    if provider_instance_id is None and cancelled_create is not None:
+        return await _delete_cancelled_create(step, sent=bool(cancelled_create.get("sent")))
     bind: dict[str, Any] = {}
     if provider_instance_id is None:
         # A create that failed may still have left a server: look for our tag first.
@@ -350,6 +370,30 @@ async def delete(step: Step) -> Outcome:
     if await step.provider.get_instance(provider_instance_id) is None:
         return succeeded(InstanceStatus.DELETED)
     return wait(step.config.poll_interval_s)
+
+
+async def _delete_cancelled_create(step: Step, *, sent: bool) -> Outcome:
+    """A server deleted before its create finished. A create never sent made nothing. One
+    that may have been sent may appear at the provider as late as a create's quiet period
+    after we last found nothing: each look deletes what carries our tag, and the delete ends
+    once nothing has for that long."""
+    if not sent:
+        return succeeded(InstanceStatus.DELETED)
+    found = await step.provider.find_instance_by_tag(step.instance.id)
+    if found is not None:
+        await step.provider.delete_instance(found.id)
+        # From here the ordinary delete watches it go.
+        return wait(
+            step.config.poll_interval_s,
+            result={"sent": True},
+            instance={"provider_instance_id": found.id, "progress": 50},
+        )
+    quiet_left = _quiet_period_left(step)
+    if quiet_left > 0:
+        absent_since = step.result.get("absent_since") or step.now.isoformat()
+        # One more look once the period is over catches anything that landed meanwhile.
+        return wait(quiet_left, result={"absent_since": absent_since}, instance={"progress": 50})
+    return succeeded(InstanceStatus.DELETED)
 
 
 async def sync(step: Step) -> Outcome:

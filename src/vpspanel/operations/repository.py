@@ -25,6 +25,8 @@ class OperationStatus(StrEnum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+    # A create the customer called off by deleting the server before it was ready.
+    CANCELLED = "cancelled"
 
 
 UNFINISHED = (OperationStatus.QUEUED.value, OperationStatus.RUNNING.value)
@@ -63,16 +65,27 @@ class OperationRepository:
             query = query.with_for_update()
         return (await self.session.scalars(query)).one_or_none()
 
-    async def unfinished_for_instance(self, instance_id: uuid.UUID) -> list[Operation]:
-        return list(
-            (
-                await self.session.scalars(
-                    select(Operation)
-                    .where(Operation.instance_id == instance_id, Operation.status.in_(UNFINISHED))
-                    .order_by(Operation.created_at)
-                )
-            ).all()
+    async def unfinished_for_instance(
+        self, instance_id: uuid.UUID, *, for_update: bool = False
+    ) -> list[Operation]:
+        query = (
+            select(Operation)
+            .where(Operation.instance_id == instance_id, Operation.status.in_(UNFINISHED))
+            .order_by(Operation.created_at)
         )
+        if for_update:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return list((await self.session.scalars(query)).all())
+
+    async def create_may_have_been_sent(self, instance_id: uuid.UUID) -> bool:
+        """Whether the instance's last create ended with a send whose outcome is unknown."""
+        result = await self.session.scalar(
+            select(Operation.result)
+            .where(Operation.instance_id == instance_id, Operation.type == "create")
+            .order_by(Operation.created_at.desc())
+            .limit(1)
+        )
+        return bool((result or {}).get("sent"))
 
     async def claim(
         self,

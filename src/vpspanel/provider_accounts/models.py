@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Index, String, Text
+from sqlalchemy import CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vpspanel.db.base import Base, IdMixin, TimestampMixin
@@ -37,3 +37,8 @@ class ServiceProvider(IdMixin, TimestampMixin, Base):
     status_ok: Mapped[bool | None] = mapped_column()
     status_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status_error: Mapped[str | None] = mapped_column(String(500))
+    # How many servers the cloud account may hold and held when last checked (DigitalOcean's
+    # droplet_limit); NULL where the provider has no such limit or it was never read.
+    server_limit: Mapped[int | None] = mapped_column(Integer)
+    servers_held: Mapped[int | None] = mapped_column(Integer)
+    server_limit_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

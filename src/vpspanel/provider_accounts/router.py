@@ -19,6 +19,7 @@ from vpspanel.provider_accounts.schemas import (
     ProviderStatusOut,
     ProviderTestOut,
     ProviderUpdateIn,
+    ServerLimitOut,
 )
 from vpspanel.provider_accounts.service import ProviderAccountService, key_expiring_soon
 from vpspanel.state import AppState
@@ -43,6 +44,17 @@ def provider_out(account: ServiceProvider, state: AppState) -> ProviderOut:
         key_expiring_soon=key_expiring_soon(account, state.clock()),
         status=ProviderStatusOut(
             ok=account.status_ok, checked_at=account.status_checked_at, error=account.status_error
+        ),
+        server_limit=(
+            ServerLimitOut(
+                limit=account.server_limit,
+                used=account.servers_held,
+                checked_at=account.server_limit_checked_at,
+            )
+            if account.server_limit is not None
+            and account.servers_held is not None
+            and account.server_limit_checked_at is not None
+            else None
         ),
         created_at=account.created_at,
         updated_at=account.updated_at,

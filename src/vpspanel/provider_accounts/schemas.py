@@ -174,6 +174,14 @@ class ProviderStatusOut(BaseModel):
     error: str | None = Field(description="Why the last check failed, or null.")
 
 
+class ServerLimitOut(BaseModel):
+    """How many servers the cloud account may hold, and held when last checked."""
+
+    limit: int = Field(description="The most servers the cloud account may hold.")
+    used: int = Field(description="How many servers it held when last checked.")
+    checked_at: datetime = Field(description="When the provider was last asked.")
+
+
 class ProviderOut(BaseModel):
     id: uuid.UUID = Field(description="The provider account id.")
     name: str = Field(description="The account's name.")
@@ -197,6 +205,13 @@ class ProviderOut(BaseModel):
     )
     key_expiring_soon: bool = Field(description="The key expires within 14 days, or already has.")
     status: ProviderStatusOut = Field(description="The result of the last connection check.")
+    server_limit: ServerLimitOut | None = Field(
+        description=(
+            "The cloud account's server limit and its use, read whenever the key is checked "
+            "(connect, key change, test); null where the provider has no such limit or it was "
+            "never read."
+        )
+    )
     created_at: datetime = Field(description="When the account was added (UTC).")
     updated_at: datetime = Field(description="When it last changed (UTC).")
 

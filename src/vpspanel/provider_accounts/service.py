@@ -134,6 +134,7 @@ class ProviderAccountService:
             status_checked_at=now,
             status_error=None,
         )
+        _record_server_limit(account, verified, now)
         account.configuration = await self._checked_configuration(
             account, configuration, known_regions=regions
         )
@@ -225,10 +226,12 @@ class ProviderAccountService:
         )
         account.api_key_hint = key_hint(api_key)
         account.cloud_account_id = verified.account.cloud_account_id
-        account.key_rotated_at = self.state.clock()
+        now = self.state.clock()
+        account.key_rotated_at = now
         account.status_ok = True
-        account.status_checked_at = account.key_rotated_at
+        account.status_checked_at = now
         account.status_error = None
+        _record_server_limit(account, verified, now)
 
     async def _cloud_account_of(self, known: ServiceProvider) -> str | None:
         """The stored key's cloud account. Accounts connected before it was recorded are asked
@@ -289,6 +292,8 @@ class ProviderAccountService:
             account.cloud_account_id = result.account.cloud_account_id
         account.status_ok = error is None
         account.status_checked_at = self.state.clock()
+        if result is not None:
+            _record_server_limit(account, result, account.status_checked_at)
         # The column holds 500 characters; a diagnosis names a host of up to 253.
         account.status_error = error[:500] if error is not None else None
         await self.accounts.flush()
@@ -413,6 +418,15 @@ class ProviderAccountService:
                     "Unset its default first.",
                     code="default_provider_exists",
                 )
+
+
+def _record_server_limit(account: ServiceProvider, verified: VerifyResult, now: datetime) -> None:
+    """Keep what the provider said about the account's server limit (nothing where it has
+    none), so the admin view shows the limit and its use without asking the provider."""
+    found = verified.server_limit
+    account.server_limit = found.limit if found else None
+    account.servers_held = found.used if found else None
+    account.server_limit_checked_at = now if found else None
 
 
 def _missing_message(missing: list[str]) -> str:

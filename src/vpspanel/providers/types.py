@@ -79,9 +79,19 @@ class Permissions:
 
 
 @dataclass(frozen=True, slots=True)
+class ServerLimit:
+    """How many servers the cloud account may hold (DigitalOcean's `droplet_limit`) and holds."""
+
+    limit: int
+    used: int
+
+
+@dataclass(frozen=True, slots=True)
 class VerifyResult:
     account: AccountInfo
     permissions: Permissions
+    # None where the provider has no such limit or did not report it.
+    server_limit: ServerLimit | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,11 @@ class WorkerConfig:
     # A boot or shutdown whose answer was lost and that shows no effect this long after is
     # sent again (harmless for power actions; other actions are only ever watched).
     power_resend_after_s: float = 60.0
+    # A temporary provider failure (5xx, no answer) is retried at most this many times per
+    # operation, then the operation fails; the customer's events count the attempts against
+    # it. A provider that is busy or asks us to slow down (429) is waited out within the
+    # operation's deadline instead.
+    max_retries: int = 8
     # One step (a provider call) may not take longer than this.
     step_timeout_s: float = 300.0
     # Every operation ends by its deadline: default 15 minutes, per type below.

@@ -177,18 +177,33 @@ class Worker:
             logger.info(
                 "operation %s (%s) step failed: %s", operation.id, operation.type, provider_error
             )
-            if exc.retryable:
+            if exc.retryable and not isinstance(exc, perr.ProviderUnavailable):
+                # Busy or rate limited: the provider answered and will take it later.
                 retry_after = (
                     exc.retry_after_s if isinstance(exc, perr.ProviderRateLimited) else None
                 )
                 return tasks.wait(
                     self.config.backoff_s(operation.attempts, retry_after),
                     result={"provider_error": provider_error},
-                    milestone=(
-                        "retry",
-                        "The cloud had a temporary problem; retrying "
-                        f"(attempt {operation.attempts + 1}).",
-                    ),
+                    milestone=("retry", tasks.PROVIDER_BUSY),
+                )
+            retries = int((operation.result or {}).get("retries", 0)) + 1
+            if exc.retryable and retries <= self.config.max_retries:
+                return tasks.wait(
+                    self.config.backoff_s(operation.attempts),
+                    result={"provider_error": provider_error, "retries": retries},
+                    milestone=("retry", tasks.retry_message(retries, self.config.max_retries)),
+                )
+            if (
+                exc.retryable
+                and operation.type == "create"
+                and (operation.result or {}).get("sent")
+            ):
+                # Out of attempts, but the last create may still land: the create's recovery
+                # path looks for it through a quiet period and only then gives up.
+                return tasks.wait(
+                    self.config.backoff_s(operation.attempts),
+                    result={"provider_error": provider_error, "retries": retries},
                 )
             return tasks.failed(tasks.reason_for(exc), result={"provider_error": provider_error})
         except TimeoutError:

@@ -34,6 +34,7 @@ from vpspanel.providers.types import (
     ProviderInstance,
     ProviderPlan,
     ProviderRegion,
+    ServerLimit,
     VerifyResult,
 )
 from vpspanel.providers.validation import (
@@ -73,6 +74,13 @@ def root_password_cloud_config(root_pass: str) -> str:
     )
 
 
+def _server_limit(limit: object, used: object) -> ServerLimit | None:
+    """The account's droplet limit and count, when the provider reported both as numbers."""
+    if type(limit) is int and type(used) is int:  # not a bool, a float or a string
+        return ServerLimit(limit=limit, used=used)
+    return None
+
+
 def _image_ref(image_id: str) -> str | int:
     """Slugs go as strings; private images only have numeric ids."""
     return int(image_id) if image_id.isdigit() else image_id
@@ -105,12 +113,17 @@ class DigitalOceanProvider(HttpProvider):
         except ProviderPermissionError:
             account = {}
             missing.append("account:read")
+        droplets_held: object = None
         for scope, path, params in _READ_PROBES:
             try:
-                await self._client.get(path, {**params, "per_page": 1})
+                probed = await self._client.get(path, {**params, "per_page": 1})
                 scopes.append(scope)
             except ProviderPermissionError:
                 missing.append(scope)
+                continue
+            if path == "/droplets":
+                # One droplet per page: meta.total counts the account's droplets in one call.
+                droplets_held = (probed.get("meta") or {}).get("total")
         # The one write we can make harmlessly: our own namespace tag, which every create uses.
         # A read-only token fails here, so it is refused before any customer order reaches it.
         try:
@@ -131,6 +144,7 @@ class DigitalOceanProvider(HttpProvider):
                     "status_message": account.get("status_message"),
                 },
             ),
+            server_limit=_server_limit(account.get("droplet_limit"), droplets_held),
             permissions=Permissions(
                 read=not any(scope in missing for scope, _, _ in _READ_PROBES),
                 write=False if "tag:create" in missing else None,

@@ -10,6 +10,7 @@ import {
   Plug,
   Power,
   PowerOff,
+  Server as ServerIcon,
   Trash2,
   X,
   XCircle,
@@ -38,7 +39,7 @@ import { cn } from "@/lib/utils";
 import { errorText, writeProvider } from "./api";
 import { DeleteProviderDialog } from "./DeleteProviderDialog";
 import { EditProviderDialog } from "./EditProviderDialog";
-import { checkStatus, configurationChips, customBaseUrl, keyAge, keyExpiry, type Tone, typeName } from "./format";
+import { checkStatus, configurationChips, customBaseUrl, keyAge, keyExpiry, serverLimit, type Tone, typeName } from "./format";
 import { ProviderLogo } from "./ProviderLogo";
 import { RotateKeyDialog } from "./RotateKeyDialog";
 
@@ -77,6 +78,7 @@ export function ProviderCard({ provider, tick }: { provider: ProviderOut; tick: 
   const status = checkStatus(provider.status, now);
   const expiry = keyExpiry(provider.key_expires_at, now);
   const baseUrl = customBaseUrl(provider);
+  const limit = serverLimit(provider.server_limit);
 
   const runTest = async () => {
     setResult(null);
@@ -165,6 +167,18 @@ export function ProviderCard({ provider, tick }: { provider: ProviderOut; tick: 
             </span>
           </dd>
         </div>
+        {limit && (
+          <div>
+            <dt className="sr-only">Server limit</dt>
+            <dd
+              className={cn("flex items-start gap-2", TEXT[limit.tone], limit.tone !== "neutral" && "font-medium")}
+              data-server-limit={limit.tone}
+            >
+              <ServerIcon aria-hidden className="mt-0.5 size-4 shrink-0" />
+              <span className="min-w-0">{limit.text}</span>
+            </dd>
+          </div>
+        )}
         {baseUrl && (
           <div>
             <dt className="sr-only">API base URL</dt>

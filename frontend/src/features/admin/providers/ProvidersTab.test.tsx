@@ -26,6 +26,7 @@ function provider(overrides: Partial<ProviderOut> = {}): ProviderOut {
     key_expires_at: null,
     key_expiring_soon: false,
     status: { ok: true, checked_at: new Date(Date.now() - 3 * 60_000).toISOString(), error: null },
+    server_limit: null,
     created_at: "2026-11-01T10:00:00Z",
     updated_at: "2026-11-01T10:00:00Z",
     ...overrides,
@@ -58,6 +59,7 @@ describe("/admin#providers", () => {
         type: "digitalocean",
         api_base_url: "https://api.digitalocean.com/v2",
         configuration: { ipv6_enabled: true },
+        server_limit: { limit: 10, used: 10, checked_at: new Date(Date.now() - 3_600_000).toISOString() },
         status: { ok: false, checked_at: new Date(Date.now() - 3_600_000).toISOString(), error: "The provider rejected the API key." },
       }),
     );
@@ -77,6 +79,8 @@ describe("/admin#providers", () => {
     expect(within(spare).queryByText(/api\.digitalocean\.com/)).not.toBeInTheDocument();
     const spareChips = within(spare).getAllByRole("listitem").map((item) => item.textContent);
     expect(spareChips).toEqual(["All regions", "IPv6"]);
+    expect(within(spare).getByText("10 of 10 servers in use at the provider: full, new deploys here will fail")).toBeInTheDocument();
+    expect(within(linode).queryByText(/servers in use/)).not.toBeInTheDocument();
   });
 
   it("colours the key expiry: amber under 14 days, red once expired", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkStatus, configurationChips, customBaseUrl, keyExpiry } from "./format";
+import { checkStatus, configurationChips, customBaseUrl, keyExpiry, serverLimit } from "./format";
 
 const NOW = Date.parse("2026-12-01T12:00:00Z");
 const DAY = 24 * 3600 * 1000;
@@ -54,5 +54,18 @@ describe("customBaseUrl", () => {
 describe("past events", () => {
   it("never read as future when the server's clock is a little ahead", () => {
     expect(checkStatus({ ok: true, checked_at: at(11_000), error: null }, NOW).text).toBe("Connected · checked just now");
+  });
+});
+
+describe("serverLimit", () => {
+  it("is amber from 90 % of the limit and red when full", () => {
+    const limit = (used: number) => ({ limit: 10, used, checked_at: at(0) });
+    expect(serverLimit(limit(3))).toEqual({ tone: "neutral", text: "3 of 10 servers in use at the provider" });
+    expect(serverLimit(limit(9))?.tone).toBe("warning");
+    expect(serverLimit(limit(10))).toEqual({
+      tone: "error",
+      text: "10 of 10 servers in use at the provider: full, new deploys here will fail",
+    });
+    expect(serverLimit(null)).toBeNull();
   });
 });

@@ -114,3 +114,13 @@ export function configurationChips(provider: Pick<ProviderOut, "type" | "configu
   for (const toggle of toggles) if (config[toggle.key]) chips.push(toggle.label);
   return chips;
 }
+
+/** The cloud account's server limit and its use when last read: amber from 90 % used, red when
+ * full (new deploys on the account fail there); null where the provider reports no limit. */
+export function serverLimit(limit: ProviderOut["server_limit"]): { tone: Tone; text: string } | null {
+  if (!limit) return null;
+  const text = `${limit.used} of ${limit.limit} servers in use at the provider`;
+  if (limit.used >= limit.limit) return { tone: "error", text: `${text}: full, new deploys here will fail` };
+  if (limit.used >= limit.limit * 0.9) return { tone: "warning", text };
+  return { tone: "neutral", text };
+}
