@@ -46,6 +46,9 @@ class WorkerConfig:
     # Operations carrying a secret sealed by another process are left to it this long.
     foreign_seal_grace: timedelta = SEAL_LIFETIME
     concurrency: int = 4
+    # How long a step may wait for room in a provider's request budget before its operation
+    # is parked until then instead (0: a slot never waits on a budget).
+    budget_patience_s: float = 0.0
     # How often to compare every provider account's servers with our records.
     reconcile_interval_s: float = 300.0
 

@@ -31,6 +31,7 @@ from vpspanel.operations.models import Operation
 from vpspanel.operations.repository import OperationRepository, OperationStatus
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.providers import errors as perr
+from vpspanel.providers.http import BUDGET_PATIENCE_S
 from vpspanel.providers.types import InstanceStatus
 from vpspanel.state import AppState
 from vpspanel.worker.config import WorkerConfig
@@ -169,9 +170,15 @@ class Worker:
             unseal=lambda: self._unseal(operation),
             checkpoint=lambda changes: self._checkpoint(operation, changes),
         )
+        patience = BUDGET_PATIENCE_S.set(self.config.budget_patience_s)
         try:
             async with asyncio.timeout(self.config.step_timeout_s):
                 return await tasks.HANDLERS[operation.type](step)
+        except perr.ProviderBudgetWait as exc:
+            # Nothing was sent: park the operation until the budget has room and free the
+            # slot for work that can run now (not a retry: nothing went wrong).
+            logger.debug("operation %s parked %.2fs: %s", operation.id, exc.retry_after_s, exc)
+            return tasks.wait(exc.retry_after_s or 0.0)
         except perr.ProviderError as exc:
             provider_error = tasks.provider_error_text(exc)
             logger.info(
@@ -194,6 +201,8 @@ class Worker:
         except TimeoutError:
             logger.warning("operation %s (%s) step timed out", operation.id, operation.type)
             return tasks.wait(self.config.backoff_s(operation.attempts))
+        finally:
+            BUDGET_PATIENCE_S.reset(patience)
 
     def _unseal(self, operation: Operation) -> str | None:
         if operation.sealed_secret is None:

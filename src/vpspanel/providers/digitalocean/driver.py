@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from functools import cached_property
 from typing import Any, ClassVar
 from uuid import UUID
@@ -24,6 +25,7 @@ from vpspanel.providers.errors import (
     ProviderValidationError,
 )
 from vpspanel.providers.http import HttpProvider, RateLimits
+from vpspanel.providers.key_ids import DEFAULT_KEY_IDS
 from vpspanel.providers.sha512_crypt import sha512_crypt
 from vpspanel.providers.types import (
     AccountInfo,
@@ -43,6 +45,9 @@ from vpspanel.providers.validation import (
 )
 
 logger = logging.getLogger(__name__)
+
+# A create refused because an SSH key id is unknown to the account.
+_UNKNOWN_KEY = re.compile(r"ssh.?key", re.IGNORECASE)
 
 # Cheap reads that prove the read scopes (DigitalOcean has no endpoint listing a token's scopes).
 _READ_PROBES: tuple[tuple[str, str, dict[str, str]], ...] = (
@@ -154,8 +159,14 @@ class DigitalOceanProvider(HttpProvider):
         return [mappers.image_from_do(item) for item in items]
 
     async def _ssh_key_id(self, public_key: str) -> int:
-        """The account's id for a raw public key, registering it on first use."""
+        """The account's id for a raw public key: remembered per account, else looked up by
+        fingerprint (and registered on first use)."""
         fingerprint = ssh_fingerprint_md5(public_key)
+        return await DEFAULT_KEY_IDS.key_id(
+            self.transport.account, fingerprint, lambda: self._look_up_key(public_key, fingerprint)
+        )
+
+    async def _look_up_key(self, public_key: str, fingerprint: str) -> int:
         try:
             return int((await self._client.get(f"/account/keys/{fingerprint}"))["ssh_key"]["id"])
         except ProviderNotFound:
@@ -176,6 +187,17 @@ class DigitalOceanProvider(HttpProvider):
         check_root_pass(spec.root_pass)
         for key in spec.ssh_public_keys:
             ssh_fingerprint_md5(key)  # validates every key before anything is registered
+        try:
+            return await self._create_droplet(name, spec)
+        except (ProviderNotFound, ProviderValidationError) as exc:
+            if not spec.ssh_public_keys or not _UNKNOWN_KEY.search(exc.message):
+                raise
+        # A key id we remembered was deleted at the provider (a 4xx: nothing was created):
+        # forget what we knew of the account's keys and send once more with fresh ids.
+        DEFAULT_KEY_IDS.forget(self.transport.account)
+        return await self._create_droplet(name, spec)
+
+    async def _create_droplet(self, name: str, spec: CreateInstanceSpec) -> ProviderInstance:
         ssh_key_ids = [await self._ssh_key_id(key.strip()) for key in spec.ssh_public_keys]
         body: dict[str, Any] = {
             "name": name,
