@@ -17,7 +17,7 @@ import socket
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,13 +28,15 @@ from vpspanel.instances.repository import InstanceRepository
 from vpspanel.operations import idempotency
 from vpspanel.operations.handoff import SecretHandoff, process_handoff, secret_context
 from vpspanel.operations.models import Operation
-from vpspanel.operations.repository import OperationRepository, OperationStatus
+from vpspanel.operations.repository import OperationRepository, OperationStatus, priority_of
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.providers import errors as perr
+from vpspanel.providers.base import Provider
 from vpspanel.providers.http import BUDGET_PATIENCE_S
 from vpspanel.providers.types import InstanceStatus
 from vpspanel.state import AppState
 from vpspanel.worker.config import WorkerConfig
+from vpspanel.worker.polling import PolledProvider, SharedPolls
 from vpspanel.worker.reconcile import reconcile
 
 logger = logging.getLogger(__name__)
@@ -85,6 +87,7 @@ class Worker:
         self.sealed_only = sealed_only
         self.owner = owner or f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._last_purge: datetime | None = None
+        self.polls = SharedPolls()
 
     # -- claiming ---------------------------------------------------------------------
     async def _claim(self) -> Claimed | None:
@@ -164,7 +167,15 @@ class Worker:
             operation=operation,
             instance=instance,
             account=account,
-            provider=self.state.providers.for_account(account),
+            provider=cast(
+                Provider,
+                PolledProvider(
+                    self.state.providers.for_account(account),
+                    self.polls,
+                    str(account.id),
+                    max_age_s=self.config.poll_interval_s / 2,
+                ),
+            ),
             now=now,
             config=self.config,
             unseal=lambda: self._unseal(operation),
@@ -267,6 +278,11 @@ class Worker:
                 created.finished_at = now
             if outcome.kind == "wait":
                 operation.status = OperationStatus.QUEUED.value
+                operation.priority = priority_of(
+                    operation.type,
+                    operation.result,
+                    bound=instance.provider_instance_id is not None,
+                ).value
                 operation.run_after = now + timedelta(seconds=outcome.delay_s)
                 operation.lease_owner = None
                 operation.lease_expires_at = None

@@ -224,8 +224,13 @@ class DigitalOceanProvider(HttpProvider):
         return None
 
     async def _to_instance(self, droplet: dict[str, Any]) -> ProviderInstance:
+        # The action only refines `active`/`off` (a droplet being made is `new` whatever it
+        # is locked by): no read of a hundred droplets' actions during a bulk deploy.
+        refinable = droplet.get("status") in ("active", "off")
         action = (
-            await self._in_progress_action(str(droplet["id"])) if droplet.get("locked") else None
+            await self._in_progress_action(str(droplet["id"]))
+            if droplet.get("locked") and refinable
+            else None
         )
         return mappers.instance_from_droplet(droplet, action)
 

@@ -1,0 +1,130 @@
+"""Shared status polls: many servers of one account watched at once cost one list request.
+
+While a bulk deploy runs, a hundred servers of one account are being created and each one's
+operation re-reads its server every poll interval: a hundred GETs per interval, which would use
+up DigitalOcean's 250 requests a minute in seconds. Both providers list an account's tagged
+servers a page (200 on DigitalOcean, 500 on Linode) at a time, with the same fields as a single
+read, so when several servers of an account are being watched, one listing answers all of them.
+
+A listing is used only if it was asked for at most `max_age_s` (half a poll interval) ago. An
+operation's previous step (which may have sent an action) ended a whole poll interval before its
+next read, so whatever listing that read uses was started after the action was sent: it can
+never show the server as it was before. A server missing from a listing (made after it, or
+without our tag) is read on its own, as is everything when too few are being watched or
+polls are instant (tests).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from vpspanel.providers.base import Provider
+from vpspanel.providers.types import ProviderInstance
+
+# Share a listing when at least this many servers of one account are being watched.
+MIN_SHARED = 3
+# A server counts as watched for this long after its last read.
+WATCHED_FOR_S = 15.0
+
+
+@dataclass
+class _Listing:
+    started_at: float
+    loop: asyncio.AbstractEventLoop
+    answer: asyncio.Future[dict[str, ProviderInstance]]
+
+
+@dataclass
+class _Account:
+    watched: dict[str, float] = field(default_factory=dict)  # provider id -> last asked
+    listing: _Listing | None = None
+
+
+class SharedPolls:
+    """Per process: which servers of each account are being watched, and the latest listing."""
+
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._monotonic = monotonic
+        self._accounts: dict[str, _Account] = {}
+        self._lock = threading.Lock()
+        self.listings = 0  # listings made (for tests and the bench)
+        self.single_reads = 0
+
+    async def get_instance(
+        self, provider: Provider, account: str, provider_instance_id: str, max_age_s: float
+    ) -> ProviderInstance | None:
+        now = self._monotonic()
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            state = self._accounts.setdefault(account, _Account())
+            state.watched[provider_instance_id] = now
+            for stale in [pid for pid, at in state.watched.items() if at < now - WATCHED_FOR_S]:
+                del state.watched[stale]
+            listing = state.listing
+            usable = (
+                max_age_s > 0
+                and listing is not None
+                and listing.loop is loop
+                and listing.started_at >= now - max_age_s
+                and not (listing.answer.done() and listing.answer.exception() is not None)
+            )
+            start = not usable and max_age_s > 0 and len(state.watched) >= MIN_SHARED
+            if start:
+                listing = _Listing(now, loop, loop.create_future())
+                state.listing = listing
+        if start:
+            assert listing is not None
+            await self._list(provider, listing)
+        if (usable or start) and listing is not None:
+            try:
+                found = (await asyncio.shield(listing.answer)).get(provider_instance_id)
+            except Exception:
+                found = None  # the listing failed: read this one on its own
+            if found is not None:
+                return found
+        self.single_reads += 1
+        return await provider.get_instance(provider_instance_id)
+
+    async def _list(self, provider: Provider, listing: _Listing) -> None:
+        self.listings += 1
+        """Fill `listing`; a failure is kept in it, and each waiter then reads on its own."""
+        try:
+            servers = await provider.list_instances(tagged_only=True)
+        except Exception as exc:
+            listing.answer.set_exception(exc)
+            listing.answer.exception()  # retrieved, so never reported as unhandled
+            return
+        except BaseException:  # cancelled (its step timed out): release the waiters
+            listing.answer.set_exception(RuntimeError("listing cancelled"))
+            listing.answer.exception()
+            raise
+        listing.answer.set_result({server.id: server for server in servers})
+
+    def forget(self, account: str) -> None:
+        with self._lock:
+            self._accounts.pop(account, None)
+
+
+class PolledProvider:
+    """A provider whose `get_instance` goes through the shared polls; all else is the driver."""
+
+    def __init__(
+        self, provider: Provider, polls: SharedPolls, account: str, max_age_s: float
+    ) -> None:
+        self._provider = provider
+        self._polls = polls
+        self._account = account
+        self._max_age_s = max_age_s
+
+    async def get_instance(self, provider_instance_id: str) -> ProviderInstance | None:
+        return await self._polls.get_instance(
+            self._provider, self._account, provider_instance_id, self._max_age_s
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._provider, name)
