@@ -36,7 +36,12 @@ from vpspanel.providers.http import BUDGET_PATIENCE_S
 from vpspanel.providers.types import InstanceStatus
 from vpspanel.state import AppState
 from vpspanel.worker.config import WorkerConfig
-from vpspanel.worker.polling import PolledProvider, SharedPolls
+from vpspanel.worker.polling import (
+    BACKSTOP_POLLS,
+    PolledProvider,
+    SharedPolls,
+    watch_accounts,
+)
 from vpspanel.worker.reconcile import reconcile
 
 logger = logging.getLogger(__name__)
@@ -283,7 +288,15 @@ class Worker:
                     operation.result,
                     bound=instance.provider_instance_id is not None,
                 ).value
-                operation.run_after = now + timedelta(seconds=outcome.delay_s)
+                delay_s = outcome.delay_s
+                if (
+                    operation.type == "create"
+                    and instance.provider_instance_id is not None
+                    and self.polls.shared(str(instance.provider_id))
+                ):
+                    # The shared watcher wakes it when its server changes; this is a backstop.
+                    delay_s = max(delay_s, self.config.poll_interval_s * BACKSTOP_POLLS)
+                operation.run_after = now + timedelta(seconds=delay_s)
                 operation.lease_owner = None
                 operation.lease_expires_at = None
                 return
@@ -375,6 +388,12 @@ class Worker:
         slots = [
             asyncio.create_task(self._slot(stop_event)) for _ in range(self.config.concurrency)
         ]
+        if self.config.poll_interval_s > 0:
+            slots.append(
+                asyncio.create_task(
+                    watch_accounts(self.state, self.polls, self.config.poll_interval_s, stop_event)
+                )
+            )
         try:
             # Upkeep waits one interval first: a restart does not start with a burst of list
             # calls to every provider.
