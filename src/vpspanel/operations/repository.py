@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -93,6 +93,16 @@ class OperationRepository:
                 )
             ).all()
         )
+
+    async def next_due_at(self) -> datetime | None:
+        """When the earliest queued operation becomes due (None: nothing queued)."""
+        return (
+            await self.session.scalars(
+                select(func.min(Operation.run_after)).where(
+                    Operation.status == OperationStatus.QUEUED.value
+                )
+            )
+        ).one_or_none()
 
     async def claim(
         self,

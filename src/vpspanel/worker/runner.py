@@ -372,6 +372,19 @@ class Worker:
         async with self.state.sessionmaker() as session, session.begin():
             await idempotency.purge_expired(session, now)
 
+    async def _idle_s(self) -> float:
+        """Sleep until the next queued operation is due (a parked create, a poll), at most
+        `idle_sleep_s`: a slot that naps a whole second past a budget window wastes it."""
+        try:
+            async with self.state.read_sessionmaker() as session:
+                due_at = await OperationRepository(session).next_due_at()
+        except Exception:
+            return self.config.idle_sleep_s
+        if due_at is None:
+            return self.config.idle_sleep_s
+        until_due = (due_at - self.state.clock()).total_seconds()
+        return min(max(until_due, 0.005), self.config.idle_sleep_s)
+
     async def _slot(self, stop_event: asyncio.Event) -> None:
         while not stop_event.is_set():
             try:
@@ -381,7 +394,7 @@ class Worker:
                 worked = False
             if not worked:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop_event.wait(), timeout=self.config.idle_sleep_s)
+                    await asyncio.wait_for(stop_event.wait(), timeout=await self._idle_s())
 
     async def run(self, stop_event: asyncio.Event) -> None:
         logger.info("worker %s started (sealed_only=%s)", self.owner, self.sealed_only)
