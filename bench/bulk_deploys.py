@@ -11,7 +11,7 @@ accepts them) and the worker runs with its production concurrency. We measure:
 
 Run from the repository root: `uv run python -m bench.bulk_deploys` (SQLite in a temporary
 directory, the simulator in-process; about two minutes). Limits are scaled down from the real
-windows so it runs in seconds: Linode's 10 creates per 30 s become 10 per 1.5 s; DigitalOcean
+windows so it runs in seconds: Linode's 10 creates per 30 s become 10 per 3 s; DigitalOcean
 keeps its real 250 requests per minute (100 creates fit in one window, as in production).
 It reuses the test suite's fixtures for rows (a customer, an account, a plan).
 """
@@ -45,7 +45,7 @@ from vpspanel.worker.config import WorkerConfig
 from vpspanel.worker.runner import Worker
 
 # Creates per window the simulator allows (the provider's documented number) and the window.
-LINODE_CREATES = (10, 1.5)
+LINODE_CREATES = (10, 3.0)
 DIGITALOCEAN_BURST = (250, 60.0)
 PROVISION_S = 4.0
 POLL_INTERVAL_S = 1.0
