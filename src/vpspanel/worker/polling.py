@@ -193,6 +193,8 @@ async def _watch_once(state: AppState, polls: SharedPolls) -> None:
         )
     for account_id, watched in by_account.items():
         if len(watched) < MIN_SHARED:
+            # Too few left to share a listing: each polls on its own again, now.
+            await _wake(state, [operation_id for operation_id, _, _ in watched])
             continue
         async with state.read_sessionmaker() as session:
             account = await session.get(ServiceProvider, account_id)
@@ -212,16 +214,24 @@ async def _watch_once(state: AppState, polls: SharedPolls) -> None:
             or not server.status.is_transitional
             or (server.raw_status[:32] or None) != provider_status
         ]
-        if changed:
-            async with state.sessionmaker() as session, session.begin():
-                await session.execute(
-                    update(Operation)
-                    .where(
-                        Operation.id.in_(changed),
-                        Operation.status == OperationStatus.QUEUED.value,
-                    )
-                    .values(run_after=state.clock())
-                )
+        await _wake(state, changed)
+
+
+async def _wake(state: AppState, operation_ids: list[uuid.UUID]) -> None:
+    """Make these operations due now (those still queued: one may have just been claimed)."""
+    if not operation_ids:
+        return
+    now = state.clock()
+    async with state.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Operation)
+            .where(
+                Operation.id.in_(operation_ids),
+                Operation.status == OperationStatus.QUEUED.value,
+                Operation.run_after > now,
+            )
+            .values(run_after=now)
+        )
 
 
 class PolledProvider:
