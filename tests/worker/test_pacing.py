@@ -66,7 +66,7 @@ class TestBudgetWait:
         state = real_clock_providers
         sim.configure(rate_limits={"linode": {"create": {"limit": 1, "window_seconds": 60}}})
         first, second, headers = await _deploy_two(state, client, sim)
-        worker = Worker(state, config=WorkerConfig.instant(poll_interval_s=0.0))
+        worker = Worker(state, config=WorkerConfig.instant(budget_patience_s=0.0))
         # The first create takes the minute's only create. The second must not wait it out
         # inside its step (the old transport slept 60 s there, holding the slot): it parks,
         # and the slot watches the first server to running meanwhile.

@@ -10,10 +10,10 @@ With many creates of one account under way the operations themselves are the cos
 operations each stepping every poll interval is two transactions apiece, and a worker saturated
 with steps that only learn "still provisioning" starves the creates still to be sent. So while
 at least `MIN_SHARED` creates of an account are being watched, `watch_accounts` lists the
-account once per poll interval and wakes (run_after = now) only the operations whose server
+account twice per poll interval and wakes (run_after = now) only the operations whose server
 changed or settled; those operations meanwhile wait a backstop of `BACKSTOP_POLLS` intervals,
 in case the watcher itself cannot run. Each server is then seen running within one poll
-interval of the provider, at one listing and one UPDATE per interval for the whole account.
+interval of the provider, at two listings and UPDATEs per interval for the whole account.
 
 A listing is used only if it was asked for at most `max_age_s` (half a poll interval) ago. An
 operation's previous step (which may have sent an action) ended a whole poll interval before its
@@ -152,8 +152,8 @@ class SharedPolls:
 async def watch_accounts(
     state: AppState, polls: SharedPolls, poll_interval_s: float, stop: asyncio.Event
 ) -> None:
-    """Every poll interval, list each account with `MIN_SHARED` or more creates being watched
-    and wake the operations whose server changed. Runs beside the worker's slots."""
+    """Every `poll_interval_s`, list each account with `MIN_SHARED` or more creates being
+    watched and wake the operations whose server changed. Runs beside the worker's slots."""
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=poll_interval_s)

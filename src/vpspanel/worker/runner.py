@@ -404,7 +404,11 @@ class Worker:
         if self.config.poll_interval_s > 0:
             slots.append(
                 asyncio.create_task(
-                    watch_accounts(self.state, self.polls, self.config.poll_interval_s, stop_event)
+                    # Twice per poll interval: a server is seen running within one interval
+                    # of the provider, steps included.
+                    watch_accounts(
+                        self.state, self.polls, self.config.poll_interval_s / 2, stop_event
+                    )
                 )
             )
         try:
