@@ -21,6 +21,7 @@ from vpspanel.operations.models import Operation
 from vpspanel.provider_accounts.connect import ProviderConnector
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.providers.base import Provider
+from vpspanel.providers.key_ids import DEFAULT_KEY_IDS
 from vpspanel.security.secrets import key_hint, provider_key_context
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
@@ -119,6 +120,7 @@ def fast_state(state: AppState) -> Iterator[AppState]:
     original = state.providers
     state.providers = ProviderConnector(state.secret_box, clock=NoSleepClock())
     instances_service._metrics_cache.clear()
+    DEFAULT_KEY_IDS.clear()
     yield state
     state.providers = original
 

@@ -7,8 +7,20 @@ import pytest
 import respx
 
 from tests.providers.support import FakeClock
-from vpspanel.providers.errors import ProviderAuthError, ProviderError, ProviderUnavailable
-from vpspanel.providers.http import RateBudgets, RateLimits, RateRule, RetryPolicy, Transport
+from vpspanel.providers.errors import (
+    ProviderAuthError,
+    ProviderBudgetWait,
+    ProviderError,
+    ProviderUnavailable,
+)
+from vpspanel.providers.http import (
+    BUDGET_PATIENCE_S,
+    RateBudgets,
+    RateLimits,
+    RateRule,
+    RetryPolicy,
+    Transport,
+)
 from vpspanel.providers.linode.client import translate_error
 
 BASE = "https://api.example.test/v4"
@@ -112,6 +124,63 @@ class TestRequestBudget:
         assert clock.elapsed == 0.0
         await transport.request("GET", "/x")
         assert clock.elapsed == pytest.approx(5.0)
+
+
+class TestPatience:
+    @respx.mock
+    async def test_without_patience_a_full_budget_raises_with_its_wait_and_sends_nothing(
+        self,
+    ) -> None:
+        route = respx.post(f"{BASE}/things").respond(200, json={})
+        clock = FakeClock()
+        limits = RateLimits((RateRule("create", 2, 30.0, frozenset({"POST"})),), margin_s=0.0)
+        transport = make_transport(clock, limits=limits)
+        token = BUDGET_PATIENCE_S.set(0.0)
+        try:
+            await transport.request("POST", "/things", json={})
+            await transport.request("POST", "/things", json={})
+            with pytest.raises(ProviderBudgetWait) as caught:
+                await transport.request("POST", "/things", json={})
+        finally:
+            BUDGET_PATIENCE_S.reset(token)
+        assert route.call_count == 2
+        assert caught.value.retry_after_s == pytest.approx(30.0)
+        assert clock.elapsed == 0.0  # nobody slept
+
+    @respx.mock
+    async def test_without_patience_a_429_raises_instead_of_sleeping(self) -> None:
+        respx.get(f"{BASE}/x").respond(429, headers={"Retry-After": "7"}, json={"errors": []})
+        clock = FakeClock()
+        transport = make_transport(clock)
+        token = BUDGET_PATIENCE_S.set(0.0)
+        try:
+            with pytest.raises(ProviderBudgetWait) as caught:
+                await transport.request("GET", "/x")
+        finally:
+            BUDGET_PATIENCE_S.reset(token)
+        assert caught.value.retry_after_s == pytest.approx(7.0)
+        assert clock.elapsed == 0.0
+
+    @respx.mock
+    async def test_writes_leave_the_read_share_to_reads(self) -> None:
+        respx.post(f"{BASE}/things").respond(200, json={})
+        reads = respx.get(f"{BASE}/things/1").respond(200, json={})
+        clock = FakeClock()
+        limits = RateLimits((RateRule("all", 10, 60.0, read_share=0.2),), margin_s=0.0)
+        transport = make_transport(clock, limits=limits)
+        token = BUDGET_PATIENCE_S.set(0.0)
+        try:
+            for _ in range(8):
+                await transport.request("POST", "/things", json={})
+            with pytest.raises(ProviderBudgetWait):
+                await transport.request("POST", "/things", json={})
+            await transport.request("GET", "/things/1")
+            await transport.request("GET", "/things/1")
+            with pytest.raises(ProviderBudgetWait):
+                await transport.request("GET", "/things/1")
+        finally:
+            BUDGET_PATIENCE_S.reset(token)
+        assert reads.call_count == 2
 
 
 class TestRetries:

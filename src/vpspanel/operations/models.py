@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vpspanel.db.base import Base, IdMixin, TimestampMixin
@@ -17,6 +17,7 @@ class Operation(IdMixin, TimestampMixin, Base):
     __tablename__ = "operations"
     __table_args__ = (
         Index("ix_operations_status_run_after", "status", "run_after"),
+        Index("ix_operations_status_priority_run_after", "status", "priority", "run_after"),
         Index("ix_operations_instance_id_created_at", "instance_id", "created_at"),
     )
 
@@ -30,6 +31,11 @@ class Operation(IdMixin, TimestampMixin, Base):
     # that lives only in worker memory; cleared as soon as the call is made.
     sealed_secret: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # Claim order, lowest first (see OperationPriority): polls of servers the provider is
+    # changing are never starved by queued creates.
+    priority: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=1, server_default=text("1")
+    )
     run_after: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

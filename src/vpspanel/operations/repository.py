@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -30,6 +30,25 @@ class OperationStatus(StrEnum):
 
 
 UNFINISHED = (OperationStatus.QUEUED.value, OperationStatus.RUNNING.value)
+
+
+class OperationPriority(IntEnum):
+    """Which due operation a free worker slot takes first (lowest first). Watching a server
+    the provider is already changing is one cheap read and what a customer is looking at;
+    sending new work can wait a poll's length."""
+
+    WATCH = 0  # a change was sent (or a server made): re-read it
+    ACTION = 1  # a lifecycle action or delete not sent yet
+    CREATE = 2  # a create not sent yet
+
+
+def priority_of(
+    type: str, result: dict[str, Any] | None = None, *, bound: bool = False
+) -> OperationPriority:
+    """The rank of an operation's next step: `bound` = its instance has a provider id."""
+    if type == "sync" or (result or {}).get("sent") or (type == "create" and bound):
+        return OperationPriority.WATCH
+    return OperationPriority.CREATE if type == "create" else OperationPriority.ACTION
 
 
 class OperationRepository:
@@ -52,6 +71,7 @@ class OperationRepository:
             payload=payload or {},
             result={},
             attempts=0,
+            priority=priority_of(type).value,
             run_after=now,
             created_at=now,
             updated_at=now,
@@ -87,6 +107,16 @@ class OperationRepository:
         )
         return bool((result or {}).get("sent"))
 
+    async def next_due_at(self) -> datetime | None:
+        """When the earliest queued operation becomes due (None: nothing queued)."""
+        return (
+            await self.session.scalars(
+                select(func.min(Operation.run_after)).where(
+                    Operation.status == OperationStatus.QUEUED.value
+                )
+            )
+        ).one_or_none()
+
     async def claim(
         self,
         *,
@@ -98,8 +128,9 @@ class OperationRepository:
         sealed_only: bool = False,
     ) -> Operation | None:
         """Take the next runnable operation: queued and due, or running with a lapsed lease
-        (its worker died). Only the oldest unfinished operation of an instance is runnable,
-        so an instance runs one operation at a time, in order."""
+        (its worker died), lowest priority first and then the longest due. Only the oldest
+        unfinished operation of an instance is runnable, so an instance runs one operation at
+        a time, in order."""
         earlier = aliased(Operation)
         has_earlier_unfinished = exists().where(
             earlier.instance_id == Operation.instance_id,
@@ -138,7 +169,7 @@ class OperationRepository:
                 seal_ok,
                 ~has_earlier_unfinished,
             )
-            .order_by(Operation.run_after, Operation.created_at)
+            .order_by(Operation.priority, Operation.run_after, Operation.created_at)
             .limit(1)
         )
         if self.session.get_bind().dialect.name == "postgresql":

@@ -13,6 +13,7 @@ from vpspanel.providers.base import (
 )
 from vpspanel.providers.errors import (
     ProviderAuthError,
+    ProviderBudgetWait,
     ProviderConflict,
     ProviderError,
     ProviderNotFound,
@@ -64,6 +65,7 @@ __all__ = [
     "Permissions",
     "Provider",
     "ProviderAuthError",
+    "ProviderBudgetWait",
     "ProviderConflict",
     "ProviderError",
     "ProviderImage",

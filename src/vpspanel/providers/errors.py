@@ -95,6 +95,14 @@ class ProviderRateLimited(ProviderError):
         self.retry_after_s = retry_after_s
 
 
+class ProviderBudgetWait(ProviderRateLimited):
+    """Nothing was sent: the account's request budget has no room for `retry_after_s`, and the
+    caller asked not to be kept waiting (a worker slot parks the operation instead)."""
+
+    def __init__(self, message: str, *, retry_after_s: float) -> None:
+        super().__init__(message, retry_after_s=retry_after_s, status_code=None)
+
+
 class ProviderUnavailable(ProviderError):
     """5xx, timeout or connection failure. `may_have_succeeded` is True when a write was sent
     and we cannot tell whether the provider carried it out."""

@@ -9,8 +9,10 @@ from __future__ import annotations
 import abc
 import asyncio
 import bisect
+import contextvars
 import hashlib
 import logging
+import math
 import random
 import re
 import socket
@@ -27,6 +29,7 @@ import httpx
 
 from vpspanel.providers.base import Provider
 from vpspanel.providers.errors import (
+    ProviderBudgetWait,
     ProviderError,
     ProviderRateLimited,
     ProviderUnavailable,
@@ -44,6 +47,13 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _RETRYABLE_STATUSES = frozenset({408, 500, 502, 503, 504})
+
+# How long a request may wait in this task for room in its budget (or out a 429) before it
+# raises ProviderBudgetWait instead; None waits as long as it takes. The worker sets 0 around
+# each step, so a slot is never held by a wait (the operation is parked until the time).
+BUDGET_PATIENCE_S: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "budget_patience_s", default=None
+)
 
 # ---------------------------------------------------------------------------------------------
 # Shared client
@@ -109,6 +119,14 @@ class RateRule:
     window_s: float
     methods: frozenset[str] | None = None  # None = every method
     path_regex: str | None = None  # matched (fullmatch) against the path below the base URL
+    # The share of a rule that reads and writes both count against kept for reads: writes
+    # stop short of it, so status polls of servers already made always have room.
+    read_share: float = 0.0
+
+    def capacity(self, write: bool) -> int:
+        if not write:
+            return self.max_requests
+        return max(self.max_requests - math.ceil(self.max_requests * self.read_share), 1)
 
     def matches(self, method: str, path: str) -> bool:
         if self.methods is not None and method not in self.methods:
@@ -184,12 +202,14 @@ class RateBudgets:
         cutoff = bisect.bisect_right(window.answered_at, now - rule.window_s - margin_s)
         del window.answered_at[:cutoff]
 
-    def _wait_s(self, account: str, rules: list[RateRule], now: float, margin_s: float) -> float:
+    def _wait_s(
+        self, account: str, rules: list[RateRule], now: float, margin_s: float, write: bool
+    ) -> float:
         wait = 0.0
         for rule in rules:
             window = self._window(account, rule)
             self._expire(window, rule, now, margin_s)
-            over = len(window.answered_at) + window.in_flight - rule.max_requests + 1
+            over = len(window.answered_at) + window.in_flight - rule.capacity(write) + 1
             if over > 0:
                 if over <= len(window.answered_at):
                     wait = max(wait, window.answered_at[over - 1] + rule.window_s + margin_s - now)
@@ -203,11 +223,18 @@ class RateBudgets:
         return wait
 
     def try_acquire(
-        self, account: str, rules: list[RateRule], now: float, margin_s: float = 0.0
+        self,
+        account: str,
+        rules: list[RateRule],
+        now: float,
+        margin_s: float = 0.0,
+        *,
+        write: bool = False,
     ) -> float:
-        """Count one request against every rule and return 0, or return how long to wait."""
+        """Count one request against every rule and return 0, or return how long to wait.
+        A `write` leaves each rule's read share free."""
         with self._lock:
-            wait = self._wait_s(account, rules, now, margin_s)
+            wait = self._wait_s(account, rules, now, margin_s, write)
             if wait > 0:
                 return wait
             for rule in rules:
@@ -218,15 +245,27 @@ class RateBudgets:
             return 0.0
 
     async def acquire(
-        self, account: str, rules: list[RateRule], clock: Clock, margin_s: float = 0.0
+        self,
+        account: str,
+        rules: list[RateRule],
+        clock: Clock,
+        margin_s: float = 0.0,
+        *,
+        write: bool = False,
+        patience_s: float | None = None,
     ) -> None:
         """Wait until every rule allows one more request, and count it as in flight (call
-        `settle` when its answer arrives or it fails)."""
+        `settle` when its answer arrives or it fails). Past `patience_s` of waiting, raise
+        ProviderBudgetWait with the time still to wait instead."""
+        waited = 0.0
         while True:
-            wait = self.try_acquire(account, rules, clock.monotonic(), margin_s)
+            wait = self.try_acquire(account, rules, clock.monotonic(), margin_s, write=write)
             if wait <= 0:
                 return
+            if patience_s is not None and waited + wait > patience_s:
+                raise ProviderBudgetWait("no room in the request budget", retry_after_s=wait)
             await clock.sleep(wait)
+            waited += wait
 
     def settle(self, account: str, rules: list[RateRule], answered_at: float) -> None:
         with self._lock:
@@ -322,6 +361,11 @@ class Transport:
     def __repr__(self) -> str:
         return f"Transport({self.provider_name!r}, {self.base_url!r})"
 
+    @property
+    def account(self) -> str:
+        """Who the budgets and caches of this process know this account as (no key in it)."""
+        return self._account
+
     def scrub(self, text: str) -> str:
         """Defence in depth: no message we build may carry the key."""
         return text.replace(self._api_key, "***") if self._api_key else text
@@ -394,7 +438,20 @@ class Transport:
             attempt += 1
             last_attempt = attempt >= self.retry.max_attempts
             ready_at = self.clock.monotonic()
-            await self._budgets.acquire(self._account, rules, self.clock, self.limits.margin_s)
+            try:
+                await self._budgets.acquire(
+                    self._account,
+                    rules,
+                    self.clock,
+                    self.limits.margin_s,
+                    write=may_have_happened,
+                    patience_s=BUDGET_PATIENCE_S.get(),
+                )
+            except ProviderBudgetWait as no_room:
+                raise ProviderBudgetWait(
+                    f"{what}: no room in the request budget",
+                    retry_after_s=no_room.retry_after_s or 0.0,
+                ) from None
             self.budget_wait_s += self.clock.monotonic() - ready_at
             try:
                 response = await http.request(
@@ -460,6 +517,12 @@ class Transport:
                         self._account, rules[0], for_s=retry_after, now=self.clock.monotonic()
                     )
                 wait = retry_after if retry_after is not None else self._backoff_s(attempt)
+                patience = BUDGET_PATIENCE_S.get()
+                if patience is not None and wait > patience:
+                    # Refused, so nothing happened: the caller parks instead of holding on.
+                    raise ProviderBudgetWait(
+                        f"{what}: rate limited by the provider", retry_after_s=wait
+                    )
                 if not last_attempt and wait <= self.retry.max_retry_after_s:
                     logger.info("%s: rate limited, waiting %.2fs", what, wait)
                     await self.clock.sleep(wait)

@@ -51,6 +51,10 @@ class WorkerConfig:
     # Operations carrying a secret sealed by another process are left to it this long.
     foreign_seal_grace: timedelta = SEAL_LIFETIME
     concurrency: int = 4
+    # How long a step may wait for room in a provider's request budget before its operation
+    # is parked until then instead (0: a slot never waits on a budget; None: wait in the step,
+    # for tests whose provider clock skips its sleeps).
+    budget_patience_s: float | None = 0.0
     # How often to compare every provider account's servers with our records.
     reconcile_interval_s: float = 300.0
 
@@ -76,6 +80,7 @@ class WorkerConfig:
             "step_timeout_s": 30.0,
             "concurrency": 1,
             "reconcile_interval_s": 3600.0,
+            "budget_patience_s": None,
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -17,7 +17,7 @@ import socket
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,12 +28,20 @@ from vpspanel.instances.repository import InstanceRepository
 from vpspanel.operations import idempotency
 from vpspanel.operations.handoff import SecretHandoff, process_handoff, secret_context
 from vpspanel.operations.models import Operation
-from vpspanel.operations.repository import OperationRepository, OperationStatus
+from vpspanel.operations.repository import OperationRepository, OperationStatus, priority_of
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.providers import errors as perr
+from vpspanel.providers.base import Provider
+from vpspanel.providers.http import BUDGET_PATIENCE_S
 from vpspanel.providers.types import InstanceStatus
 from vpspanel.state import AppState
 from vpspanel.worker.config import WorkerConfig
+from vpspanel.worker.polling import (
+    BACKSTOP_POLLS,
+    PolledProvider,
+    SharedPolls,
+    watch_accounts,
+)
 from vpspanel.worker.reconcile import reconcile
 
 logger = logging.getLogger(__name__)
@@ -84,6 +92,7 @@ class Worker:
         self.sealed_only = sealed_only
         self.owner = owner or f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._last_purge: datetime | None = None
+        self.polls = SharedPolls()
 
     # -- claiming ---------------------------------------------------------------------
     async def _claim(self) -> Claimed | None:
@@ -163,15 +172,29 @@ class Worker:
             operation=operation,
             instance=instance,
             account=account,
-            provider=self.state.providers.for_account(account),
+            provider=cast(
+                Provider,
+                PolledProvider(
+                    self.state.providers.for_account(account),
+                    self.polls,
+                    str(account.id),
+                    max_age_s=self.config.poll_interval_s / 2,
+                ),
+            ),
             now=now,
             config=self.config,
             unseal=lambda: self._unseal(operation),
             checkpoint=lambda changes: self._checkpoint(operation, changes),
         )
+        patience = BUDGET_PATIENCE_S.set(self.config.budget_patience_s)
         try:
             async with asyncio.timeout(self.config.step_timeout_s):
                 return await tasks.HANDLERS[operation.type](step)
+        except perr.ProviderBudgetWait as exc:
+            # Nothing was sent: park the operation until the budget has room and free the
+            # slot for work that can run now (not a retry: nothing went wrong).
+            logger.debug("operation %s parked %.2fs: %s", operation.id, exc.retry_after_s, exc)
+            return tasks.wait(exc.retry_after_s or 0.0)
         except perr.ProviderError as exc:
             provider_error = tasks.provider_error_text(exc)
             logger.info(
@@ -209,6 +232,8 @@ class Worker:
         except TimeoutError:
             logger.warning("operation %s (%s) step timed out", operation.id, operation.type)
             return tasks.wait(self.config.backoff_s(operation.attempts))
+        finally:
+            BUDGET_PATIENCE_S.reset(patience)
 
     def _unseal(self, operation: Operation) -> str | None:
         if operation.sealed_secret is None:
@@ -273,7 +298,20 @@ class Worker:
                 created.finished_at = now
             if outcome.kind == "wait":
                 operation.status = OperationStatus.QUEUED.value
-                operation.run_after = now + timedelta(seconds=outcome.delay_s)
+                operation.priority = priority_of(
+                    operation.type,
+                    operation.result,
+                    bound=instance.provider_instance_id is not None,
+                ).value
+                delay_s = outcome.delay_s
+                if (
+                    operation.type == "create"
+                    and instance.provider_instance_id is not None
+                    and self.polls.shared(str(instance.provider_id))
+                ):
+                    # The shared watcher wakes it when its server changes; this is a backstop.
+                    delay_s = max(delay_s, self.config.poll_interval_s * BACKSTOP_POLLS)
+                operation.run_after = now + timedelta(seconds=delay_s)
                 operation.lease_owner = None
                 operation.lease_expires_at = None
                 return
@@ -349,6 +387,19 @@ class Worker:
         async with self.state.sessionmaker() as session, session.begin():
             await idempotency.purge_expired(session, now)
 
+    async def _idle_s(self) -> float:
+        """Sleep until the next queued operation is due (a parked create, a poll), at most
+        `idle_sleep_s`: a slot that naps a whole second past a budget window wastes it."""
+        try:
+            async with self.state.read_sessionmaker() as session:
+                due_at = await OperationRepository(session).next_due_at()
+        except Exception:
+            return self.config.idle_sleep_s
+        if due_at is None:
+            return self.config.idle_sleep_s
+        until_due = (due_at - self.state.clock()).total_seconds()
+        return min(max(until_due, 0.005), self.config.idle_sleep_s)
+
     async def _slot(self, stop_event: asyncio.Event) -> None:
         while not stop_event.is_set():
             try:
@@ -358,13 +409,23 @@ class Worker:
                 worked = False
             if not worked:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop_event.wait(), timeout=self.config.idle_sleep_s)
+                    await asyncio.wait_for(stop_event.wait(), timeout=await self._idle_s())
 
     async def run(self, stop_event: asyncio.Event) -> None:
         logger.info("worker %s started (sealed_only=%s)", self.owner, self.sealed_only)
         slots = [
             asyncio.create_task(self._slot(stop_event)) for _ in range(self.config.concurrency)
         ]
+        if self.config.poll_interval_s > 0:
+            slots.append(
+                asyncio.create_task(
+                    # Twice per poll interval: a server is seen running within one interval
+                    # of the provider, steps included.
+                    watch_accounts(
+                        self.state, self.polls, self.config.poll_interval_s / 2, stop_event
+                    )
+                )
+            )
         try:
             # Upkeep waits one interval first: a restart does not start with a burst of list
             # calls to every provider.

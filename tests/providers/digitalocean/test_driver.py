@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 from uuid import UUID
@@ -125,6 +126,51 @@ class TestDigitalOceanCreate:
         await make_driver().create_instance(spec())
         assert register.call_count == 0
         assert json.loads(create.calls.last.request.content)["ssh_keys"] == [77]
+
+    @respx.mock
+    async def test_a_key_is_looked_up_once_per_account(self) -> None:
+        lookup = respx.get(f"{BASE}/account/keys/{KEY_FINGERPRINT}").respond(
+            200, json={"ssh_key": {"id": 77, "fingerprint": KEY_FINGERPRINT, "public_key": KEY}}
+        )
+        create = respx.post(f"{BASE}/droplets").respond(202, json={"droplet": droplet()})
+        await asyncio.gather(*(make_driver().create_instance(spec()) for _ in range(5)))
+        await make_driver().create_instance(spec())
+        assert lookup.call_count == 1
+        assert create.call_count == 6
+        assert all(json.loads(c.request.content)["ssh_keys"] == [77] for c in create.calls)
+        other = DigitalOceanProvider(
+            "dop_v1_other", http=httpx.AsyncClient(), clock=FakeClock(), budgets=RateBudgets()
+        )
+        await other.create_instance(spec())
+        assert lookup.call_count == 2  # another account learns its own ids
+
+    @respx.mock
+    async def test_a_key_deleted_at_the_provider_is_looked_up_again(self) -> None:
+        lookup = respx.get(f"{BASE}/account/keys/{KEY_FINGERPRINT}").mock(
+            side_effect=[
+                httpx.Response(200, json={"ssh_key": {"id": 77, "fingerprint": KEY_FINGERPRINT}}),
+                httpx.Response(404, json={"id": "not_found", "message": "not found"}),
+            ]
+        )
+        register = respx.post(f"{BASE}/account/keys").respond(
+            201, json={"ssh_key": {"id": 78, "fingerprint": KEY_FINGERPRINT}}
+        )
+        unknown_key = {
+            "id": "unprocessable_entity",
+            "message": "You specified an invalid SSH key id or fingerprint.",
+        }
+        create = respx.post(f"{BASE}/droplets").mock(
+            side_effect=[
+                httpx.Response(202, json={"droplet": droplet()}),
+                httpx.Response(422, json=unknown_key),
+                httpx.Response(202, json={"droplet": droplet()}),
+            ]
+        )
+        await make_driver().create_instance(spec())
+        await make_driver().create_instance(spec())
+        assert lookup.call_count == 2 and register.call_count == 1
+        sent = [json.loads(c.request.content)["ssh_keys"] for c in create.calls]
+        assert sent == [[77], [77], [78]]
 
     @respx.mock
     async def test_lost_create_is_unknown_and_not_looked_up(self) -> None:

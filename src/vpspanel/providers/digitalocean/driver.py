@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from functools import cached_property
 from typing import Any, ClassVar
 from uuid import UUID
@@ -24,6 +25,7 @@ from vpspanel.providers.errors import (
     ProviderValidationError,
 )
 from vpspanel.providers.http import HttpProvider, RateLimits
+from vpspanel.providers.key_ids import DEFAULT_KEY_IDS
 from vpspanel.providers.sha512_crypt import sha512_crypt
 from vpspanel.providers.types import (
     AccountInfo,
@@ -44,6 +46,9 @@ from vpspanel.providers.validation import (
 )
 
 logger = logging.getLogger(__name__)
+
+# A create refused because an SSH key id is unknown to the account.
+_UNKNOWN_KEY = re.compile(r"ssh.?key", re.IGNORECASE)
 
 # Cheap reads that prove the read scopes (DigitalOcean has no endpoint listing a token's scopes).
 _READ_PROBES: tuple[tuple[str, str, dict[str, str]], ...] = (
@@ -168,8 +173,14 @@ class DigitalOceanProvider(HttpProvider):
         return [mappers.image_from_do(item) for item in items]
 
     async def _ssh_key_id(self, public_key: str) -> int:
-        """The account's id for a raw public key, registering it on first use."""
+        """The account's id for a raw public key: remembered per account, else looked up by
+        fingerprint (and registered on first use)."""
         fingerprint = ssh_fingerprint_md5(public_key)
+        return await DEFAULT_KEY_IDS.key_id(
+            self.transport.account, fingerprint, lambda: self._look_up_key(public_key, fingerprint)
+        )
+
+    async def _look_up_key(self, public_key: str, fingerprint: str) -> int:
         try:
             return int((await self._client.get(f"/account/keys/{fingerprint}"))["ssh_key"]["id"])
         except ProviderNotFound:
@@ -190,6 +201,17 @@ class DigitalOceanProvider(HttpProvider):
         check_root_pass(spec.root_pass)
         for key in spec.ssh_public_keys:
             ssh_fingerprint_md5(key)  # validates every key before anything is registered
+        try:
+            return await self._create_droplet(name, spec)
+        except (ProviderNotFound, ProviderValidationError) as exc:
+            if not spec.ssh_public_keys or not _UNKNOWN_KEY.search(exc.message):
+                raise
+        # A key id we remembered was deleted at the provider (a 4xx: nothing was created):
+        # forget what we knew of the account's keys and send once more with fresh ids.
+        DEFAULT_KEY_IDS.forget(self.transport.account)
+        return await self._create_droplet(name, spec)
+
+    async def _create_droplet(self, name: str, spec: CreateInstanceSpec) -> ProviderInstance:
         ssh_key_ids = [await self._ssh_key_id(key.strip()) for key in spec.ssh_public_keys]
         body: dict[str, Any] = {
             "name": name,
@@ -216,8 +238,13 @@ class DigitalOceanProvider(HttpProvider):
         return None
 
     async def _to_instance(self, droplet: dict[str, Any]) -> ProviderInstance:
+        # The action only refines `active`/`off` (a droplet being made is `new` whatever it
+        # is locked by): no read of a hundred droplets' actions during a bulk deploy.
+        refinable = droplet.get("status") in ("active", "off")
         action = (
-            await self._in_progress_action(str(droplet["id"])) if droplet.get("locked") else None
+            await self._in_progress_action(str(droplet["id"]))
+            if droplet.get("locked") and refinable
+            else None
         )
         return mappers.instance_from_droplet(droplet, action)
 
