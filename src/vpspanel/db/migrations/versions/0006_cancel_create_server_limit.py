@@ -12,7 +12,7 @@ from alembic import op
 
 import vpspanel.db.types
 
-revision: str = "0006_cancel_create_server_limit"
+revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
