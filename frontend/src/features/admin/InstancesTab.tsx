@@ -1,16 +1,15 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useLocation } from "@tanstack/react-router";
-import { AlertCircle, ChevronLeft, ChevronRight, Server, X } from "lucide-react";
+import { ChevronLeft, ChevronRight, Server, X } from "lucide-react";
 import * as React from "react";
-import { isApiError } from "@/api/http";
 import { adminListInstancesOptions, adminListProvidersOptions } from "@/client/@tanstack/react-query.gen";
 import type { AdminInstanceOut, InstanceStatus } from "@/client/types.gen";
-import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
 import { StatusBadge, statusLook } from "@/features/vps/status";
 import { absoluteTime, relativeTime } from "@/lib/time";
 import { InstanceDetailsDialog } from "./instances/InstanceDetailsDialog";
+import { QueryProblem } from "@/components/query-problem";
 
 export const ADMIN_PER_PAGE = 50;
 const STATUSES: InstanceStatus[] = [
@@ -131,18 +130,7 @@ export function InstancesTab() {
         )}
       </div>
 
-      {list.isError && (
-        <Alert variant="destructive">
-          <AlertCircle aria-hidden />
-          <AlertTitle>Could not load the servers</AlertTitle>
-          <AlertDescription>
-            <p>{isApiError(list.error) ? list.error.detail : "Something went wrong."}</p>
-            <Button className="mt-2" size="sm" variant="outline" onClick={() => void list.refetch()}>
-              Retry
-            </Button>
-          </AlertDescription>
-        </Alert>
-      )}
+      <QueryProblem query={list} title="Could not load the servers" />
 
       {list.isPending ? (
         <div className="grid gap-2" role="status" aria-busy="true" aria-label="Loading servers">

@@ -18,10 +18,11 @@ import {
 import { Input } from "@/components/ui/input";
 import { Skeleton } from "@/components/ui/skeleton";
 import { compare, formatMonthly } from "@/lib/money";
-import { AddPlanWizard, QueryProblem } from "./plans/AddPlanWizard";
+import { AddPlanWizard } from "./plans/AddPlanWizard";
 import { invalidatePlans, usePlans, useProviders } from "./plans/api";
 import { formatMemory, formatTransfer } from "./plans/catalog";
 import { DeletePlanDialog, EditPlanDialog, RefreshResultDialog } from "./plans/PlanDialogs";
+import { QueryProblem } from "@/components/query-problem";
 
 type SortKey = "name" | "provider" | "vcpus" | "memory" | "base" | "markup" | "price" | "status";
 const SORTERS: Record<SortKey, (a: PlanOut, b: PlanOut) => number> = {
@@ -190,7 +191,7 @@ export function PlansTab() {
           <AlertDescription>Connect a provider before creating plans (Providers tab).</AlertDescription>
         </Alert>
       )}
-      <QueryProblem query={plans} what="the plans" />
+      <QueryProblem query={plans} title="Could not load the plans" />
 
       {plans.isPending ? (
         <div className="grid gap-2" role="status" aria-busy="true" aria-label="Loading plans">

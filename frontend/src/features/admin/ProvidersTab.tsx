@@ -1,12 +1,12 @@
-import { AlertCircle, Cloud, Plus } from "lucide-react";
+import { Cloud, Plus } from "lucide-react";
 import * as React from "react";
-import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
 import { AddProviderDialog } from "./providers/AddProviderDialog";
-import { errorText, useProviders } from "./providers/api";
+import { useProviders } from "./providers/api";
 import { ProviderCard } from "./providers/ProviderCard";
+import { QueryProblem } from "@/components/query-problem";
 
 /** Relative times ("checked 3 min ago") stay true while the page is open. */
 function useNow(intervalMs = 30_000): number {
@@ -41,18 +41,7 @@ export function ProvidersTab() {
         </Button>
       </div>
 
-      {providers.isError && (
-        <Alert variant="destructive">
-          <AlertCircle aria-hidden />
-          <AlertTitle>Could not load the provider accounts</AlertTitle>
-          <AlertDescription>
-            <p>{errorText(providers.error)}</p>
-            <Button className="mt-2" size="sm" variant="outline" onClick={() => void providers.refetch()}>
-              Retry
-            </Button>
-          </AlertDescription>
-        </Alert>
-      )}
+      <QueryProblem query={providers} title="Could not load the provider accounts" />
 
       {!list && providers.isPending && <CardsSkeleton />}
 

@@ -21,6 +21,7 @@ import { InstanceActionMenu, PowerButtons } from "./actions";
 import { invalidateInstanceLists, useInstance, useSettleAnnouncements } from "./api";
 import { MetricsCharts } from "./MetricsCharts";
 import { StatusBadge } from "./status";
+import { QueryProblem } from "@/components/query-problem";
 
 const DIALOGS: readonly string[] = ["rebuild", "resize", "delete"];
 
@@ -43,19 +44,7 @@ export function VpsDetailPage({ instanceId }: { instanceId: string }) {
   if (!instance) {
     if (query.isError && isApiError(query.error) && query.error.status === 404)
       return <NotFound title="Server not found">It may have been deleted, or it belongs to another organization.</NotFound>;
-    if (query.isError)
-      return (
-        <Alert variant="destructive">
-          <AlertCircle aria-hidden />
-          <AlertTitle>Could not load this server</AlertTitle>
-          <AlertDescription>
-            <p>{isApiError(query.error) ? query.error.detail : "Something went wrong."}</p>
-            <Button className="mt-2" size="sm" variant="outline" onClick={() => void query.refetch()}>
-              Retry
-            </Button>
-          </AlertDescription>
-        </Alert>
-      );
+    if (query.isError) return <QueryProblem query={query} title="Could not load this server" />;
     return <DetailSkeleton />;
   }
 

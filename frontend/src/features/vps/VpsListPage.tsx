@@ -1,9 +1,7 @@
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
-import { AlertCircle, ChevronLeft, ChevronRight, Plus, Server } from "lucide-react";
-import { isApiError } from "@/api/http";
+import { ChevronLeft, ChevronRight, Plus, Server } from "lucide-react";
 import type { InstanceOut } from "@/client/types.gen";
 import { CopyButton } from "@/components/copy-button";
-import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button, buttonVariants } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
 import { absoluteTime, relativeTime } from "@/lib/time";
@@ -11,6 +9,7 @@ import { useInstance, useInstanceList, useSettleAnnouncements } from "./api";
 import { InstanceActionMenu } from "./actions";
 import { DeployPage } from "./DeployPage";
 import { StatusBadge } from "./status";
+import { QueryProblem } from "@/components/query-problem";
 
 /** /vps: the organization's servers, or the deploy page (`?deploy`, or when there are none). */
 export function VpsListPage() {
@@ -36,18 +35,7 @@ export function VpsListPage() {
       <div className="sr-only" aria-live="polite" role="status">
         {announcement}
       </div>
-      {list.isError && (
-        <Alert variant="destructive">
-          <AlertCircle aria-hidden />
-          <AlertTitle>Could not load your servers</AlertTitle>
-          <AlertDescription>
-            <p>{isApiError(list.error) ? list.error.detail : "Something went wrong."}</p>
-            <Button className="mt-2" size="sm" variant="outline" onClick={() => void list.refetch()}>
-              Retry
-            </Button>
-          </AlertDescription>
-        </Alert>
-      )}
+      <QueryProblem query={list} title="Could not load your servers" />
       {!list.data && list.isPending && <ListSkeleton />}
       {list.data && (
         <>

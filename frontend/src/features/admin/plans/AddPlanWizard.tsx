@@ -17,6 +17,7 @@ import { invalidatePlans, useUpstreamPlans, useUpstreamRegions } from "./api";
 import { formatMemory, formatTransfer, ineligibleReason, isMarkup } from "./catalog";
 import { PriceTable } from "./PriceTable";
 import { RegionPicker } from "./RegionPicker";
+import { QueryProblem } from "@/components/query-problem";
 
 const STEPS = ["Provider", "Upstream plan", "Regions", "Name and markup", "Review"] as const;
 type Errors = Partial<Record<"provider" | "plan" | "regions" | "name" | "markup" | "root", string>>;
@@ -212,7 +213,7 @@ export function AddPlanWizard({
                 onChange={(event) => setSearch(event.target.value)}
               />
             </div>
-            <QueryProblem query={upstreamPlans} what="the provider's plans" />
+            <QueryProblem query={upstreamPlans} title="Could not load the provider's plans" />
             {upstreamPlans.isPending ? (
               <Skeleton className="h-40" />
             ) : (
@@ -272,7 +273,7 @@ export function AddPlanWizard({
 
         {step === 2 && (
           <div className="grid gap-3">
-            <QueryProblem query={upstreamRegions} what="the provider's regions" />
+            <QueryProblem query={upstreamRegions} title="Could not load the provider's regions" />
             {upstreamRegions.isPending ? (
               <Skeleton className="h-40" />
             ) : (
@@ -340,22 +341,5 @@ export function AddPlanWizard({
         </DialogFooter>
       </DialogContent>
     </Dialog>
-  );
-}
-
-/** A failed catalog query: the safe detail and a retry, keeping whatever is already shown. */
-export function QueryProblem({ query, what }: { query: { isError: boolean; error: unknown; refetch: () => unknown }; what: string }) {
-  if (!query.isError) return null;
-  return (
-    <Alert variant="destructive">
-      <AlertCircle aria-hidden />
-      <AlertTitle>Could not load {what}</AlertTitle>
-      <AlertDescription>
-        <p>{isApiError(query.error) ? query.error.detail : "Something went wrong."}</p>
-        <Button className="mt-2" size="sm" variant="outline" onClick={() => void query.refetch()}>
-          Retry
-        </Button>
-      </AlertDescription>
-    </Alert>
   );
 }

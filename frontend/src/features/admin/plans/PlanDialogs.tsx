@@ -20,11 +20,11 @@ import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, D
 import { Input } from "@/components/ui/input";
 import { Skeleton } from "@/components/ui/skeleton";
 import { formatHourly, formatMonthly } from "@/lib/money";
-import { QueryProblem } from "./AddPlanWizard";
 import { invalidatePlans, useUpstreamPlans, useUpstreamRegions } from "./api";
 import { isMarkup } from "./catalog";
 import { PriceTable } from "./PriceTable";
 import { RegionPicker } from "./RegionPicker";
+import { QueryProblem } from "@/components/query-problem";
 
 type EditErrors = Partial<Record<"name" | "markup" | "regions" | "root", string>>;
 
@@ -110,8 +110,8 @@ export function EditPlanDialog({
         </div>
         {providerId ? (
           <>
-            <QueryProblem query={upstreamRegions} what="the provider's regions" />
-            <QueryProblem query={upstreamPlans} what="the provider's plans" />
+            <QueryProblem query={upstreamRegions} title="Could not load the provider's regions" />
+            <QueryProblem query={upstreamPlans} title="Could not load the provider's plans" />
             {upstreamRegions.isPending || upstreamPlans.isPending ? (
               <Skeleton className="h-32" />
             ) : (

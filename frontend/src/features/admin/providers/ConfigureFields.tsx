@@ -1,14 +1,14 @@
-import { AlertCircle, Search } from "lucide-react";
+import { Search } from "lucide-react";
 import * as React from "react";
 import type { ProviderConfiguration, ProviderOut, UpstreamRegion } from "@/client/types.gen";
-import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Skeleton } from "@/components/ui/skeleton";
-import { errorText, useUpstreamRegions } from "./api";
+import { useUpstreamRegions } from "./api";
 import { isProviderType, readConfiguration, TYPE_TOGGLES, type ToggleKey, typeName } from "./format";
 import { SwitchField } from "./SwitchField";
+import { QueryProblem } from "@/components/query-problem";
 
 /** The configuration as edited: `onlyRegions` false means every region (no `allowed_regions`). */
 export type ConfigDraft = {
@@ -172,16 +172,7 @@ function RegionsField({
               ))}
             </div>
           ) : regions.isError ? (
-            <Alert variant="destructive">
-              <AlertCircle aria-hidden />
-              <AlertTitle>Could not load the regions of {provider.name}</AlertTitle>
-              <AlertDescription>
-                <p>{errorText(regions.error)}</p>
-                <Button type="button" className="mt-2" size="sm" variant="outline" onClick={() => void regions.refetch()}>
-                  Retry
-                </Button>
-              </AlertDescription>
-            </Alert>
+            <QueryProblem query={regions} title={`Could not load the regions of ${provider.name}`} />
           ) : (
             <>
               <div className="flex flex-wrap items-center gap-2">
