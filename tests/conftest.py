@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from tests.support.pool_guard import PoolGuard
+from tests.support.smtp import SmtpServer, running_smtp_server
 from tests.support.specs import MISSING_SPECS_REASON_PREFIX, specs_dir
 from vpspanel.app import create_app
 from vpspanel.config import Environment, Settings, normalize_database_url
@@ -185,6 +186,13 @@ async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
     transport = ASGITransport(app=app, client=("203.0.113.10", 50000))
     async with AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on a free port; `.messages` holds what it received and
+    `.url` is a `VPSPANEL_SMTP_URL` for it."""
+    yield from running_smtp_server()
 
 
 @pytest.fixture

@@ -17,6 +17,8 @@ import structlog
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from vpspanel.mail import SmtpRelay
+
 log = structlog.get_logger(__name__)
 
 PLACEHOLDER_SECRETS = frozenset(
@@ -68,6 +70,13 @@ class Settings(BaseSettings):
     # Larger request bodies are refused with 413 before they are read whole.
     max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     log_level: str = "INFO"
+    # Where people reach the panel, e.g. https://panel.example.com: the base of links in emails
+    # (invitations, password resets). Empty: the address the request came to.
+    public_url: str = ""
+    # Outgoing mail, e.g. smtp://user:pass@mail.example.com:587 (STARTTLS required) or
+    # smtps://…:465 (TLS from the start). Empty: no email; links are shown to whoever asked.
+    smtp_url: SecretStr | None = None
+    mail_from: str = "vpspanel <no-reply@localhost>"
 
     @field_validator("encryption_keys", mode="before")
     @classmethod
@@ -81,6 +90,8 @@ class Settings(BaseSettings):
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'vpspanel.db'}"
         self.database_url = normalize_database_url(self.database_url)
+        if self.smtp_url is not None and self.smtp_url.get_secret_value():
+            SmtpRelay.from_url(self.smtp_url.get_secret_value())  # ValueError says what is wrong
         if self.env is Environment.PRODUCTION:
             if not self.encryption_keys:
                 raise ValueError("VPSPANEL_ENCRYPTION_KEYS must be set in production")

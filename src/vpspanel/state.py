@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from vpspanel.config import Settings
 from vpspanel.db.engine import PoolLimits, create_engine, create_sessionmaker
 from vpspanel.db.types import utcnow
+from vpspanel.mail import Mailer, SmtpRelay
 from vpspanel.provider_accounts.connect import ProviderConnector
 from vpspanel.providers.http import close_shared_client
 from vpspanel.security.secrets import SecretBox
@@ -27,6 +28,7 @@ class AppState:
     secret_box: SecretBox
     providers: ProviderConnector
     clock: Callable[[], datetime] = field(default=utcnow)
+    mailer: Mailer = field(default_factory=lambda: Mailer(None, sender="vpspanel"))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppState:
@@ -47,8 +49,14 @@ class AppState:
             read_sessionmaker=create_sessionmaker(engine, read_only=True),
             secret_box=secret_box,
             providers=ProviderConnector(secret_box),
+            mailer=mailer_for(settings),
         )
 
     async def close(self) -> None:
         await self.engine.dispose()
         await close_shared_client()
+
+
+def mailer_for(settings: Settings) -> Mailer:
+    url = settings.smtp_url.get_secret_value() if settings.smtp_url else ""
+    return Mailer(SmtpRelay.from_url(url) if url else None, sender=settings.mail_from)
