@@ -14,6 +14,7 @@ from vpspanel.db.types import utcnow
 from vpspanel.provider_accounts.connect import ProviderConnector
 from vpspanel.providers.http import close_shared_client
 from vpspanel.security.secrets import SecretBox
+from vpspanel.security.supabase_jwt import SupabaseVerifier
 
 
 @dataclass
@@ -27,6 +28,8 @@ class AppState:
     secret_box: SecretBox
     providers: ProviderConnector
     clock: Callable[[], datetime] = field(default=utcnow)
+    # Verifies Supabase access tokens; None while Supabase sign-in is off.
+    supabase: SupabaseVerifier | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppState:
@@ -47,6 +50,7 @@ class AppState:
             read_sessionmaker=create_sessionmaker(engine, read_only=True),
             secret_box=secret_box,
             providers=ProviderConnector(secret_box),
+            supabase=SupabaseVerifier.from_settings(settings),
         )
 
     async def close(self) -> None:
