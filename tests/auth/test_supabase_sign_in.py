@@ -198,14 +198,22 @@ REJECTED = list(_rejected_tokens("https://placeholder").keys())
 class TestRejectedTokens:
     @pytest.mark.parametrize("case", REJECTED)
     async def test_is_401_and_creates_nobody(
-        self, supa: AsyncClient, state: AppState, project: JwksServer, case: str
+        self,
+        supa: AsyncClient,
+        state: AppState,
+        project: JwksServer,
+        case: str,
+        captured_logs: pytest.CaptureFixture[str],
     ) -> None:
         token = _rejected_tokens(project.issuer)[case]
         response = await supa.get("/api/auth/me", headers=bearer(token))
         assert response.status_code == 401, response.text
         assert response.json()["error"] == "unauthenticated"
-        assert token not in response.text
         assert await count(state, User) == 0
+        logs = captured_logs.readouterr()
+        assert "supabase_token_rejected" in logs.err + logs.out
+        signature = token.rsplit(".", 1)[1] or token
+        assert signature not in response.text + logs.err + logs.out
 
     @pytest.mark.parametrize("case", REJECTED)
     async def test_is_401_with_only_the_jwks_configured(
