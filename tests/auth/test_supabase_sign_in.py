@@ -304,3 +304,19 @@ class TestKeySetUnreachable:
             response = await http.get("/api/auth/me", headers=bearer(token))
         assert response.status_code == 503
         assert response.json()["error"] == "service_unavailable"
+
+
+class TestWiring:
+    async def test_the_app_state_builds_the_verifier_from_the_settings(
+        self, state: AppState
+    ) -> None:
+        configured = Settings.model_validate(
+            {**state.settings.model_dump(), "supabase_url": "https://abcd.supabase.co"}
+        )
+        built = AppState.from_settings(configured)
+        try:
+            assert built.supabase is not None
+            assert built.supabase.issuer == "https://abcd.supabase.co/auth/v1"
+            assert built.supabase.algorithms == {"ES256", "RS256"}
+        finally:
+            await built.engine.dispose()
