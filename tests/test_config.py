@@ -64,3 +64,40 @@ class TestDevelopmentKeyFile:
         key_file = tmp_path / "encryption.key"
         assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
         assert settings.resolved_encryption_keys() == first
+
+
+class TestSupabaseSettings:
+    def test_off_by_default(self) -> None:
+        settings = Settings()
+        assert settings.supabase_url == ""
+        assert settings.supabase_issuer == ""
+
+    def test_issuer_and_jwks_url_follow_the_project_url(self) -> None:
+        settings = Settings(supabase_url="https://abcd.supabase.co/")
+        assert settings.supabase_issuer == "https://abcd.supabase.co/auth/v1"
+        assert (
+            settings.supabase_jwks_url == "https://abcd.supabase.co/auth/v1/.well-known/jwks.json"
+        )
+
+    def test_algorithms_default_to_the_keys_given(self) -> None:
+        jwks_only = Settings(supabase_url="https://abcd.supabase.co")
+        assert jwks_only.supabase_jwt_algorithms == ["ES256", "RS256"]
+        with_secret = Settings(
+            supabase_url="https://abcd.supabase.co", supabase_jwt_secret="s" * 40
+        )
+        assert with_secret.supabase_jwt_algorithms == ["HS256"]
+
+    def test_algorithms_read_from_the_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("VPSPANEL_SUPABASE_URL", "https://abcd.supabase.co")
+        monkeypatch.setenv("VPSPANEL_SUPABASE_JWT_SECRET", "s" * 40)
+        monkeypatch.setenv("VPSPANEL_SUPABASE_JWT_ALGORITHMS", "HS256, ES256")
+        assert Settings().supabase_jwt_algorithms == ["HS256", "ES256"]
+
+    @pytest.mark.parametrize("algorithm", ["none", "HS512", "PS256"])
+    def test_other_algorithms_are_refused(self, algorithm: str) -> None:
+        with pytest.raises(ValidationError, match="SUPABASE_JWT_ALGORITHMS"):
+            Settings(supabase_url="https://a.supabase.co", supabase_jwt_algorithms=[algorithm])
+
+    def test_hs256_needs_the_secret(self) -> None:
+        with pytest.raises(ValidationError, match="SUPABASE_JWT_SECRET"):
+            Settings(supabase_url="https://a.supabase.co", supabase_jwt_algorithms=["HS256"])

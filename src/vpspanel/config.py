@@ -25,6 +25,8 @@ PLACEHOLDER_SECRETS = frozenset(
     {"", "changeme", "change-me", "changethis", "secret", "placeholder"}
 )
 DEFAULT_DATA_DIR = Path("data")
+# Asymmetric algorithms Supabase signs access tokens with; their public keys are in the JWKS.
+SUPABASE_JWKS_ALGORITHMS = ("ES256", "RS256")
 
 
 class Environment(StrEnum):
@@ -77,10 +79,25 @@ class Settings(BaseSettings):
     # smtps://…:465 (TLS from the start). Empty: no email; links are shown to whoever asked.
     smtp_url: SecretStr | None = None
     mail_from: str = "vpspanel <no-reply@localhost>"
+    # Supabase Auth sign-in (docs/supabase.md): off while the URL is empty.
+    supabase_url: str = ""
+    # The project's legacy JWT secret: HS256 tokens are accepted only when it is set.
+    supabase_jwt_secret: SecretStr | None = None
+    # The project's public signing keys; empty: <supabase_url>/auth/v1/.well-known/jwks.json
+    supabase_jwks_url: str = ""
+    # Empty: HS256 when the secret is set, else ES256 and RS256 (keys from the JWKS).
+    supabase_jwt_algorithms: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     @field_validator("encryption_keys", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("supabase_jwt_algorithms", mode="before")
+    @classmethod
+    def _split_algorithms(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
@@ -92,6 +109,7 @@ class Settings(BaseSettings):
         self.database_url = normalize_database_url(self.database_url)
         if self.smtp_url is not None and self.smtp_url.get_secret_value():
             SmtpRelay.from_url(self.smtp_url.get_secret_value())  # ValueError says what is wrong
+        self._check_supabase()
         if self.env is Environment.PRODUCTION:
             if not self.encryption_keys:
                 raise ValueError("VPSPANEL_ENCRYPTION_KEYS must be set in production")
@@ -99,6 +117,31 @@ class Settings(BaseSettings):
                 if key.get_secret_value().lower() in PLACEHOLDER_SECRETS:
                     raise ValueError("VPSPANEL_ENCRYPTION_KEYS holds a placeholder, not a key")
         return self
+
+    def _check_supabase(self) -> None:
+        self.supabase_url = self.supabase_url.strip().rstrip("/")
+        if not self.supabase_url:
+            return
+        if not self.supabase_jwks_url:
+            self.supabase_jwks_url = self.supabase_url + "/auth/v1/.well-known/jwks.json"
+        secret = self.supabase_jwt_secret.get_secret_value() if self.supabase_jwt_secret else ""
+        if not self.supabase_jwt_algorithms:
+            self.supabase_jwt_algorithms = ["HS256"] if secret else [*SUPABASE_JWKS_ALGORITHMS]
+        unknown = set(self.supabase_jwt_algorithms) - {*SUPABASE_JWKS_ALGORITHMS, "HS256"}
+        if unknown:
+            raise ValueError(
+                "VPSPANEL_SUPABASE_JWT_ALGORITHMS may hold only HS256, ES256 and RS256, not "
+                + ", ".join(sorted(unknown))
+            )
+        if "HS256" in self.supabase_jwt_algorithms and not secret:
+            raise ValueError("HS256 needs VPSPANEL_SUPABASE_JWT_SECRET (the project's JWT secret)")
+        if self.env is Environment.PRODUCTION and secret and secret.lower() in PLACEHOLDER_SECRETS:
+            raise ValueError("VPSPANEL_SUPABASE_JWT_SECRET holds a placeholder, not the secret")
+
+    @property
+    def supabase_issuer(self) -> str:
+        """The `iss` of the project's access tokens (empty when Supabase sign-in is off)."""
+        return self.supabase_url + "/auth/v1" if self.supabase_url else ""
 
     @property
     def is_sqlite(self) -> bool:

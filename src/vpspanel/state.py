@@ -15,6 +15,7 @@ from vpspanel.mail import Mailer, SmtpRelay
 from vpspanel.provider_accounts.connect import ProviderConnector
 from vpspanel.providers.http import close_shared_client
 from vpspanel.security.secrets import SecretBox
+from vpspanel.security.supabase_jwt import SupabaseVerifier
 
 
 @dataclass
@@ -29,6 +30,8 @@ class AppState:
     providers: ProviderConnector
     clock: Callable[[], datetime] = field(default=utcnow)
     mailer: Mailer = field(default_factory=lambda: Mailer(None, sender="vpspanel"))
+    # Verifies Supabase access tokens; None while Supabase sign-in is off.
+    supabase: SupabaseVerifier | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppState:
@@ -50,6 +53,7 @@ class AppState:
             secret_box=secret_box,
             providers=ProviderConnector(secret_box),
             mailer=mailer_for(settings),
+            supabase=SupabaseVerifier.from_settings(settings),
         )
 
     async def close(self) -> None:

@@ -2,7 +2,8 @@
 
 A request authenticates with ``Authorization: Bearer <token>`` or the session cookie. A cookie
 request that changes state must also send ``X-CSRF-Token`` matching the session's CSRF token
-(bearer requests cannot be forged cross-site, so they need nothing more).
+(bearer requests cannot be forged cross-site, so they need nothing more). With Supabase sign-in
+on, the bearer may also be a Supabase access token (docs/supabase.md): no session of ours then.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 
 from vpspanel.auth.models import AuthSession, User, UserRole
 from vpspanel.auth.repository import SessionRepository, UserRepository
+from vpspanel.auth.supabase import SupabaseSignIn
 from vpspanel.deps import StateDep
 from vpspanel.errors import BadRequest, Forbidden, NotFound, Unauthenticated
 from vpspanel.organizations.models import Organization
+from vpspanel.security.supabase_jwt import is_jwt_shaped
 from vpspanel.security.tokens import hash_token, tokens_match
 
 SESSION_COOKIE = "vpspanel_session"
@@ -34,7 +37,8 @@ _cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="Brows
 @dataclass(frozen=True)
 class Principal:
     user: User
-    session: AuthSession
+    # None when signed in with a Supabase access token (Supabase keeps that session, not us).
+    session: AuthSession | None
 
 
 async def get_principal(
@@ -46,6 +50,9 @@ async def get_principal(
     token = bearer.credentials if bearer else cookie
     if not token:
         raise Unauthenticated()
+    if bearer is not None and state.supabase is not None and is_jwt_shaped(token):
+        user = await SupabaseSignIn(state, state.supabase).user_for_token(token)
+        return Principal(user=user, session=None)
     # Its own short read: the request's session (a write lock on SQLite) starts only when the
     # endpoint itself touches the database.
     async with state.read_sessionmaker() as db:

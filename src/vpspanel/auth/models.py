@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Uuid
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vpspanel.db.base import Base, IdMixin, TimestampMixin
@@ -25,6 +25,30 @@ class User(IdMixin, TimestampMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     role: Mapped[str] = mapped_column(String(16), nullable=False, default=UserRole.CUSTOMER)
     active: Mapped[bool] = mapped_column(default=True, nullable=False)
+
+
+class IdentityProvider(StrEnum):
+    SUPABASE = "supabase"
+
+
+class ExternalIdentity(IdMixin, Base):
+    """A user's account at an outside sign-in service: the service's subject (Supabase: the
+    access token's `sub`, the Supabase user id) is bound to one user, and a user has at most one
+    identity per service."""
+
+    __tablename__ = "external_identities"
+    __table_args__ = (
+        CheckConstraint("provider IN ('supabase')", name="provider"),
+        UniqueConstraint("provider", "subject"),
+        UniqueConstraint("user_id", "provider"),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False
+    )
+    provider: Mapped[str] = mapped_column(String(32), nullable=False)
+    subject: Mapped[str] = mapped_column(String(255), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
 class AuthSession(IdMixin, Base):

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vpspanel.auth.models import AuthSession, User
+from vpspanel.auth.models import AuthSession, ExternalIdentity, IdentityProvider, User
 from vpspanel.organizations.models import Membership, Organization
 
 
@@ -67,3 +67,20 @@ class SessionRepository:
             .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
             .values(revoked_at=now)
         )
+
+
+class ExternalIdentityRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get_user(self, provider: IdentityProvider, subject: str) -> User | None:
+        """The user bound to `subject` at `provider`, active or not."""
+        return await self.session.scalar(
+            select(User)
+            .join(ExternalIdentity, ExternalIdentity.user_id == User.id)
+            .where(ExternalIdentity.provider == provider, ExternalIdentity.subject == subject)
+        )
+
+    async def add(self, identity: ExternalIdentity) -> None:
+        self.session.add(identity)
+        await self.session.flush()

@@ -15,6 +15,7 @@ from vpspanel.auth.schemas import (
 )
 from vpspanel.auth.service import LoginService, create_user, revoke_session
 from vpspanel.deps import SessionDep, StateDep
+from vpspanel.errors import BadRequest
 from vpspanel.organizations.models import MembershipRole
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -71,6 +72,12 @@ async def login(body: LoginIn, request: Request, response: Response, state: Stat
     "/logout", status_code=status.HTTP_204_NO_CONTENT, summary="Sign out (revokes this session)"
 )
 async def logout(principal: PrincipalDep, db: SessionDep, state: StateDep) -> Response:
+    if principal.session is None:
+        raise BadRequest(
+            "This request is signed in with a Supabase access token, which vpspanel does not "
+            "keep and cannot revoke: sign out with Supabase (supabase.auth.signOut()).",
+            code="external_session",
+        )
     await revoke_session(db, principal.session.id, state.clock())
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(SESSION_COOKIE, path="/")

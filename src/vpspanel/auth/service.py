@@ -15,7 +15,12 @@ from vpspanel.auth.repository import SessionRepository, UserRepository
 from vpspanel.errors import Conflict, InvalidCredentials, NotFound, TooManyRequests
 from vpspanel.input_rules import normalize_email
 from vpspanel.organizations.models import Membership, MembershipRole, Organization
-from vpspanel.security.passwords import hash_password, needs_rehash, verify_password
+from vpspanel.security.passwords import (
+    UNUSABLE_PASSWORD_HASH,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
 from vpspanel.security.tokens import hash_token, new_token
 from vpspanel.state import AppState
 
@@ -34,21 +39,21 @@ async def create_user(
     session: AsyncSession,
     *,
     email: str,
-    password: str,
+    password: str | None,
     name: str,
     role: UserRole = UserRole.CUSTOMER,
     organization_name: str | None = None,
 ) -> tuple[User, Organization]:
-    """A user and an organization they own (admins get one too, to try the customer side)."""
+    """A user and an organization they own (admins get one too, to try the customer side).
+    `password` None: no local password (the user signs in with Supabase); no password verifies."""
     users = UserRepository(session)
     email = normalize_email(email)
     email_taken = Conflict("An account with this email already exists.", code="email_taken")
     if await users.get_by_email(email) is not None:
         raise email_taken
+    password_hash = UNUSABLE_PASSWORD_HASH if password is None else hash_password(password)
     try:
-        user = await users.add(
-            User(email=email, name=name, password_hash=hash_password(password), role=role)
-        )
+        user = await users.add(User(email=email, name=name, password_hash=password_hash, role=role))
     except IntegrityError as exc:  # the same email registered concurrently
         raise email_taken from exc
     default_name = f"{name}'s organization"[:ORGANIZATION_NAME_MAX]

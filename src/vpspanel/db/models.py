@@ -1,6 +1,6 @@
 """Imports every model so that ``Base.metadata`` is complete (Alembic, tests)."""
 
-from vpspanel.auth.models import AuthSession, RateLimitCounter, User
+from vpspanel.auth.models import AuthSession, ExternalIdentity, RateLimitCounter, User
 from vpspanel.catalog.models import UpstreamCatalogCache, VpsPlan, VpsPlanRegion
 from vpspanel.db.base import Base
 from vpspanel.instances.models import InstanceEvent, VpsInstance
@@ -11,6 +11,7 @@ from vpspanel.provider_accounts.models import ServiceProvider
 __all__ = [
     "AuthSession",
     "Base",
+    "ExternalIdentity",
     "IdempotencyRecord",
     "InstanceEvent",
     "Membership",

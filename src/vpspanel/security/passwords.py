@@ -10,6 +10,11 @@ _hasher = PasswordHasher()
 _dummy_hash = _hasher.hash("not a real password, only for timing")
 
 
+# Stored for accounts that sign in elsewhere (Supabase): no Argon2 hash starts with "!", so no
+# password ever verifies against it.
+UNUSABLE_PASSWORD_HASH = "!no-local-password"  # noqa: S105 (a marker, not a password)
+
+
 def use_hasher(hasher: PasswordHasher) -> None:
     """Swap the parameters (the test suite uses cheap ones; hashes stay verifiable)."""
     global _hasher, _dummy_hash
@@ -22,6 +27,8 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    if password_hash == UNUSABLE_PASSWORD_HASH:
+        password_hash = None  # still costs one verify, like an unknown email
     try:
         return _hasher.verify(password_hash or _dummy_hash, password) and password_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
