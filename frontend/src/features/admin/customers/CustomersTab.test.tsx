@@ -127,7 +127,7 @@ describe("admin customers", () => {
     expect(within(table).getByText("3 of 3")).toBeInTheDocument();
     expect(within(table).getByText("At limit")).toBeInTheDocument();
 
-    await user.click(within(table).getByRole("button", { name: "Edit the server limit of Org 1" }));
+    await user.click(within(table).getByRole("button", { name: "Edit limit of Org 1" }));
     const dialog = await screen.findByRole("dialog", { name: "Server limit of Org 1" });
     const input = within(dialog).getByLabelText("Server limit");
     await user.clear(input);
@@ -142,7 +142,7 @@ describe("admin customers", () => {
     await waitFor(() => expect(sent).toEqual([{ server_limit: 10 }]));
     expect(await within(table).findByText("3 of 10")).toBeInTheDocument();
 
-    await user.click(within(table).getByRole("button", { name: "Edit the server limit of Org 1" }));
+    await user.click(within(table).getByRole("button", { name: "Edit limit of Org 1" }));
     const again = await screen.findByRole("dialog");
     await user.clear(within(again).getByLabelText("Server limit"));
     await user.click(within(again).getByRole("button", { name: "Save limit" }));

@@ -31,7 +31,7 @@ export function OrganizationsSection() {
   });
 
   const edit = (organization: CustomerOrganizationOut) => (
-    <Button variant="outline" size="sm" aria-label={`Edit the server limit of ${organization.name}`} onClick={() => setEditing(organization)}>
+    <Button variant="outline" size="sm" aria-label={`Edit limit of ${organization.name}`} onClick={() => setEditing(organization)}>
       Edit limit
     </Button>
   );
