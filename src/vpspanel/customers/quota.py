@@ -26,13 +26,15 @@ async def check_room_for_one_more(session: AsyncSession, organization_id: uuid.U
     organization beyond its `server_limit`.
 
     Call it in the transaction that then adds the server. The organization's row is locked
-    first (FOR UPDATE on PostgreSQL; SQLite's write transactions are serialised by BEGIN
+    first (FOR NO KEY UPDATE on PostgreSQL; SQLite's write transactions are serialised by BEGIN
     IMMEDIATE), so two deploys racing for the last slot count one after the other and only
     one of them passes."""
     limit = await session.scalar(
         select(Organization.server_limit)
         .where(Organization.id == organization_id)
-        .with_for_update()
+        # FOR NO KEY UPDATE: deploys (and limit changes) queue on it, while inserts that only
+        # reference the organization (its servers' foreign keys) are not held up.
+        .with_for_update(key_share=True)
     )
     if limit is None:
         return
