@@ -44,6 +44,19 @@ class TestUsers:
         everyone = (await client.get("/api/admin/users", headers=admin)).json()
         assert everyone["total"] == 6  # the admin too
 
+    @pytest.mark.parametrize(
+        ("query", "field"),
+        [("per_page=201", "per_page"), ("page=0", "page"), ("q=" + "x" * 201, "q")],
+    )
+    async def test_bad_paging_or_search_names_the_parameter(
+        self, state: AppState, client: AsyncClient, query: str, field: str
+    ) -> None:
+        admin = await admin_headers(state, client)
+        for route in ("/api/admin/users", "/api/admin/organizations"):
+            response = await client.get(f"{route}?{query}", headers=admin)
+            assert response.status_code == 422, (route, response.text)
+            assert response.json()["fields"][0]["field"] == field
+
     async def test_a_user_shows_role_state_and_organizations(
         self, state: AppState, client: AsyncClient
     ) -> None:
