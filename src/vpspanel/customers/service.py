@@ -136,7 +136,7 @@ async def set_server_limit(
     return (await _organizations_out(session, [organization]))[0]
 
 
-def _settings_out(found: panel.Settings) -> PanelSettingsOut:
+def _settings_out(found: panel.SignupSettings) -> PanelSettingsOut:
     return PanelSettingsOut(
         registration=found.registration, default_server_limit=found.default_server_limit
     )

@@ -20,19 +20,21 @@ class RegistrationMode(StrEnum):
 
 
 @dataclass(frozen=True)
-class Settings:
+class SignupSettings:
+    """Who may register and the limit new organizations get (the defaults when unset)."""
+
     registration: RegistrationMode
     default_server_limit: int | None
 
 
-DEFAULTS = Settings(registration=RegistrationMode.OPEN, default_server_limit=None)
+DEFAULTS = SignupSettings(registration=RegistrationMode.OPEN, default_server_limit=None)
 
 
-async def panel_settings(session: AsyncSession) -> Settings:
+async def panel_settings(session: AsyncSession) -> SignupSettings:
     row = await session.get(PanelSettings, SETTINGS_ROW_ID)
     if row is None:
         return DEFAULTS
-    return Settings(
+    return SignupSettings(
         registration=RegistrationMode(row.registration),
         default_server_limit=row.default_server_limit,
     )
@@ -66,7 +68,7 @@ async def update_panel_settings(
     registration: RegistrationMode | None = None,
     default_server_limit: int | None = None,
     set_default_server_limit: bool = False,
-) -> Settings:
+) -> SignupSettings:
     """Change the given settings (`default_server_limit` only when `set_default_server_limit`,
     so that None can mean "no limit"); returns them all as stored."""
     row = await session.get(PanelSettings, SETTINGS_ROW_ID, with_for_update=True)
@@ -82,7 +84,7 @@ async def update_panel_settings(
     if set_default_server_limit:
         row.default_server_limit = default_server_limit
     await session.flush()
-    return Settings(
+    return SignupSettings(
         registration=RegistrationMode(row.registration),
         default_server_limit=row.default_server_limit,
     )
