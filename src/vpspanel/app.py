@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from vpspanel.auth.router import router as auth_router
 from vpspanel.catalog.router import router as admin_catalog_router
 from vpspanel.config import Settings, get_settings
+from vpspanel.customers.router import router as admin_customers_router
 from vpspanel.db.engine import DatabaseTrouble, database_trouble
 from vpspanel.errors import (
     ERROR_RESPONSES,
@@ -294,6 +295,7 @@ def create_app(
     app.include_router(admin_instances_router)
     app.include_router(admin_providers_router)
     app.include_router(admin_catalog_router)
+    app.include_router(admin_customers_router)
 
     if demo_simulator is not None:
         from vpspanel.demo import SIMULATOR_MOUNT

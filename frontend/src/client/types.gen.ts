@@ -237,6 +237,206 @@ export type ApiKeyRotateIn = {
 };
 
 /**
+ * CustomerOrganizationEnvelope
+ */
+export type CustomerOrganizationEnvelope = {
+    /**
+     * The organization.
+     */
+    organization: CustomerOrganizationOut;
+};
+
+/**
+ * CustomerOrganizationList
+ */
+export type CustomerOrganizationList = {
+    /**
+     * Organizations
+     *
+     * This page of organizations, newest first.
+     */
+    organizations: Array<CustomerOrganizationOut>;
+    /**
+     * Page
+     *
+     * This page's number, from 1.
+     */
+    page: number;
+    /**
+     * Per Page
+     *
+     * The most organizations on one page.
+     */
+    per_page: number;
+    /**
+     * Total
+     *
+     * How many organizations match the search, on every page.
+     */
+    total: number;
+};
+
+/**
+ * CustomerOrganizationOut
+ */
+export type CustomerOrganizationOut = {
+    /**
+     * Created At
+     *
+     * When the organization was created (UTC).
+     */
+    created_at: string;
+    /**
+     * Id
+     *
+     * The organization id.
+     */
+    id: string;
+    /**
+     * Member Count
+     *
+     * How many users belong to it.
+     */
+    member_count: number;
+    /**
+     * Name
+     *
+     * The organization's name.
+     */
+    name: string;
+    /**
+     * Server Count
+     *
+     * Its live (not deleted) servers.
+     */
+    server_count: number;
+    /**
+     * Server Limit
+     *
+     * The most live servers it may have; null means no limit.
+     */
+    server_limit: number | null;
+};
+
+/**
+ * CustomerOrganizationPatch
+ */
+export type CustomerOrganizationPatch = {
+    /**
+     * Server Limit
+     *
+     * The most live servers the organization may have (0-100000); null removes the limit. Servers it already has are kept; new deploys beyond it are refused with 422 `quota_exceeded`.
+     */
+    server_limit: number | null;
+};
+
+/**
+ * CustomerUserEnvelope
+ */
+export type CustomerUserEnvelope = {
+    /**
+     * The user.
+     */
+    user: CustomerUserOut;
+};
+
+/**
+ * CustomerUserList
+ */
+export type CustomerUserList = {
+    /**
+     * Page
+     *
+     * This page's number, from 1.
+     */
+    page: number;
+    /**
+     * Per Page
+     *
+     * The most users on one page.
+     */
+    per_page: number;
+    /**
+     * Total
+     *
+     * How many users match the search, on every page.
+     */
+    total: number;
+    /**
+     * Users
+     *
+     * This page of users, newest first.
+     */
+    users: Array<CustomerUserOut>;
+};
+
+/**
+ * CustomerUserOut
+ */
+export type CustomerUserOut = {
+    /**
+     * Active
+     *
+     * False when suspended: the user cannot sign in and every request fails 401.
+     */
+    active: boolean;
+    /**
+     * Created At
+     *
+     * When the account was created (UTC).
+     */
+    created_at: string;
+    /**
+     * Email
+     *
+     * The sign-in email address, normalized (lower case).
+     */
+    email: string;
+    /**
+     * Id
+     *
+     * The user id.
+     */
+    id: string;
+    /**
+     * Name
+     *
+     * The user's display name.
+     */
+    name: string;
+    /**
+     * Organizations
+     *
+     * The organizations the user belongs to, oldest membership first.
+     */
+    organizations: Array<UserOrganizationOut>;
+    /**
+     * Role
+     *
+     * `admin` or `customer`.
+     */
+    role: 'admin' | 'customer';
+    /**
+     * Server Count
+     *
+     * Live (not deleted) servers this user deployed, in any organization.
+     */
+    server_count: number;
+};
+
+/**
+ * CustomerUserPatch
+ */
+export type CustomerUserPatch = {
+    /**
+     * Active
+     *
+     * false suspends the user (sign-in refused, their sessions answered 401 at once); true lifts the suspension. An admin cannot suspend themselves (409).
+     */
+    active: boolean;
+};
+
+/**
  * DeployIn
  */
 export type DeployIn = {
@@ -832,6 +1032,38 @@ export type OrganizationRef = {
      * The organization's name.
      */
     name: string;
+};
+
+/**
+ * PanelSettingsOut
+ */
+export type PanelSettingsOut = {
+    /**
+     * Default Server Limit
+     *
+     * The server limit given to organizations created from now on; null means no limit.
+     */
+    default_server_limit: number | null;
+    /**
+     * Who may create an account: `open` (anyone), `invite_only` (only by accepting an invitation) or `closed` (nobody; admins use the CLI).
+     */
+    registration: RegistrationMode;
+};
+
+/**
+ * PanelSettingsPatch
+ */
+export type PanelSettingsPatch = {
+    /**
+     * Default Server Limit
+     *
+     * 0-100000, or null for no limit; applies to organizations created afterwards (existing ones keep theirs). Left unchanged when absent.
+     */
+    default_server_limit?: number | null;
+    /**
+     * `open`, `invite_only` or `closed`; left unchanged when absent.
+     */
+    registration?: RegistrationMode | null;
 };
 
 /**
@@ -1695,6 +1927,11 @@ export type RegisterOut = {
 };
 
 /**
+ * RegistrationMode
+ */
+export type RegistrationMode = 'open' | 'invite_only' | 'closed';
+
+/**
  * ResizeIn
  */
 export type ResizeIn = {
@@ -2073,6 +2310,42 @@ export type UpstreamRegionsOut = {
 };
 
 /**
+ * UserOrganizationOut
+ */
+export type UserOrganizationOut = {
+    /**
+     * Id
+     *
+     * The organization id.
+     */
+    id: string;
+    /**
+     * Name
+     *
+     * The organization's name.
+     */
+    name: string;
+    /**
+     * Role
+     *
+     * The user's role in it.
+     */
+    role: 'owner' | 'member';
+    /**
+     * Server Count
+     *
+     * The organization's live (not deleted) servers.
+     */
+    server_count: number;
+    /**
+     * Server Limit
+     *
+     * The most live servers it may have; null means no limit.
+     */
+    server_limit: number | null;
+};
+
+/**
  * UserOut
  */
 export type UserOut = {
@@ -2353,6 +2626,162 @@ export type AdminGetInstanceResponses = {
 };
 
 export type AdminGetInstanceResponse = AdminGetInstanceResponses[keyof AdminGetInstanceResponses];
+
+export type AdminListOrganizationsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Q
+         *
+         * Only rows containing this text (case-insensitive; users: email or name).
+         */
+        q?: string | null;
+        /**
+         * Page
+         *
+         * Page number, from 1.
+         */
+        page?: number;
+        /**
+         * Per Page
+         *
+         * Rows per page (at most 200).
+         */
+        per_page?: number;
+    };
+    url: '/api/admin/organizations';
+};
+
+export type AdminListOrganizationsErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type AdminListOrganizationsError = AdminListOrganizationsErrors[keyof AdminListOrganizationsErrors];
+
+export type AdminListOrganizationsResponses = {
+    /**
+     * Successful Response
+     */
+    200: CustomerOrganizationList;
+};
+
+export type AdminListOrganizationsResponse = AdminListOrganizationsResponses[keyof AdminListOrganizationsResponses];
+
+export type AdminUpdateOrganizationData = {
+    body: CustomerOrganizationPatch;
+    path: {
+        /**
+         * Organization Id
+         *
+         * The organization id.
+         */
+        organization_id: string;
+    };
+    query?: never;
+    url: '/api/admin/organizations/{organization_id}';
+};
+
+export type AdminUpdateOrganizationErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type AdminUpdateOrganizationError = AdminUpdateOrganizationErrors[keyof AdminUpdateOrganizationErrors];
+
+export type AdminUpdateOrganizationResponses = {
+    /**
+     * Successful Response
+     */
+    200: CustomerOrganizationEnvelope;
+};
+
+export type AdminUpdateOrganizationResponse = AdminUpdateOrganizationResponses[keyof AdminUpdateOrganizationResponses];
 
 export type AdminListPlansData = {
     body?: never;
@@ -3258,6 +3687,136 @@ export type AdminTestProviderResponses = {
 
 export type AdminTestProviderResponse = AdminTestProviderResponses[keyof AdminTestProviderResponses];
 
+export type AdminGetSettingsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/admin/settings';
+};
+
+export type AdminGetSettingsErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type AdminGetSettingsError = AdminGetSettingsErrors[keyof AdminGetSettingsErrors];
+
+export type AdminGetSettingsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PanelSettingsOut;
+};
+
+export type AdminGetSettingsResponse = AdminGetSettingsResponses[keyof AdminGetSettingsResponses];
+
+export type AdminUpdateSettingsData = {
+    body: PanelSettingsPatch;
+    path?: never;
+    query?: never;
+    url: '/api/admin/settings';
+};
+
+export type AdminUpdateSettingsErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type AdminUpdateSettingsError = AdminUpdateSettingsErrors[keyof AdminUpdateSettingsErrors];
+
+export type AdminUpdateSettingsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PanelSettingsOut;
+};
+
+export type AdminUpdateSettingsResponse = AdminUpdateSettingsResponses[keyof AdminUpdateSettingsResponses];
+
 export type AdminUpstreamImagesData = {
     body?: never;
     path?: never;
@@ -3491,6 +4050,234 @@ export type AdminUpstreamRegionsResponses = {
 };
 
 export type AdminUpstreamRegionsResponse = AdminUpstreamRegionsResponses[keyof AdminUpstreamRegionsResponses];
+
+export type AdminListUsersData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Q
+         *
+         * Only rows containing this text (case-insensitive; users: email or name).
+         */
+        q?: string | null;
+        /**
+         * Page
+         *
+         * Page number, from 1.
+         */
+        page?: number;
+        /**
+         * Per Page
+         *
+         * Rows per page (at most 200).
+         */
+        per_page?: number;
+    };
+    url: '/api/admin/users';
+};
+
+export type AdminListUsersErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type AdminListUsersError = AdminListUsersErrors[keyof AdminListUsersErrors];
+
+export type AdminListUsersResponses = {
+    /**
+     * Successful Response
+     */
+    200: CustomerUserList;
+};
+
+export type AdminListUsersResponse = AdminListUsersResponses[keyof AdminListUsersResponses];
+
+export type AdminGetUserData = {
+    body?: never;
+    path: {
+        /**
+         * User Id
+         *
+         * The user id.
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/api/admin/users/{user_id}';
+};
+
+export type AdminGetUserErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type AdminGetUserError = AdminGetUserErrors[keyof AdminGetUserErrors];
+
+export type AdminGetUserResponses = {
+    /**
+     * Successful Response
+     */
+    200: CustomerUserEnvelope;
+};
+
+export type AdminGetUserResponse = AdminGetUserResponses[keyof AdminGetUserResponses];
+
+export type AdminUpdateUserData = {
+    body: CustomerUserPatch;
+    path: {
+        /**
+         * User Id
+         *
+         * The user id.
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/api/admin/users/{user_id}';
+};
+
+export type AdminUpdateUserErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type AdminUpdateUserError = AdminUpdateUserErrors[keyof AdminUpdateUserErrors];
+
+export type AdminUpdateUserResponses = {
+    /**
+     * Successful Response
+     */
+    200: CustomerUserEnvelope;
+};
+
+export type AdminUpdateUserResponse = AdminUpdateUserResponses[keyof AdminUpdateUserResponses];
 
 export type LoginData = {
     body: LoginIn;

@@ -60,6 +60,10 @@ async def get_principal(
     if found is None:
         raise Unauthenticated("Your session has expired or was signed out. Sign in again.")
     auth_session, user = found
+    if not user.active:  # suspended by an admin: refused at once, whatever the credential
+        raise Unauthenticated(
+            "This account is suspended. Contact the provider of this panel.", code="suspended"
+        )
     if bearer is None and request.method not in SAFE_METHODS:
         csrf = request.headers.get(CSRF_HEADER, "")
         if not csrf or not tokens_match(csrf, auth_session.csrf_token_hash):

@@ -47,6 +47,8 @@ class SessionRepository:
     async def get_active_by_hash(
         self, token_hash: str, now: datetime
     ) -> tuple[AuthSession, User] | None:
+        """The unrevoked, unexpired session and its user, whether or not the user is active
+        (the caller refuses a suspended user with its own message)."""
         row = (
             await self.session.execute(
                 select(AuthSession, User)
@@ -55,7 +57,6 @@ class SessionRepository:
                     AuthSession.token_hash == token_hash,
                     AuthSession.revoked_at.is_(None),
                     AuthSession.expires_at > now,
-                    User.active.is_(True),
                 )
             )
         ).first()

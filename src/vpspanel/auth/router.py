@@ -14,6 +14,7 @@ from vpspanel.auth.schemas import (
     UserOut,
 )
 from vpspanel.auth.service import LoginService, create_user, revoke_session
+from vpspanel.customers.settings import registration_policy, require_open_registration
 from vpspanel.deps import SessionDep, StateDep
 from vpspanel.errors import BadRequest
 from vpspanel.organizations.models import MembershipRole
@@ -27,6 +28,8 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
     summary="Create an account and its organization",
 )
 async def register(body: RegisterIn, db: SessionDep) -> RegisterOut:
+    """403 `registration_closed` unless the admin's registration setting is `open`."""
+    require_open_registration(await registration_policy(db))
     user, organization = await create_user(
         db,
         email=body.email,

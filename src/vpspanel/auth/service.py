@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vpspanel.auth.models import AuthSession, User, UserRole
 from vpspanel.auth.rate_limit import WindowCounter
 from vpspanel.auth.repository import SessionRepository, UserRepository
+from vpspanel.customers.settings import new_organization_limit
 from vpspanel.errors import Conflict, InvalidCredentials, NotFound, TooManyRequests
 from vpspanel.input_rules import normalize_email
 from vpspanel.organizations.models import Membership, MembershipRole, Organization
@@ -57,7 +58,10 @@ async def create_user(
     except IntegrityError as exc:  # the same email registered concurrently
         raise email_taken from exc
     default_name = f"{name}'s organization"[:ORGANIZATION_NAME_MAX]
-    organization = Organization(name=organization_name or default_name)
+    organization = Organization(
+        name=organization_name or default_name,
+        server_limit=await new_organization_limit(session),
+    )
     session.add(organization)
     await session.flush()
     session.add(

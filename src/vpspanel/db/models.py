@@ -2,6 +2,7 @@
 
 from vpspanel.auth.models import AuthSession, ExternalIdentity, RateLimitCounter, User
 from vpspanel.catalog.models import UpstreamCatalogCache, VpsPlan, VpsPlanRegion
+from vpspanel.customers.models import PanelSettings
 from vpspanel.db.base import Base
 from vpspanel.instances.models import InstanceEvent, VpsInstance
 from vpspanel.operations.models import IdempotencyRecord, Operation
@@ -17,6 +18,7 @@ __all__ = [
     "Membership",
     "Operation",
     "Organization",
+    "PanelSettings",
     "RateLimitCounter",
     "ServiceProvider",
     "UpstreamCatalogCache",

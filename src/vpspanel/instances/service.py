@@ -17,6 +17,7 @@ from vpspanel.auth.deps import OrgContext
 from vpspanel.catalog import service as catalog
 from vpspanel.catalog.models import VpsPlan
 from vpspanel.catalog.service import SellablePlan
+from vpspanel.customers.quota import check_room_for_one_more
 from vpspanel.errors import FieldError, InvalidState, NotFound, ValidationFailed
 from vpspanel.instances import state as transitions
 from vpspanel.instances import validation
@@ -194,6 +195,8 @@ async def _accept(
     except ValidationFailed as exc:
         raise _fail(exc.fields or []) from None
     region = plan.region(body.region)
+    # In `session`, just before the insert: the organization's row stays locked until commit.
+    await check_room_for_one_more(session, ctx.organization.id)
     now = state.clock()
     instance = VpsInstance(
         id=uuid.uuid4(),

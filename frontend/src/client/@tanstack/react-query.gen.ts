@@ -3,8 +3,8 @@
 import { type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { adminCreatePlan, adminCreateProvider, adminDeletePlan, adminDeleteProvider, adminGetInstance, adminGetPlan, adminGetProvider, adminListInstances, adminListPlans, adminListProviders, adminRefreshPlanPrices, adminRotateProviderApiKey, adminTestProvider, adminUpdatePlan, adminUpdateProvider, adminUpstreamImages, adminUpstreamPlans, adminUpstreamRegions, bootInstance, deleteInstance, deployInstance, getInstance, getInstanceMetrics, getMe, health, listImages, listInstanceEvents, listInstances, listPlans, listRegions, listResizePlans, login, logout, type Options, rebootInstance, rebuildInstance, register, resizeInstance, shutdownInstance } from '../sdk.gen';
-import type { AdminCreatePlanData, AdminCreatePlanError, AdminCreatePlanResponse, AdminCreateProviderData, AdminCreateProviderError, AdminCreateProviderResponse, AdminDeletePlanData, AdminDeletePlanError, AdminDeletePlanResponse, AdminDeleteProviderData, AdminDeleteProviderError, AdminDeleteProviderResponse, AdminGetInstanceData, AdminGetInstanceError, AdminGetInstanceResponse, AdminGetPlanData, AdminGetPlanError, AdminGetPlanResponse, AdminGetProviderData, AdminGetProviderError, AdminGetProviderResponse, AdminListInstancesData, AdminListInstancesError, AdminListInstancesResponse, AdminListPlansData, AdminListPlansError, AdminListPlansResponse, AdminListProvidersData, AdminListProvidersError, AdminListProvidersResponse, AdminRefreshPlanPricesData, AdminRefreshPlanPricesError, AdminRefreshPlanPricesResponse, AdminRotateProviderApiKeyData, AdminRotateProviderApiKeyError, AdminRotateProviderApiKeyResponse, AdminTestProviderData, AdminTestProviderError, AdminTestProviderResponse, AdminUpdatePlanData, AdminUpdatePlanError, AdminUpdatePlanResponse, AdminUpdateProviderData, AdminUpdateProviderError, AdminUpdateProviderResponse, AdminUpstreamImagesData, AdminUpstreamImagesError, AdminUpstreamImagesResponse, AdminUpstreamPlansData, AdminUpstreamPlansError, AdminUpstreamPlansResponse, AdminUpstreamRegionsData, AdminUpstreamRegionsError, AdminUpstreamRegionsResponse, BootInstanceData, BootInstanceError, BootInstanceResponse, DeleteInstanceData, DeleteInstanceError, DeleteInstanceResponse, DeployInstanceData, DeployInstanceError, DeployInstanceResponse, GetInstanceData, GetInstanceError, GetInstanceMetricsData, GetInstanceMetricsError, GetInstanceMetricsResponse, GetInstanceResponse, GetMeData, GetMeError, GetMeResponse, HealthData, HealthError, ListImagesData, ListImagesError, ListImagesResponse, ListInstanceEventsData, ListInstanceEventsError, ListInstanceEventsResponse, ListInstancesData, ListInstancesError, ListInstancesResponse, ListPlansData, ListPlansError, ListPlansResponse, ListRegionsData, ListRegionsError, ListRegionsResponse, ListResizePlansData, ListResizePlansError, ListResizePlansResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, RebootInstanceData, RebootInstanceError, RebootInstanceResponse, RebuildInstanceData, RebuildInstanceError, RebuildInstanceResponse, RegisterData, RegisterError, RegisterResponse, ResizeInstanceData, ResizeInstanceError, ResizeInstanceResponse, ShutdownInstanceData, ShutdownInstanceError, ShutdownInstanceResponse } from '../types.gen';
+import { adminCreatePlan, adminCreateProvider, adminDeletePlan, adminDeleteProvider, adminGetInstance, adminGetPlan, adminGetProvider, adminGetSettings, adminGetUser, adminListInstances, adminListOrganizations, adminListPlans, adminListProviders, adminListUsers, adminRefreshPlanPrices, adminRotateProviderApiKey, adminTestProvider, adminUpdateOrganization, adminUpdatePlan, adminUpdateProvider, adminUpdateSettings, adminUpdateUser, adminUpstreamImages, adminUpstreamPlans, adminUpstreamRegions, bootInstance, deleteInstance, deployInstance, getInstance, getInstanceMetrics, getMe, health, listImages, listInstanceEvents, listInstances, listPlans, listRegions, listResizePlans, login, logout, type Options, rebootInstance, rebuildInstance, register, resizeInstance, shutdownInstance } from '../sdk.gen';
+import type { AdminCreatePlanData, AdminCreatePlanError, AdminCreatePlanResponse, AdminCreateProviderData, AdminCreateProviderError, AdminCreateProviderResponse, AdminDeletePlanData, AdminDeletePlanError, AdminDeletePlanResponse, AdminDeleteProviderData, AdminDeleteProviderError, AdminDeleteProviderResponse, AdminGetInstanceData, AdminGetInstanceError, AdminGetInstanceResponse, AdminGetPlanData, AdminGetPlanError, AdminGetPlanResponse, AdminGetProviderData, AdminGetProviderError, AdminGetProviderResponse, AdminGetSettingsData, AdminGetSettingsError, AdminGetSettingsResponse, AdminGetUserData, AdminGetUserError, AdminGetUserResponse, AdminListInstancesData, AdminListInstancesError, AdminListInstancesResponse, AdminListOrganizationsData, AdminListOrganizationsError, AdminListOrganizationsResponse, AdminListPlansData, AdminListPlansError, AdminListPlansResponse, AdminListProvidersData, AdminListProvidersError, AdminListProvidersResponse, AdminListUsersData, AdminListUsersError, AdminListUsersResponse, AdminRefreshPlanPricesData, AdminRefreshPlanPricesError, AdminRefreshPlanPricesResponse, AdminRotateProviderApiKeyData, AdminRotateProviderApiKeyError, AdminRotateProviderApiKeyResponse, AdminTestProviderData, AdminTestProviderError, AdminTestProviderResponse, AdminUpdateOrganizationData, AdminUpdateOrganizationError, AdminUpdateOrganizationResponse, AdminUpdatePlanData, AdminUpdatePlanError, AdminUpdatePlanResponse, AdminUpdateProviderData, AdminUpdateProviderError, AdminUpdateProviderResponse, AdminUpdateSettingsData, AdminUpdateSettingsError, AdminUpdateSettingsResponse, AdminUpdateUserData, AdminUpdateUserError, AdminUpdateUserResponse, AdminUpstreamImagesData, AdminUpstreamImagesError, AdminUpstreamImagesResponse, AdminUpstreamPlansData, AdminUpstreamPlansError, AdminUpstreamPlansResponse, AdminUpstreamRegionsData, AdminUpstreamRegionsError, AdminUpstreamRegionsResponse, BootInstanceData, BootInstanceError, BootInstanceResponse, DeleteInstanceData, DeleteInstanceError, DeleteInstanceResponse, DeployInstanceData, DeployInstanceError, DeployInstanceResponse, GetInstanceData, GetInstanceError, GetInstanceMetricsData, GetInstanceMetricsError, GetInstanceMetricsResponse, GetInstanceResponse, GetMeData, GetMeError, GetMeResponse, HealthData, HealthError, ListImagesData, ListImagesError, ListImagesResponse, ListInstanceEventsData, ListInstanceEventsError, ListInstanceEventsResponse, ListInstancesData, ListInstancesError, ListInstancesResponse, ListPlansData, ListPlansError, ListPlansResponse, ListRegionsData, ListRegionsError, ListRegionsResponse, ListResizePlansData, ListResizePlansError, ListResizePlansResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, RebootInstanceData, RebootInstanceError, RebootInstanceResponse, RebuildInstanceData, RebuildInstanceError, RebuildInstanceResponse, RegisterData, RegisterError, RegisterResponse, ResizeInstanceData, ResizeInstanceError, ResizeInstanceResponse, ShutdownInstanceData, ShutdownInstanceError, ShutdownInstanceResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -130,6 +130,68 @@ export const adminGetInstanceOptions = (options: Options<AdminGetInstanceData>) 
     },
     queryKey: adminGetInstanceQueryKey(options)
 });
+
+export const adminListOrganizationsQueryKey = (options?: Options<AdminListOrganizationsData>) => createQueryKey('adminListOrganizations', options);
+
+/**
+ * Every organization, with members, servers and limit
+ */
+export const adminListOrganizationsOptions = (options?: Options<AdminListOrganizationsData>) => queryOptions<AdminListOrganizationsResponse, AdminListOrganizationsError, AdminListOrganizationsResponse, ReturnType<typeof adminListOrganizationsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await adminListOrganizations({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: adminListOrganizationsQueryKey(options)
+});
+
+export const adminListOrganizationsInfiniteQueryKey = (options?: Options<AdminListOrganizationsData>): QueryKey<Options<AdminListOrganizationsData>> => createQueryKey('adminListOrganizations', options, true);
+
+/**
+ * Every organization, with members, servers and limit
+ */
+export const adminListOrganizationsInfiniteOptions = (options?: Options<AdminListOrganizationsData>) => infiniteQueryOptions<AdminListOrganizationsResponse, AdminListOrganizationsError, InfiniteData<AdminListOrganizationsResponse>, QueryKey<Options<AdminListOrganizationsData>>, number | Pick<QueryKey<Options<AdminListOrganizationsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<AdminListOrganizationsData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                page: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await adminListOrganizations({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: adminListOrganizationsInfiniteQueryKey(options)
+});
+
+/**
+ * Set an organization's server limit
+ */
+export const adminUpdateOrganizationMutation = (options?: Partial<Options<AdminUpdateOrganizationData>>): UseMutationOptions<AdminUpdateOrganizationResponse, AdminUpdateOrganizationError, Options<AdminUpdateOrganizationData>> => {
+    const mutationOptions: UseMutationOptions<AdminUpdateOrganizationResponse, AdminUpdateOrganizationError, Options<AdminUpdateOrganizationData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await adminUpdateOrganization({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
 
 export const adminListPlansQueryKey = (options?: Options<AdminListPlansData>) => createQueryKey('adminListPlans', options);
 
@@ -356,6 +418,41 @@ export const adminTestProviderMutation = (options?: Partial<Options<AdminTestPro
     return mutationOptions;
 };
 
+export const adminGetSettingsQueryKey = (options?: Options<AdminGetSettingsData>) => createQueryKey('adminGetSettings', options);
+
+/**
+ * The panel's registration mode and default server limit
+ */
+export const adminGetSettingsOptions = (options?: Options<AdminGetSettingsData>) => queryOptions<AdminGetSettingsResponse, AdminGetSettingsError, AdminGetSettingsResponse, ReturnType<typeof adminGetSettingsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await adminGetSettings({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: adminGetSettingsQueryKey(options)
+});
+
+/**
+ * Change the registration mode or default server limit
+ */
+export const adminUpdateSettingsMutation = (options?: Partial<Options<AdminUpdateSettingsData>>): UseMutationOptions<AdminUpdateSettingsResponse, AdminUpdateSettingsError, Options<AdminUpdateSettingsData>> => {
+    const mutationOptions: UseMutationOptions<AdminUpdateSettingsResponse, AdminUpdateSettingsError, Options<AdminUpdateSettingsData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await adminUpdateSettings({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
 export const adminUpstreamImagesQueryKey = (options?: Options<AdminUpstreamImagesData>) => createQueryKey('adminUpstreamImages', options);
 
 /**
@@ -409,6 +506,86 @@ export const adminUpstreamRegionsOptions = (options?: Options<AdminUpstreamRegio
     },
     queryKey: adminUpstreamRegionsQueryKey(options)
 });
+
+export const adminListUsersQueryKey = (options?: Options<AdminListUsersData>) => createQueryKey('adminListUsers', options);
+
+/**
+ * Every user, with organizations and server counts
+ */
+export const adminListUsersOptions = (options?: Options<AdminListUsersData>) => queryOptions<AdminListUsersResponse, AdminListUsersError, AdminListUsersResponse, ReturnType<typeof adminListUsersQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await adminListUsers({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: adminListUsersQueryKey(options)
+});
+
+export const adminListUsersInfiniteQueryKey = (options?: Options<AdminListUsersData>): QueryKey<Options<AdminListUsersData>> => createQueryKey('adminListUsers', options, true);
+
+/**
+ * Every user, with organizations and server counts
+ */
+export const adminListUsersInfiniteOptions = (options?: Options<AdminListUsersData>) => infiniteQueryOptions<AdminListUsersResponse, AdminListUsersError, InfiniteData<AdminListUsersResponse>, QueryKey<Options<AdminListUsersData>>, number | Pick<QueryKey<Options<AdminListUsersData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<AdminListUsersData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                page: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await adminListUsers({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: adminListUsersInfiniteQueryKey(options)
+});
+
+export const adminGetUserQueryKey = (options: Options<AdminGetUserData>) => createQueryKey('adminGetUser', options);
+
+/**
+ * One user, with organizations and server counts
+ */
+export const adminGetUserOptions = (options: Options<AdminGetUserData>) => queryOptions<AdminGetUserResponse, AdminGetUserError, AdminGetUserResponse, ReturnType<typeof adminGetUserQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await adminGetUser({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: adminGetUserQueryKey(options)
+});
+
+/**
+ * Suspend or unsuspend a user
+ */
+export const adminUpdateUserMutation = (options?: Partial<Options<AdminUpdateUserData>>): UseMutationOptions<AdminUpdateUserResponse, AdminUpdateUserError, Options<AdminUpdateUserData>> => {
+    const mutationOptions: UseMutationOptions<AdminUpdateUserResponse, AdminUpdateUserError, Options<AdminUpdateUserData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await adminUpdateUser({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
 
 /**
  * Sign in (sets the session and CSRF cookies)
@@ -464,6 +641,8 @@ export const getMeOptions = (options?: Options<GetMeData>) => queryOptions<GetMe
 
 /**
  * Create an account and its organization
+ *
+ * 403 `registration_closed` unless the admin's registration setting is `open`.
  */
 export const registerMutation = (options?: Partial<Options<RegisterData>>): UseMutationOptions<RegisterResponse, RegisterError, Options<RegisterData>> => {
     const mutationOptions: UseMutationOptions<RegisterResponse, RegisterError, Options<RegisterData>> = {

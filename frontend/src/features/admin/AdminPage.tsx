@@ -1,11 +1,12 @@
 import { useLocation, useNavigate } from "@tanstack/react-router";
-import { Boxes, Server, Cloud } from "lucide-react";
+import { Boxes, Server, Cloud, Users } from "lucide-react";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
+import { CustomersTab } from "./CustomersTab";
 import { InstancesTab } from "./InstancesTab";
 import { PlansTab } from "./PlansTab";
 import { ProvidersTab } from "./ProvidersTab";
 
-export const ADMIN_SECTIONS = ["providers", "vps-plans", "instances"] as const;
+export const ADMIN_SECTIONS = ["providers", "vps-plans", "instances", "customers"] as const;
 export type AdminSection = (typeof ADMIN_SECTIONS)[number];
 
 function sectionFromHash(hash: string): AdminSection {
@@ -13,7 +14,7 @@ function sectionFromHash(hash: string): AdminSection {
   return (ADMIN_SECTIONS as readonly string[]).includes(wanted) ? (wanted as AdminSection) : "providers";
 }
 
-/** The admin area: one page, a section per hash (`/admin#providers`, `#vps-plans`, `#instances`)
+/** The admin area: one page, a section per hash (`/admin#providers`, `#vps-plans`, `#instances`, `#customers`)
  * so each section has its own address and the browser's back button moves between them. */
 export function AdminPage() {
   const location = useLocation();
@@ -24,7 +25,7 @@ export function AdminPage() {
     <div className="grid gap-4">
       <div>
         <h1 className="text-2xl font-semibold">Admin</h1>
-        <p className="text-sm text-muted-foreground">Provider accounts, the VPS plans customers buy, and every server.</p>
+        <p className="text-sm text-muted-foreground">Provider accounts, the VPS plans customers buy, every server, and the customers.</p>
       </div>
       <Tabs
         value={section}
@@ -41,6 +42,9 @@ export function AdminPage() {
           <TabsTrigger value="instances">
             <Server aria-hidden className="size-4" /> Instances
           </TabsTrigger>
+          <TabsTrigger value="customers">
+            <Users aria-hidden className="size-4" /> Customers
+          </TabsTrigger>
         </TabsList>
         <TabsContent value="providers">
           <ProvidersTab />
@@ -50,6 +54,9 @@ export function AdminPage() {
         </TabsContent>
         <TabsContent value="instances">
           <InstancesTab />
+        </TabsContent>
+        <TabsContent value="customers">
+          <CustomersTab />
         </TabsContent>
       </Tabs>
     </div>
