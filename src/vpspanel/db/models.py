@@ -5,7 +5,7 @@ from vpspanel.catalog.models import UpstreamCatalogCache, VpsPlan, VpsPlanRegion
 from vpspanel.db.base import Base
 from vpspanel.instances.models import InstanceEvent, VpsInstance
 from vpspanel.operations.models import IdempotencyRecord, Operation
-from vpspanel.organizations.models import Membership, Organization
+from vpspanel.organizations.models import Membership, Organization, OrganizationInvitation
 from vpspanel.provider_accounts.models import ServiceProvider
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "Membership",
     "Operation",
     "Organization",
+    "OrganizationInvitation",
     "RateLimitCounter",
     "ServiceProvider",
     "UpstreamCatalogCache",
