@@ -136,7 +136,7 @@ function RenameCard({ organization }: { organization: OrganizationOut }) {
               <Input autoComplete="organization" {...form.register("name")} />
             </FormField>
           </div>
-          <Button type="submit" className="sm:mt-7" disabled={isSubmitting || !isDirty}>
+          <Button type="submit" className="sm:mt-[22px]" disabled={isSubmitting || !isDirty}>
             {isSubmitting && <Loader2 className="animate-spin" aria-hidden />}
             Rename
           </Button>
