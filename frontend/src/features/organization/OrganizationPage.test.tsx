@@ -228,4 +228,13 @@ describe("the organization page", () => {
     expect(localStorage.getItem("vpspanel.organization")).toBe("o2");
     expect(router.state.location.pathname).toBe("/organization");
   });
+
+  it("someone in no organization can still create one from the switcher", async () => {
+    server.use(http.get("*/api/auth/me", () => HttpResponse.json({ ...me, organizations: [] })));
+    const user = userEvent.setup();
+    renderApp("/organization");
+    expect(await screen.findByRole("heading", { name: "No organization" })).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Organization: none" }));
+    expect(await screen.findByRole("menuitem", { name: "New organization" })).toBeInTheDocument();
+  });
 });

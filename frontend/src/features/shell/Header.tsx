@@ -78,38 +78,37 @@ export function Header({ me }: { me: MeOut }) {
           )}
         </nav>
         <div className="ml-auto flex shrink-0 items-center gap-0.5 sm:gap-1">
-          {organizations.length > 0 && (
-            <DropdownMenu>
-              <DropdownMenuTrigger asChild>
-                <Button variant="ghost" size="sm" aria-label={`Organization: ${active?.name ?? ""}`}>
-                  <Building2 aria-hidden />
-                  <span className="hidden max-w-40 truncate sm:inline">{active?.name}</span>
-                  <ChevronDown aria-hidden />
-                </Button>
-              </DropdownMenuTrigger>
-              <DropdownMenuContent align="end">
-                <DropdownMenuLabel>Organization</DropdownMenuLabel>
-                <DropdownMenuRadioGroup value={active?.id} onValueChange={switchOrganization}>
-                  {organizations.map((org) => (
-                    <DropdownMenuRadioItem key={org.id} value={org.id}>
-                      {org.name}
-                    </DropdownMenuRadioItem>
-                  ))}
-                </DropdownMenuRadioGroup>
-                <DropdownMenuSeparator />
-                <DropdownMenuItem asChild>
-                  <Link to="/organization">
-                    <Settings aria-hidden />
-                    Organization settings
-                  </Link>
-                </DropdownMenuItem>
-                <DropdownMenuItem onSelect={() => setCreatingOrganization(true)}>
-                  <Plus aria-hidden />
-                  New organization
-                </DropdownMenuItem>
-              </DropdownMenuContent>
-            </DropdownMenu>
-          )}
+          {/* Always there: someone who left every organization can still create one here. */}
+          <DropdownMenu>
+            <DropdownMenuTrigger asChild>
+              <Button variant="ghost" size="sm" aria-label={`Organization: ${active?.name ?? "none"}`}>
+                <Building2 aria-hidden />
+                <span className="hidden max-w-40 truncate sm:inline">{active?.name}</span>
+                <ChevronDown aria-hidden />
+              </Button>
+            </DropdownMenuTrigger>
+            <DropdownMenuContent align="end">
+              <DropdownMenuLabel>Organization</DropdownMenuLabel>
+              <DropdownMenuRadioGroup value={active?.id} onValueChange={switchOrganization}>
+                {organizations.map((org) => (
+                  <DropdownMenuRadioItem key={org.id} value={org.id}>
+                    {org.name}
+                  </DropdownMenuRadioItem>
+                ))}
+              </DropdownMenuRadioGroup>
+              <DropdownMenuSeparator />
+              <DropdownMenuItem asChild>
+                <Link to="/organization">
+                  <Settings aria-hidden />
+                  Organization settings
+                </Link>
+              </DropdownMenuItem>
+              <DropdownMenuItem onSelect={() => setCreatingOrganization(true)}>
+                <Plus aria-hidden />
+                New organization
+              </DropdownMenuItem>
+            </DropdownMenuContent>
+          </DropdownMenu>
           <Button
             variant="ghost"
             size="icon"
