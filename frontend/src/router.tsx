@@ -15,6 +15,8 @@ import {
 import { AdminPage } from "@/features/admin/AdminPage";
 import { LoginPage } from "@/features/auth/LoginPage";
 import { RegisterPage } from "@/features/auth/RegisterPage";
+import { AcceptInvitationPage } from "@/features/organization/AcceptInvitationPage";
+import { OrganizationPage } from "@/features/organization/OrganizationPage";
 import { AppLayout } from "@/features/shell/AppLayout";
 import { NotAllowed, NotFound } from "@/features/shell/NotFound";
 import { useMe } from "@/features/shell/useMe";
@@ -47,6 +49,16 @@ const registerRoute = createRoute({
   path: "/register",
   validateSearch: nextSearch,
   component: RegisterPage,
+});
+
+/** Public: the invitation link; signed in or not, it says what to do. */
+const inviteRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/invite/$token",
+  component: function InviteRoute() {
+    const { token } = useParams({ from: "/invite/$token" });
+    return <AcceptInvitationPage token={token} />;
+  },
 });
 
 const appRoute = createRoute({
@@ -101,10 +113,17 @@ const adminRoute = createRoute({
   },
 });
 
+const organizationRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/organization",
+  component: OrganizationPage,
+});
+
 const routeTree = rootRoute.addChildren([
   loginRoute,
   registerRoute,
-  appRoute.addChildren([homeRoute, vpsRoute, vpsDetailRoute, adminRoute]),
+  inviteRoute,
+  appRoute.addChildren([homeRoute, vpsRoute, vpsDetailRoute, organizationRoute, adminRoute]),
 ]);
 
 export function createAppRouter(queryClient: QueryClient, history?: RouterHistory) {

@@ -34,6 +34,8 @@ from vpspanel.errors import (
 from vpspanel.instances.admin_router import router as admin_instances_router
 from vpspanel.instances.router import router as instances_router
 from vpspanel.logging import configure_logging
+from vpspanel.organizations.router import invitations_router
+from vpspanel.organizations.router import router as organizations_router
 from vpspanel.provider_accounts.router import router as admin_providers_router
 from vpspanel.request_guards import BodySizeLimit, require_json_body
 from vpspanel.state import AppState
@@ -290,6 +292,8 @@ def create_app(
     install_security_headers(app, hsts=settings.cookie_secure)
 
     app.include_router(auth_router)
+    app.include_router(organizations_router)
+    app.include_router(invitations_router)
     app.include_router(storefront_router)  # before instances: /api/vps/regions is not an id
     app.include_router(instances_router)
     app.include_router(admin_instances_router)

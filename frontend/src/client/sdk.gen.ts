@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AdminCreatePlanData, AdminCreatePlanErrors, AdminCreatePlanResponses, AdminCreateProviderData, AdminCreateProviderErrors, AdminCreateProviderResponses, AdminDeletePlanData, AdminDeletePlanErrors, AdminDeletePlanResponses, AdminDeleteProviderData, AdminDeleteProviderErrors, AdminDeleteProviderResponses, AdminGetInstanceData, AdminGetInstanceErrors, AdminGetInstanceResponses, AdminGetPlanData, AdminGetPlanErrors, AdminGetPlanResponses, AdminGetProviderData, AdminGetProviderErrors, AdminGetProviderResponses, AdminGetSettingsData, AdminGetSettingsErrors, AdminGetSettingsResponses, AdminGetUserData, AdminGetUserErrors, AdminGetUserResponses, AdminListInstancesData, AdminListInstancesErrors, AdminListInstancesResponses, AdminListOrganizationsData, AdminListOrganizationsErrors, AdminListOrganizationsResponses, AdminListPlansData, AdminListPlansErrors, AdminListPlansResponses, AdminListProvidersData, AdminListProvidersErrors, AdminListProvidersResponses, AdminListUsersData, AdminListUsersErrors, AdminListUsersResponses, AdminRefreshPlanPricesData, AdminRefreshPlanPricesErrors, AdminRefreshPlanPricesResponses, AdminRotateProviderApiKeyData, AdminRotateProviderApiKeyErrors, AdminRotateProviderApiKeyResponses, AdminTestProviderData, AdminTestProviderErrors, AdminTestProviderResponses, AdminUpdateOrganizationData, AdminUpdateOrganizationErrors, AdminUpdateOrganizationResponses, AdminUpdatePlanData, AdminUpdatePlanErrors, AdminUpdatePlanResponses, AdminUpdateProviderData, AdminUpdateProviderErrors, AdminUpdateProviderResponses, AdminUpdateSettingsData, AdminUpdateSettingsErrors, AdminUpdateSettingsResponses, AdminUpdateUserData, AdminUpdateUserErrors, AdminUpdateUserResponses, AdminUpstreamImagesData, AdminUpstreamImagesErrors, AdminUpstreamImagesResponses, AdminUpstreamPlansData, AdminUpstreamPlansErrors, AdminUpstreamPlansResponses, AdminUpstreamRegionsData, AdminUpstreamRegionsErrors, AdminUpstreamRegionsResponses, BootInstanceData, BootInstanceErrors, BootInstanceResponses, DeleteInstanceData, DeleteInstanceErrors, DeleteInstanceResponses, DeployInstanceData, DeployInstanceErrors, DeployInstanceResponses, GetInstanceData, GetInstanceErrors, GetInstanceMetricsData, GetInstanceMetricsErrors, GetInstanceMetricsResponses, GetInstanceResponses, GetMeData, GetMeErrors, GetMeResponses, HealthData, HealthErrors, HealthResponses, ListImagesData, ListImagesErrors, ListImagesResponses, ListInstanceEventsData, ListInstanceEventsErrors, ListInstanceEventsResponses, ListInstancesData, ListInstancesErrors, ListInstancesResponses, ListPlansData, ListPlansErrors, ListPlansResponses, ListRegionsData, ListRegionsErrors, ListRegionsResponses, ListResizePlansData, ListResizePlansErrors, ListResizePlansResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, RebootInstanceData, RebootInstanceErrors, RebootInstanceResponses, RebuildInstanceData, RebuildInstanceErrors, RebuildInstanceResponses, RegisterData, RegisterErrors, RegisterResponses, ResizeInstanceData, ResizeInstanceErrors, ResizeInstanceResponses, ShutdownInstanceData, ShutdownInstanceErrors, ShutdownInstanceResponses } from './types.gen';
+import type { AcceptInvitationData, AcceptInvitationErrors, AcceptInvitationResponses, AdminCreatePlanData, AdminCreatePlanErrors, AdminCreatePlanResponses, AdminCreateProviderData, AdminCreateProviderErrors, AdminCreateProviderResponses, AdminDeletePlanData, AdminDeletePlanErrors, AdminDeletePlanResponses, AdminDeleteProviderData, AdminDeleteProviderErrors, AdminDeleteProviderResponses, AdminGetInstanceData, AdminGetInstanceErrors, AdminGetInstanceResponses, AdminGetPlanData, AdminGetPlanErrors, AdminGetPlanResponses, AdminGetProviderData, AdminGetProviderErrors, AdminGetProviderResponses, AdminGetSettingsData, AdminGetSettingsErrors, AdminGetSettingsResponses, AdminGetUserData, AdminGetUserErrors, AdminGetUserResponses, AdminListInstancesData, AdminListInstancesErrors, AdminListInstancesResponses, AdminListOrganizationsData, AdminListOrganizationsErrors, AdminListOrganizationsResponses, AdminListPlansData, AdminListPlansErrors, AdminListPlansResponses, AdminListProvidersData, AdminListProvidersErrors, AdminListProvidersResponses, AdminListUsersData, AdminListUsersErrors, AdminListUsersResponses, AdminRefreshPlanPricesData, AdminRefreshPlanPricesErrors, AdminRefreshPlanPricesResponses, AdminRotateProviderApiKeyData, AdminRotateProviderApiKeyErrors, AdminRotateProviderApiKeyResponses, AdminTestProviderData, AdminTestProviderErrors, AdminTestProviderResponses, AdminUpdateOrganizationData, AdminUpdateOrganizationErrors, AdminUpdateOrganizationResponses, AdminUpdatePlanData, AdminUpdatePlanErrors, AdminUpdatePlanResponses, AdminUpdateProviderData, AdminUpdateProviderErrors, AdminUpdateProviderResponses, AdminUpdateSettingsData, AdminUpdateSettingsErrors, AdminUpdateSettingsResponses, AdminUpdateUserData, AdminUpdateUserErrors, AdminUpdateUserResponses, AdminUpstreamImagesData, AdminUpstreamImagesErrors, AdminUpstreamImagesResponses, AdminUpstreamPlansData, AdminUpstreamPlansErrors, AdminUpstreamPlansResponses, AdminUpstreamRegionsData, AdminUpstreamRegionsErrors, AdminUpstreamRegionsResponses, BootInstanceData, BootInstanceErrors, BootInstanceResponses, ChangeMemberRoleData, ChangeMemberRoleErrors, ChangeMemberRoleResponses, CreateInvitationData, CreateInvitationErrors, CreateInvitationResponses, CreateOrganizationData, CreateOrganizationErrors, CreateOrganizationResponses, DeleteInstanceData, DeleteInstanceErrors, DeleteInstanceResponses, DeployInstanceData, DeployInstanceErrors, DeployInstanceResponses, GetInstanceData, GetInstanceErrors, GetInstanceMetricsData, GetInstanceMetricsErrors, GetInstanceMetricsResponses, GetInstanceResponses, GetMeData, GetMeErrors, GetMeResponses, HealthData, HealthErrors, HealthResponses, LeaveOrganizationData, LeaveOrganizationErrors, LeaveOrganizationResponses, ListImagesData, ListImagesErrors, ListImagesResponses, ListInstanceEventsData, ListInstanceEventsErrors, ListInstanceEventsResponses, ListInstancesData, ListInstancesErrors, ListInstancesResponses, ListInvitationsData, ListInvitationsErrors, ListInvitationsResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListOrganizationsData, ListOrganizationsErrors, ListOrganizationsResponses, ListPlansData, ListPlansErrors, ListPlansResponses, ListRegionsData, ListRegionsErrors, ListRegionsResponses, ListResizePlansData, ListResizePlansErrors, ListResizePlansResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PreviewInvitationData, PreviewInvitationErrors, PreviewInvitationResponses, RebootInstanceData, RebootInstanceErrors, RebootInstanceResponses, RebuildInstanceData, RebuildInstanceErrors, RebuildInstanceResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, RenameOrganizationData, RenameOrganizationErrors, RenameOrganizationResponses, ResendInvitationData, ResendInvitationErrors, ResendInvitationResponses, ResizeInstanceData, ResizeInstanceErrors, ResizeInstanceResponses, RevokeInvitationData, RevokeInvitationErrors, RevokeInvitationResponses, ShutdownInstanceData, ShutdownInstanceErrors, ShutdownInstanceResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -435,6 +435,187 @@ export const register = <ThrowOnError extends boolean = false>(options: Options<
  * Database reachability
  */
 export const health = <ThrowOnError extends boolean = false>(options?: Options<HealthData, ThrowOnError>) => (options?.client ?? client).get<HealthResponses, HealthErrors, ThrowOnError>({ url: '/api/health', ...options });
+
+/**
+ * What an invitation link is for (public)
+ */
+export const previewInvitation = <ThrowOnError extends boolean = false>(options: Options<PreviewInvitationData, ThrowOnError>) => (options.client ?? client).get<PreviewInvitationResponses, PreviewInvitationErrors, ThrowOnError>({ url: '/api/invitations/{token}', ...options });
+
+/**
+ * Accept an invitation: join, signing up first if there is no account
+ */
+export const acceptInvitation = <ThrowOnError extends boolean = false>(options: Options<AcceptInvitationData, ThrowOnError>) => (options.client ?? client).post<AcceptInvitationResponses, AcceptInvitationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/invitations/{token}/accept',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * My organizations, with my role in each
+ */
+export const listOrganizations = <ThrowOnError extends boolean = false>(options?: Options<ListOrganizationsData, ThrowOnError>) => (options?.client ?? client).get<ListOrganizationsResponses, ListOrganizationsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/organizations',
+    ...options
+});
+
+/**
+ * Create an organization (I become its owner)
+ */
+export const createOrganization = <ThrowOnError extends boolean = false>(options: Options<CreateOrganizationData, ThrowOnError>) => (options.client ?? client).post<CreateOrganizationResponses, CreateOrganizationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/organizations',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Rename an organization (owners)
+ */
+export const renameOrganization = <ThrowOnError extends boolean = false>(options: Options<RenameOrganizationData, ThrowOnError>) => (options.client ?? client).patch<RenameOrganizationResponses, RenameOrganizationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/organizations/{organization_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Pending invitations (owners; never their links)
+ */
+export const listInvitations = <ThrowOnError extends boolean = false>(options: Options<ListInvitationsData, ThrowOnError>) => (options.client ?? client).get<ListInvitationsResponses, ListInvitationsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/organizations/{organization_id}/invitations',
+    ...options
+});
+
+/**
+ * Invite someone by email (owners): emailed, or the link shown once
+ */
+export const createInvitation = <ThrowOnError extends boolean = false>(options: Options<CreateInvitationData, ThrowOnError>) => (options.client ?? client).post<CreateInvitationResponses, CreateInvitationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/organizations/{organization_id}/invitations',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Revoke an invitation (owners): its link stops working
+ */
+export const revokeInvitation = <ThrowOnError extends boolean = false>(options: Options<RevokeInvitationData, ThrowOnError>) => (options.client ?? client).delete<RevokeInvitationResponses, RevokeInvitationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/organizations/{organization_id}/invitations/{invitation_id}',
+    ...options
+});
+
+/**
+ * Resend an invitation (owners): a new link, the old one stops working
+ */
+export const resendInvitation = <ThrowOnError extends boolean = false>(options: Options<ResendInvitationData, ThrowOnError>) => (options.client ?? client).post<ResendInvitationResponses, ResendInvitationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/organizations/{organization_id}/invitations/{invitation_id}/resend',
+    ...options
+});
+
+/**
+ * Leave an organization (not as its last owner)
+ */
+export const leaveOrganization = <ThrowOnError extends boolean = false>(options: Options<LeaveOrganizationData, ThrowOnError>) => (options.client ?? client).post<LeaveOrganizationResponses, LeaveOrganizationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/organizations/{organization_id}/leave',
+    ...options
+});
+
+/**
+ * The organization's members (owners)
+ */
+export const listMembers = <ThrowOnError extends boolean = false>(options: Options<ListMembersData, ThrowOnError>) => (options.client ?? client).get<ListMembersResponses, ListMembersErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/organizations/{organization_id}/members',
+    ...options
+});
+
+/**
+ * Remove a member (owners; never the last owner)
+ */
+export const removeMember = <ThrowOnError extends boolean = false>(options: Options<RemoveMemberData, ThrowOnError>) => (options.client ?? client).delete<RemoveMemberResponses, RemoveMemberErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/organizations/{organization_id}/members/{user_id}',
+    ...options
+});
+
+/**
+ * Change a member's role (owners; never the last owner)
+ */
+export const changeMemberRole = <ThrowOnError extends boolean = false>(options: Options<ChangeMemberRoleData, ThrowOnError>) => (options.client ?? client).patch<ChangeMemberRoleResponses, ChangeMemberRoleErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/organizations/{organization_id}/members/{user_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
 
 /**
  * The organization's servers

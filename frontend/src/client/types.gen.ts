@@ -768,6 +768,180 @@ export type InstanceOut = {
 export type InstanceStatus = 'pending' | 'provisioning' | 'running' | 'stopped' | 'starting' | 'stopping' | 'rebooting' | 'rebuilding' | 'resizing' | 'deleting' | 'deleted' | 'failed' | 'maintenance' | 'suspended' | 'unknown';
 
 /**
+ * InvitationAcceptIn
+ */
+export type InvitationAcceptIn = {
+    /**
+     * Name
+     *
+     * Only when not signed in and no account has the invited email: the new account's display name: 1-100 characters after trimming and NFKC normalization; no control or invisible characters.
+     */
+    name?: string | null;
+    /**
+     * Password
+     *
+     * Only when not signed in and no account has the invited email: the new account's password, under the same rules as `POST /api/auth/register`.
+     */
+    password?: string | null;
+};
+
+/**
+ * InvitationAccepted
+ */
+export type InvitationAccepted = {
+    /**
+     * The organization joined, with the role.
+     */
+    organization: OrganizationOut;
+    /**
+     * When the account was created by accepting: its new session (the session and CSRF cookies are set too, as by `POST /api/auth/login`). Null for a signed-in caller.
+     */
+    session?: LoginOut | null;
+};
+
+/**
+ * InvitationCreateIn
+ */
+export type InvitationCreateIn = {
+    /**
+     * Email
+     *
+     * The address to invite (stored lower case). Someone already a member is 409 `already_member`.
+     */
+    email: string;
+    /**
+     * Role
+     *
+     * The role on joining: `owner` (everything, members and invitations included) or `member` (servers only).
+     */
+    role?: 'owner' | 'member';
+};
+
+/**
+ * InvitationList
+ */
+export type InvitationList = {
+    /**
+     * Invitations
+     *
+     * Invitations neither accepted nor revoked, newest first (never their link).
+     */
+    invitations: Array<InvitationOut>;
+};
+
+/**
+ * InvitationOut
+ */
+export type InvitationOut = {
+    /**
+     * Created At
+     *
+     * When the invitation was created (UTC).
+     */
+    created_at: string;
+    /**
+     * Email
+     *
+     * The invited email address.
+     */
+    email: string;
+    /**
+     * Expired
+     *
+     * True once `expires_at` has passed (resend to renew).
+     */
+    expired: boolean;
+    /**
+     * Expires At
+     *
+     * When its link stops working (UTC): 7 days after it was sent or resent.
+     */
+    expires_at: string;
+    /**
+     * Id
+     *
+     * The invitation id.
+     */
+    id: string;
+    /**
+     * Invited By Name
+     *
+     * Who sent (or last resent) the invitation; null if that account is gone.
+     */
+    invited_by_name: string | null;
+    /**
+     * Role
+     *
+     * The role the invited person gets on joining.
+     */
+    role: 'owner' | 'member';
+};
+
+/**
+ * InvitationPreview
+ */
+export type InvitationPreview = {
+    /**
+     * Account Exists
+     *
+     * True if an account with the invited email exists: sign in as it to accept. Otherwise accepting without a session creates the account.
+     */
+    account_exists: boolean;
+    /**
+     * Email
+     *
+     * The invited email address.
+     */
+    email: string;
+    /**
+     * Expires At
+     *
+     * When the link stops working (UTC).
+     */
+    expires_at: string;
+    /**
+     * Inviter Name
+     *
+     * Who sent the invitation; null if that account is gone.
+     */
+    inviter_name: string | null;
+    /**
+     * Organization Name
+     *
+     * The organization the invitation is for.
+     */
+    organization_name: string;
+    /**
+     * Role
+     *
+     * The role on joining.
+     */
+    role: 'owner' | 'member';
+};
+
+/**
+ * InvitationSent
+ */
+export type InvitationSent = {
+    /**
+     * Delivery
+     *
+     * `email`: the link was emailed to the invited address (and is not in this answer); `link`: no mail relay is configured, so pass `link` on yourself.
+     */
+    delivery: 'email' | 'link';
+    /**
+     * The invitation.
+     */
+    invitation: InvitationOut;
+    /**
+     * Link
+     *
+     * The single-use invitation link, only when `delivery` is `link`. Shown this once; resend the invitation to get a new one.
+     */
+    link?: string | null;
+};
+
+/**
  * LastOperationOut
  */
 export type LastOperationOut = {
@@ -857,6 +1031,66 @@ export type MeOut = {
      * The signed-in user.
      */
     user: UserOut;
+};
+
+/**
+ * MemberList
+ */
+export type MemberList = {
+    /**
+     * Members
+     *
+     * Every member, owners first, then by name.
+     */
+    members: Array<MemberOut>;
+};
+
+/**
+ * MemberOut
+ */
+export type MemberOut = {
+    /**
+     * Email
+     *
+     * The member's sign-in email address.
+     */
+    email: string;
+    /**
+     * Joined At
+     *
+     * When the member joined the organization (UTC).
+     */
+    joined_at: string;
+    /**
+     * Name
+     *
+     * The member's display name.
+     */
+    name: string;
+    /**
+     * Role
+     *
+     * The member's role: `owner` (everything, members and invitations included) or `member` (servers only).
+     */
+    role: 'owner' | 'member';
+    /**
+     * User Id
+     *
+     * The member's user id.
+     */
+    user_id: string;
+};
+
+/**
+ * MemberUpdateIn
+ */
+export type MemberUpdateIn = {
+    /**
+     * Role
+     *
+     * The new role: `owner` (everything, members and invitations included) or `member` (servers only). Demoting the last owner is 409 `last_owner`.
+     */
+    role: 'owner' | 'member';
 };
 
 /**
@@ -993,6 +1227,30 @@ export type OfferedPlansOut = {
 };
 
 /**
+ * OrganizationCreateIn
+ */
+export type OrganizationCreateIn = {
+    /**
+     * Name
+     *
+     * The new organization's name: 1-100 characters after trimming and NFKC normalization; no control or invisible characters.
+     */
+    name: string;
+};
+
+/**
+ * OrganizationList
+ */
+export type OrganizationList = {
+    /**
+     * Organizations
+     *
+     * The organizations the signed-in user belongs to, with their role in each.
+     */
+    organizations: Array<OrganizationOut>;
+};
+
+/**
  * OrganizationOut
  */
 export type OrganizationOut = {
@@ -1030,6 +1288,18 @@ export type OrganizationRef = {
      * Name
      *
      * The organization's name.
+     */
+    name: string;
+};
+
+/**
+ * OrganizationUpdateIn
+ */
+export type OrganizationUpdateIn = {
+    /**
+     * Name
+     *
+     * The organization's new name: 1-100 characters after trimming and NFKC normalization; no control or invisible characters.
      */
     name: string;
 };
@@ -4601,6 +4871,952 @@ export type HealthResponses = {
      */
     200: unknown;
 };
+
+export type PreviewInvitationData = {
+    body?: never;
+    path: {
+        /**
+         * Token
+         *
+         * The single-use token from the invitation link (`/invite/<token>`).
+         */
+        token: string;
+    };
+    query?: never;
+    url: '/api/invitations/{token}';
+};
+
+export type PreviewInvitationErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type PreviewInvitationError = PreviewInvitationErrors[keyof PreviewInvitationErrors];
+
+export type PreviewInvitationResponses = {
+    /**
+     * Successful Response
+     */
+    200: InvitationPreview;
+};
+
+export type PreviewInvitationResponse = PreviewInvitationResponses[keyof PreviewInvitationResponses];
+
+export type AcceptInvitationData = {
+    body: InvitationAcceptIn;
+    path: {
+        /**
+         * Token
+         *
+         * The single-use token from the invitation link (`/invite/<token>`).
+         */
+        token: string;
+    };
+    query?: never;
+    url: '/api/invitations/{token}/accept';
+};
+
+export type AcceptInvitationErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type AcceptInvitationError = AcceptInvitationErrors[keyof AcceptInvitationErrors];
+
+export type AcceptInvitationResponses = {
+    /**
+     * Successful Response
+     */
+    200: InvitationAccepted;
+};
+
+export type AcceptInvitationResponse = AcceptInvitationResponses[keyof AcceptInvitationResponses];
+
+export type ListOrganizationsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/organizations';
+};
+
+export type ListOrganizationsErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type ListOrganizationsError = ListOrganizationsErrors[keyof ListOrganizationsErrors];
+
+export type ListOrganizationsResponses = {
+    /**
+     * Successful Response
+     */
+    200: OrganizationList;
+};
+
+export type ListOrganizationsResponse = ListOrganizationsResponses[keyof ListOrganizationsResponses];
+
+export type CreateOrganizationData = {
+    body: OrganizationCreateIn;
+    path?: never;
+    query?: never;
+    url: '/api/organizations';
+};
+
+export type CreateOrganizationErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type CreateOrganizationError = CreateOrganizationErrors[keyof CreateOrganizationErrors];
+
+export type CreateOrganizationResponses = {
+    /**
+     * Successful Response
+     */
+    201: OrganizationOut;
+};
+
+export type CreateOrganizationResponse = CreateOrganizationResponses[keyof CreateOrganizationResponses];
+
+export type RenameOrganizationData = {
+    body: OrganizationUpdateIn;
+    path: {
+        /**
+         * Organization Id
+         *
+         * The organization id (one the caller belongs to, else 404).
+         */
+        organization_id: string;
+    };
+    query?: never;
+    url: '/api/organizations/{organization_id}';
+};
+
+export type RenameOrganizationErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type RenameOrganizationError = RenameOrganizationErrors[keyof RenameOrganizationErrors];
+
+export type RenameOrganizationResponses = {
+    /**
+     * Successful Response
+     */
+    200: OrganizationOut;
+};
+
+export type RenameOrganizationResponse = RenameOrganizationResponses[keyof RenameOrganizationResponses];
+
+export type ListInvitationsData = {
+    body?: never;
+    path: {
+        /**
+         * Organization Id
+         *
+         * The organization id (one the caller belongs to, else 404).
+         */
+        organization_id: string;
+    };
+    query?: never;
+    url: '/api/organizations/{organization_id}/invitations';
+};
+
+export type ListInvitationsErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type ListInvitationsError = ListInvitationsErrors[keyof ListInvitationsErrors];
+
+export type ListInvitationsResponses = {
+    /**
+     * Successful Response
+     */
+    200: InvitationList;
+};
+
+export type ListInvitationsResponse = ListInvitationsResponses[keyof ListInvitationsResponses];
+
+export type CreateInvitationData = {
+    body: InvitationCreateIn;
+    path: {
+        /**
+         * Organization Id
+         *
+         * The organization id (one the caller belongs to, else 404).
+         */
+        organization_id: string;
+    };
+    query?: never;
+    url: '/api/organizations/{organization_id}/invitations';
+};
+
+export type CreateInvitationErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type CreateInvitationError = CreateInvitationErrors[keyof CreateInvitationErrors];
+
+export type CreateInvitationResponses = {
+    /**
+     * Successful Response
+     */
+    201: InvitationSent;
+};
+
+export type CreateInvitationResponse = CreateInvitationResponses[keyof CreateInvitationResponses];
+
+export type RevokeInvitationData = {
+    body?: never;
+    path: {
+        /**
+         * Organization Id
+         *
+         * The organization id (one the caller belongs to, else 404).
+         */
+        organization_id: string;
+        /**
+         * Invitation Id
+         *
+         * The invitation id.
+         */
+        invitation_id: string;
+    };
+    query?: never;
+    url: '/api/organizations/{organization_id}/invitations/{invitation_id}';
+};
+
+export type RevokeInvitationErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type RevokeInvitationError = RevokeInvitationErrors[keyof RevokeInvitationErrors];
+
+export type RevokeInvitationResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type RevokeInvitationResponse = RevokeInvitationResponses[keyof RevokeInvitationResponses];
+
+export type ResendInvitationData = {
+    body?: never;
+    path: {
+        /**
+         * Organization Id
+         *
+         * The organization id (one the caller belongs to, else 404).
+         */
+        organization_id: string;
+        /**
+         * Invitation Id
+         *
+         * The invitation id.
+         */
+        invitation_id: string;
+    };
+    query?: never;
+    url: '/api/organizations/{organization_id}/invitations/{invitation_id}/resend';
+};
+
+export type ResendInvitationErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type ResendInvitationError = ResendInvitationErrors[keyof ResendInvitationErrors];
+
+export type ResendInvitationResponses = {
+    /**
+     * Successful Response
+     */
+    200: InvitationSent;
+};
+
+export type ResendInvitationResponse = ResendInvitationResponses[keyof ResendInvitationResponses];
+
+export type LeaveOrganizationData = {
+    body?: never;
+    path: {
+        /**
+         * Organization Id
+         *
+         * The organization id (one the caller belongs to, else 404).
+         */
+        organization_id: string;
+    };
+    query?: never;
+    url: '/api/organizations/{organization_id}/leave';
+};
+
+export type LeaveOrganizationErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type LeaveOrganizationError = LeaveOrganizationErrors[keyof LeaveOrganizationErrors];
+
+export type LeaveOrganizationResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type LeaveOrganizationResponse = LeaveOrganizationResponses[keyof LeaveOrganizationResponses];
+
+export type ListMembersData = {
+    body?: never;
+    path: {
+        /**
+         * Organization Id
+         *
+         * The organization id (one the caller belongs to, else 404).
+         */
+        organization_id: string;
+    };
+    query?: never;
+    url: '/api/organizations/{organization_id}/members';
+};
+
+export type ListMembersErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type ListMembersError = ListMembersErrors[keyof ListMembersErrors];
+
+export type ListMembersResponses = {
+    /**
+     * Successful Response
+     */
+    200: MemberList;
+};
+
+export type ListMembersResponse = ListMembersResponses[keyof ListMembersResponses];
+
+export type RemoveMemberData = {
+    body?: never;
+    path: {
+        /**
+         * Organization Id
+         *
+         * The organization id (one the caller belongs to, else 404).
+         */
+        organization_id: string;
+        /**
+         * User Id
+         *
+         * The member's user id.
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/api/organizations/{organization_id}/members/{user_id}';
+};
+
+export type RemoveMemberErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type RemoveMemberError = RemoveMemberErrors[keyof RemoveMemberErrors];
+
+export type RemoveMemberResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type RemoveMemberResponse = RemoveMemberResponses[keyof RemoveMemberResponses];
+
+export type ChangeMemberRoleData = {
+    body: MemberUpdateIn;
+    path: {
+        /**
+         * Organization Id
+         *
+         * The organization id (one the caller belongs to, else 404).
+         */
+        organization_id: string;
+        /**
+         * User Id
+         *
+         * The member's user id.
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/api/organizations/{organization_id}/members/{user_id}';
+};
+
+export type ChangeMemberRoleErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type ChangeMemberRoleError = ChangeMemberRoleErrors[keyof ChangeMemberRoleErrors];
+
+export type ChangeMemberRoleResponses = {
+    /**
+     * Successful Response
+     */
+    200: MemberOut;
+};
+
+export type ChangeMemberRoleResponse = ChangeMemberRoleResponses[keyof ChangeMemberRoleResponses];
 
 export type ListInstancesData = {
     body?: never;

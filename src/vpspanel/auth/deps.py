@@ -74,6 +74,25 @@ async def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
+async def get_optional_principal(
+    request: Request,
+    state: StateDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    cookie: Annotated[str | None, Depends(_cookie)],
+) -> Principal | None:
+    """The caller if signed in; None without a token or with one no longer valid (a stale
+    cookie does not stop a public page). A cookie request still needs its CSRF token."""
+    if not (bearer or cookie):
+        return None
+    try:
+        return await get_principal(request, state, bearer, cookie)
+    except Unauthenticated:
+        return None
+
+
+OptionalPrincipalDep = Annotated[Principal | None, Depends(get_optional_principal)]
+
+
 async def get_current_user(principal: PrincipalDep) -> User:
     return principal.user
 

@@ -13,11 +13,12 @@ from vpspanel.auth.schemas import (
     RegisterOut,
     UserOut,
 )
-from vpspanel.auth.service import LoginService, create_user, revoke_session
+from vpspanel.auth.service import IssuedSession, LoginService, create_user, revoke_session
 from vpspanel.customers.settings import registration_policy, require_open_registration
 from vpspanel.deps import SessionDep, StateDep
 from vpspanel.errors import BadRequest
 from vpspanel.organizations.models import MembershipRole
+from vpspanel.state import AppState
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -49,6 +50,11 @@ async def register(body: RegisterIn, db: SessionDep) -> RegisterOut:
 async def login(body: LoginIn, request: Request, response: Response, state: StateDep) -> LoginOut:
     client_address = request.client.host if request.client else "unknown"
     issued = await LoginService(state).login(body.email, body.password, client_address)
+    return signed_in(response, issued, state)
+
+
+def signed_in(response: Response, issued: IssuedSession, state: AppState) -> LoginOut:
+    """Set the session and CSRF cookies of a new session on `response`; its body."""
     max_age = int((issued.expires_at - state.clock()).total_seconds())
     secure = state.settings.cookie_secure
     response.set_cookie(

@@ -136,6 +136,10 @@ class LoginService:
                 user.password_hash = hash_password(password)
             return await self._issue(session, user, now)
 
+    async def issue(self, session: AsyncSession, user: User) -> IssuedSession:
+        """A new session for `user` in the caller's transaction (e.g. an account just created)."""
+        return await self._issue(session, user, self.state.clock())
+
     async def _issue(self, session: AsyncSession, user: User, now: datetime) -> IssuedSession:
         token, csrf = new_token(), new_token()
         expires_at = now + timedelta(hours=self.state.settings.session_ttl_hours)

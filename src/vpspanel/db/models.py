@@ -6,7 +6,7 @@ from vpspanel.customers.models import PanelSettings
 from vpspanel.db.base import Base
 from vpspanel.instances.models import InstanceEvent, VpsInstance
 from vpspanel.operations.models import IdempotencyRecord, Operation
-from vpspanel.organizations.models import Membership, Organization
+from vpspanel.organizations.models import Membership, Organization, OrganizationInvitation
 from vpspanel.provider_accounts.models import ServiceProvider
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "Membership",
     "Operation",
     "Organization",
+    "OrganizationInvitation",
     "PanelSettings",
     "RateLimitCounter",
     "ServiceProvider",

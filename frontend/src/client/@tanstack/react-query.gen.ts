@@ -3,8 +3,8 @@
 import { type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { adminCreatePlan, adminCreateProvider, adminDeletePlan, adminDeleteProvider, adminGetInstance, adminGetPlan, adminGetProvider, adminGetSettings, adminGetUser, adminListInstances, adminListOrganizations, adminListPlans, adminListProviders, adminListUsers, adminRefreshPlanPrices, adminRotateProviderApiKey, adminTestProvider, adminUpdateOrganization, adminUpdatePlan, adminUpdateProvider, adminUpdateSettings, adminUpdateUser, adminUpstreamImages, adminUpstreamPlans, adminUpstreamRegions, bootInstance, deleteInstance, deployInstance, getInstance, getInstanceMetrics, getMe, health, listImages, listInstanceEvents, listInstances, listPlans, listRegions, listResizePlans, login, logout, type Options, rebootInstance, rebuildInstance, register, resizeInstance, shutdownInstance } from '../sdk.gen';
-import type { AdminCreatePlanData, AdminCreatePlanError, AdminCreatePlanResponse, AdminCreateProviderData, AdminCreateProviderError, AdminCreateProviderResponse, AdminDeletePlanData, AdminDeletePlanError, AdminDeletePlanResponse, AdminDeleteProviderData, AdminDeleteProviderError, AdminDeleteProviderResponse, AdminGetInstanceData, AdminGetInstanceError, AdminGetInstanceResponse, AdminGetPlanData, AdminGetPlanError, AdminGetPlanResponse, AdminGetProviderData, AdminGetProviderError, AdminGetProviderResponse, AdminGetSettingsData, AdminGetSettingsError, AdminGetSettingsResponse, AdminGetUserData, AdminGetUserError, AdminGetUserResponse, AdminListInstancesData, AdminListInstancesError, AdminListInstancesResponse, AdminListOrganizationsData, AdminListOrganizationsError, AdminListOrganizationsResponse, AdminListPlansData, AdminListPlansError, AdminListPlansResponse, AdminListProvidersData, AdminListProvidersError, AdminListProvidersResponse, AdminListUsersData, AdminListUsersError, AdminListUsersResponse, AdminRefreshPlanPricesData, AdminRefreshPlanPricesError, AdminRefreshPlanPricesResponse, AdminRotateProviderApiKeyData, AdminRotateProviderApiKeyError, AdminRotateProviderApiKeyResponse, AdminTestProviderData, AdminTestProviderError, AdminTestProviderResponse, AdminUpdateOrganizationData, AdminUpdateOrganizationError, AdminUpdateOrganizationResponse, AdminUpdatePlanData, AdminUpdatePlanError, AdminUpdatePlanResponse, AdminUpdateProviderData, AdminUpdateProviderError, AdminUpdateProviderResponse, AdminUpdateSettingsData, AdminUpdateSettingsError, AdminUpdateSettingsResponse, AdminUpdateUserData, AdminUpdateUserError, AdminUpdateUserResponse, AdminUpstreamImagesData, AdminUpstreamImagesError, AdminUpstreamImagesResponse, AdminUpstreamPlansData, AdminUpstreamPlansError, AdminUpstreamPlansResponse, AdminUpstreamRegionsData, AdminUpstreamRegionsError, AdminUpstreamRegionsResponse, BootInstanceData, BootInstanceError, BootInstanceResponse, DeleteInstanceData, DeleteInstanceError, DeleteInstanceResponse, DeployInstanceData, DeployInstanceError, DeployInstanceResponse, GetInstanceData, GetInstanceError, GetInstanceMetricsData, GetInstanceMetricsError, GetInstanceMetricsResponse, GetInstanceResponse, GetMeData, GetMeError, GetMeResponse, HealthData, HealthError, ListImagesData, ListImagesError, ListImagesResponse, ListInstanceEventsData, ListInstanceEventsError, ListInstanceEventsResponse, ListInstancesData, ListInstancesError, ListInstancesResponse, ListPlansData, ListPlansError, ListPlansResponse, ListRegionsData, ListRegionsError, ListRegionsResponse, ListResizePlansData, ListResizePlansError, ListResizePlansResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, RebootInstanceData, RebootInstanceError, RebootInstanceResponse, RebuildInstanceData, RebuildInstanceError, RebuildInstanceResponse, RegisterData, RegisterError, RegisterResponse, ResizeInstanceData, ResizeInstanceError, ResizeInstanceResponse, ShutdownInstanceData, ShutdownInstanceError, ShutdownInstanceResponse } from '../types.gen';
+import { acceptInvitation, adminCreatePlan, adminCreateProvider, adminDeletePlan, adminDeleteProvider, adminGetInstance, adminGetPlan, adminGetProvider, adminGetSettings, adminGetUser, adminListInstances, adminListOrganizations, adminListPlans, adminListProviders, adminListUsers, adminRefreshPlanPrices, adminRotateProviderApiKey, adminTestProvider, adminUpdateOrganization, adminUpdatePlan, adminUpdateProvider, adminUpdateSettings, adminUpdateUser, adminUpstreamImages, adminUpstreamPlans, adminUpstreamRegions, bootInstance, changeMemberRole, createInvitation, createOrganization, deleteInstance, deployInstance, getInstance, getInstanceMetrics, getMe, health, leaveOrganization, listImages, listInstanceEvents, listInstances, listInvitations, listMembers, listOrganizations, listPlans, listRegions, listResizePlans, login, logout, type Options, previewInvitation, rebootInstance, rebuildInstance, register, removeMember, renameOrganization, resendInvitation, resizeInstance, revokeInvitation, shutdownInstance } from '../sdk.gen';
+import type { AcceptInvitationData, AcceptInvitationError, AcceptInvitationResponse, AdminCreatePlanData, AdminCreatePlanError, AdminCreatePlanResponse, AdminCreateProviderData, AdminCreateProviderError, AdminCreateProviderResponse, AdminDeletePlanData, AdminDeletePlanError, AdminDeletePlanResponse, AdminDeleteProviderData, AdminDeleteProviderError, AdminDeleteProviderResponse, AdminGetInstanceData, AdminGetInstanceError, AdminGetInstanceResponse, AdminGetPlanData, AdminGetPlanError, AdminGetPlanResponse, AdminGetProviderData, AdminGetProviderError, AdminGetProviderResponse, AdminGetSettingsData, AdminGetSettingsError, AdminGetSettingsResponse, AdminGetUserData, AdminGetUserError, AdminGetUserResponse, AdminListInstancesData, AdminListInstancesError, AdminListInstancesResponse, AdminListOrganizationsData, AdminListOrganizationsError, AdminListOrganizationsResponse, AdminListPlansData, AdminListPlansError, AdminListPlansResponse, AdminListProvidersData, AdminListProvidersError, AdminListProvidersResponse, AdminListUsersData, AdminListUsersError, AdminListUsersResponse, AdminRefreshPlanPricesData, AdminRefreshPlanPricesError, AdminRefreshPlanPricesResponse, AdminRotateProviderApiKeyData, AdminRotateProviderApiKeyError, AdminRotateProviderApiKeyResponse, AdminTestProviderData, AdminTestProviderError, AdminTestProviderResponse, AdminUpdateOrganizationData, AdminUpdateOrganizationError, AdminUpdateOrganizationResponse, AdminUpdatePlanData, AdminUpdatePlanError, AdminUpdatePlanResponse, AdminUpdateProviderData, AdminUpdateProviderError, AdminUpdateProviderResponse, AdminUpdateSettingsData, AdminUpdateSettingsError, AdminUpdateSettingsResponse, AdminUpdateUserData, AdminUpdateUserError, AdminUpdateUserResponse, AdminUpstreamImagesData, AdminUpstreamImagesError, AdminUpstreamImagesResponse, AdminUpstreamPlansData, AdminUpstreamPlansError, AdminUpstreamPlansResponse, AdminUpstreamRegionsData, AdminUpstreamRegionsError, AdminUpstreamRegionsResponse, BootInstanceData, BootInstanceError, BootInstanceResponse, ChangeMemberRoleData, ChangeMemberRoleError, ChangeMemberRoleResponse, CreateInvitationData, CreateInvitationError, CreateInvitationResponse, CreateOrganizationData, CreateOrganizationError, CreateOrganizationResponse, DeleteInstanceData, DeleteInstanceError, DeleteInstanceResponse, DeployInstanceData, DeployInstanceError, DeployInstanceResponse, GetInstanceData, GetInstanceError, GetInstanceMetricsData, GetInstanceMetricsError, GetInstanceMetricsResponse, GetInstanceResponse, GetMeData, GetMeError, GetMeResponse, HealthData, HealthError, LeaveOrganizationData, LeaveOrganizationError, LeaveOrganizationResponse, ListImagesData, ListImagesError, ListImagesResponse, ListInstanceEventsData, ListInstanceEventsError, ListInstanceEventsResponse, ListInstancesData, ListInstancesError, ListInstancesResponse, ListInvitationsData, ListInvitationsError, ListInvitationsResponse, ListMembersData, ListMembersError, ListMembersResponse, ListOrganizationsData, ListOrganizationsError, ListOrganizationsResponse, ListPlansData, ListPlansError, ListPlansResponse, ListRegionsData, ListRegionsError, ListRegionsResponse, ListResizePlansData, ListResizePlansError, ListResizePlansResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, PreviewInvitationData, PreviewInvitationError, PreviewInvitationResponse, RebootInstanceData, RebootInstanceError, RebootInstanceResponse, RebuildInstanceData, RebuildInstanceError, RebuildInstanceResponse, RegisterData, RegisterError, RegisterResponse, RemoveMemberData, RemoveMemberError, RemoveMemberResponse, RenameOrganizationData, RenameOrganizationError, RenameOrganizationResponse, ResendInvitationData, ResendInvitationError, ResendInvitationResponse, ResizeInstanceData, ResizeInstanceError, ResizeInstanceResponse, RevokeInvitationData, RevokeInvitationError, RevokeInvitationResponse, ShutdownInstanceData, ShutdownInstanceError, ShutdownInstanceResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -675,6 +675,231 @@ export const healthOptions = (options?: Options<HealthData>) => queryOptions<unk
     },
     queryKey: healthQueryKey(options)
 });
+
+export const previewInvitationQueryKey = (options: Options<PreviewInvitationData>) => createQueryKey('previewInvitation', options);
+
+/**
+ * What an invitation link is for (public)
+ */
+export const previewInvitationOptions = (options: Options<PreviewInvitationData>) => queryOptions<PreviewInvitationResponse, PreviewInvitationError, PreviewInvitationResponse, ReturnType<typeof previewInvitationQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await previewInvitation({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: previewInvitationQueryKey(options)
+});
+
+/**
+ * Accept an invitation: join, signing up first if there is no account
+ */
+export const acceptInvitationMutation = (options?: Partial<Options<AcceptInvitationData>>): UseMutationOptions<AcceptInvitationResponse, AcceptInvitationError, Options<AcceptInvitationData>> => {
+    const mutationOptions: UseMutationOptions<AcceptInvitationResponse, AcceptInvitationError, Options<AcceptInvitationData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await acceptInvitation({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const listOrganizationsQueryKey = (options?: Options<ListOrganizationsData>) => createQueryKey('listOrganizations', options);
+
+/**
+ * My organizations, with my role in each
+ */
+export const listOrganizationsOptions = (options?: Options<ListOrganizationsData>) => queryOptions<ListOrganizationsResponse, ListOrganizationsError, ListOrganizationsResponse, ReturnType<typeof listOrganizationsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listOrganizations({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listOrganizationsQueryKey(options)
+});
+
+/**
+ * Create an organization (I become its owner)
+ */
+export const createOrganizationMutation = (options?: Partial<Options<CreateOrganizationData>>): UseMutationOptions<CreateOrganizationResponse, CreateOrganizationError, Options<CreateOrganizationData>> => {
+    const mutationOptions: UseMutationOptions<CreateOrganizationResponse, CreateOrganizationError, Options<CreateOrganizationData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await createOrganization({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Rename an organization (owners)
+ */
+export const renameOrganizationMutation = (options?: Partial<Options<RenameOrganizationData>>): UseMutationOptions<RenameOrganizationResponse, RenameOrganizationError, Options<RenameOrganizationData>> => {
+    const mutationOptions: UseMutationOptions<RenameOrganizationResponse, RenameOrganizationError, Options<RenameOrganizationData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await renameOrganization({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const listInvitationsQueryKey = (options: Options<ListInvitationsData>) => createQueryKey('listInvitations', options);
+
+/**
+ * Pending invitations (owners; never their links)
+ */
+export const listInvitationsOptions = (options: Options<ListInvitationsData>) => queryOptions<ListInvitationsResponse, ListInvitationsError, ListInvitationsResponse, ReturnType<typeof listInvitationsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listInvitations({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listInvitationsQueryKey(options)
+});
+
+/**
+ * Invite someone by email (owners): emailed, or the link shown once
+ */
+export const createInvitationMutation = (options?: Partial<Options<CreateInvitationData>>): UseMutationOptions<CreateInvitationResponse, CreateInvitationError, Options<CreateInvitationData>> => {
+    const mutationOptions: UseMutationOptions<CreateInvitationResponse, CreateInvitationError, Options<CreateInvitationData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await createInvitation({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Revoke an invitation (owners): its link stops working
+ */
+export const revokeInvitationMutation = (options?: Partial<Options<RevokeInvitationData>>): UseMutationOptions<RevokeInvitationResponse, RevokeInvitationError, Options<RevokeInvitationData>> => {
+    const mutationOptions: UseMutationOptions<RevokeInvitationResponse, RevokeInvitationError, Options<RevokeInvitationData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await revokeInvitation({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Resend an invitation (owners): a new link, the old one stops working
+ */
+export const resendInvitationMutation = (options?: Partial<Options<ResendInvitationData>>): UseMutationOptions<ResendInvitationResponse, ResendInvitationError, Options<ResendInvitationData>> => {
+    const mutationOptions: UseMutationOptions<ResendInvitationResponse, ResendInvitationError, Options<ResendInvitationData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await resendInvitation({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Leave an organization (not as its last owner)
+ */
+export const leaveOrganizationMutation = (options?: Partial<Options<LeaveOrganizationData>>): UseMutationOptions<LeaveOrganizationResponse, LeaveOrganizationError, Options<LeaveOrganizationData>> => {
+    const mutationOptions: UseMutationOptions<LeaveOrganizationResponse, LeaveOrganizationError, Options<LeaveOrganizationData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await leaveOrganization({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const listMembersQueryKey = (options: Options<ListMembersData>) => createQueryKey('listMembers', options);
+
+/**
+ * The organization's members (owners)
+ */
+export const listMembersOptions = (options: Options<ListMembersData>) => queryOptions<ListMembersResponse, ListMembersError, ListMembersResponse, ReturnType<typeof listMembersQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listMembers({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listMembersQueryKey(options)
+});
+
+/**
+ * Remove a member (owners; never the last owner)
+ */
+export const removeMemberMutation = (options?: Partial<Options<RemoveMemberData>>): UseMutationOptions<RemoveMemberResponse, RemoveMemberError, Options<RemoveMemberData>> => {
+    const mutationOptions: UseMutationOptions<RemoveMemberResponse, RemoveMemberError, Options<RemoveMemberData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await removeMember({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Change a member's role (owners; never the last owner)
+ */
+export const changeMemberRoleMutation = (options?: Partial<Options<ChangeMemberRoleData>>): UseMutationOptions<ChangeMemberRoleResponse, ChangeMemberRoleError, Options<ChangeMemberRoleData>> => {
+    const mutationOptions: UseMutationOptions<ChangeMemberRoleResponse, ChangeMemberRoleError, Options<ChangeMemberRoleData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await changeMemberRole({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
 
 export const listInstancesQueryKey = (options?: Options<ListInstancesData>) => createQueryKey('listInstances', options);
 

@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate } from "@tanstack/react-router";
-import { Building2, ChevronDown, LogOut, Moon, Server, Shield, Sun, User } from "lucide-react";
+import { Building2, ChevronDown, LogOut, Moon, Plus, Server, Settings, Shield, Sun, User } from "lucide-react";
 import * as React from "react";
 import { currentOrganizationId, setCurrentOrganizationId } from "@/api/organization";
 import { logoutMutation } from "@/client/@tanstack/react-query.gen";
@@ -16,6 +16,7 @@ import {
   DropdownMenuSeparator,
   DropdownMenuTrigger,
 } from "@/components/ui/dropdown-menu";
+import { NewOrganizationDialog } from "@/features/organization/NewOrganizationDialog";
 import { applyTheme, preferredTheme, type Theme } from "@/lib/theme";
 
 const navLink =
@@ -29,6 +30,7 @@ export function Header({ me }: { me: MeOut }) {
   const activeId = currentOrganizationId() ?? organizations[0]?.id ?? "";
   const active = organizations.find((org) => org.id === activeId) ?? organizations[0];
   const logout = useMutation({ ...logoutMutation() });
+  const [creatingOrganization, setCreatingOrganization] = React.useState(false);
 
   const switchOrganization = (id: string) => {
     if (id === active?.id) return;
@@ -76,27 +78,37 @@ export function Header({ me }: { me: MeOut }) {
           )}
         </nav>
         <div className="ml-auto flex shrink-0 items-center gap-0.5 sm:gap-1">
-          {organizations.length > 0 && (
-            <DropdownMenu>
-              <DropdownMenuTrigger asChild>
-                <Button variant="ghost" size="sm" aria-label={`Organization: ${active?.name ?? ""}`}>
-                  <Building2 aria-hidden />
-                  <span className="hidden max-w-40 truncate sm:inline">{active?.name}</span>
-                  <ChevronDown aria-hidden />
-                </Button>
-              </DropdownMenuTrigger>
-              <DropdownMenuContent align="end">
-                <DropdownMenuLabel>Organization</DropdownMenuLabel>
-                <DropdownMenuRadioGroup value={active?.id} onValueChange={switchOrganization}>
-                  {organizations.map((org) => (
-                    <DropdownMenuRadioItem key={org.id} value={org.id}>
-                      {org.name}
-                    </DropdownMenuRadioItem>
-                  ))}
-                </DropdownMenuRadioGroup>
-              </DropdownMenuContent>
-            </DropdownMenu>
-          )}
+          {/* Always there: someone who left every organization can still create one here. */}
+          <DropdownMenu>
+            <DropdownMenuTrigger asChild>
+              <Button variant="ghost" size="sm" aria-label={`Organization: ${active?.name ?? "none"}`}>
+                <Building2 aria-hidden />
+                <span className="hidden max-w-40 truncate sm:inline">{active?.name}</span>
+                <ChevronDown aria-hidden />
+              </Button>
+            </DropdownMenuTrigger>
+            <DropdownMenuContent align="end">
+              <DropdownMenuLabel>Organization</DropdownMenuLabel>
+              <DropdownMenuRadioGroup value={active?.id} onValueChange={switchOrganization}>
+                {organizations.map((org) => (
+                  <DropdownMenuRadioItem key={org.id} value={org.id}>
+                    {org.name}
+                  </DropdownMenuRadioItem>
+                ))}
+              </DropdownMenuRadioGroup>
+              <DropdownMenuSeparator />
+              <DropdownMenuItem asChild>
+                <Link to="/organization">
+                  <Settings aria-hidden />
+                  Organization settings
+                </Link>
+              </DropdownMenuItem>
+              <DropdownMenuItem onSelect={() => setCreatingOrganization(true)}>
+                <Plus aria-hidden />
+                New organization
+              </DropdownMenuItem>
+            </DropdownMenuContent>
+          </DropdownMenu>
           <Button
             variant="ghost"
             size="icon"
@@ -125,6 +137,7 @@ export function Header({ me }: { me: MeOut }) {
           </DropdownMenu>
         </div>
       </div>
+      <NewOrganizationDialog open={creatingOrganization} onOpenChange={setCreatingOrganization} />
     </header>
   );
 }
