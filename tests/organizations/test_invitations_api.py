@@ -16,6 +16,8 @@ from tests.factories import login
 from tests.organizations.support import Person, owner_and_member, person
 from tests.support.smtp import SmtpServer
 from vpspanel.config import Settings
+from vpspanel.customers.models import SETTINGS_ROW_ID, PanelSettings
+from vpspanel.customers.settings import RegistrationMode
 from vpspanel.db.base import Base
 from vpspanel.organizations.models import Membership, Organization
 from vpspanel.security.tokens import hash_token
@@ -39,6 +41,15 @@ async def invite(
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+async def set_registration(state: AppState, mode: RegistrationMode) -> None:
+    async with state.sessionmaker() as session, session.begin():
+        row = await session.get(PanelSettings, SETTINGS_ROW_ID)
+        if row is None:
+            session.add(PanelSettings(id=SETTINGS_ROW_ID, registration=mode))
+        else:
+            row.registration = mode
 
 
 def token_of(link: str) -> str:
@@ -176,6 +187,24 @@ class TestAccept:
         await login(client, "newcomer@example.com", NEW_PASSWORD)
         again = await sign_up(client, token)
         assert again.status_code == 404
+
+    async def test_an_invite_only_panel_admits_the_invited_and_a_closed_one_does_not(
+        self, state: AppState, client: AsyncClient
+    ) -> None:
+        owner, organization = await person(state, client)
+        first = token_of((await invite(client, owner, organization, "one@example.com"))["link"])
+        second = token_of((await invite(client, owner, organization, "two@example.com"))["link"])
+        await set_registration(state, RegistrationMode.INVITE_ONLY)
+        client.cookies.clear()
+        assert (await sign_up(client, first)).status_code == 200
+        client.cookies.clear()
+        await set_registration(state, RegistrationMode.CLOSED)
+        refused = await sign_up(client, second)
+        assert refused.status_code == 403
+        assert refused.json()["error"] == "registration_closed"
+        # Nothing was used up or created: the link works once registration opens again.
+        await set_registration(state, RegistrationMode.OPEN)
+        assert (await sign_up(client, second)).status_code == 200
 
     async def test_sign_up_uses_registrations_password_rules(
         self, state: AppState, client: AsyncClient

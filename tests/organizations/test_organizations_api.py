@@ -9,7 +9,8 @@ from httpx import AsyncClient
 from sqlalchemy import select, update
 
 from tests.organizations.support import join, owner_and_member, person
-from vpspanel.organizations.models import Membership
+from vpspanel.customers.models import SETTINGS_ROW_ID, PanelSettings
+from vpspanel.organizations.models import Membership, Organization
 from vpspanel.state import AppState
 
 ROUNDS = 5
@@ -31,6 +32,19 @@ class TestOrganizations:
         assert roles[str(organization.id)] == "member"
         assert roles[created.json()["id"]] == "owner"
         assert len(roles) == 3  # their own, the owner's, the new one
+
+    async def test_a_new_organization_starts_with_the_panels_default_server_limit(
+        self, state: AppState, client: AsyncClient
+    ) -> None:
+        owner, _ = await person(state, client)
+        async with state.sessionmaker() as session, session.begin():
+            session.add(PanelSettings(id=SETTINGS_ROW_ID, default_server_limit=3))
+        created = await client.post(
+            "/api/organizations", json={"name": "Limited"}, headers=owner.headers
+        )
+        async with state.read_sessionmaker() as session:
+            organization = await session.get(Organization, uuid.UUID(created.json()["id"]))
+        assert organization is not None and organization.server_limit == 3
 
     async def test_owner_renames_member_cannot(self, state: AppState, client: AsyncClient) -> None:
         owner, member, organization = await owner_and_member(state, client)

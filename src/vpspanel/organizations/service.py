@@ -20,6 +20,11 @@ from vpspanel.auth.models import User
 from vpspanel.auth.repository import UserRepository
 from vpspanel.auth.schemas import OrganizationOut, RegisterIn
 from vpspanel.auth.service import IssuedSession, LoginService, create_user
+from vpspanel.customers.settings import (
+    RegistrationMode,
+    new_organization_limit,
+    registration_policy,
+)
 from vpspanel.errors import (
     Conflict,
     FieldError,
@@ -97,7 +102,9 @@ async def list_mine(db: AsyncSession, user: User) -> list[OrganizationOut]:
 
 async def create(db: AsyncSession, user: User, name: str) -> OrganizationOut:
     organizations = OrganizationRepository(db)
-    organization = await organizations.add(Organization(name=name))
+    organization = await organizations.add(
+        Organization(name=name, server_limit=await new_organization_limit(db))
+    )
     await organizations.add_membership(
         Membership(user_id=user.id, organization_id=organization.id, role=MembershipRole.OWNER)
     )
@@ -383,6 +390,13 @@ async def accept_invitation(
             "This invitation is for another email address. Sign out, then open the link again "
             "to sign in or sign up with the invited address.",
             code="invitation_email_mismatch",
+        )
+    if user is None and await registration_policy(db) is RegistrationMode.CLOSED:
+        # An invitation opens an `invite_only` panel, not a closed one.
+        raise Forbidden(
+            "Registration is closed on this panel: ask its administrator for an account, then "
+            "sign in to accept.",
+            code="registration_closed",
         )
     if user is None and await UserRepository(db).get_by_email(invitation.email) is not None:
         raise Unauthenticated(
