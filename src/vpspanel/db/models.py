@@ -1,6 +1,6 @@
 """Imports every model so that ``Base.metadata`` is complete (Alembic, tests)."""
 
-from vpspanel.auth.models import AuthSession, RateLimitCounter, User
+from vpspanel.auth.models import AuthSession, PasswordResetToken, RateLimitCounter, User
 from vpspanel.catalog.models import UpstreamCatalogCache, VpsPlan, VpsPlanRegion
 from vpspanel.db.base import Base
 from vpspanel.instances.models import InstanceEvent, VpsInstance
@@ -16,6 +16,7 @@ __all__ = [
     "Membership",
     "Operation",
     "Organization",
+    "PasswordResetToken",
     "RateLimitCounter",
     "ServiceProvider",
     "UpstreamCatalogCache",
