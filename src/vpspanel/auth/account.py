@@ -69,16 +69,19 @@ async def update_account(
 ) -> User:
     """Rename, and/or change the sign-in email (needs the current password: 422 on
     ``current_password``; 409 ``email_taken``)."""
+    new_email = normalize_email(email) if email is not None else None
+    if new_email is not None and new_email != user.email:
+        # Before the request's session writes: the throttle commits on its own (on SQLite
+        # the request's write would hold the lock it needs).
+        await _require_current_password(state, user, current_password)
     user = await db.merge(user)
     if name is not None:
         user.name = name
-    if email is not None and normalize_email(email) != user.email:
-        await _require_current_password(state, user, current_password)
-        email = normalize_email(email)
+    if new_email is not None and new_email != user.email:
         taken = Conflict("An account with this email already exists.", code="email_taken")
-        if await UserRepository(db).get_by_email(email) is not None:
+        if await UserRepository(db).get_by_email(new_email) is not None:
             raise taken
-        user.email = email
+        user.email = new_email
         try:
             await db.flush()
         except IntegrityError as exc:  # registered concurrently
