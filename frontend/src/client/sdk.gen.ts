@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AdminCreatePlanData, AdminCreatePlanErrors, AdminCreatePlanResponses, AdminCreateProviderData, AdminCreateProviderErrors, AdminCreateProviderResponses, AdminDeletePlanData, AdminDeletePlanErrors, AdminDeletePlanResponses, AdminDeleteProviderData, AdminDeleteProviderErrors, AdminDeleteProviderResponses, AdminGetInstanceData, AdminGetInstanceErrors, AdminGetInstanceResponses, AdminGetPlanData, AdminGetPlanErrors, AdminGetPlanResponses, AdminGetProviderData, AdminGetProviderErrors, AdminGetProviderResponses, AdminListInstancesData, AdminListInstancesErrors, AdminListInstancesResponses, AdminListPlansData, AdminListPlansErrors, AdminListPlansResponses, AdminListProvidersData, AdminListProvidersErrors, AdminListProvidersResponses, AdminRefreshPlanPricesData, AdminRefreshPlanPricesErrors, AdminRefreshPlanPricesResponses, AdminRotateProviderApiKeyData, AdminRotateProviderApiKeyErrors, AdminRotateProviderApiKeyResponses, AdminTestProviderData, AdminTestProviderErrors, AdminTestProviderResponses, AdminUpdatePlanData, AdminUpdatePlanErrors, AdminUpdatePlanResponses, AdminUpdateProviderData, AdminUpdateProviderErrors, AdminUpdateProviderResponses, AdminUpstreamImagesData, AdminUpstreamImagesErrors, AdminUpstreamImagesResponses, AdminUpstreamPlansData, AdminUpstreamPlansErrors, AdminUpstreamPlansResponses, AdminUpstreamRegionsData, AdminUpstreamRegionsErrors, AdminUpstreamRegionsResponses, BootInstanceData, BootInstanceErrors, BootInstanceResponses, DeleteInstanceData, DeleteInstanceErrors, DeleteInstanceResponses, DeployInstanceData, DeployInstanceErrors, DeployInstanceResponses, GetInstanceData, GetInstanceErrors, GetInstanceMetricsData, GetInstanceMetricsErrors, GetInstanceMetricsResponses, GetInstanceResponses, GetMeData, GetMeErrors, GetMeResponses, HealthData, HealthErrors, HealthResponses, ListImagesData, ListImagesErrors, ListImagesResponses, ListInstanceEventsData, ListInstanceEventsErrors, ListInstanceEventsResponses, ListInstancesData, ListInstancesErrors, ListInstancesResponses, ListPlansData, ListPlansErrors, ListPlansResponses, ListRegionsData, ListRegionsErrors, ListRegionsResponses, ListResizePlansData, ListResizePlansErrors, ListResizePlansResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, RebootInstanceData, RebootInstanceErrors, RebootInstanceResponses, RebuildInstanceData, RebuildInstanceErrors, RebuildInstanceResponses, RegisterData, RegisterErrors, RegisterResponses, ResizeInstanceData, ResizeInstanceErrors, ResizeInstanceResponses, ShutdownInstanceData, ShutdownInstanceErrors, ShutdownInstanceResponses } from './types.gen';
+import type { AdminCreatePlanData, AdminCreatePlanErrors, AdminCreatePlanResponses, AdminCreateProviderData, AdminCreateProviderErrors, AdminCreateProviderResponses, AdminDeletePlanData, AdminDeletePlanErrors, AdminDeletePlanResponses, AdminDeleteProviderData, AdminDeleteProviderErrors, AdminDeleteProviderResponses, AdminGetInstanceData, AdminGetInstanceErrors, AdminGetInstanceResponses, AdminGetPlanData, AdminGetPlanErrors, AdminGetPlanResponses, AdminGetProviderData, AdminGetProviderErrors, AdminGetProviderResponses, AdminListInstancesData, AdminListInstancesErrors, AdminListInstancesResponses, AdminListPlansData, AdminListPlansErrors, AdminListPlansResponses, AdminListProvidersData, AdminListProvidersErrors, AdminListProvidersResponses, AdminRefreshPlanPricesData, AdminRefreshPlanPricesErrors, AdminRefreshPlanPricesResponses, AdminRotateProviderApiKeyData, AdminRotateProviderApiKeyErrors, AdminRotateProviderApiKeyResponses, AdminTestProviderData, AdminTestProviderErrors, AdminTestProviderResponses, AdminUpdatePlanData, AdminUpdatePlanErrors, AdminUpdatePlanResponses, AdminUpdateProviderData, AdminUpdateProviderErrors, AdminUpdateProviderResponses, AdminUpstreamImagesData, AdminUpstreamImagesErrors, AdminUpstreamImagesResponses, AdminUpstreamPlansData, AdminUpstreamPlansErrors, AdminUpstreamPlansResponses, AdminUpstreamRegionsData, AdminUpstreamRegionsErrors, AdminUpstreamRegionsResponses, BootInstanceData, BootInstanceErrors, BootInstanceResponses, ChangeMyPasswordData, ChangeMyPasswordErrors, ChangeMyPasswordResponses, DeleteInstanceData, DeleteInstanceErrors, DeleteInstanceResponses, DeployInstanceData, DeployInstanceErrors, DeployInstanceResponses, GetAccountData, GetAccountErrors, GetAccountResponses, GetInstanceData, GetInstanceErrors, GetInstanceMetricsData, GetInstanceMetricsErrors, GetInstanceMetricsResponses, GetInstanceResponses, GetMeData, GetMeErrors, GetMeResponses, HealthData, HealthErrors, HealthResponses, ListImagesData, ListImagesErrors, ListImagesResponses, ListInstanceEventsData, ListInstanceEventsErrors, ListInstanceEventsResponses, ListInstancesData, ListInstancesErrors, ListInstancesResponses, ListMySessionsData, ListMySessionsErrors, ListMySessionsResponses, ListPlansData, ListPlansErrors, ListPlansResponses, ListRegionsData, ListRegionsErrors, ListRegionsResponses, ListResizePlansData, ListResizePlansErrors, ListResizePlansResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PasswordResetConfirmData, PasswordResetConfirmErrors, PasswordResetConfirmResponses, PasswordResetData, PasswordResetErrors, PasswordResetResponses, RebootInstanceData, RebootInstanceErrors, RebootInstanceResponses, RebuildInstanceData, RebuildInstanceErrors, RebuildInstanceResponses, RegisterData, RegisterErrors, RegisterResponses, ResizeInstanceData, ResizeInstanceErrors, ResizeInstanceResponses, RevokeMySessionData, RevokeMySessionErrors, RevokeMySessionResponses, ShutdownInstanceData, ShutdownInstanceErrors, ShutdownInstanceResponses, UpdateMyAccountData, UpdateMyAccountErrors, UpdateMyAccountResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -17,6 +17,85 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
      */
     meta?: Record<string, unknown>;
 };
+
+/**
+ * My account
+ */
+export const getAccount = <ThrowOnError extends boolean = false>(options?: Options<GetAccountData, ThrowOnError>) => (options?.client ?? client).get<GetAccountResponses, GetAccountErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/account',
+    ...options
+});
+
+/**
+ * Change my name or sign-in email
+ *
+ * Only the fields sent change. A new `email` needs `current_password` (422 on `current_password` when missing or wrong) and must be free (409 `email_taken`).
+ */
+export const updateMyAccount = <ThrowOnError extends boolean = false>(options: Options<UpdateMyAccountData, ThrowOnError>) => (options.client ?? client).patch<UpdateMyAccountResponses, UpdateMyAccountErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/account',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Change my password
+ *
+ * Needs the current password (422 on `current_password` when wrong). Every other session of the account is signed out; this one stays.
+ */
+export const changeMyPassword = <ThrowOnError extends boolean = false>(options: Options<ChangeMyPasswordData, ThrowOnError>) => (options.client ?? client).post<ChangeMyPasswordResponses, ChangeMyPasswordErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/account/password',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * My signed-in sessions
+ */
+export const listMySessions = <ThrowOnError extends boolean = false>(options?: Options<ListMySessionsData, ThrowOnError>) => (options?.client ?? client).get<ListMySessionsResponses, ListMySessionsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/account/sessions',
+    ...options
+});
+
+/**
+ * Sign one of my sessions out
+ *
+ * 404 for a session that is not mine, or already signed out.
+ */
+export const revokeMySession = <ThrowOnError extends boolean = false>(options: Options<RevokeMySessionData, ThrowOnError>) => (options.client ?? client).delete<RevokeMySessionResponses, RevokeMySessionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/account/sessions/{session_id}',
+    ...options
+});
 
 /**
  * Every server across organizations
@@ -278,6 +357,8 @@ export const adminUpstreamRegions = <ThrowOnError extends boolean = false>(optio
 
 /**
  * Sign in (sets the session and CSRF cookies)
+ *
+ * Throttled per account and client address, per account across addresses (a wait of at most a minute) and per address: 429 with `Retry-After` and the wait in `detail`.
  */
 export const login = <ThrowOnError extends boolean = false>(options: Options<LoginData, ThrowOnError>) => (options.client ?? client).post<LoginResponses, LoginErrors, ThrowOnError>({
     url: '/api/auth/login',
@@ -315,7 +396,37 @@ export const getMe = <ThrowOnError extends boolean = false>(options?: Options<Ge
 });
 
 /**
- * Create an account and its organization
+ * Email a link to set a new password
+ *
+ * Always 202 with the same body, whether or not an account has this address (no account enumeration). When SMTP is configured and an active account has the address, it is sent a single-use link `<public_url>/reset-password#token=…` valid for one hour; asking again makes older links invalid. Throttled like sign-in (429).
+ */
+export const passwordReset = <ThrowOnError extends boolean = false>(options: Options<PasswordResetData, ThrowOnError>) => (options.client ?? client).post<PasswordResetResponses, PasswordResetErrors, ThrowOnError>({
+    url: '/api/auth/password-reset',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Set a new password with a reset link's token
+ *
+ * Uses the token up and signs the account out everywhere; sign in with the new password. 400 `invalid_token` for an unknown, used or expired token; 422 on `password` when it breaks the password rules.
+ */
+export const passwordResetConfirm = <ThrowOnError extends boolean = false>(options: Options<PasswordResetConfirmData, ThrowOnError>) => (options.client ?? client).post<PasswordResetConfirmResponses, PasswordResetConfirmErrors, ThrowOnError>({
+    url: '/api/auth/password-reset/confirm',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Create an account and its organization, signed in
+ *
+ * Answers like sign-in: the session and CSRF cookies are set and `access_token` is returned, so no second sign-in is needed.
  */
 export const register = <ThrowOnError extends boolean = false>(options: Options<RegisterData, ThrowOnError>) => (options.client ?? client).post<RegisterResponses, RegisterErrors, ThrowOnError>({
     url: '/api/auth/register',

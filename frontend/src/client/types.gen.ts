@@ -35,6 +35,30 @@ export type AccountOut = {
 };
 
 /**
+ * AccountUpdateIn
+ */
+export type AccountUpdateIn = {
+    /**
+     * Current Password
+     *
+     * The account's current password; required to change `email`.
+     */
+    current_password?: string | null;
+    /**
+     * Email
+     *
+     * A new sign-in email (normalized like registration; 409 `email_taken`). Needs `current_password`.
+     */
+    email?: string | null;
+    /**
+     * Name
+     *
+     * A new display name: 1-100 characters after trimming and NFKC normalization; no control or invisible characters.
+     */
+    name?: string | null;
+};
+
+/**
  * AdminInstanceEnvelope
  */
 export type AdminInstanceEnvelope = {
@@ -832,6 +856,66 @@ export type OrganizationRef = {
      * The organization's name.
      */
     name: string;
+};
+
+/**
+ * PasswordChangeIn
+ */
+export type PasswordChangeIn = {
+    /**
+     * Current Password
+     *
+     * The account's current password (422 on this field when wrong).
+     */
+    current_password: string;
+    /**
+     * New Password
+     *
+     * The new password: 10-256 characters, not containing the part of your email before the @, and not one of the 100,000 most commonly used passwords.
+     */
+    new_password: string;
+};
+
+/**
+ * PasswordResetAccepted
+ */
+export type PasswordResetAccepted = {
+    /**
+     * Detail
+     *
+     * The same sentence whether or not an account has this address.
+     */
+    detail: string;
+};
+
+/**
+ * PasswordResetConfirmIn
+ */
+export type PasswordResetConfirmIn = {
+    /**
+     * Password
+     *
+     * The new password: 10-256 characters, not containing the part of your email before the @, and not one of the 100,000 most commonly used passwords.
+     */
+    password: string;
+    /**
+     * Token
+     *
+     * The single-use token from the emailed link (`#token=…`).
+     */
+    token: string;
+};
+
+/**
+ * PasswordResetIn
+ */
+export type PasswordResetIn = {
+    /**
+     * Email
+     *
+     * The account's email address (1-320 characters).
+     */
+    email: string;
 };
 
 /**
@@ -1675,7 +1759,7 @@ export type RegisterIn = {
     /**
      * Password
      *
-     * 10-256 characters.
+     * 10-256 characters, not containing the part of your email before the @, and not one of the 100,000 most commonly used passwords.
      */
     password: string;
 };
@@ -1685,9 +1769,27 @@ export type RegisterIn = {
  */
 export type RegisterOut = {
     /**
+     * Access Token
+     *
+     * A bearer token for the new user's session, already signed in (also set as a session cookie, like sign-in).
+     */
+    access_token: string;
+    /**
+     * Expires At
+     *
+     * When the session ends (UTC).
+     */
+    expires_at: string;
+    /**
      * The organization the user now owns.
      */
     organization: OrganizationOut;
+    /**
+     * Token Type
+     *
+     * Always `bearer`.
+     */
+    token_type?: 'bearer';
     /**
      * The new user.
      */
@@ -1804,6 +1906,48 @@ export type ServerLimitOut = {
      * How many servers it held when last checked.
      */
     used: number;
+};
+
+/**
+ * SessionOut
+ */
+export type SessionOut = {
+    /**
+     * Created At
+     *
+     * When it was signed in (UTC).
+     */
+    created_at: string;
+    /**
+     * Current
+     *
+     * True for the session making this request.
+     */
+    current: boolean;
+    /**
+     * Expires At
+     *
+     * When it ends unless revoked (UTC).
+     */
+    expires_at: string;
+    /**
+     * Id
+     *
+     * The session id (for `DELETE /api/account/sessions/{id}`).
+     */
+    id: string;
+    /**
+     * Last Used At
+     *
+     * When it last made a request (UTC, to the minute); null if never since.
+     */
+    last_used_at: string | null;
+    /**
+     * User Agent
+     *
+     * The browser or client that signed in (User-Agent, up to 255 characters).
+     */
+    user_agent: string | null;
 };
 
 /**
@@ -2185,6 +2329,340 @@ export type RebuildInWritable = {
      */
     root_pass?: string | null;
 };
+
+export type GetAccountData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/account';
+};
+
+export type GetAccountErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type GetAccountError = GetAccountErrors[keyof GetAccountErrors];
+
+export type GetAccountResponses = {
+    /**
+     * Successful Response
+     */
+    200: UserOut;
+};
+
+export type GetAccountResponse = GetAccountResponses[keyof GetAccountResponses];
+
+export type UpdateMyAccountData = {
+    body: AccountUpdateIn;
+    path?: never;
+    query?: never;
+    url: '/api/account';
+};
+
+export type UpdateMyAccountErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type UpdateMyAccountError = UpdateMyAccountErrors[keyof UpdateMyAccountErrors];
+
+export type UpdateMyAccountResponses = {
+    /**
+     * Successful Response
+     */
+    200: UserOut;
+};
+
+export type UpdateMyAccountResponse = UpdateMyAccountResponses[keyof UpdateMyAccountResponses];
+
+export type ChangeMyPasswordData = {
+    body: PasswordChangeIn;
+    path?: never;
+    query?: never;
+    url: '/api/account/password';
+};
+
+export type ChangeMyPasswordErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type ChangeMyPasswordError = ChangeMyPasswordErrors[keyof ChangeMyPasswordErrors];
+
+export type ChangeMyPasswordResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type ChangeMyPasswordResponse = ChangeMyPasswordResponses[keyof ChangeMyPasswordResponses];
+
+export type ListMySessionsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/account/sessions';
+};
+
+export type ListMySessionsErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type ListMySessionsError = ListMySessionsErrors[keyof ListMySessionsErrors];
+
+export type ListMySessionsResponses = {
+    /**
+     * Response Listmysessions
+     *
+     * Successful Response
+     */
+    200: Array<SessionOut>;
+};
+
+export type ListMySessionsResponse = ListMySessionsResponses[keyof ListMySessionsResponses];
+
+export type RevokeMySessionData = {
+    body?: never;
+    path: {
+        /**
+         * Session Id
+         *
+         * The session id from the sessions list.
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/account/sessions/{session_id}';
+};
+
+export type RevokeMySessionErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type RevokeMySessionError = RevokeMySessionErrors[keyof RevokeMySessionErrors];
+
+export type RevokeMySessionResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type RevokeMySessionResponse = RevokeMySessionResponses[keyof RevokeMySessionResponses];
 
 export type AdminListInstancesData = {
     body?: never;
@@ -3686,6 +4164,136 @@ export type GetMeResponses = {
 };
 
 export type GetMeResponse = GetMeResponses[keyof GetMeResponses];
+
+export type PasswordResetData = {
+    body: PasswordResetIn;
+    path?: never;
+    query?: never;
+    url: '/api/auth/password-reset';
+};
+
+export type PasswordResetErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type PasswordResetError = PasswordResetErrors[keyof PasswordResetErrors];
+
+export type PasswordResetResponses = {
+    /**
+     * Successful Response
+     */
+    202: PasswordResetAccepted;
+};
+
+export type PasswordResetResponse = PasswordResetResponses[keyof PasswordResetResponses];
+
+export type PasswordResetConfirmData = {
+    body: PasswordResetConfirmIn;
+    path?: never;
+    query?: never;
+    url: '/api/auth/password-reset/confirm';
+};
+
+export type PasswordResetConfirmErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type PasswordResetConfirmError = PasswordResetConfirmErrors[keyof PasswordResetConfirmErrors];
+
+export type PasswordResetConfirmResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type PasswordResetConfirmResponse = PasswordResetConfirmResponses[keyof PasswordResetConfirmResponses];
 
 export type RegisterData = {
     body: RegisterIn;

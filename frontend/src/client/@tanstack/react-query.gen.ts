@@ -3,8 +3,8 @@
 import { type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { adminCreatePlan, adminCreateProvider, adminDeletePlan, adminDeleteProvider, adminGetInstance, adminGetPlan, adminGetProvider, adminListInstances, adminListPlans, adminListProviders, adminRefreshPlanPrices, adminRotateProviderApiKey, adminTestProvider, adminUpdatePlan, adminUpdateProvider, adminUpstreamImages, adminUpstreamPlans, adminUpstreamRegions, bootInstance, deleteInstance, deployInstance, getInstance, getInstanceMetrics, getMe, health, listImages, listInstanceEvents, listInstances, listPlans, listRegions, listResizePlans, login, logout, type Options, rebootInstance, rebuildInstance, register, resizeInstance, shutdownInstance } from '../sdk.gen';
-import type { AdminCreatePlanData, AdminCreatePlanError, AdminCreatePlanResponse, AdminCreateProviderData, AdminCreateProviderError, AdminCreateProviderResponse, AdminDeletePlanData, AdminDeletePlanError, AdminDeletePlanResponse, AdminDeleteProviderData, AdminDeleteProviderError, AdminDeleteProviderResponse, AdminGetInstanceData, AdminGetInstanceError, AdminGetInstanceResponse, AdminGetPlanData, AdminGetPlanError, AdminGetPlanResponse, AdminGetProviderData, AdminGetProviderError, AdminGetProviderResponse, AdminListInstancesData, AdminListInstancesError, AdminListInstancesResponse, AdminListPlansData, AdminListPlansError, AdminListPlansResponse, AdminListProvidersData, AdminListProvidersError, AdminListProvidersResponse, AdminRefreshPlanPricesData, AdminRefreshPlanPricesError, AdminRefreshPlanPricesResponse, AdminRotateProviderApiKeyData, AdminRotateProviderApiKeyError, AdminRotateProviderApiKeyResponse, AdminTestProviderData, AdminTestProviderError, AdminTestProviderResponse, AdminUpdatePlanData, AdminUpdatePlanError, AdminUpdatePlanResponse, AdminUpdateProviderData, AdminUpdateProviderError, AdminUpdateProviderResponse, AdminUpstreamImagesData, AdminUpstreamImagesError, AdminUpstreamImagesResponse, AdminUpstreamPlansData, AdminUpstreamPlansError, AdminUpstreamPlansResponse, AdminUpstreamRegionsData, AdminUpstreamRegionsError, AdminUpstreamRegionsResponse, BootInstanceData, BootInstanceError, BootInstanceResponse, DeleteInstanceData, DeleteInstanceError, DeleteInstanceResponse, DeployInstanceData, DeployInstanceError, DeployInstanceResponse, GetInstanceData, GetInstanceError, GetInstanceMetricsData, GetInstanceMetricsError, GetInstanceMetricsResponse, GetInstanceResponse, GetMeData, GetMeError, GetMeResponse, HealthData, HealthError, ListImagesData, ListImagesError, ListImagesResponse, ListInstanceEventsData, ListInstanceEventsError, ListInstanceEventsResponse, ListInstancesData, ListInstancesError, ListInstancesResponse, ListPlansData, ListPlansError, ListPlansResponse, ListRegionsData, ListRegionsError, ListRegionsResponse, ListResizePlansData, ListResizePlansError, ListResizePlansResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, RebootInstanceData, RebootInstanceError, RebootInstanceResponse, RebuildInstanceData, RebuildInstanceError, RebuildInstanceResponse, RegisterData, RegisterError, RegisterResponse, ResizeInstanceData, ResizeInstanceError, ResizeInstanceResponse, ShutdownInstanceData, ShutdownInstanceError, ShutdownInstanceResponse } from '../types.gen';
+import { adminCreatePlan, adminCreateProvider, adminDeletePlan, adminDeleteProvider, adminGetInstance, adminGetPlan, adminGetProvider, adminListInstances, adminListPlans, adminListProviders, adminRefreshPlanPrices, adminRotateProviderApiKey, adminTestProvider, adminUpdatePlan, adminUpdateProvider, adminUpstreamImages, adminUpstreamPlans, adminUpstreamRegions, bootInstance, changeMyPassword, deleteInstance, deployInstance, getAccount, getInstance, getInstanceMetrics, getMe, health, listImages, listInstanceEvents, listInstances, listMySessions, listPlans, listRegions, listResizePlans, login, logout, type Options, passwordReset, passwordResetConfirm, rebootInstance, rebuildInstance, register, resizeInstance, revokeMySession, shutdownInstance, updateMyAccount } from '../sdk.gen';
+import type { AdminCreatePlanData, AdminCreatePlanError, AdminCreatePlanResponse, AdminCreateProviderData, AdminCreateProviderError, AdminCreateProviderResponse, AdminDeletePlanData, AdminDeletePlanError, AdminDeletePlanResponse, AdminDeleteProviderData, AdminDeleteProviderError, AdminDeleteProviderResponse, AdminGetInstanceData, AdminGetInstanceError, AdminGetInstanceResponse, AdminGetPlanData, AdminGetPlanError, AdminGetPlanResponse, AdminGetProviderData, AdminGetProviderError, AdminGetProviderResponse, AdminListInstancesData, AdminListInstancesError, AdminListInstancesResponse, AdminListPlansData, AdminListPlansError, AdminListPlansResponse, AdminListProvidersData, AdminListProvidersError, AdminListProvidersResponse, AdminRefreshPlanPricesData, AdminRefreshPlanPricesError, AdminRefreshPlanPricesResponse, AdminRotateProviderApiKeyData, AdminRotateProviderApiKeyError, AdminRotateProviderApiKeyResponse, AdminTestProviderData, AdminTestProviderError, AdminTestProviderResponse, AdminUpdatePlanData, AdminUpdatePlanError, AdminUpdatePlanResponse, AdminUpdateProviderData, AdminUpdateProviderError, AdminUpdateProviderResponse, AdminUpstreamImagesData, AdminUpstreamImagesError, AdminUpstreamImagesResponse, AdminUpstreamPlansData, AdminUpstreamPlansError, AdminUpstreamPlansResponse, AdminUpstreamRegionsData, AdminUpstreamRegionsError, AdminUpstreamRegionsResponse, BootInstanceData, BootInstanceError, BootInstanceResponse, ChangeMyPasswordData, ChangeMyPasswordError, ChangeMyPasswordResponse, DeleteInstanceData, DeleteInstanceError, DeleteInstanceResponse, DeployInstanceData, DeployInstanceError, DeployInstanceResponse, GetAccountData, GetAccountError, GetAccountResponse, GetInstanceData, GetInstanceError, GetInstanceMetricsData, GetInstanceMetricsError, GetInstanceMetricsResponse, GetInstanceResponse, GetMeData, GetMeError, GetMeResponse, HealthData, HealthError, ListImagesData, ListImagesError, ListImagesResponse, ListInstanceEventsData, ListInstanceEventsError, ListInstanceEventsResponse, ListInstancesData, ListInstancesError, ListInstancesResponse, ListMySessionsData, ListMySessionsError, ListMySessionsResponse, ListPlansData, ListPlansError, ListPlansResponse, ListRegionsData, ListRegionsError, ListRegionsResponse, ListResizePlansData, ListResizePlansError, ListResizePlansResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, PasswordResetConfirmData, PasswordResetConfirmError, PasswordResetConfirmResponse, PasswordResetData, PasswordResetError, PasswordResetResponse, RebootInstanceData, RebootInstanceError, RebootInstanceResponse, RebuildInstanceData, RebuildInstanceError, RebuildInstanceResponse, RegisterData, RegisterError, RegisterResponse, ResizeInstanceData, ResizeInstanceError, ResizeInstanceResponse, RevokeMySessionData, RevokeMySessionError, RevokeMySessionResponse, ShutdownInstanceData, ShutdownInstanceError, ShutdownInstanceResponse, UpdateMyAccountData, UpdateMyAccountError, UpdateMyAccountResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -37,6 +37,99 @@ const createQueryKey = <TOptions extends Options>(id: string, options?: TOptions
         params.query = options.query;
     }
     return [params];
+};
+
+export const getAccountQueryKey = (options?: Options<GetAccountData>) => createQueryKey('getAccount', options);
+
+/**
+ * My account
+ */
+export const getAccountOptions = (options?: Options<GetAccountData>) => queryOptions<GetAccountResponse, GetAccountError, GetAccountResponse, ReturnType<typeof getAccountQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await getAccount({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: getAccountQueryKey(options)
+});
+
+/**
+ * Change my name or sign-in email
+ *
+ * Only the fields sent change. A new `email` needs `current_password` (422 on `current_password` when missing or wrong) and must be free (409 `email_taken`).
+ */
+export const updateMyAccountMutation = (options?: Partial<Options<UpdateMyAccountData>>): UseMutationOptions<UpdateMyAccountResponse, UpdateMyAccountError, Options<UpdateMyAccountData>> => {
+    const mutationOptions: UseMutationOptions<UpdateMyAccountResponse, UpdateMyAccountError, Options<UpdateMyAccountData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await updateMyAccount({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Change my password
+ *
+ * Needs the current password (422 on `current_password` when wrong). Every other session of the account is signed out; this one stays.
+ */
+export const changeMyPasswordMutation = (options?: Partial<Options<ChangeMyPasswordData>>): UseMutationOptions<ChangeMyPasswordResponse, ChangeMyPasswordError, Options<ChangeMyPasswordData>> => {
+    const mutationOptions: UseMutationOptions<ChangeMyPasswordResponse, ChangeMyPasswordError, Options<ChangeMyPasswordData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await changeMyPassword({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const listMySessionsQueryKey = (options?: Options<ListMySessionsData>) => createQueryKey('listMySessions', options);
+
+/**
+ * My signed-in sessions
+ */
+export const listMySessionsOptions = (options?: Options<ListMySessionsData>) => queryOptions<ListMySessionsResponse, ListMySessionsError, ListMySessionsResponse, ReturnType<typeof listMySessionsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listMySessions({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listMySessionsQueryKey(options)
+});
+
+/**
+ * Sign one of my sessions out
+ *
+ * 404 for a session that is not mine, or already signed out.
+ */
+export const revokeMySessionMutation = (options?: Partial<Options<RevokeMySessionData>>): UseMutationOptions<RevokeMySessionResponse, RevokeMySessionError, Options<RevokeMySessionData>> => {
+    const mutationOptions: UseMutationOptions<RevokeMySessionResponse, RevokeMySessionError, Options<RevokeMySessionData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await revokeMySession({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
 };
 
 export const adminListInstancesQueryKey = (options?: Options<AdminListInstancesData>) => createQueryKey('adminListInstances', options);
@@ -412,6 +505,8 @@ export const adminUpstreamRegionsOptions = (options?: Options<AdminUpstreamRegio
 
 /**
  * Sign in (sets the session and CSRF cookies)
+ *
+ * Throttled per account and client address, per account across addresses (a wait of at most a minute) and per address: 429 with `Retry-After` and the wait in `detail`.
  */
 export const loginMutation = (options?: Partial<Options<LoginData>>): UseMutationOptions<LoginResponse, LoginError, Options<LoginData>> => {
     const mutationOptions: UseMutationOptions<LoginResponse, LoginError, Options<LoginData>> = {
@@ -463,7 +558,47 @@ export const getMeOptions = (options?: Options<GetMeData>) => queryOptions<GetMe
 });
 
 /**
- * Create an account and its organization
+ * Email a link to set a new password
+ *
+ * Always 202 with the same body, whether or not an account has this address (no account enumeration). When SMTP is configured and an active account has the address, it is sent a single-use link `<public_url>/reset-password#token=…` valid for one hour; asking again makes older links invalid. Throttled like sign-in (429).
+ */
+export const passwordResetMutation = (options?: Partial<Options<PasswordResetData>>): UseMutationOptions<PasswordResetResponse, PasswordResetError, Options<PasswordResetData>> => {
+    const mutationOptions: UseMutationOptions<PasswordResetResponse, PasswordResetError, Options<PasswordResetData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await passwordReset({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Set a new password with a reset link's token
+ *
+ * Uses the token up and signs the account out everywhere; sign in with the new password. 400 `invalid_token` for an unknown, used or expired token; 422 on `password` when it breaks the password rules.
+ */
+export const passwordResetConfirmMutation = (options?: Partial<Options<PasswordResetConfirmData>>): UseMutationOptions<PasswordResetConfirmResponse, PasswordResetConfirmError, Options<PasswordResetConfirmData>> => {
+    const mutationOptions: UseMutationOptions<PasswordResetConfirmResponse, PasswordResetConfirmError, Options<PasswordResetConfirmData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await passwordResetConfirm({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Create an account and its organization, signed in
+ *
+ * Answers like sign-in: the session and CSRF cookies are set and `access_token` is returned, so no second sign-in is needed.
  */
 export const registerMutation = (options?: Partial<Options<RegisterData>>): UseMutationOptions<RegisterResponse, RegisterError, Options<RegisterData>> => {
     const mutationOptions: UseMutationOptions<RegisterResponse, RegisterError, Options<RegisterData>> = {
