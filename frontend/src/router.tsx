@@ -12,9 +12,12 @@ import {
   type RouterHistory,
   useParams,
 } from "@tanstack/react-router";
+import { AccountPage } from "@/features/account/AccountPage";
 import { AdminPage } from "@/features/admin/AdminPage";
+import { ForgotPasswordPage } from "@/features/auth/ForgotPasswordPage";
 import { LoginPage } from "@/features/auth/LoginPage";
 import { RegisterPage } from "@/features/auth/RegisterPage";
+import { ResetPasswordPage } from "@/features/auth/ResetPasswordPage";
 import { AppLayout } from "@/features/shell/AppLayout";
 import { NotAllowed, NotFound } from "@/features/shell/NotFound";
 import { useMe } from "@/features/shell/useMe";
@@ -47,6 +50,19 @@ const registerRoute = createRoute({
   path: "/register",
   validateSearch: nextSearch,
   component: RegisterPage,
+});
+
+const forgotPasswordRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/forgot-password",
+  component: ForgotPasswordPage,
+});
+
+/** The emailed link: `/reset-password#token=…` (or `?token=…`). */
+const resetPasswordRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/reset-password",
+  component: ResetPasswordPage,
 });
 
 const appRoute = createRoute({
@@ -101,10 +117,20 @@ const adminRoute = createRoute({
   },
 });
 
+const accountRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/account",
+  component: function AccountRoute() {
+    return <AccountPage />;
+  },
+});
+
 const routeTree = rootRoute.addChildren([
   loginRoute,
   registerRoute,
-  appRoute.addChildren([homeRoute, vpsRoute, vpsDetailRoute, adminRoute]),
+  forgotPasswordRoute,
+  resetPasswordRoute,
+  appRoute.addChildren([homeRoute, vpsRoute, vpsDetailRoute, adminRoute, accountRoute]),
 ]);
 
 export function createAppRouter(queryClient: QueryClient, history?: RouterHistory) {
