@@ -44,11 +44,6 @@ export function ResetPasswordPage() {
     }
   });
 
-  const signInLink = (
-    <Link to="/login" className="text-center text-sm font-medium text-primary underline-offset-4 hover:underline">
-      Sign in
-    </Link>
-  );
   if (done) {
     return (
       <AuthLayout title="Password set">
@@ -86,12 +81,7 @@ export function ResetPasswordPage() {
         {formError && (
           <Alert variant="destructive">
             <AlertCircle aria-hidden />
-            <AlertDescription>
-              {formError}{" "}
-              <Link to="/forgot-password" className="font-medium underline underline-offset-4">
-                Ask for a new link
-              </Link>
-            </AlertDescription>
+            <AlertDescription>{formError}</AlertDescription>
           </Alert>
         )}
         <FormField id="password" label="New password" error={errors.password?.message} description={NEW_PASSWORD_HINT}>
@@ -101,7 +91,14 @@ export function ResetPasswordPage() {
           {isSubmitting && <Loader2 className="animate-spin" aria-hidden />}
           Set password
         </Button>
-        {signInLink}
+        <div className="flex justify-between text-sm font-medium">
+          <Link to="/forgot-password" className="text-primary underline-offset-4 hover:underline">
+            Ask for a new link
+          </Link>
+          <Link to="/login" className="text-primary underline-offset-4 hover:underline">
+            Sign in
+          </Link>
+        </div>
       </form>
     </AuthLayout>
   );
