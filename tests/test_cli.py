@@ -146,6 +146,14 @@ class TestResetPassword:
 
 
 class TestRotateKeys:
+    def test_a_missing_key_in_production_is_one_line(
+        self, cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("VPSPANEL_ENV", "production")
+        monkeypatch.delenv("VPSPANEL_ENCRYPTION_KEYS", raising=False)
+        code, output = invoke("rotate-keys")
+        assert_one_line_error(code, output, "VPSPANEL_ENCRYPTION_KEYS must be set")
+
     def test_missing_old_key_says_what_to_do(
         self, cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
     ) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from tests.auth.conftest import Clock
 from tests.factories import DEFAULT_PASSWORD, create_committed_user, login
+from tests.instances.test_secrets import database_text
 from tests.support.smtp import SmtpServer
 from vpspanel.auth.models import PasswordResetToken, User
 from vpspanel.config import Settings
@@ -171,3 +172,34 @@ async def test_a_wrong_token_is_400_and_changes_nothing(
     user, _ = await create_committed_user(state)
     assert await _confirm(client, "made-up-token") == 400
     await login(client, user.email, DEFAULT_PASSWORD)
+
+
+async def test_the_token_and_new_password_leak_nowhere(
+    state: AppState,
+    client: AsyncClient,
+    mail: SmtpServer,
+    captured_logs: pytest.CaptureFixture[str],
+) -> None:
+    user, _ = await create_committed_user(state)
+    responses = [await client.post("/api/auth/password-reset", json={"email": user.email})]
+    token = _token_from(mail)
+    responses.append(
+        await client.post(
+            "/api/auth/password-reset/confirm", json={"token": token, "password": NEW_PASSWORD}
+        )
+    )
+    responses.append(
+        await client.post(
+            "/api/auth/password-reset/confirm", json={"token": token, "password": NEW_PASSWORD}
+        )
+    )
+    everything = "\n".join(
+        [
+            *(response.text for response in responses),
+            *(str(response.headers) for response in responses),
+            *captured_logs.readouterr(),
+            await database_text(state),
+        ]
+    )
+    assert token not in everything
+    assert NEW_PASSWORD not in everything
