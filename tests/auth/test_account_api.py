@@ -190,3 +190,18 @@ class TestSessions:
         clock.advance(31)
         await client.get("/api/account", headers=bearer(token))
         assert await last_used() == clock.now
+
+
+async def test_wrong_current_passwords_are_throttled_like_sign_in(
+    state: AppState, client: AsyncClient
+) -> None:
+    user, _ = await create_committed_user(state)
+    token = await login(client, user.email)
+    body = {"current_password": "not my password", "new_password": NEW_PASSWORD}
+    for _ in range(state.settings.login_attempts_per_account):
+        response = await client.post("/api/account/password", json=body, headers=bearer(token))
+        assert response.status_code == 422
+    right = {"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD}
+    response = await client.post("/api/account/password", json=right, headers=bearer(token))
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) >= 1
