@@ -166,7 +166,7 @@ class TestInputTheDatabaseCannotTake:
             "/api/auth/register",
             json={
                 "email": "long@example.com",
-                "password": "long enough password",
+                "password": "violet stapler orbit",
                 "name": "N" * 100,
             },
         )

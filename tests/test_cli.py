@@ -106,6 +106,12 @@ class TestCreateAdmin:
         code, output = invoke("create-admin", "--email", "a@example.com", "--password", "short")
         assert_one_line_error(code, output, "password")
 
+    def test_a_common_password_is_refused_with_the_reason(self, cli_env: dict[str, str]) -> None:
+        code, output = invoke(
+            "create-admin", "--email", "a@example.com", "--password", "password123"
+        )
+        assert_one_line_error(code, output, "password", "commonly used passwords")
+
     def test_a_taken_email_is_one_line(self, cli_env: dict[str, str]) -> None:
         arguments = ("create-admin", "--email", "a@example.com", "--password", "long-password-1")
         assert invoke(*arguments)[0] == 0
@@ -125,6 +131,13 @@ class TestResetPassword:
             (password_hash,) = db.execute("SELECT password_hash FROM users").fetchone()
         assert verify_password(password_hash, "second-password-2")
 
+    def test_a_password_with_the_email_in_it_is_refused(self, cli_env: dict[str, str]) -> None:
+        invoke("create-admin", "--email", "admin@example.com", "--password", "first-password-1")
+        code, output = invoke(
+            "reset-password", "--email", "admin@example.com", "--password", "admin@example.com"
+        )
+        assert_one_line_error(code, output, "password", "email")
+
     def test_an_unknown_account_is_one_line(self, cli_env: dict[str, str]) -> None:
         code, output = invoke(
             "reset-password", "--email", "nobody@example.com", "--password", "second-password-2"
@@ -133,6 +146,14 @@ class TestResetPassword:
 
 
 class TestRotateKeys:
+    def test_a_missing_key_in_production_is_one_line(
+        self, cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("VPSPANEL_ENV", "production")
+        monkeypatch.delenv("VPSPANEL_ENCRYPTION_KEYS", raising=False)
+        code, output = invoke("rotate-keys")
+        assert_one_line_error(code, output, "VPSPANEL_ENCRYPTION_KEYS must be set")
+
     def test_missing_old_key_says_what_to_do(
         self, cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
     ) -> None:

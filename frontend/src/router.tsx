@@ -12,11 +12,14 @@ import {
   type RouterHistory,
   useParams,
 } from "@tanstack/react-router";
+import { AccountPage } from "@/features/account/AccountPage";
 import { AdminPage } from "@/features/admin/AdminPage";
+import { ForgotPasswordPage } from "@/features/auth/ForgotPasswordPage";
 import { LoginPage } from "@/features/auth/LoginPage";
 import { RegisterPage } from "@/features/auth/RegisterPage";
 import { AcceptInvitationPage } from "@/features/organization/AcceptInvitationPage";
 import { OrganizationPage } from "@/features/organization/OrganizationPage";
+import { ResetPasswordPage } from "@/features/auth/ResetPasswordPage";
 import { AppLayout } from "@/features/shell/AppLayout";
 import { NotAllowed, NotFound } from "@/features/shell/NotFound";
 import { useMe } from "@/features/shell/useMe";
@@ -59,6 +62,19 @@ const inviteRoute = createRoute({
     const { token } = useParams({ from: "/invite/$token" });
     return <AcceptInvitationPage token={token} />;
   },
+});
+
+const forgotPasswordRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/forgot-password",
+  component: ForgotPasswordPage,
+});
+
+/** The emailed link: `/reset-password#token=…` (or `?token=…`). */
+const resetPasswordRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/reset-password",
+  component: ResetPasswordPage,
 });
 
 const appRoute = createRoute({
@@ -119,11 +135,28 @@ const organizationRoute = createRoute({
   component: OrganizationPage,
 });
 
+const accountRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/account",
+  component: function AccountRoute() {
+    return <AccountPage />;
+  },
+});
+
 const routeTree = rootRoute.addChildren([
   loginRoute,
   registerRoute,
   inviteRoute,
-  appRoute.addChildren([homeRoute, vpsRoute, vpsDetailRoute, organizationRoute, adminRoute]),
+  forgotPasswordRoute,
+  resetPasswordRoute,
+  appRoute.addChildren([
+    homeRoute,
+    vpsRoute,
+    vpsDetailRoute,
+    organizationRoute,
+    adminRoute,
+    accountRoute,
+  ]),
 ]);
 
 export function createAppRouter(queryClient: QueryClient, history?: RouterHistory) {

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from vpspanel.auth.account_router import router as account_router
 from vpspanel.auth.router import router as auth_router
 from vpspanel.catalog.router import router as admin_catalog_router
 from vpspanel.config import Settings, get_settings
@@ -294,6 +295,7 @@ def create_app(
     app.include_router(auth_router)
     app.include_router(organizations_router)
     app.include_router(invitations_router)
+    app.include_router(account_router)
     app.include_router(storefront_router)  # before instances: /api/vps/regions is not an id
     app.include_router(instances_router)
     app.include_router(admin_instances_router)

@@ -21,8 +21,17 @@ app = typer.Typer(
 
 
 def _settings() -> Settings:
+    from pydantic import ValidationError
+
     try:
         return get_settings()
+    except ValidationError as exc:
+        # One line: the first problem's own words, without pydantic's input dump.
+        first = exc.errors()[0]
+        message = str(first["msg"]).removeprefix("Value error, ")
+        field = ".".join(str(part) for part in first["loc"])
+        where = f"VPSPANEL_{field.upper()}: " if field else ""
+        raise CliError(f"configuration error: {where}{message}", exit_code=2) from exc
     except ValueError as exc:
         raise CliError(f"configuration error: {exc}", exit_code=2) from exc
 

@@ -6,6 +6,7 @@ once (mode 0600) so that ``make run`` works on a fresh machine.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from enum import StrEnum
@@ -65,9 +66,18 @@ class Settings(BaseSettings):
     encryption_keys: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
     session_ttl_hours: int = Field(default=24 * 7, ge=1)
     cookie_secure: bool = False
+    # Sign-in attempts per window: per account *from one client address* (strict, so a
+    # stranger elsewhere cannot lock the owner out), and per address across accounts.
     login_attempts_per_account: int = Field(default=5, ge=1)
     login_attempts_per_address: int = Field(default=20, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
+    # Per account across every address, in one-minute windows: past it callers wait (at most a
+    # minute) instead of being locked out for the whole login window.
+    login_attempts_per_account_per_minute: int = Field(default=10, ge=1)
+    # Reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For is believed.
+    trusted_proxies: Annotated[list[ipaddress.IPv4Network | ipaddress.IPv6Network], NoDecode] = (
+        Field(default_factory=list)
+    )
     log_json: bool = True
     # Larger request bodies are refused with 413 before they are read whole.
     max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
@@ -100,6 +110,18 @@ class Settings(BaseSettings):
     def _split_algorithms(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            try:
+                return [ipaddress.ip_network(str(part), strict=False) for part in value]
+            except ValueError as exc:
+                raise ValueError(f"VPSPANEL_TRUSTED_PROXIES: {exc}") from exc
         return value
 
     @model_validator(mode="after")

@@ -118,6 +118,7 @@ def panel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Panel]:
         # Waiting for the demo admin polls sign-in; those misses must not lock the account.
         "VPSPANEL_LOGIN_ATTEMPTS_PER_ACCOUNT": "100000",
         "VPSPANEL_LOGIN_ATTEMPTS_PER_ADDRESS": "100000",
+        "VPSPANEL_LOGIN_ATTEMPTS_PER_ACCOUNT_PER_MINUTE": "100000",
     }
     log = (data_dir / "serve.log").open("w")
     command = [sys.executable, "-c", "from vpspanel.cli import app; app()", "serve", "--demo"]

@@ -35,6 +35,30 @@ export type AccountOut = {
 };
 
 /**
+ * AccountUpdateIn
+ */
+export type AccountUpdateIn = {
+    /**
+     * Current Password
+     *
+     * The account's current password; required to change `email`.
+     */
+    current_password?: string | null;
+    /**
+     * Email
+     *
+     * A new sign-in email (normalized like registration; 409 `email_taken`). Needs `current_password`.
+     */
+    email?: string | null;
+    /**
+     * Name
+     *
+     * A new display name: 1-100 characters after trimming and NFKC normalization; no control or invisible characters.
+     */
+    name?: string | null;
+};
+
+/**
  * AdminInstanceEnvelope
  */
 export type AdminInstanceEnvelope = {
@@ -234,206 +258,6 @@ export type ApiKeyRotateIn = {
      * When the new key expires, if it does (ISO 8601 with a timezone, years 2000-2100).
      */
     expires_at?: string | null;
-};
-
-/**
- * CustomerOrganizationEnvelope
- */
-export type CustomerOrganizationEnvelope = {
-    /**
-     * The organization.
-     */
-    organization: CustomerOrganizationOut;
-};
-
-/**
- * CustomerOrganizationList
- */
-export type CustomerOrganizationList = {
-    /**
-     * Organizations
-     *
-     * This page of organizations, newest first.
-     */
-    organizations: Array<CustomerOrganizationOut>;
-    /**
-     * Page
-     *
-     * This page's number, from 1.
-     */
-    page: number;
-    /**
-     * Per Page
-     *
-     * The most organizations on one page.
-     */
-    per_page: number;
-    /**
-     * Total
-     *
-     * How many organizations match the search, on every page.
-     */
-    total: number;
-};
-
-/**
- * CustomerOrganizationOut
- */
-export type CustomerOrganizationOut = {
-    /**
-     * Created At
-     *
-     * When the organization was created (UTC).
-     */
-    created_at: string;
-    /**
-     * Id
-     *
-     * The organization id.
-     */
-    id: string;
-    /**
-     * Member Count
-     *
-     * How many users belong to it.
-     */
-    member_count: number;
-    /**
-     * Name
-     *
-     * The organization's name.
-     */
-    name: string;
-    /**
-     * Server Count
-     *
-     * Its live (not deleted) servers.
-     */
-    server_count: number;
-    /**
-     * Server Limit
-     *
-     * The most live servers it may have; null means no limit.
-     */
-    server_limit: number | null;
-};
-
-/**
- * CustomerOrganizationPatch
- */
-export type CustomerOrganizationPatch = {
-    /**
-     * Server Limit
-     *
-     * The most live servers the organization may have (0-100000); null removes the limit. Servers it already has are kept; new deploys beyond it are refused with 422 `quota_exceeded`.
-     */
-    server_limit: number | null;
-};
-
-/**
- * CustomerUserEnvelope
- */
-export type CustomerUserEnvelope = {
-    /**
-     * The user.
-     */
-    user: CustomerUserOut;
-};
-
-/**
- * CustomerUserList
- */
-export type CustomerUserList = {
-    /**
-     * Page
-     *
-     * This page's number, from 1.
-     */
-    page: number;
-    /**
-     * Per Page
-     *
-     * The most users on one page.
-     */
-    per_page: number;
-    /**
-     * Total
-     *
-     * How many users match the search, on every page.
-     */
-    total: number;
-    /**
-     * Users
-     *
-     * This page of users, newest first.
-     */
-    users: Array<CustomerUserOut>;
-};
-
-/**
- * CustomerUserOut
- */
-export type CustomerUserOut = {
-    /**
-     * Active
-     *
-     * False when suspended: the user cannot sign in and every request fails 401.
-     */
-    active: boolean;
-    /**
-     * Created At
-     *
-     * When the account was created (UTC).
-     */
-    created_at: string;
-    /**
-     * Email
-     *
-     * The sign-in email address, normalized (lower case).
-     */
-    email: string;
-    /**
-     * Id
-     *
-     * The user id.
-     */
-    id: string;
-    /**
-     * Name
-     *
-     * The user's display name.
-     */
-    name: string;
-    /**
-     * Organizations
-     *
-     * The organizations the user belongs to, oldest membership first.
-     */
-    organizations: Array<UserOrganizationOut>;
-    /**
-     * Role
-     *
-     * `admin` or `customer`.
-     */
-    role: 'admin' | 'customer';
-    /**
-     * Server Count
-     *
-     * Live (not deleted) servers this user deployed, in any organization.
-     */
-    server_count: number;
-};
-
-/**
- * CustomerUserPatch
- */
-export type CustomerUserPatch = {
-    /**
-     * Active
-     *
-     * false suspends the user (sign-in refused, their sessions answered 401 at once); true lifts the suspension. An admin cannot suspend themselves (409).
-     */
-    active: boolean;
 };
 
 /**
@@ -768,180 +592,6 @@ export type InstanceOut = {
 export type InstanceStatus = 'pending' | 'provisioning' | 'running' | 'stopped' | 'starting' | 'stopping' | 'rebooting' | 'rebuilding' | 'resizing' | 'deleting' | 'deleted' | 'failed' | 'maintenance' | 'suspended' | 'unknown';
 
 /**
- * InvitationAcceptIn
- */
-export type InvitationAcceptIn = {
-    /**
-     * Name
-     *
-     * Only when not signed in and no account has the invited email: the new account's display name: 1-100 characters after trimming and NFKC normalization; no control or invisible characters.
-     */
-    name?: string | null;
-    /**
-     * Password
-     *
-     * Only when not signed in and no account has the invited email: the new account's password, under the same rules as `POST /api/auth/register`.
-     */
-    password?: string | null;
-};
-
-/**
- * InvitationAccepted
- */
-export type InvitationAccepted = {
-    /**
-     * The organization joined, with the role.
-     */
-    organization: OrganizationOut;
-    /**
-     * When the account was created by accepting: its new session (the session and CSRF cookies are set too, as by `POST /api/auth/login`). Null for a signed-in caller.
-     */
-    session?: LoginOut | null;
-};
-
-/**
- * InvitationCreateIn
- */
-export type InvitationCreateIn = {
-    /**
-     * Email
-     *
-     * The address to invite (stored lower case). Someone already a member is 409 `already_member`.
-     */
-    email: string;
-    /**
-     * Role
-     *
-     * The role on joining: `owner` (everything, members and invitations included) or `member` (servers only).
-     */
-    role?: 'owner' | 'member';
-};
-
-/**
- * InvitationList
- */
-export type InvitationList = {
-    /**
-     * Invitations
-     *
-     * Invitations neither accepted nor revoked, newest first (never their link).
-     */
-    invitations: Array<InvitationOut>;
-};
-
-/**
- * InvitationOut
- */
-export type InvitationOut = {
-    /**
-     * Created At
-     *
-     * When the invitation was created (UTC).
-     */
-    created_at: string;
-    /**
-     * Email
-     *
-     * The invited email address.
-     */
-    email: string;
-    /**
-     * Expired
-     *
-     * True once `expires_at` has passed (resend to renew).
-     */
-    expired: boolean;
-    /**
-     * Expires At
-     *
-     * When its link stops working (UTC): 7 days after it was sent or resent.
-     */
-    expires_at: string;
-    /**
-     * Id
-     *
-     * The invitation id.
-     */
-    id: string;
-    /**
-     * Invited By Name
-     *
-     * Who sent (or last resent) the invitation; null if that account is gone.
-     */
-    invited_by_name: string | null;
-    /**
-     * Role
-     *
-     * The role the invited person gets on joining.
-     */
-    role: 'owner' | 'member';
-};
-
-/**
- * InvitationPreview
- */
-export type InvitationPreview = {
-    /**
-     * Account Exists
-     *
-     * True if an account with the invited email exists: sign in as it to accept. Otherwise accepting without a session creates the account.
-     */
-    account_exists: boolean;
-    /**
-     * Email
-     *
-     * The invited email address.
-     */
-    email: string;
-    /**
-     * Expires At
-     *
-     * When the link stops working (UTC).
-     */
-    expires_at: string;
-    /**
-     * Inviter Name
-     *
-     * Who sent the invitation; null if that account is gone.
-     */
-    inviter_name: string | null;
-    /**
-     * Organization Name
-     *
-     * The organization the invitation is for.
-     */
-    organization_name: string;
-    /**
-     * Role
-     *
-     * The role on joining.
-     */
-    role: 'owner' | 'member';
-};
-
-/**
- * InvitationSent
- */
-export type InvitationSent = {
-    /**
-     * Delivery
-     *
-     * `email`: the link was emailed to the invited address (and is not in this answer); `link`: no mail relay is configured, so pass `link` on yourself.
-     */
-    delivery: 'email' | 'link';
-    /**
-     * The invitation.
-     */
-    invitation: InvitationOut;
-    /**
-     * Link
-     *
-     * The single-use invitation link, only when `delivery` is `link`. Shown this once; resend the invitation to get a new one.
-     */
-    link?: string | null;
-};
-
-/**
  * LastOperationOut
  */
 export type LastOperationOut = {
@@ -1031,66 +681,6 @@ export type MeOut = {
      * The signed-in user.
      */
     user: UserOut;
-};
-
-/**
- * MemberList
- */
-export type MemberList = {
-    /**
-     * Members
-     *
-     * Every member, owners first, then by name.
-     */
-    members: Array<MemberOut>;
-};
-
-/**
- * MemberOut
- */
-export type MemberOut = {
-    /**
-     * Email
-     *
-     * The member's sign-in email address.
-     */
-    email: string;
-    /**
-     * Joined At
-     *
-     * When the member joined the organization (UTC).
-     */
-    joined_at: string;
-    /**
-     * Name
-     *
-     * The member's display name.
-     */
-    name: string;
-    /**
-     * Role
-     *
-     * The member's role: `owner` (everything, members and invitations included) or `member` (servers only).
-     */
-    role: 'owner' | 'member';
-    /**
-     * User Id
-     *
-     * The member's user id.
-     */
-    user_id: string;
-};
-
-/**
- * MemberUpdateIn
- */
-export type MemberUpdateIn = {
-    /**
-     * Role
-     *
-     * The new role: `owner` (everything, members and invitations included) or `member` (servers only). Demoting the last owner is 409 `last_owner`.
-     */
-    role: 'owner' | 'member';
 };
 
 /**
@@ -1227,30 +817,6 @@ export type OfferedPlansOut = {
 };
 
 /**
- * OrganizationCreateIn
- */
-export type OrganizationCreateIn = {
-    /**
-     * Name
-     *
-     * The new organization's name: 1-100 characters after trimming and NFKC normalization; no control or invisible characters.
-     */
-    name: string;
-};
-
-/**
- * OrganizationList
- */
-export type OrganizationList = {
-    /**
-     * Organizations
-     *
-     * The organizations the signed-in user belongs to, with their role in each.
-     */
-    organizations: Array<OrganizationOut>;
-};
-
-/**
  * OrganizationOut
  */
 export type OrganizationOut = {
@@ -1293,47 +859,63 @@ export type OrganizationRef = {
 };
 
 /**
- * OrganizationUpdateIn
+ * PasswordChangeIn
  */
-export type OrganizationUpdateIn = {
+export type PasswordChangeIn = {
     /**
-     * Name
+     * Current Password
      *
-     * The organization's new name: 1-100 characters after trimming and NFKC normalization; no control or invisible characters.
+     * The account's current password (422 on this field when wrong).
      */
-    name: string;
+    current_password: string;
+    /**
+     * New Password
+     *
+     * The new password: 10-256 characters, not containing the part of your email before the @, and not one of the 100,000 most commonly used passwords.
+     */
+    new_password: string;
 };
 
 /**
- * PanelSettingsOut
+ * PasswordResetAccepted
  */
-export type PanelSettingsOut = {
+export type PasswordResetAccepted = {
     /**
-     * Default Server Limit
+     * Detail
      *
-     * The server limit given to organizations created from now on; null means no limit.
+     * The same sentence whether or not an account has this address.
      */
-    default_server_limit: number | null;
-    /**
-     * Who may create an account: `open` (anyone), `invite_only` (only by accepting an invitation) or `closed` (nobody; admins use the CLI).
-     */
-    registration: RegistrationMode;
+    detail: string;
 };
 
 /**
- * PanelSettingsPatch
+ * PasswordResetConfirmIn
  */
-export type PanelSettingsPatch = {
+export type PasswordResetConfirmIn = {
     /**
-     * Default Server Limit
+     * Password
      *
-     * 0-100000, or null for no limit; applies to organizations created afterwards (existing ones keep theirs). Left unchanged when absent.
+     * The new password: 10-256 characters, not containing the part of your email before the @, and not one of the 100,000 most commonly used passwords.
      */
-    default_server_limit?: number | null;
+    password: string;
     /**
-     * `open`, `invite_only` or `closed`; left unchanged when absent.
+     * Token
+     *
+     * The single-use token from the emailed link (`#token=…`).
      */
-    registration?: RegistrationMode | null;
+    token: string;
+};
+
+/**
+ * PasswordResetIn
+ */
+export type PasswordResetIn = {
+    /**
+     * Email
+     *
+     * The account's email address (1-320 characters).
+     */
+    email: string;
 };
 
 /**
@@ -2177,7 +1759,7 @@ export type RegisterIn = {
     /**
      * Password
      *
-     * 10-256 characters.
+     * 10-256 characters, not containing the part of your email before the @, and not one of the 100,000 most commonly used passwords.
      */
     password: string;
 };
@@ -2187,19 +1769,32 @@ export type RegisterIn = {
  */
 export type RegisterOut = {
     /**
+     * Access Token
+     *
+     * A bearer token for the new user's session, already signed in (also set as a session cookie, like sign-in).
+     */
+    access_token: string;
+    /**
+     * Expires At
+     *
+     * When the session ends (UTC).
+     */
+    expires_at: string;
+    /**
      * The organization the user now owns.
      */
     organization: OrganizationOut;
+    /**
+     * Token Type
+     *
+     * Always `bearer`.
+     */
+    token_type?: 'bearer';
     /**
      * The new user.
      */
     user: UserOut;
 };
-
-/**
- * RegistrationMode
- */
-export type RegistrationMode = 'open' | 'invite_only' | 'closed';
 
 /**
  * ResizeIn
@@ -2311,6 +1906,48 @@ export type ServerLimitOut = {
      * How many servers it held when last checked.
      */
     used: number;
+};
+
+/**
+ * SessionOut
+ */
+export type SessionOut = {
+    /**
+     * Created At
+     *
+     * When it was signed in (UTC).
+     */
+    created_at: string;
+    /**
+     * Current
+     *
+     * True for the session making this request.
+     */
+    current: boolean;
+    /**
+     * Expires At
+     *
+     * When it ends unless revoked (UTC).
+     */
+    expires_at: string;
+    /**
+     * Id
+     *
+     * The session id (for `DELETE /api/account/sessions/{id}`).
+     */
+    id: string;
+    /**
+     * Last Used At
+     *
+     * When it last made a request (UTC, to the minute); null if never since.
+     */
+    last_used_at: string | null;
+    /**
+     * User Agent
+     *
+     * The browser or client that signed in (User-Agent, up to 255 characters).
+     */
+    user_agent: string | null;
 };
 
 /**
@@ -2580,42 +2217,6 @@ export type UpstreamRegionsOut = {
 };
 
 /**
- * UserOrganizationOut
- */
-export type UserOrganizationOut = {
-    /**
-     * Id
-     *
-     * The organization id.
-     */
-    id: string;
-    /**
-     * Name
-     *
-     * The organization's name.
-     */
-    name: string;
-    /**
-     * Role
-     *
-     * The user's role in it.
-     */
-    role: 'owner' | 'member';
-    /**
-     * Server Count
-     *
-     * The organization's live (not deleted) servers.
-     */
-    server_count: number;
-    /**
-     * Server Limit
-     *
-     * The most live servers it may have; null means no limit.
-     */
-    server_limit: number | null;
-};
-
-/**
  * UserOut
  */
 export type UserOut = {
@@ -2728,6 +2329,340 @@ export type RebuildInWritable = {
      */
     root_pass?: string | null;
 };
+
+export type GetAccountData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/account';
+};
+
+export type GetAccountErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type GetAccountError = GetAccountErrors[keyof GetAccountErrors];
+
+export type GetAccountResponses = {
+    /**
+     * Successful Response
+     */
+    200: UserOut;
+};
+
+export type GetAccountResponse = GetAccountResponses[keyof GetAccountResponses];
+
+export type UpdateMyAccountData = {
+    body: AccountUpdateIn;
+    path?: never;
+    query?: never;
+    url: '/api/account';
+};
+
+export type UpdateMyAccountErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type UpdateMyAccountError = UpdateMyAccountErrors[keyof UpdateMyAccountErrors];
+
+export type UpdateMyAccountResponses = {
+    /**
+     * Successful Response
+     */
+    200: UserOut;
+};
+
+export type UpdateMyAccountResponse = UpdateMyAccountResponses[keyof UpdateMyAccountResponses];
+
+export type ChangeMyPasswordData = {
+    body: PasswordChangeIn;
+    path?: never;
+    query?: never;
+    url: '/api/account/password';
+};
+
+export type ChangeMyPasswordErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type ChangeMyPasswordError = ChangeMyPasswordErrors[keyof ChangeMyPasswordErrors];
+
+export type ChangeMyPasswordResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type ChangeMyPasswordResponse = ChangeMyPasswordResponses[keyof ChangeMyPasswordResponses];
+
+export type ListMySessionsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/account/sessions';
+};
+
+export type ListMySessionsErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type ListMySessionsError = ListMySessionsErrors[keyof ListMySessionsErrors];
+
+export type ListMySessionsResponses = {
+    /**
+     * Response Listmysessions
+     *
+     * Successful Response
+     */
+    200: Array<SessionOut>;
+};
+
+export type ListMySessionsResponse = ListMySessionsResponses[keyof ListMySessionsResponses];
+
+export type RevokeMySessionData = {
+    body?: never;
+    path: {
+        /**
+         * Session Id
+         *
+         * The session id from the sessions list.
+         */
+        session_id: string;
+    };
+    query?: never;
+    url: '/api/account/sessions/{session_id}';
+};
+
+export type RevokeMySessionErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type RevokeMySessionError = RevokeMySessionErrors[keyof RevokeMySessionErrors];
+
+export type RevokeMySessionResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type RevokeMySessionResponse = RevokeMySessionResponses[keyof RevokeMySessionResponses];
 
 export type AdminListInstancesData = {
     body?: never;
@@ -2896,162 +2831,6 @@ export type AdminGetInstanceResponses = {
 };
 
 export type AdminGetInstanceResponse = AdminGetInstanceResponses[keyof AdminGetInstanceResponses];
-
-export type AdminListOrganizationsData = {
-    body?: never;
-    path?: never;
-    query?: {
-        /**
-         * Q
-         *
-         * Only rows containing this text (case-insensitive; users: email or name).
-         */
-        q?: string | null;
-        /**
-         * Page
-         *
-         * Page number, from 1.
-         */
-        page?: number;
-        /**
-         * Per Page
-         *
-         * Rows per page (at most 200).
-         */
-        per_page?: number;
-    };
-    url: '/api/admin/organizations';
-};
-
-export type AdminListOrganizationsErrors = {
-    /**
-     * Malformed request
-     */
-    400: ErrorBody;
-    /**
-     * Not signed in
-     */
-    401: ErrorBody;
-    /**
-     * Not allowed for this role
-     */
-    403: ErrorBody;
-    /**
-     * Not found
-     */
-    404: ErrorBody;
-    /**
-     * State conflict
-     */
-    409: ErrorBody;
-    /**
-     * Request body too large
-     */
-    413: ErrorBody;
-    /**
-     * Request body is not JSON
-     */
-    415: ErrorBody;
-    /**
-     * Validation failed
-     */
-    422: ErrorBody;
-    /**
-     * Too many requests
-     */
-    429: ErrorBody;
-    /**
-     * Provider error
-     */
-    502: ErrorBody;
-    /**
-     * Provider or service unavailable
-     */
-    503: ErrorBody;
-};
-
-export type AdminListOrganizationsError = AdminListOrganizationsErrors[keyof AdminListOrganizationsErrors];
-
-export type AdminListOrganizationsResponses = {
-    /**
-     * Successful Response
-     */
-    200: CustomerOrganizationList;
-};
-
-export type AdminListOrganizationsResponse = AdminListOrganizationsResponses[keyof AdminListOrganizationsResponses];
-
-export type AdminUpdateOrganizationData = {
-    body: CustomerOrganizationPatch;
-    path: {
-        /**
-         * Organization Id
-         *
-         * The organization id.
-         */
-        organization_id: string;
-    };
-    query?: never;
-    url: '/api/admin/organizations/{organization_id}';
-};
-
-export type AdminUpdateOrganizationErrors = {
-    /**
-     * Malformed request
-     */
-    400: ErrorBody;
-    /**
-     * Not signed in
-     */
-    401: ErrorBody;
-    /**
-     * Not allowed for this role
-     */
-    403: ErrorBody;
-    /**
-     * Not found
-     */
-    404: ErrorBody;
-    /**
-     * State conflict
-     */
-    409: ErrorBody;
-    /**
-     * Request body too large
-     */
-    413: ErrorBody;
-    /**
-     * Request body is not JSON
-     */
-    415: ErrorBody;
-    /**
-     * Validation failed
-     */
-    422: ErrorBody;
-    /**
-     * Too many requests
-     */
-    429: ErrorBody;
-    /**
-     * Provider error
-     */
-    502: ErrorBody;
-    /**
-     * Provider or service unavailable
-     */
-    503: ErrorBody;
-};
-
-export type AdminUpdateOrganizationError = AdminUpdateOrganizationErrors[keyof AdminUpdateOrganizationErrors];
-
-export type AdminUpdateOrganizationResponses = {
-    /**
-     * Successful Response
-     */
-    200: CustomerOrganizationEnvelope;
-};
-
-export type AdminUpdateOrganizationResponse = AdminUpdateOrganizationResponses[keyof AdminUpdateOrganizationResponses];
 
 export type AdminListPlansData = {
     body?: never;
@@ -3957,136 +3736,6 @@ export type AdminTestProviderResponses = {
 
 export type AdminTestProviderResponse = AdminTestProviderResponses[keyof AdminTestProviderResponses];
 
-export type AdminGetSettingsData = {
-    body?: never;
-    path?: never;
-    query?: never;
-    url: '/api/admin/settings';
-};
-
-export type AdminGetSettingsErrors = {
-    /**
-     * Malformed request
-     */
-    400: ErrorBody;
-    /**
-     * Not signed in
-     */
-    401: ErrorBody;
-    /**
-     * Not allowed for this role
-     */
-    403: ErrorBody;
-    /**
-     * Not found
-     */
-    404: ErrorBody;
-    /**
-     * State conflict
-     */
-    409: ErrorBody;
-    /**
-     * Request body too large
-     */
-    413: ErrorBody;
-    /**
-     * Request body is not JSON
-     */
-    415: ErrorBody;
-    /**
-     * Validation failed
-     */
-    422: ErrorBody;
-    /**
-     * Too many requests
-     */
-    429: ErrorBody;
-    /**
-     * Provider error
-     */
-    502: ErrorBody;
-    /**
-     * Provider or service unavailable
-     */
-    503: ErrorBody;
-};
-
-export type AdminGetSettingsError = AdminGetSettingsErrors[keyof AdminGetSettingsErrors];
-
-export type AdminGetSettingsResponses = {
-    /**
-     * Successful Response
-     */
-    200: PanelSettingsOut;
-};
-
-export type AdminGetSettingsResponse = AdminGetSettingsResponses[keyof AdminGetSettingsResponses];
-
-export type AdminUpdateSettingsData = {
-    body: PanelSettingsPatch;
-    path?: never;
-    query?: never;
-    url: '/api/admin/settings';
-};
-
-export type AdminUpdateSettingsErrors = {
-    /**
-     * Malformed request
-     */
-    400: ErrorBody;
-    /**
-     * Not signed in
-     */
-    401: ErrorBody;
-    /**
-     * Not allowed for this role
-     */
-    403: ErrorBody;
-    /**
-     * Not found
-     */
-    404: ErrorBody;
-    /**
-     * State conflict
-     */
-    409: ErrorBody;
-    /**
-     * Request body too large
-     */
-    413: ErrorBody;
-    /**
-     * Request body is not JSON
-     */
-    415: ErrorBody;
-    /**
-     * Validation failed
-     */
-    422: ErrorBody;
-    /**
-     * Too many requests
-     */
-    429: ErrorBody;
-    /**
-     * Provider error
-     */
-    502: ErrorBody;
-    /**
-     * Provider or service unavailable
-     */
-    503: ErrorBody;
-};
-
-export type AdminUpdateSettingsError = AdminUpdateSettingsErrors[keyof AdminUpdateSettingsErrors];
-
-export type AdminUpdateSettingsResponses = {
-    /**
-     * Successful Response
-     */
-    200: PanelSettingsOut;
-};
-
-export type AdminUpdateSettingsResponse = AdminUpdateSettingsResponses[keyof AdminUpdateSettingsResponses];
-
 export type AdminUpstreamImagesData = {
     body?: never;
     path?: never;
@@ -4321,234 +3970,6 @@ export type AdminUpstreamRegionsResponses = {
 
 export type AdminUpstreamRegionsResponse = AdminUpstreamRegionsResponses[keyof AdminUpstreamRegionsResponses];
 
-export type AdminListUsersData = {
-    body?: never;
-    path?: never;
-    query?: {
-        /**
-         * Q
-         *
-         * Only rows containing this text (case-insensitive; users: email or name).
-         */
-        q?: string | null;
-        /**
-         * Page
-         *
-         * Page number, from 1.
-         */
-        page?: number;
-        /**
-         * Per Page
-         *
-         * Rows per page (at most 200).
-         */
-        per_page?: number;
-    };
-    url: '/api/admin/users';
-};
-
-export type AdminListUsersErrors = {
-    /**
-     * Malformed request
-     */
-    400: ErrorBody;
-    /**
-     * Not signed in
-     */
-    401: ErrorBody;
-    /**
-     * Not allowed for this role
-     */
-    403: ErrorBody;
-    /**
-     * Not found
-     */
-    404: ErrorBody;
-    /**
-     * State conflict
-     */
-    409: ErrorBody;
-    /**
-     * Request body too large
-     */
-    413: ErrorBody;
-    /**
-     * Request body is not JSON
-     */
-    415: ErrorBody;
-    /**
-     * Validation failed
-     */
-    422: ErrorBody;
-    /**
-     * Too many requests
-     */
-    429: ErrorBody;
-    /**
-     * Provider error
-     */
-    502: ErrorBody;
-    /**
-     * Provider or service unavailable
-     */
-    503: ErrorBody;
-};
-
-export type AdminListUsersError = AdminListUsersErrors[keyof AdminListUsersErrors];
-
-export type AdminListUsersResponses = {
-    /**
-     * Successful Response
-     */
-    200: CustomerUserList;
-};
-
-export type AdminListUsersResponse = AdminListUsersResponses[keyof AdminListUsersResponses];
-
-export type AdminGetUserData = {
-    body?: never;
-    path: {
-        /**
-         * User Id
-         *
-         * The user id.
-         */
-        user_id: string;
-    };
-    query?: never;
-    url: '/api/admin/users/{user_id}';
-};
-
-export type AdminGetUserErrors = {
-    /**
-     * Malformed request
-     */
-    400: ErrorBody;
-    /**
-     * Not signed in
-     */
-    401: ErrorBody;
-    /**
-     * Not allowed for this role
-     */
-    403: ErrorBody;
-    /**
-     * Not found
-     */
-    404: ErrorBody;
-    /**
-     * State conflict
-     */
-    409: ErrorBody;
-    /**
-     * Request body too large
-     */
-    413: ErrorBody;
-    /**
-     * Request body is not JSON
-     */
-    415: ErrorBody;
-    /**
-     * Validation failed
-     */
-    422: ErrorBody;
-    /**
-     * Too many requests
-     */
-    429: ErrorBody;
-    /**
-     * Provider error
-     */
-    502: ErrorBody;
-    /**
-     * Provider or service unavailable
-     */
-    503: ErrorBody;
-};
-
-export type AdminGetUserError = AdminGetUserErrors[keyof AdminGetUserErrors];
-
-export type AdminGetUserResponses = {
-    /**
-     * Successful Response
-     */
-    200: CustomerUserEnvelope;
-};
-
-export type AdminGetUserResponse = AdminGetUserResponses[keyof AdminGetUserResponses];
-
-export type AdminUpdateUserData = {
-    body: CustomerUserPatch;
-    path: {
-        /**
-         * User Id
-         *
-         * The user id.
-         */
-        user_id: string;
-    };
-    query?: never;
-    url: '/api/admin/users/{user_id}';
-};
-
-export type AdminUpdateUserErrors = {
-    /**
-     * Malformed request
-     */
-    400: ErrorBody;
-    /**
-     * Not signed in
-     */
-    401: ErrorBody;
-    /**
-     * Not allowed for this role
-     */
-    403: ErrorBody;
-    /**
-     * Not found
-     */
-    404: ErrorBody;
-    /**
-     * State conflict
-     */
-    409: ErrorBody;
-    /**
-     * Request body too large
-     */
-    413: ErrorBody;
-    /**
-     * Request body is not JSON
-     */
-    415: ErrorBody;
-    /**
-     * Validation failed
-     */
-    422: ErrorBody;
-    /**
-     * Too many requests
-     */
-    429: ErrorBody;
-    /**
-     * Provider error
-     */
-    502: ErrorBody;
-    /**
-     * Provider or service unavailable
-     */
-    503: ErrorBody;
-};
-
-export type AdminUpdateUserError = AdminUpdateUserErrors[keyof AdminUpdateUserErrors];
-
-export type AdminUpdateUserResponses = {
-    /**
-     * Successful Response
-     */
-    200: CustomerUserEnvelope;
-};
-
-export type AdminUpdateUserResponse = AdminUpdateUserResponses[keyof AdminUpdateUserResponses];
-
 export type LoginData = {
     body: LoginIn;
     path?: never;
@@ -4744,6 +4165,136 @@ export type GetMeResponses = {
 
 export type GetMeResponse = GetMeResponses[keyof GetMeResponses];
 
+export type PasswordResetData = {
+    body: PasswordResetIn;
+    path?: never;
+    query?: never;
+    url: '/api/auth/password-reset';
+};
+
+export type PasswordResetErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type PasswordResetError = PasswordResetErrors[keyof PasswordResetErrors];
+
+export type PasswordResetResponses = {
+    /**
+     * Successful Response
+     */
+    202: PasswordResetAccepted;
+};
+
+export type PasswordResetResponse = PasswordResetResponses[keyof PasswordResetResponses];
+
+export type PasswordResetConfirmData = {
+    body: PasswordResetConfirmIn;
+    path?: never;
+    query?: never;
+    url: '/api/auth/password-reset/confirm';
+};
+
+export type PasswordResetConfirmErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type PasswordResetConfirmError = PasswordResetConfirmErrors[keyof PasswordResetConfirmErrors];
+
+export type PasswordResetConfirmResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type PasswordResetConfirmResponse = PasswordResetConfirmResponses[keyof PasswordResetConfirmResponses];
+
 export type RegisterData = {
     body: RegisterIn;
     path?: never;
@@ -4871,952 +4422,6 @@ export type HealthResponses = {
      */
     200: unknown;
 };
-
-export type PreviewInvitationData = {
-    body?: never;
-    path: {
-        /**
-         * Token
-         *
-         * The single-use token from the invitation link (`/invite/<token>`).
-         */
-        token: string;
-    };
-    query?: never;
-    url: '/api/invitations/{token}';
-};
-
-export type PreviewInvitationErrors = {
-    /**
-     * Malformed request
-     */
-    400: ErrorBody;
-    /**
-     * Not signed in
-     */
-    401: ErrorBody;
-    /**
-     * Not allowed for this role
-     */
-    403: ErrorBody;
-    /**
-     * Not found
-     */
-    404: ErrorBody;
-    /**
-     * State conflict
-     */
-    409: ErrorBody;
-    /**
-     * Request body too large
-     */
-    413: ErrorBody;
-    /**
-     * Request body is not JSON
-     */
-    415: ErrorBody;
-    /**
-     * Validation failed
-     */
-    422: ErrorBody;
-    /**
-     * Too many requests
-     */
-    429: ErrorBody;
-    /**
-     * Provider error
-     */
-    502: ErrorBody;
-    /**
-     * Provider or service unavailable
-     */
-    503: ErrorBody;
-};
-
-export type PreviewInvitationError = PreviewInvitationErrors[keyof PreviewInvitationErrors];
-
-export type PreviewInvitationResponses = {
-    /**
-     * Successful Response
-     */
-    200: InvitationPreview;
-};
-
-export type PreviewInvitationResponse = PreviewInvitationResponses[keyof PreviewInvitationResponses];
-
-export type AcceptInvitationData = {
-    body: InvitationAcceptIn;
-    path: {
-        /**
-         * Token
-         *
-         * The single-use token from the invitation link (`/invite/<token>`).
-         */
-        token: string;
-    };
-    query?: never;
-    url: '/api/invitations/{token}/accept';
-};
-
-export type AcceptInvitationErrors = {
-    /**
-     * Malformed request
-     */
-    400: ErrorBody;
-    /**
-     * Not signed in
-     */
-    401: ErrorBody;
-    /**
-     * Not allowed for this role
-     */
-    403: ErrorBody;
-    /**
-     * Not found
-     */
-    404: ErrorBody;
-    /**
-     * State conflict
-     */
-    409: ErrorBody;
-    /**
-     * Request body too large
-     */
-    413: ErrorBody;
-    /**
-     * Request body is not JSON
-     */
-    415: ErrorBody;
-    /**
-     * Validation failed
-     */
-    422: ErrorBody;
-    /**
-     * Too many requests
-     */
-    429: ErrorBody;
-    /**
-     * Provider error
-     */
-    502: ErrorBody;
-    /**
-     * Provider or service unavailable
-     */
-    503: ErrorBody;
-};
-
-export type AcceptInvitationError = AcceptInvitationErrors[keyof AcceptInvitationErrors];
-
-export type AcceptInvitationResponses = {
-    /**
-     * Successful Response
-     */
-    200: InvitationAccepted;
-};
-
-export type AcceptInvitationResponse = AcceptInvitationResponses[keyof AcceptInvitationResponses];
-
-export type ListOrganizationsData = {
-    body?: never;
-    path?: never;
-    query?: never;
-    url: '/api/organizations';
-};
-
-export type ListOrganizationsErrors = {
-    /**
-     * Malformed request
-     */
-    400: ErrorBody;
-    /**
-     * Not signed in
-     */
-    401: ErrorBody;
-    /**
-     * Not allowed for this role
-     */
-    403: ErrorBody;
-    /**
-     * Not found
-     */
-    404: ErrorBody;
-    /**
-     * State conflict
-     */
-    409: ErrorBody;
-    /**
-     * Request body too large
-     */
-    413: ErrorBody;
-    /**
-     * Request body is not JSON
-     */
-    415: ErrorBody;
-    /**
-     * Validation failed
-     */
-    422: ErrorBody;
-    /**
-     * Too many requests
-     */
-    429: ErrorBody;
-    /**
-     * Provider error
-     */
-    502: ErrorBody;
-    /**
-     * Provider or service unavailable
-     */
-    503: ErrorBody;
-};
-
-export type ListOrganizationsError = ListOrganizationsErrors[keyof ListOrganizationsErrors];
-
-export type ListOrganizationsResponses = {
-    /**
-     * Successful Response
-     */
-    200: OrganizationList;
-};
-
-export type ListOrganizationsResponse = ListOrganizationsResponses[keyof ListOrganizationsResponses];
-
-export type CreateOrganizationData = {
-    body: OrganizationCreateIn;
-    path?: never;
-    query?: never;
-    url: '/api/organizations';
-};
-
-export type CreateOrganizationErrors = {
-    /**
-     * Malformed request
-     */
-    400: ErrorBody;
-    /**
-     * Not signed in
-     */
-    401: ErrorBody;
-    /**
-     * Not allowed for this role
-     */
-    403: ErrorBody;
-    /**
-     * Not found
-     */
-    404: ErrorBody;
-    /**
-     * State conflict
-     */
-    409: ErrorBody;
-    /**
-     * Request body too large
-     */
-    413: ErrorBody;
-    /**
-     * Request body is not JSON
-     */
-    415: ErrorBody;
-    /**
-     * Validation failed
-     */
-    422: ErrorBody;
-    /**
-     * Too many requests
-     */
-    429: ErrorBody;
-    /**
-     * Provider error
-     */
-    502: ErrorBody;
-    /**
-     * Provider or service unavailable
-     */
-    503: ErrorBody;
-};
-
-export type CreateOrganizationError = CreateOrganizationErrors[keyof CreateOrganizationErrors];
-
-export type CreateOrganizationResponses = {
-    /**
-     * Successful Response
-     */
-    201: OrganizationOut;
-};
-
-export type CreateOrganizationResponse = CreateOrganizationResponses[keyof CreateOrganizationResponses];
-
-export type RenameOrganizationData = {
-    body: OrganizationUpdateIn;
-    path: {
-        /**
-         * Organization Id
-         *
-         * The organization id (one the caller belongs to, else 404).
-         */
-        organization_id: string;
-    };
-    query?: never;
-    url: '/api/organizations/{organization_id}';
-};
-
-export type RenameOrganizationErrors = {
-    /**
-     * Malformed request
-     */
-    400: ErrorBody;
-    /**
-     * Not signed in
-     */
-    401: ErrorBody;
-    /**
-     * Not allowed for this role
-     */
-    403: ErrorBody;
-    /**
-     * Not found
-     */
-    404: ErrorBody;
-    /**
-     * State conflict
-     */
-    409: ErrorBody;
-    /**
-     * Request body too large
-     */
-    413: ErrorBody;
-    /**
-     * Request body is not JSON
-     */
-    415: ErrorBody;
-    /**
-     * Validation failed
-     */
-    422: ErrorBody;
-    /**
-     * Too many requests
-     */
-    429: ErrorBody;
-    /**
-     * Provider error
-     */
-    502: ErrorBody;
-    /**
-     * Provider or service unavailable
-     */
-    503: ErrorBody;
-};
-
-export type RenameOrganizationError = RenameOrganizationErrors[keyof RenameOrganizationErrors];
-
-export type RenameOrganizationResponses = {
-    /**
-     * Successful Response
-     */
-    200: OrganizationOut;
-};
-
-export type RenameOrganizationResponse = RenameOrganizationResponses[keyof RenameOrganizationResponses];
-
-export type ListInvitationsData = {
-    body?: never;
-    path: {
-        /**
-         * Organization Id
-         *
-         * The organization id (one the caller belongs to, else 404).
-         */
-        organization_id: string;
-    };
-    query?: never;
-    url: '/api/organizations/{organization_id}/invitations';
-};
-
-export type ListInvitationsErrors = {
-    /**
-     * Malformed request
-     */
-    400: ErrorBody;
-    /**
-     * Not signed in
-     */
-    401: ErrorBody;
-    /**
-     * Not allowed for this role
-     */
-    403: ErrorBody;
-    /**
-     * Not found
-     */
-    404: ErrorBody;
-    /**
-     * State conflict
-     */
-    409: ErrorBody;
-    /**
-     * Request body too large
-     */
-    413: ErrorBody;
-    /**
-     * Request body is not JSON
-     */
-    415: ErrorBody;
-    /**
-     * Validation failed
-     */
-    422: ErrorBody;
-    /**
-     * Too many requests
-     */
-    429: ErrorBody;
-    /**
-     * Provider error
-     */
-    502: ErrorBody;
-    /**
-     * Provider or service unavailable
-     */
-    503: ErrorBody;
-};
-
-export type ListInvitationsError = ListInvitationsErrors[keyof ListInvitationsErrors];
-
-export type ListInvitationsResponses = {
-    /**
-     * Successful Response
-     */
-    200: InvitationList;
-};
-
-export type ListInvitationsResponse = ListInvitationsResponses[keyof ListInvitationsResponses];
-
-export type CreateInvitationData = {
-    body: InvitationCreateIn;
-    path: {
-        /**
-         * Organization Id
-         *
-         * The organization id (one the caller belongs to, else 404).
-         */
-        organization_id: string;
-    };
-    query?: never;
-    url: '/api/organizations/{organization_id}/invitations';
-};
-
-export type CreateInvitationErrors = {
-    /**
-     * Malformed request
-     */
-    400: ErrorBody;
-    /**
-     * Not signed in
-     */
-    401: ErrorBody;
-    /**
-     * Not allowed for this role
-     */
-    403: ErrorBody;
-    /**
-     * Not found
-     */
-    404: ErrorBody;
-    /**
-     * State conflict
-     */
-    409: ErrorBody;
-    /**
-     * Request body too large
-     */
-    413: ErrorBody;
-    /**
-     * Request body is not JSON
-     */
-    415: ErrorBody;
-    /**
-     * Validation failed
-     */
-    422: ErrorBody;
-    /**
-     * Too many requests
-     */
-    429: ErrorBody;
-    /**
-     * Provider error
-     */
-    502: ErrorBody;
-    /**
-     * Provider or service unavailable
-     */
-    503: ErrorBody;
-};
-
-export type CreateInvitationError = CreateInvitationErrors[keyof CreateInvitationErrors];
-
-export type CreateInvitationResponses = {
-    /**
-     * Successful Response
-     */
-    201: InvitationSent;
-};
-
-export type CreateInvitationResponse = CreateInvitationResponses[keyof CreateInvitationResponses];
-
-export type RevokeInvitationData = {
-    body?: never;
-    path: {
-        /**
-         * Organization Id
-         *
-         * The organization id (one the caller belongs to, else 404).
-         */
-        organization_id: string;
-        /**
-         * Invitation Id
-         *
-         * The invitation id.
-         */
-        invitation_id: string;
-    };
-    query?: never;
-    url: '/api/organizations/{organization_id}/invitations/{invitation_id}';
-};
-
-export type RevokeInvitationErrors = {
-    /**
-     * Malformed request
-     */
-    400: ErrorBody;
-    /**
-     * Not signed in
-     */
-    401: ErrorBody;
-    /**
-     * Not allowed for this role
-     */
-    403: ErrorBody;
-    /**
-     * Not found
-     */
-    404: ErrorBody;
-    /**
-     * State conflict
-     */
-    409: ErrorBody;
-    /**
-     * Request body too large
-     */
-    413: ErrorBody;
-    /**
-     * Request body is not JSON
-     */
-    415: ErrorBody;
-    /**
-     * Validation failed
-     */
-    422: ErrorBody;
-    /**
-     * Too many requests
-     */
-    429: ErrorBody;
-    /**
-     * Provider error
-     */
-    502: ErrorBody;
-    /**
-     * Provider or service unavailable
-     */
-    503: ErrorBody;
-};
-
-export type RevokeInvitationError = RevokeInvitationErrors[keyof RevokeInvitationErrors];
-
-export type RevokeInvitationResponses = {
-    /**
-     * Successful Response
-     */
-    204: void;
-};
-
-export type RevokeInvitationResponse = RevokeInvitationResponses[keyof RevokeInvitationResponses];
-
-export type ResendInvitationData = {
-    body?: never;
-    path: {
-        /**
-         * Organization Id
-         *
-         * The organization id (one the caller belongs to, else 404).
-         */
-        organization_id: string;
-        /**
-         * Invitation Id
-         *
-         * The invitation id.
-         */
-        invitation_id: string;
-    };
-    query?: never;
-    url: '/api/organizations/{organization_id}/invitations/{invitation_id}/resend';
-};
-
-export type ResendInvitationErrors = {
-    /**
-     * Malformed request
-     */
-    400: ErrorBody;
-    /**
-     * Not signed in
-     */
-    401: ErrorBody;
-    /**
-     * Not allowed for this role
-     */
-    403: ErrorBody;
-    /**
-     * Not found
-     */
-    404: ErrorBody;
-    /**
-     * State conflict
-     */
-    409: ErrorBody;
-    /**
-     * Request body too large
-     */
-    413: ErrorBody;
-    /**
-     * Request body is not JSON
-     */
-    415: ErrorBody;
-    /**
-     * Validation failed
-     */
-    422: ErrorBody;
-    /**
-     * Too many requests
-     */
-    429: ErrorBody;
-    /**
-     * Provider error
-     */
-    502: ErrorBody;
-    /**
-     * Provider or service unavailable
-     */
-    503: ErrorBody;
-};
-
-export type ResendInvitationError = ResendInvitationErrors[keyof ResendInvitationErrors];
-
-export type ResendInvitationResponses = {
-    /**
-     * Successful Response
-     */
-    200: InvitationSent;
-};
-
-export type ResendInvitationResponse = ResendInvitationResponses[keyof ResendInvitationResponses];
-
-export type LeaveOrganizationData = {
-    body?: never;
-    path: {
-        /**
-         * Organization Id
-         *
-         * The organization id (one the caller belongs to, else 404).
-         */
-        organization_id: string;
-    };
-    query?: never;
-    url: '/api/organizations/{organization_id}/leave';
-};
-
-export type LeaveOrganizationErrors = {
-    /**
-     * Malformed request
-     */
-    400: ErrorBody;
-    /**
-     * Not signed in
-     */
-    401: ErrorBody;
-    /**
-     * Not allowed for this role
-     */
-    403: ErrorBody;
-    /**
-     * Not found
-     */
-    404: ErrorBody;
-    /**
-     * State conflict
-     */
-    409: ErrorBody;
-    /**
-     * Request body too large
-     */
-    413: ErrorBody;
-    /**
-     * Request body is not JSON
-     */
-    415: ErrorBody;
-    /**
-     * Validation failed
-     */
-    422: ErrorBody;
-    /**
-     * Too many requests
-     */
-    429: ErrorBody;
-    /**
-     * Provider error
-     */
-    502: ErrorBody;
-    /**
-     * Provider or service unavailable
-     */
-    503: ErrorBody;
-};
-
-export type LeaveOrganizationError = LeaveOrganizationErrors[keyof LeaveOrganizationErrors];
-
-export type LeaveOrganizationResponses = {
-    /**
-     * Successful Response
-     */
-    204: void;
-};
-
-export type LeaveOrganizationResponse = LeaveOrganizationResponses[keyof LeaveOrganizationResponses];
-
-export type ListMembersData = {
-    body?: never;
-    path: {
-        /**
-         * Organization Id
-         *
-         * The organization id (one the caller belongs to, else 404).
-         */
-        organization_id: string;
-    };
-    query?: never;
-    url: '/api/organizations/{organization_id}/members';
-};
-
-export type ListMembersErrors = {
-    /**
-     * Malformed request
-     */
-    400: ErrorBody;
-    /**
-     * Not signed in
-     */
-    401: ErrorBody;
-    /**
-     * Not allowed for this role
-     */
-    403: ErrorBody;
-    /**
-     * Not found
-     */
-    404: ErrorBody;
-    /**
-     * State conflict
-     */
-    409: ErrorBody;
-    /**
-     * Request body too large
-     */
-    413: ErrorBody;
-    /**
-     * Request body is not JSON
-     */
-    415: ErrorBody;
-    /**
-     * Validation failed
-     */
-    422: ErrorBody;
-    /**
-     * Too many requests
-     */
-    429: ErrorBody;
-    /**
-     * Provider error
-     */
-    502: ErrorBody;
-    /**
-     * Provider or service unavailable
-     */
-    503: ErrorBody;
-};
-
-export type ListMembersError = ListMembersErrors[keyof ListMembersErrors];
-
-export type ListMembersResponses = {
-    /**
-     * Successful Response
-     */
-    200: MemberList;
-};
-
-export type ListMembersResponse = ListMembersResponses[keyof ListMembersResponses];
-
-export type RemoveMemberData = {
-    body?: never;
-    path: {
-        /**
-         * Organization Id
-         *
-         * The organization id (one the caller belongs to, else 404).
-         */
-        organization_id: string;
-        /**
-         * User Id
-         *
-         * The member's user id.
-         */
-        user_id: string;
-    };
-    query?: never;
-    url: '/api/organizations/{organization_id}/members/{user_id}';
-};
-
-export type RemoveMemberErrors = {
-    /**
-     * Malformed request
-     */
-    400: ErrorBody;
-    /**
-     * Not signed in
-     */
-    401: ErrorBody;
-    /**
-     * Not allowed for this role
-     */
-    403: ErrorBody;
-    /**
-     * Not found
-     */
-    404: ErrorBody;
-    /**
-     * State conflict
-     */
-    409: ErrorBody;
-    /**
-     * Request body too large
-     */
-    413: ErrorBody;
-    /**
-     * Request body is not JSON
-     */
-    415: ErrorBody;
-    /**
-     * Validation failed
-     */
-    422: ErrorBody;
-    /**
-     * Too many requests
-     */
-    429: ErrorBody;
-    /**
-     * Provider error
-     */
-    502: ErrorBody;
-    /**
-     * Provider or service unavailable
-     */
-    503: ErrorBody;
-};
-
-export type RemoveMemberError = RemoveMemberErrors[keyof RemoveMemberErrors];
-
-export type RemoveMemberResponses = {
-    /**
-     * Successful Response
-     */
-    204: void;
-};
-
-export type RemoveMemberResponse = RemoveMemberResponses[keyof RemoveMemberResponses];
-
-export type ChangeMemberRoleData = {
-    body: MemberUpdateIn;
-    path: {
-        /**
-         * Organization Id
-         *
-         * The organization id (one the caller belongs to, else 404).
-         */
-        organization_id: string;
-        /**
-         * User Id
-         *
-         * The member's user id.
-         */
-        user_id: string;
-    };
-    query?: never;
-    url: '/api/organizations/{organization_id}/members/{user_id}';
-};
-
-export type ChangeMemberRoleErrors = {
-    /**
-     * Malformed request
-     */
-    400: ErrorBody;
-    /**
-     * Not signed in
-     */
-    401: ErrorBody;
-    /**
-     * Not allowed for this role
-     */
-    403: ErrorBody;
-    /**
-     * Not found
-     */
-    404: ErrorBody;
-    /**
-     * State conflict
-     */
-    409: ErrorBody;
-    /**
-     * Request body too large
-     */
-    413: ErrorBody;
-    /**
-     * Request body is not JSON
-     */
-    415: ErrorBody;
-    /**
-     * Validation failed
-     */
-    422: ErrorBody;
-    /**
-     * Too many requests
-     */
-    429: ErrorBody;
-    /**
-     * Provider error
-     */
-    502: ErrorBody;
-    /**
-     * Provider or service unavailable
-     */
-    503: ErrorBody;
-};
-
-export type ChangeMemberRoleError = ChangeMemberRoleErrors[keyof ChangeMemberRoleErrors];
-
-export type ChangeMemberRoleResponses = {
-    /**
-     * Successful Response
-     */
-    200: MemberOut;
-};
-
-export type ChangeMemberRoleResponse = ChangeMemberRoleResponses[keyof ChangeMemberRoleResponses];
 
 export type ListInstancesData = {
     body?: never;

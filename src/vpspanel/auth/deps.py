@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import or_, update
 
 from vpspanel.auth.models import AuthSession, User, UserRole
 from vpspanel.auth.repository import SessionRepository, UserRepository
@@ -29,6 +31,8 @@ CSRF_COOKIE = "vpspanel_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 ORGANIZATION_HEADER = "X-Organization-Id"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A session's last_used_at is written at most this often: not a write on every request.
+SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
 
 _bearer = HTTPBearer(auto_error=False, description="The access_token from POST /api/auth/login")
 _cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="Browser session")
@@ -68,6 +72,21 @@ async def get_principal(
         csrf = request.headers.get(CSRF_HEADER, "")
         if not csrf or not tokens_match(csrf, auth_session.csrf_token_hash):
             raise Forbidden("Missing or wrong CSRF token.", code="csrf_failed")
+    now = state.clock()
+    last_used = auth_session.last_used_at
+    if last_used is None or now - last_used >= SESSION_TOUCH_INTERVAL:
+        stale = now - SESSION_TOUCH_INTERVAL
+        async with state.sessionmaker() as db, db.begin():
+            # Conditional, so concurrent requests write it once.
+            await db.execute(
+                update(AuthSession)
+                .where(
+                    AuthSession.id == auth_session.id,
+                    or_(AuthSession.last_used_at.is_(None), AuthSession.last_used_at <= stale),
+                )
+                .values(last_used_at=now)
+            )
+        auth_session.last_used_at = now
     return Principal(user=user, session=auth_session)
 
 

@@ -85,74 +85,114 @@ async def reset_password(
     return user
 
 
+USER_AGENT_MAX = 255
+SLOWDOWN_WINDOW = timedelta(minutes=1)
+
+
 def _address_key(address: str) -> str:
     return "login:address:" + address
 
 
-def _account_key(email: str) -> str:
+def email_digest(email: str) -> str:
     # Hashed so the counter table holds no email addresses.
-    return "login:account:" + hashlib.sha256(email.lower().encode()).hexdigest()[:32]
+    return hashlib.sha256(email.lower().encode()).hexdigest()[:32]
+
+
+def _pair_key(email: str, address: str) -> str:
+    return f"login:pair:{email_digest(email)}:{address}"[:128]
+
+
+def _account_key(email: str) -> str:
+    return "login:account:" + email_digest(email)
 
 
 class LoginService:
     """Sign-in runs as its own short transactions, not the request's: a failed attempt must be
-    counted (committed) even though the request answers with an error."""
+    counted (committed) even though the request answers with an error.
+
+    Three limits, each counted before the password is verified:
+
+    - per account *and* client address (strict, ``login_attempts_per_account`` a login window):
+      guessing from one place stops, but a stranger elsewhere does not lock the owner out;
+    - per account across all addresses, in one-minute windows
+      (``login_attempts_per_account_per_minute``): a spread-out guesser is slowed to that rate,
+      and the owner waits at most a minute;
+    - per address across accounts (``login_attempts_per_address`` a login window).
+    """
 
     def __init__(self, state: AppState) -> None:
         self.state = state
         self.counter = WindowCounter(
             state.sessionmaker, timedelta(seconds=state.settings.login_window_seconds)
         )
+        self.slowdown = WindowCounter(state.sessionmaker, SLOWDOWN_WINDOW)
 
-    async def login(self, email: str, password: str, client_address: str) -> IssuedSession:
+    async def login(
+        self, email: str, password: str, client_address: str, user_agent: str | None = None
+    ) -> IssuedSession:
         """Raises ``TooManyRequests`` (429 with the seconds to wait) once this attempt would go
-        over the per-account or per-address limit, ``InvalidCredentials`` (401) otherwise on any
-        failure. The attempt is counted before the password is verified, so concurrent guesses
-        cannot all slip under the limit."""
+        over a limit, ``InvalidCredentials`` (401) otherwise on any failure. The attempt is
+        counted before the password is verified, so concurrent guesses cannot all slip under
+        the limit."""
         now = self.state.clock()
         settings = self.state.settings
         email = normalize_email(email)
-        account_count, account_reset = await self.counter.hit(_account_key(email), now)
+        pair_count, pair_reset = await self.counter.hit(_pair_key(email, client_address), now)
+        account_count, account_reset = await self.slowdown.hit(_account_key(email), now)
         address_count, address_reset = await self.counter.hit(_address_key(client_address), now)
         waits = []
-        if account_count > settings.login_attempts_per_account:
+        if pair_count > settings.login_attempts_per_account:
+            waits.append(pair_reset)
+        if account_count > settings.login_attempts_per_account_per_minute:
             waits.append(account_reset)
         if address_count > settings.login_attempts_per_address:
             waits.append(address_reset)
         if waits:
-            raise TooManyRequests(max(waits), "Too many sign-in attempts. Try again later.")
+            wait = max(waits)
+            raise TooManyRequests(
+                wait, f"Too many sign-in attempts. Try again in {_in_words(wait)}."
+            )
         async with self.state.read_sessionmaker() as session:
             user = await UserRepository(session).get_by_email(email)
         password_ok = verify_password(user.password_hash if user else None, password)
         if user is None or not password_ok or not user.active:
             raise InvalidCredentials()
-        # A successful sign-in wipes the account's failures and does not use up the address's
-        # allowance (many people may sign in from behind one address).
-        await self.counter.clear(_account_key(email))
+        # A successful sign-in wipes this place's failures and does not use up the address's
+        # or the account's allowance (many people may sign in from behind one address).
+        await self.counter.clear(_pair_key(email, client_address))
+        await self.slowdown.refund(_account_key(email))
         await self.counter.refund(_address_key(client_address))
         async with self.state.sessionmaker() as session, session.begin():
             if needs_rehash(user.password_hash):
                 user = await session.merge(user)
                 user.password_hash = hash_password(password)
-            return await self._issue(session, user, now)
+            return await issue_session(session, self.state, user, user_agent)
 
-    async def issue(self, session: AsyncSession, user: User) -> IssuedSession:
-        """A new session for `user` in the caller's transaction (e.g. an account just created)."""
-        return await self._issue(session, user, self.state.clock())
 
-    async def _issue(self, session: AsyncSession, user: User, now: datetime) -> IssuedSession:
-        token, csrf = new_token(), new_token()
-        expires_at = now + timedelta(hours=self.state.settings.session_ttl_hours)
-        await SessionRepository(session).add(
-            AuthSession(
-                user_id=user.id,
-                token_hash=hash_token(token),
-                csrf_token_hash=hash_token(csrf),
-                created_at=now,
-                expires_at=expires_at,
-            )
+def _in_words(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    return f"{(seconds + 59) // 60} minutes"
+
+
+async def issue_session(
+    session: AsyncSession, state: AppState, user: User, user_agent: str | None
+) -> IssuedSession:
+    """A new signed-in session for ``user`` in the caller's transaction."""
+    now = state.clock()
+    token, csrf = new_token(), new_token()
+    expires_at = now + timedelta(hours=state.settings.session_ttl_hours)
+    await SessionRepository(session).add(
+        AuthSession(
+            user_id=user.id,
+            token_hash=hash_token(token),
+            csrf_token_hash=hash_token(csrf),
+            created_at=now,
+            expires_at=expires_at,
+            user_agent=user_agent[:USER_AGENT_MAX] if user_agent else None,
         )
-        return IssuedSession(user=user, access_token=token, csrf_token=csrf, expires_at=expires_at)
+    )
+    return IssuedSession(user=user, access_token=token, csrf_token=csrf, expires_at=expires_at)
 
 
 async def revoke_session(session: AsyncSession, auth_session_id: object, now: datetime) -> None:

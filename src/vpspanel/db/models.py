@@ -1,6 +1,12 @@
 """Imports every model so that ``Base.metadata`` is complete (Alembic, tests)."""
 
-from vpspanel.auth.models import AuthSession, ExternalIdentity, RateLimitCounter, User
+from vpspanel.auth.models import (
+    AuthSession,
+    ExternalIdentity,
+    PasswordResetToken,
+    RateLimitCounter,
+    User,
+)
 from vpspanel.catalog.models import UpstreamCatalogCache, VpsPlan, VpsPlanRegion
 from vpspanel.customers.models import PanelSettings
 from vpspanel.db.base import Base
@@ -20,6 +26,7 @@ __all__ = [
     "Organization",
     "OrganizationInvitation",
     "PanelSettings",
+    "PasswordResetToken",
     "RateLimitCounter",
     "ServiceProvider",
     "UpstreamCatalogCache",

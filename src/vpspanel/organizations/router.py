@@ -198,12 +198,15 @@ async def preview_invitation(
 async def accept_invitation(
     token: InvitationToken,
     body: InvitationAcceptIn,
+    request: Request,
     response: Response,
     principal: OptionalPrincipalDep,
     db: SessionDep,
     state: StateDep,
 ) -> InvitationAccepted:
     user = principal.user if principal else None
-    accepted = await service.accept_invitation(db, state, token, user, body)
+    accepted = await service.accept_invitation(
+        db, state, token, user, body, user_agent=request.headers.get("user-agent")
+    )
     session = signed_in(response, accepted.session, state) if accepted.session else None
     return InvitationAccepted(organization=accepted.organization, session=session)

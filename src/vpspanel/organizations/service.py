@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vpspanel.auth.models import User
 from vpspanel.auth.repository import UserRepository
 from vpspanel.auth.schemas import OrganizationOut, RegisterIn
-from vpspanel.auth.service import IssuedSession, LoginService, create_user
+from vpspanel.auth.service import IssuedSession, create_user, issue_session
 from vpspanel.customers.settings import (
     RegistrationMode,
     new_organization_limit,
@@ -373,7 +373,13 @@ class Accepted:
 
 
 async def accept_invitation(
-    db: AsyncSession, state: AppState, token: str, user: User | None, body: InvitationAcceptIn
+    db: AsyncSession,
+    state: AppState,
+    token: str,
+    user: User | None,
+    body: InvitationAcceptIn,
+    *,
+    user_agent: str | None = None,
 ) -> Accepted:
     """Join with the signed-in account (its email must be the invited one: 403
     `invitation_email_mismatch`), or, signed out, create the account for the invited email
@@ -413,7 +419,7 @@ async def accept_invitation(
         user, _ = await create_user(
             db, email=invitation.email, password=fields.password, name=fields.name
         )
-        issued = await LoginService(state).issue(db, user)
+        issued = await issue_session(db, state, user, user_agent)
     organizations = OrganizationRepository(db)
     if await organizations.get_membership(organization.id, user.id) is not None:
         raise Conflict("You are already a member of this organization.", code="already_member")

@@ -3,8 +3,8 @@
 import { type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { acceptInvitation, adminCreatePlan, adminCreateProvider, adminDeletePlan, adminDeleteProvider, adminGetInstance, adminGetPlan, adminGetProvider, adminGetSettings, adminGetUser, adminListInstances, adminListOrganizations, adminListPlans, adminListProviders, adminListUsers, adminRefreshPlanPrices, adminRotateProviderApiKey, adminTestProvider, adminUpdateOrganization, adminUpdatePlan, adminUpdateProvider, adminUpdateSettings, adminUpdateUser, adminUpstreamImages, adminUpstreamPlans, adminUpstreamRegions, bootInstance, changeMemberRole, createInvitation, createOrganization, deleteInstance, deployInstance, getInstance, getInstanceMetrics, getMe, health, leaveOrganization, listImages, listInstanceEvents, listInstances, listInvitations, listMembers, listOrganizations, listPlans, listRegions, listResizePlans, login, logout, type Options, previewInvitation, rebootInstance, rebuildInstance, register, removeMember, renameOrganization, resendInvitation, resizeInstance, revokeInvitation, shutdownInstance } from '../sdk.gen';
-import type { AcceptInvitationData, AcceptInvitationError, AcceptInvitationResponse, AdminCreatePlanData, AdminCreatePlanError, AdminCreatePlanResponse, AdminCreateProviderData, AdminCreateProviderError, AdminCreateProviderResponse, AdminDeletePlanData, AdminDeletePlanError, AdminDeletePlanResponse, AdminDeleteProviderData, AdminDeleteProviderError, AdminDeleteProviderResponse, AdminGetInstanceData, AdminGetInstanceError, AdminGetInstanceResponse, AdminGetPlanData, AdminGetPlanError, AdminGetPlanResponse, AdminGetProviderData, AdminGetProviderError, AdminGetProviderResponse, AdminGetSettingsData, AdminGetSettingsError, AdminGetSettingsResponse, AdminGetUserData, AdminGetUserError, AdminGetUserResponse, AdminListInstancesData, AdminListInstancesError, AdminListInstancesResponse, AdminListOrganizationsData, AdminListOrganizationsError, AdminListOrganizationsResponse, AdminListPlansData, AdminListPlansError, AdminListPlansResponse, AdminListProvidersData, AdminListProvidersError, AdminListProvidersResponse, AdminListUsersData, AdminListUsersError, AdminListUsersResponse, AdminRefreshPlanPricesData, AdminRefreshPlanPricesError, AdminRefreshPlanPricesResponse, AdminRotateProviderApiKeyData, AdminRotateProviderApiKeyError, AdminRotateProviderApiKeyResponse, AdminTestProviderData, AdminTestProviderError, AdminTestProviderResponse, AdminUpdateOrganizationData, AdminUpdateOrganizationError, AdminUpdateOrganizationResponse, AdminUpdatePlanData, AdminUpdatePlanError, AdminUpdatePlanResponse, AdminUpdateProviderData, AdminUpdateProviderError, AdminUpdateProviderResponse, AdminUpdateSettingsData, AdminUpdateSettingsError, AdminUpdateSettingsResponse, AdminUpdateUserData, AdminUpdateUserError, AdminUpdateUserResponse, AdminUpstreamImagesData, AdminUpstreamImagesError, AdminUpstreamImagesResponse, AdminUpstreamPlansData, AdminUpstreamPlansError, AdminUpstreamPlansResponse, AdminUpstreamRegionsData, AdminUpstreamRegionsError, AdminUpstreamRegionsResponse, BootInstanceData, BootInstanceError, BootInstanceResponse, ChangeMemberRoleData, ChangeMemberRoleError, ChangeMemberRoleResponse, CreateInvitationData, CreateInvitationError, CreateInvitationResponse, CreateOrganizationData, CreateOrganizationError, CreateOrganizationResponse, DeleteInstanceData, DeleteInstanceError, DeleteInstanceResponse, DeployInstanceData, DeployInstanceError, DeployInstanceResponse, GetInstanceData, GetInstanceError, GetInstanceMetricsData, GetInstanceMetricsError, GetInstanceMetricsResponse, GetInstanceResponse, GetMeData, GetMeError, GetMeResponse, HealthData, HealthError, LeaveOrganizationData, LeaveOrganizationError, LeaveOrganizationResponse, ListImagesData, ListImagesError, ListImagesResponse, ListInstanceEventsData, ListInstanceEventsError, ListInstanceEventsResponse, ListInstancesData, ListInstancesError, ListInstancesResponse, ListInvitationsData, ListInvitationsError, ListInvitationsResponse, ListMembersData, ListMembersError, ListMembersResponse, ListOrganizationsData, ListOrganizationsError, ListOrganizationsResponse, ListPlansData, ListPlansError, ListPlansResponse, ListRegionsData, ListRegionsError, ListRegionsResponse, ListResizePlansData, ListResizePlansError, ListResizePlansResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, PreviewInvitationData, PreviewInvitationError, PreviewInvitationResponse, RebootInstanceData, RebootInstanceError, RebootInstanceResponse, RebuildInstanceData, RebuildInstanceError, RebuildInstanceResponse, RegisterData, RegisterError, RegisterResponse, RemoveMemberData, RemoveMemberError, RemoveMemberResponse, RenameOrganizationData, RenameOrganizationError, RenameOrganizationResponse, ResendInvitationData, ResendInvitationError, ResendInvitationResponse, ResizeInstanceData, ResizeInstanceError, ResizeInstanceResponse, RevokeInvitationData, RevokeInvitationError, RevokeInvitationResponse, ShutdownInstanceData, ShutdownInstanceError, ShutdownInstanceResponse } from '../types.gen';
+import { adminCreatePlan, adminCreateProvider, adminDeletePlan, adminDeleteProvider, adminGetInstance, adminGetPlan, adminGetProvider, adminListInstances, adminListPlans, adminListProviders, adminRefreshPlanPrices, adminRotateProviderApiKey, adminTestProvider, adminUpdatePlan, adminUpdateProvider, adminUpstreamImages, adminUpstreamPlans, adminUpstreamRegions, bootInstance, changeMyPassword, deleteInstance, deployInstance, getAccount, getInstance, getInstanceMetrics, getMe, health, listImages, listInstanceEvents, listInstances, listMySessions, listPlans, listRegions, listResizePlans, login, logout, type Options, passwordReset, passwordResetConfirm, rebootInstance, rebuildInstance, register, resizeInstance, revokeMySession, shutdownInstance, updateMyAccount } from '../sdk.gen';
+import type { AdminCreatePlanData, AdminCreatePlanError, AdminCreatePlanResponse, AdminCreateProviderData, AdminCreateProviderError, AdminCreateProviderResponse, AdminDeletePlanData, AdminDeletePlanError, AdminDeletePlanResponse, AdminDeleteProviderData, AdminDeleteProviderError, AdminDeleteProviderResponse, AdminGetInstanceData, AdminGetInstanceError, AdminGetInstanceResponse, AdminGetPlanData, AdminGetPlanError, AdminGetPlanResponse, AdminGetProviderData, AdminGetProviderError, AdminGetProviderResponse, AdminListInstancesData, AdminListInstancesError, AdminListInstancesResponse, AdminListPlansData, AdminListPlansError, AdminListPlansResponse, AdminListProvidersData, AdminListProvidersError, AdminListProvidersResponse, AdminRefreshPlanPricesData, AdminRefreshPlanPricesError, AdminRefreshPlanPricesResponse, AdminRotateProviderApiKeyData, AdminRotateProviderApiKeyError, AdminRotateProviderApiKeyResponse, AdminTestProviderData, AdminTestProviderError, AdminTestProviderResponse, AdminUpdatePlanData, AdminUpdatePlanError, AdminUpdatePlanResponse, AdminUpdateProviderData, AdminUpdateProviderError, AdminUpdateProviderResponse, AdminUpstreamImagesData, AdminUpstreamImagesError, AdminUpstreamImagesResponse, AdminUpstreamPlansData, AdminUpstreamPlansError, AdminUpstreamPlansResponse, AdminUpstreamRegionsData, AdminUpstreamRegionsError, AdminUpstreamRegionsResponse, BootInstanceData, BootInstanceError, BootInstanceResponse, ChangeMyPasswordData, ChangeMyPasswordError, ChangeMyPasswordResponse, DeleteInstanceData, DeleteInstanceError, DeleteInstanceResponse, DeployInstanceData, DeployInstanceError, DeployInstanceResponse, GetAccountData, GetAccountError, GetAccountResponse, GetInstanceData, GetInstanceError, GetInstanceMetricsData, GetInstanceMetricsError, GetInstanceMetricsResponse, GetInstanceResponse, GetMeData, GetMeError, GetMeResponse, HealthData, HealthError, ListImagesData, ListImagesError, ListImagesResponse, ListInstanceEventsData, ListInstanceEventsError, ListInstanceEventsResponse, ListInstancesData, ListInstancesError, ListInstancesResponse, ListMySessionsData, ListMySessionsError, ListMySessionsResponse, ListPlansData, ListPlansError, ListPlansResponse, ListRegionsData, ListRegionsError, ListRegionsResponse, ListResizePlansData, ListResizePlansError, ListResizePlansResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, PasswordResetConfirmData, PasswordResetConfirmError, PasswordResetConfirmResponse, PasswordResetData, PasswordResetError, PasswordResetResponse, RebootInstanceData, RebootInstanceError, RebootInstanceResponse, RebuildInstanceData, RebuildInstanceError, RebuildInstanceResponse, RegisterData, RegisterError, RegisterResponse, ResizeInstanceData, ResizeInstanceError, ResizeInstanceResponse, RevokeMySessionData, RevokeMySessionError, RevokeMySessionResponse, ShutdownInstanceData, ShutdownInstanceError, ShutdownInstanceResponse, UpdateMyAccountData, UpdateMyAccountError, UpdateMyAccountResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -37,6 +37,99 @@ const createQueryKey = <TOptions extends Options>(id: string, options?: TOptions
         params.query = options.query;
     }
     return [params];
+};
+
+export const getAccountQueryKey = (options?: Options<GetAccountData>) => createQueryKey('getAccount', options);
+
+/**
+ * My account
+ */
+export const getAccountOptions = (options?: Options<GetAccountData>) => queryOptions<GetAccountResponse, GetAccountError, GetAccountResponse, ReturnType<typeof getAccountQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await getAccount({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: getAccountQueryKey(options)
+});
+
+/**
+ * Change my name or sign-in email
+ *
+ * Only the fields sent change. A new `email` needs `current_password` (422 on `current_password` when missing or wrong) and must be free (409 `email_taken`).
+ */
+export const updateMyAccountMutation = (options?: Partial<Options<UpdateMyAccountData>>): UseMutationOptions<UpdateMyAccountResponse, UpdateMyAccountError, Options<UpdateMyAccountData>> => {
+    const mutationOptions: UseMutationOptions<UpdateMyAccountResponse, UpdateMyAccountError, Options<UpdateMyAccountData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await updateMyAccount({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Change my password
+ *
+ * Needs the current password (422 on `current_password` when wrong). Every other session of the account is signed out; this one stays.
+ */
+export const changeMyPasswordMutation = (options?: Partial<Options<ChangeMyPasswordData>>): UseMutationOptions<ChangeMyPasswordResponse, ChangeMyPasswordError, Options<ChangeMyPasswordData>> => {
+    const mutationOptions: UseMutationOptions<ChangeMyPasswordResponse, ChangeMyPasswordError, Options<ChangeMyPasswordData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await changeMyPassword({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const listMySessionsQueryKey = (options?: Options<ListMySessionsData>) => createQueryKey('listMySessions', options);
+
+/**
+ * My signed-in sessions
+ */
+export const listMySessionsOptions = (options?: Options<ListMySessionsData>) => queryOptions<ListMySessionsResponse, ListMySessionsError, ListMySessionsResponse, ReturnType<typeof listMySessionsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listMySessions({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listMySessionsQueryKey(options)
+});
+
+/**
+ * Sign one of my sessions out
+ *
+ * 404 for a session that is not mine, or already signed out.
+ */
+export const revokeMySessionMutation = (options?: Partial<Options<RevokeMySessionData>>): UseMutationOptions<RevokeMySessionResponse, RevokeMySessionError, Options<RevokeMySessionData>> => {
+    const mutationOptions: UseMutationOptions<RevokeMySessionResponse, RevokeMySessionError, Options<RevokeMySessionData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await revokeMySession({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
 };
 
 export const adminListInstancesQueryKey = (options?: Options<AdminListInstancesData>) => createQueryKey('adminListInstances', options);
@@ -130,68 +223,6 @@ export const adminGetInstanceOptions = (options: Options<AdminGetInstanceData>) 
     },
     queryKey: adminGetInstanceQueryKey(options)
 });
-
-export const adminListOrganizationsQueryKey = (options?: Options<AdminListOrganizationsData>) => createQueryKey('adminListOrganizations', options);
-
-/**
- * Every organization, with members, servers and limit
- */
-export const adminListOrganizationsOptions = (options?: Options<AdminListOrganizationsData>) => queryOptions<AdminListOrganizationsResponse, AdminListOrganizationsError, AdminListOrganizationsResponse, ReturnType<typeof adminListOrganizationsQueryKey>>({
-    queryFn: async ({ queryKey, signal }) => {
-        const { data } = await adminListOrganizations({
-            ...options,
-            ...queryKey[0],
-            signal,
-            throwOnError: true
-        });
-        return data;
-    },
-    queryKey: adminListOrganizationsQueryKey(options)
-});
-
-export const adminListOrganizationsInfiniteQueryKey = (options?: Options<AdminListOrganizationsData>): QueryKey<Options<AdminListOrganizationsData>> => createQueryKey('adminListOrganizations', options, true);
-
-/**
- * Every organization, with members, servers and limit
- */
-export const adminListOrganizationsInfiniteOptions = (options?: Options<AdminListOrganizationsData>) => infiniteQueryOptions<AdminListOrganizationsResponse, AdminListOrganizationsError, InfiniteData<AdminListOrganizationsResponse>, QueryKey<Options<AdminListOrganizationsData>>, number | Pick<QueryKey<Options<AdminListOrganizationsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
-// @ts-ignore
-{
-    queryFn: async ({ pageParam, queryKey, signal }) => {
-        // @ts-ignore
-        const page: Pick<QueryKey<Options<AdminListOrganizationsData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
-            query: {
-                page: pageParam
-            }
-        };
-        const params = createInfiniteParams(queryKey, page);
-        const { data } = await adminListOrganizations({
-            ...options,
-            ...params,
-            signal,
-            throwOnError: true
-        });
-        return data;
-    },
-    queryKey: adminListOrganizationsInfiniteQueryKey(options)
-});
-
-/**
- * Set an organization's server limit
- */
-export const adminUpdateOrganizationMutation = (options?: Partial<Options<AdminUpdateOrganizationData>>): UseMutationOptions<AdminUpdateOrganizationResponse, AdminUpdateOrganizationError, Options<AdminUpdateOrganizationData>> => {
-    const mutationOptions: UseMutationOptions<AdminUpdateOrganizationResponse, AdminUpdateOrganizationError, Options<AdminUpdateOrganizationData>> = {
-        mutationFn: async (fnOptions) => {
-            const { data } = await adminUpdateOrganization({
-                ...options,
-                ...fnOptions,
-                throwOnError: true
-            });
-            return data;
-        }
-    };
-    return mutationOptions;
-};
 
 export const adminListPlansQueryKey = (options?: Options<AdminListPlansData>) => createQueryKey('adminListPlans', options);
 
@@ -418,41 +449,6 @@ export const adminTestProviderMutation = (options?: Partial<Options<AdminTestPro
     return mutationOptions;
 };
 
-export const adminGetSettingsQueryKey = (options?: Options<AdminGetSettingsData>) => createQueryKey('adminGetSettings', options);
-
-/**
- * The panel's registration mode and default server limit
- */
-export const adminGetSettingsOptions = (options?: Options<AdminGetSettingsData>) => queryOptions<AdminGetSettingsResponse, AdminGetSettingsError, AdminGetSettingsResponse, ReturnType<typeof adminGetSettingsQueryKey>>({
-    queryFn: async ({ queryKey, signal }) => {
-        const { data } = await adminGetSettings({
-            ...options,
-            ...queryKey[0],
-            signal,
-            throwOnError: true
-        });
-        return data;
-    },
-    queryKey: adminGetSettingsQueryKey(options)
-});
-
-/**
- * Change the registration mode or default server limit
- */
-export const adminUpdateSettingsMutation = (options?: Partial<Options<AdminUpdateSettingsData>>): UseMutationOptions<AdminUpdateSettingsResponse, AdminUpdateSettingsError, Options<AdminUpdateSettingsData>> => {
-    const mutationOptions: UseMutationOptions<AdminUpdateSettingsResponse, AdminUpdateSettingsError, Options<AdminUpdateSettingsData>> = {
-        mutationFn: async (fnOptions) => {
-            const { data } = await adminUpdateSettings({
-                ...options,
-                ...fnOptions,
-                throwOnError: true
-            });
-            return data;
-        }
-    };
-    return mutationOptions;
-};
-
 export const adminUpstreamImagesQueryKey = (options?: Options<AdminUpstreamImagesData>) => createQueryKey('adminUpstreamImages', options);
 
 /**
@@ -507,88 +503,10 @@ export const adminUpstreamRegionsOptions = (options?: Options<AdminUpstreamRegio
     queryKey: adminUpstreamRegionsQueryKey(options)
 });
 
-export const adminListUsersQueryKey = (options?: Options<AdminListUsersData>) => createQueryKey('adminListUsers', options);
-
-/**
- * Every user, with organizations and server counts
- */
-export const adminListUsersOptions = (options?: Options<AdminListUsersData>) => queryOptions<AdminListUsersResponse, AdminListUsersError, AdminListUsersResponse, ReturnType<typeof adminListUsersQueryKey>>({
-    queryFn: async ({ queryKey, signal }) => {
-        const { data } = await adminListUsers({
-            ...options,
-            ...queryKey[0],
-            signal,
-            throwOnError: true
-        });
-        return data;
-    },
-    queryKey: adminListUsersQueryKey(options)
-});
-
-export const adminListUsersInfiniteQueryKey = (options?: Options<AdminListUsersData>): QueryKey<Options<AdminListUsersData>> => createQueryKey('adminListUsers', options, true);
-
-/**
- * Every user, with organizations and server counts
- */
-export const adminListUsersInfiniteOptions = (options?: Options<AdminListUsersData>) => infiniteQueryOptions<AdminListUsersResponse, AdminListUsersError, InfiniteData<AdminListUsersResponse>, QueryKey<Options<AdminListUsersData>>, number | Pick<QueryKey<Options<AdminListUsersData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
-// @ts-ignore
-{
-    queryFn: async ({ pageParam, queryKey, signal }) => {
-        // @ts-ignore
-        const page: Pick<QueryKey<Options<AdminListUsersData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
-            query: {
-                page: pageParam
-            }
-        };
-        const params = createInfiniteParams(queryKey, page);
-        const { data } = await adminListUsers({
-            ...options,
-            ...params,
-            signal,
-            throwOnError: true
-        });
-        return data;
-    },
-    queryKey: adminListUsersInfiniteQueryKey(options)
-});
-
-export const adminGetUserQueryKey = (options: Options<AdminGetUserData>) => createQueryKey('adminGetUser', options);
-
-/**
- * One user, with organizations and server counts
- */
-export const adminGetUserOptions = (options: Options<AdminGetUserData>) => queryOptions<AdminGetUserResponse, AdminGetUserError, AdminGetUserResponse, ReturnType<typeof adminGetUserQueryKey>>({
-    queryFn: async ({ queryKey, signal }) => {
-        const { data } = await adminGetUser({
-            ...options,
-            ...queryKey[0],
-            signal,
-            throwOnError: true
-        });
-        return data;
-    },
-    queryKey: adminGetUserQueryKey(options)
-});
-
-/**
- * Suspend or unsuspend a user
- */
-export const adminUpdateUserMutation = (options?: Partial<Options<AdminUpdateUserData>>): UseMutationOptions<AdminUpdateUserResponse, AdminUpdateUserError, Options<AdminUpdateUserData>> => {
-    const mutationOptions: UseMutationOptions<AdminUpdateUserResponse, AdminUpdateUserError, Options<AdminUpdateUserData>> = {
-        mutationFn: async (fnOptions) => {
-            const { data } = await adminUpdateUser({
-                ...options,
-                ...fnOptions,
-                throwOnError: true
-            });
-            return data;
-        }
-    };
-    return mutationOptions;
-};
-
 /**
  * Sign in (sets the session and CSRF cookies)
+ *
+ * Throttled per account and client address, per account across addresses (a wait of at most a minute) and per address: 429 with `Retry-After` and the wait in `detail`.
  */
 export const loginMutation = (options?: Partial<Options<LoginData>>): UseMutationOptions<LoginResponse, LoginError, Options<LoginData>> => {
     const mutationOptions: UseMutationOptions<LoginResponse, LoginError, Options<LoginData>> = {
@@ -640,9 +558,47 @@ export const getMeOptions = (options?: Options<GetMeData>) => queryOptions<GetMe
 });
 
 /**
- * Create an account and its organization
+ * Email a link to set a new password
  *
- * 403 `registration_closed` unless the admin's registration setting is `open`.
+ * Always 202 with the same body, whether or not an account has this address (no account enumeration). When SMTP is configured and an active account has the address, it is sent a single-use link `<public_url>/reset-password#token=…` valid for one hour; asking again makes older links invalid. Throttled like sign-in (429).
+ */
+export const passwordResetMutation = (options?: Partial<Options<PasswordResetData>>): UseMutationOptions<PasswordResetResponse, PasswordResetError, Options<PasswordResetData>> => {
+    const mutationOptions: UseMutationOptions<PasswordResetResponse, PasswordResetError, Options<PasswordResetData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await passwordReset({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Set a new password with a reset link's token
+ *
+ * Uses the token up and signs the account out everywhere; sign in with the new password. 400 `invalid_token` for an unknown, used or expired token; 422 on `password` when it breaks the password rules.
+ */
+export const passwordResetConfirmMutation = (options?: Partial<Options<PasswordResetConfirmData>>): UseMutationOptions<PasswordResetConfirmResponse, PasswordResetConfirmError, Options<PasswordResetConfirmData>> => {
+    const mutationOptions: UseMutationOptions<PasswordResetConfirmResponse, PasswordResetConfirmError, Options<PasswordResetConfirmData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await passwordResetConfirm({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Create an account and its organization, signed in
+ *
+ * Answers like sign-in: the session and CSRF cookies are set and `access_token` is returned, so no second sign-in is needed.
  */
 export const registerMutation = (options?: Partial<Options<RegisterData>>): UseMutationOptions<RegisterResponse, RegisterError, Options<RegisterData>> => {
     const mutationOptions: UseMutationOptions<RegisterResponse, RegisterError, Options<RegisterData>> = {
@@ -675,231 +631,6 @@ export const healthOptions = (options?: Options<HealthData>) => queryOptions<unk
     },
     queryKey: healthQueryKey(options)
 });
-
-export const previewInvitationQueryKey = (options: Options<PreviewInvitationData>) => createQueryKey('previewInvitation', options);
-
-/**
- * What an invitation link is for (public)
- */
-export const previewInvitationOptions = (options: Options<PreviewInvitationData>) => queryOptions<PreviewInvitationResponse, PreviewInvitationError, PreviewInvitationResponse, ReturnType<typeof previewInvitationQueryKey>>({
-    queryFn: async ({ queryKey, signal }) => {
-        const { data } = await previewInvitation({
-            ...options,
-            ...queryKey[0],
-            signal,
-            throwOnError: true
-        });
-        return data;
-    },
-    queryKey: previewInvitationQueryKey(options)
-});
-
-/**
- * Accept an invitation: join, signing up first if there is no account
- */
-export const acceptInvitationMutation = (options?: Partial<Options<AcceptInvitationData>>): UseMutationOptions<AcceptInvitationResponse, AcceptInvitationError, Options<AcceptInvitationData>> => {
-    const mutationOptions: UseMutationOptions<AcceptInvitationResponse, AcceptInvitationError, Options<AcceptInvitationData>> = {
-        mutationFn: async (fnOptions) => {
-            const { data } = await acceptInvitation({
-                ...options,
-                ...fnOptions,
-                throwOnError: true
-            });
-            return data;
-        }
-    };
-    return mutationOptions;
-};
-
-export const listOrganizationsQueryKey = (options?: Options<ListOrganizationsData>) => createQueryKey('listOrganizations', options);
-
-/**
- * My organizations, with my role in each
- */
-export const listOrganizationsOptions = (options?: Options<ListOrganizationsData>) => queryOptions<ListOrganizationsResponse, ListOrganizationsError, ListOrganizationsResponse, ReturnType<typeof listOrganizationsQueryKey>>({
-    queryFn: async ({ queryKey, signal }) => {
-        const { data } = await listOrganizations({
-            ...options,
-            ...queryKey[0],
-            signal,
-            throwOnError: true
-        });
-        return data;
-    },
-    queryKey: listOrganizationsQueryKey(options)
-});
-
-/**
- * Create an organization (I become its owner)
- */
-export const createOrganizationMutation = (options?: Partial<Options<CreateOrganizationData>>): UseMutationOptions<CreateOrganizationResponse, CreateOrganizationError, Options<CreateOrganizationData>> => {
-    const mutationOptions: UseMutationOptions<CreateOrganizationResponse, CreateOrganizationError, Options<CreateOrganizationData>> = {
-        mutationFn: async (fnOptions) => {
-            const { data } = await createOrganization({
-                ...options,
-                ...fnOptions,
-                throwOnError: true
-            });
-            return data;
-        }
-    };
-    return mutationOptions;
-};
-
-/**
- * Rename an organization (owners)
- */
-export const renameOrganizationMutation = (options?: Partial<Options<RenameOrganizationData>>): UseMutationOptions<RenameOrganizationResponse, RenameOrganizationError, Options<RenameOrganizationData>> => {
-    const mutationOptions: UseMutationOptions<RenameOrganizationResponse, RenameOrganizationError, Options<RenameOrganizationData>> = {
-        mutationFn: async (fnOptions) => {
-            const { data } = await renameOrganization({
-                ...options,
-                ...fnOptions,
-                throwOnError: true
-            });
-            return data;
-        }
-    };
-    return mutationOptions;
-};
-
-export const listInvitationsQueryKey = (options: Options<ListInvitationsData>) => createQueryKey('listInvitations', options);
-
-/**
- * Pending invitations (owners; never their links)
- */
-export const listInvitationsOptions = (options: Options<ListInvitationsData>) => queryOptions<ListInvitationsResponse, ListInvitationsError, ListInvitationsResponse, ReturnType<typeof listInvitationsQueryKey>>({
-    queryFn: async ({ queryKey, signal }) => {
-        const { data } = await listInvitations({
-            ...options,
-            ...queryKey[0],
-            signal,
-            throwOnError: true
-        });
-        return data;
-    },
-    queryKey: listInvitationsQueryKey(options)
-});
-
-/**
- * Invite someone by email (owners): emailed, or the link shown once
- */
-export const createInvitationMutation = (options?: Partial<Options<CreateInvitationData>>): UseMutationOptions<CreateInvitationResponse, CreateInvitationError, Options<CreateInvitationData>> => {
-    const mutationOptions: UseMutationOptions<CreateInvitationResponse, CreateInvitationError, Options<CreateInvitationData>> = {
-        mutationFn: async (fnOptions) => {
-            const { data } = await createInvitation({
-                ...options,
-                ...fnOptions,
-                throwOnError: true
-            });
-            return data;
-        }
-    };
-    return mutationOptions;
-};
-
-/**
- * Revoke an invitation (owners): its link stops working
- */
-export const revokeInvitationMutation = (options?: Partial<Options<RevokeInvitationData>>): UseMutationOptions<RevokeInvitationResponse, RevokeInvitationError, Options<RevokeInvitationData>> => {
-    const mutationOptions: UseMutationOptions<RevokeInvitationResponse, RevokeInvitationError, Options<RevokeInvitationData>> = {
-        mutationFn: async (fnOptions) => {
-            const { data } = await revokeInvitation({
-                ...options,
-                ...fnOptions,
-                throwOnError: true
-            });
-            return data;
-        }
-    };
-    return mutationOptions;
-};
-
-/**
- * Resend an invitation (owners): a new link, the old one stops working
- */
-export const resendInvitationMutation = (options?: Partial<Options<ResendInvitationData>>): UseMutationOptions<ResendInvitationResponse, ResendInvitationError, Options<ResendInvitationData>> => {
-    const mutationOptions: UseMutationOptions<ResendInvitationResponse, ResendInvitationError, Options<ResendInvitationData>> = {
-        mutationFn: async (fnOptions) => {
-            const { data } = await resendInvitation({
-                ...options,
-                ...fnOptions,
-                throwOnError: true
-            });
-            return data;
-        }
-    };
-    return mutationOptions;
-};
-
-/**
- * Leave an organization (not as its last owner)
- */
-export const leaveOrganizationMutation = (options?: Partial<Options<LeaveOrganizationData>>): UseMutationOptions<LeaveOrganizationResponse, LeaveOrganizationError, Options<LeaveOrganizationData>> => {
-    const mutationOptions: UseMutationOptions<LeaveOrganizationResponse, LeaveOrganizationError, Options<LeaveOrganizationData>> = {
-        mutationFn: async (fnOptions) => {
-            const { data } = await leaveOrganization({
-                ...options,
-                ...fnOptions,
-                throwOnError: true
-            });
-            return data;
-        }
-    };
-    return mutationOptions;
-};
-
-export const listMembersQueryKey = (options: Options<ListMembersData>) => createQueryKey('listMembers', options);
-
-/**
- * The organization's members (owners)
- */
-export const listMembersOptions = (options: Options<ListMembersData>) => queryOptions<ListMembersResponse, ListMembersError, ListMembersResponse, ReturnType<typeof listMembersQueryKey>>({
-    queryFn: async ({ queryKey, signal }) => {
-        const { data } = await listMembers({
-            ...options,
-            ...queryKey[0],
-            signal,
-            throwOnError: true
-        });
-        return data;
-    },
-    queryKey: listMembersQueryKey(options)
-});
-
-/**
- * Remove a member (owners; never the last owner)
- */
-export const removeMemberMutation = (options?: Partial<Options<RemoveMemberData>>): UseMutationOptions<RemoveMemberResponse, RemoveMemberError, Options<RemoveMemberData>> => {
-    const mutationOptions: UseMutationOptions<RemoveMemberResponse, RemoveMemberError, Options<RemoveMemberData>> = {
-        mutationFn: async (fnOptions) => {
-            const { data } = await removeMember({
-                ...options,
-                ...fnOptions,
-                throwOnError: true
-            });
-            return data;
-        }
-    };
-    return mutationOptions;
-};
-
-/**
- * Change a member's role (owners; never the last owner)
- */
-export const changeMemberRoleMutation = (options?: Partial<Options<ChangeMemberRoleData>>): UseMutationOptions<ChangeMemberRoleResponse, ChangeMemberRoleError, Options<ChangeMemberRoleData>> => {
-    const mutationOptions: UseMutationOptions<ChangeMemberRoleResponse, ChangeMemberRoleError, Options<ChangeMemberRoleData>> = {
-        mutationFn: async (fnOptions) => {
-            const { data } = await changeMemberRole({
-                ...options,
-                ...fnOptions,
-                throwOnError: true
-            });
-            return data;
-        }
-    };
-    return mutationOptions;
-};
 
 export const listInstancesQueryKey = (options?: Options<ListInstancesData>) => createQueryKey('listInstances', options);
 

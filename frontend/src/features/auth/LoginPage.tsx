@@ -71,6 +71,9 @@ export function LoginPage() {
         <FormField id="password" label="Password" error={errors.password?.message}>
           <PasswordInput autoComplete="current-password" {...form.register("password")} />
         </FormField>
+        <Link to="/forgot-password" className="-mt-2 justify-self-end text-sm text-primary underline-offset-4 hover:underline">
+          Forgot password?
+        </Link>
         <Button type="submit" disabled={isSubmitting || wait > 0}>
           {isSubmitting && <Loader2 className="animate-spin" aria-hidden />}
           {wait > 0 ? `Sign in (wait ${wait} s)` : "Sign in"}

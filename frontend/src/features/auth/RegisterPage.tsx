@@ -6,23 +6,22 @@ import * as React from "react";
 import { useForm } from "react-hook-form";
 import { z } from "zod";
 import { isApiError } from "@/api/http";
-import { loginMutation, registerMutation } from "@/client/@tanstack/react-query.gen";
+import { registerMutation } from "@/client/@tanstack/react-query.gen";
 import { FormField } from "@/components/form-field";
 import { PasswordInput } from "@/components/password-input";
 import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { applyServerFieldErrors, safeNext } from "@/lib/forms";
+import { NEW_PASSWORD_HINT, newPassword } from "@/features/account/password-rules";
 import { AuthLayout } from "./AuthLayout";
 
-/** The account rules of API_CONTRACT.md: a password of at least 10 characters. */
+/** The account rules of API_CONTRACT.md; the server also refuses common passwords and ones
+ * containing the email, on the `password` field. */
 export const registerSchema = z.object({
   name: z.string().trim().min(1, "Enter your name.").max(100, "At most 100 characters."),
   email: z.string().trim().min(1, "Enter your email address.").email("Enter a valid email address."),
-  password: z
-    .string()
-    .min(10, "At least 10 characters.")
-    .max(256, "At most 256 characters."),
+  password: newPassword,
   organization_name: z.string().trim().max(100, "At most 100 characters."),
 });
 type Values = z.infer<typeof registerSchema>;
@@ -38,7 +37,6 @@ export function RegisterPage() {
     defaultValues: { name: "", email: "", password: "", organization_name: "" },
   });
   const register = useMutation({ ...registerMutation() });
-  const login = useMutation({ ...loginMutation() });
 
   const onSubmit = form.handleSubmit(async (values) => {
     setFormError(null);
@@ -46,7 +44,7 @@ export function RegisterPage() {
       await register.mutateAsync({
         body: { ...values, organization_name: values.organization_name || null },
       });
-      await login.mutateAsync({ body: { email: values.email, password: values.password } });
+      // Registration answers signed in (session cookies set): no second sign-in.
       queryClient.clear();
       await navigate({ to: safeNext(search.next) });
     } catch (error) {
@@ -80,7 +78,7 @@ export function RegisterPage() {
           id="password"
           label="Password"
           error={errors.password?.message}
-          description="At least 10 characters."
+          description={NEW_PASSWORD_HINT}
         >
           <PasswordInput autoComplete="new-password" {...form.register("password")} />
         </FormField>
