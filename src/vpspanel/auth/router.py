@@ -15,6 +15,7 @@ from vpspanel.auth.schemas import (
 )
 from vpspanel.auth.service import LoginService, create_user, revoke_session
 from vpspanel.deps import SessionDep, StateDep
+from vpspanel.errors import BadRequest
 from vpspanel.organizations.models import MembershipRole
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -71,6 +72,13 @@ async def login(body: LoginIn, request: Request, response: Response, state: Stat
     "/logout", status_code=status.HTTP_204_NO_CONTENT, summary="Sign out (revokes this session)"
 )
 async def logout(principal: PrincipalDep, db: SessionDep, state: StateDep) -> Response:
+    """Ends the calling session. An API token is not a session: 400, and nothing is revoked
+    (revoke a token with DELETE /api/account/tokens/{token_id})."""
+    if principal.session is None:
+        raise BadRequest(
+            "An API token cannot sign out; revoke it with DELETE /api/account/tokens/{token_id}.",
+            code="not_a_session",
+        )
     await revoke_session(db, principal.session.id, state.clock())
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(SESSION_COOKIE, path="/")

@@ -1,5 +1,6 @@
 """Imports every model so that ``Base.metadata`` is complete (Alembic, tests)."""
 
+from vpspanel.api_tokens.models import ApiToken
 from vpspanel.auth.models import AuthSession, RateLimitCounter, User
 from vpspanel.catalog.models import UpstreamCatalogCache, VpsPlan, VpsPlanRegion
 from vpspanel.db.base import Base
@@ -7,8 +8,10 @@ from vpspanel.instances.models import InstanceEvent, VpsInstance
 from vpspanel.operations.models import IdempotencyRecord, Operation
 from vpspanel.organizations.models import Membership, Organization
 from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.ssh_keys.models import SshKey
 
 __all__ = [
+    "ApiToken",
     "AuthSession",
     "Base",
     "IdempotencyRecord",
@@ -18,6 +21,7 @@ __all__ = [
     "Organization",
     "RateLimitCounter",
     "ServiceProvider",
+    "SshKey",
     "UpstreamCatalogCache",
     "User",
     "VpsInstance",
