@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AdminCreatePlanData, AdminCreatePlanErrors, AdminCreatePlanResponses, AdminCreateProviderData, AdminCreateProviderErrors, AdminCreateProviderResponses, AdminDeletePlanData, AdminDeletePlanErrors, AdminDeletePlanResponses, AdminDeleteProviderData, AdminDeleteProviderErrors, AdminDeleteProviderResponses, AdminGetInstanceData, AdminGetInstanceErrors, AdminGetInstanceResponses, AdminGetPlanData, AdminGetPlanErrors, AdminGetPlanResponses, AdminGetProviderData, AdminGetProviderErrors, AdminGetProviderResponses, AdminListInstancesData, AdminListInstancesErrors, AdminListInstancesResponses, AdminListPlansData, AdminListPlansErrors, AdminListPlansResponses, AdminListProvidersData, AdminListProvidersErrors, AdminListProvidersResponses, AdminRefreshPlanPricesData, AdminRefreshPlanPricesErrors, AdminRefreshPlanPricesResponses, AdminRotateProviderApiKeyData, AdminRotateProviderApiKeyErrors, AdminRotateProviderApiKeyResponses, AdminTestProviderData, AdminTestProviderErrors, AdminTestProviderResponses, AdminUpdatePlanData, AdminUpdatePlanErrors, AdminUpdatePlanResponses, AdminUpdateProviderData, AdminUpdateProviderErrors, AdminUpdateProviderResponses, AdminUpstreamImagesData, AdminUpstreamImagesErrors, AdminUpstreamImagesResponses, AdminUpstreamPlansData, AdminUpstreamPlansErrors, AdminUpstreamPlansResponses, AdminUpstreamRegionsData, AdminUpstreamRegionsErrors, AdminUpstreamRegionsResponses, BootInstanceData, BootInstanceErrors, BootInstanceResponses, DeleteInstanceData, DeleteInstanceErrors, DeleteInstanceResponses, DeployInstanceData, DeployInstanceErrors, DeployInstanceResponses, GetInstanceData, GetInstanceErrors, GetInstanceMetricsData, GetInstanceMetricsErrors, GetInstanceMetricsResponses, GetInstanceResponses, GetMeData, GetMeErrors, GetMeResponses, HealthData, HealthErrors, HealthResponses, ListImagesData, ListImagesErrors, ListImagesResponses, ListInstanceEventsData, ListInstanceEventsErrors, ListInstanceEventsResponses, ListInstancesData, ListInstancesErrors, ListInstancesResponses, ListPlansData, ListPlansErrors, ListPlansResponses, ListRegionsData, ListRegionsErrors, ListRegionsResponses, ListResizePlansData, ListResizePlansErrors, ListResizePlansResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, RebootInstanceData, RebootInstanceErrors, RebootInstanceResponses, RebuildInstanceData, RebuildInstanceErrors, RebuildInstanceResponses, RegisterData, RegisterErrors, RegisterResponses, ResizeInstanceData, ResizeInstanceErrors, ResizeInstanceResponses, ShutdownInstanceData, ShutdownInstanceErrors, ShutdownInstanceResponses } from './types.gen';
+import type { AdminCreatePlanData, AdminCreatePlanErrors, AdminCreatePlanResponses, AdminCreateProviderData, AdminCreateProviderErrors, AdminCreateProviderResponses, AdminDeletePlanData, AdminDeletePlanErrors, AdminDeletePlanResponses, AdminDeleteProviderData, AdminDeleteProviderErrors, AdminDeleteProviderResponses, AdminGetInstanceData, AdminGetInstanceErrors, AdminGetInstanceResponses, AdminGetPlanData, AdminGetPlanErrors, AdminGetPlanResponses, AdminGetProviderData, AdminGetProviderErrors, AdminGetProviderResponses, AdminListInstancesData, AdminListInstancesErrors, AdminListInstancesResponses, AdminListPlansData, AdminListPlansErrors, AdminListPlansResponses, AdminListProvidersData, AdminListProvidersErrors, AdminListProvidersResponses, AdminRefreshPlanPricesData, AdminRefreshPlanPricesErrors, AdminRefreshPlanPricesResponses, AdminRotateProviderApiKeyData, AdminRotateProviderApiKeyErrors, AdminRotateProviderApiKeyResponses, AdminTestProviderData, AdminTestProviderErrors, AdminTestProviderResponses, AdminUpdatePlanData, AdminUpdatePlanErrors, AdminUpdatePlanResponses, AdminUpdateProviderData, AdminUpdateProviderErrors, AdminUpdateProviderResponses, AdminUpstreamImagesData, AdminUpstreamImagesErrors, AdminUpstreamImagesResponses, AdminUpstreamPlansData, AdminUpstreamPlansErrors, AdminUpstreamPlansResponses, AdminUpstreamRegionsData, AdminUpstreamRegionsErrors, AdminUpstreamRegionsResponses, BootInstanceData, BootInstanceErrors, BootInstanceResponses, CreateApiTokenData, CreateApiTokenErrors, CreateApiTokenResponses, CreateSshKeyData, CreateSshKeyErrors, CreateSshKeyResponses, DeleteInstanceData, DeleteInstanceErrors, DeleteInstanceResponses, DeleteSshKeyData, DeleteSshKeyErrors, DeleteSshKeyResponses, DeployInstanceData, DeployInstanceErrors, DeployInstanceResponses, GetInstanceData, GetInstanceErrors, GetInstanceMetricsData, GetInstanceMetricsErrors, GetInstanceMetricsResponses, GetInstanceResponses, GetMeData, GetMeErrors, GetMeResponses, HealthData, HealthErrors, HealthResponses, ListApiTokensData, ListApiTokensErrors, ListApiTokensResponses, ListImagesData, ListImagesErrors, ListImagesResponses, ListInstanceEventsData, ListInstanceEventsErrors, ListInstanceEventsResponses, ListInstancesData, ListInstancesErrors, ListInstancesResponses, ListPlansData, ListPlansErrors, ListPlansResponses, ListRegionsData, ListRegionsErrors, ListRegionsResponses, ListResizePlansData, ListResizePlansErrors, ListResizePlansResponses, ListSshKeysData, ListSshKeysErrors, ListSshKeysResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, RebootInstanceData, RebootInstanceErrors, RebootInstanceResponses, RebuildInstanceData, RebuildInstanceErrors, RebuildInstanceResponses, RegisterData, RegisterErrors, RegisterResponses, RenameSshKeyData, RenameSshKeyErrors, RenameSshKeyResponses, ResizeInstanceData, ResizeInstanceErrors, ResizeInstanceResponses, RevokeApiTokenData, RevokeApiTokenErrors, RevokeApiTokenResponses, ShutdownInstanceData, ShutdownInstanceErrors, ShutdownInstanceResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -17,6 +17,109 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
      */
     meta?: Record<string, unknown>;
 };
+
+/**
+ * My saved SSH keys
+ */
+export const listSshKeys = <ThrowOnError extends boolean = false>(options?: Options<ListSshKeysData, ThrowOnError>) => (options?.client ?? client).get<ListSshKeysResponses, ListSshKeysErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/account/ssh-keys',
+    ...options
+});
+
+/**
+ * Save an SSH key
+ */
+export const createSshKey = <ThrowOnError extends boolean = false>(options: Options<CreateSshKeyData, ThrowOnError>) => (options.client ?? client).post<CreateSshKeyResponses, CreateSshKeyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/account/ssh-keys',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete a saved SSH key (servers that have it keep it)
+ */
+export const deleteSshKey = <ThrowOnError extends boolean = false>(options: Options<DeleteSshKeyData, ThrowOnError>) => (options.client ?? client).delete<DeleteSshKeyResponses, DeleteSshKeyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/account/ssh-keys/{key_id}',
+    ...options
+});
+
+/**
+ * Rename a saved SSH key
+ */
+export const renameSshKey = <ThrowOnError extends boolean = false>(options: Options<RenameSshKeyData, ThrowOnError>) => (options.client ?? client).patch<RenameSshKeyResponses, RenameSshKeyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/account/ssh-keys/{key_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * My API tokens
+ */
+export const listApiTokens = <ThrowOnError extends boolean = false>(options?: Options<ListApiTokensData, ThrowOnError>) => (options?.client ?? client).get<ListApiTokensResponses, ListApiTokensErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/account/tokens',
+    ...options
+});
+
+/**
+ * Create an API token (the token is shown this once)
+ */
+export const createApiToken = <ThrowOnError extends boolean = false>(options: Options<CreateApiTokenData, ThrowOnError>) => (options.client ?? client).post<CreateApiTokenResponses, CreateApiTokenErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/account/tokens',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Revoke an API token (it stops working at once)
+ */
+export const revokeApiToken = <ThrowOnError extends boolean = false>(options: Options<RevokeApiTokenData, ThrowOnError>) => (options.client ?? client).delete<RevokeApiTokenResponses, RevokeApiTokenErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/account/tokens/{token_id}',
+    ...options
+});
 
 /**
  * Every server across organizations
@@ -290,6 +393,9 @@ export const login = <ThrowOnError extends boolean = false>(options: Options<Log
 
 /**
  * Sign out (revokes this session)
+ *
+ * Ends the calling session. An API token is not a session: 400, and nothing is revoked
+ * (revoke a token with DELETE /api/account/tokens/{token_id}).
  */
 export const logout = <ThrowOnError extends boolean = false>(options?: Options<LogoutData, ThrowOnError>) => (options?.client ?? client).post<LogoutResponses, LogoutErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, {

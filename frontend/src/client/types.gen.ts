@@ -237,6 +237,124 @@ export type ApiKeyRotateIn = {
 };
 
 /**
+ * ApiTokenCreated
+ */
+export type ApiTokenCreated = {
+    /**
+     * The new token's details.
+     */
+    api_token: ApiTokenOut;
+    /**
+     * Token
+     *
+     * The token itself, shown this once and never again (only its SHA-256 is kept). Send it as `Authorization: Bearer <token>`.
+     */
+    token: string;
+};
+
+/**
+ * ApiTokenIn
+ */
+export type ApiTokenIn = {
+    /**
+     * Admin
+     *
+     * Whether the token may use the administration API. Only administrators may set it (422 otherwise); without it, the token is refused on every /api/admin route.
+     */
+    admin?: boolean;
+    /**
+     * Expires At
+     *
+     * When the token stops working (in the future; 422 otherwise). Default: never.
+     */
+    expires_at?: string | null;
+    /**
+     * Name
+     *
+     * A name to recognise the token by, e.g. `ci deploys` (1-100 characters).
+     */
+    name: string;
+    /**
+     * Organization Id
+     *
+     * The organization the token acts in: one of yours (422 otherwise). Default: your first organization, the one acted in without `X-Organization-Id`.
+     */
+    organization_id?: string | null;
+};
+
+/**
+ * ApiTokenList
+ */
+export type ApiTokenList = {
+    /**
+     * Api Tokens
+     *
+     * Your tokens, oldest first.
+     */
+    api_tokens: Array<ApiTokenOut>;
+};
+
+/**
+ * ApiTokenOut
+ */
+export type ApiTokenOut = {
+    /**
+     * Admin
+     *
+     * Whether the token may use the administration API.
+     */
+    admin: boolean;
+    /**
+     * Created At
+     *
+     * When the token was created (UTC).
+     */
+    created_at: string;
+    /**
+     * Expires At
+     *
+     * When it stops working (UTC); null: never.
+     */
+    expires_at: string | null;
+    /**
+     * Id
+     *
+     * The token's id (not the token).
+     */
+    id: string;
+    /**
+     * Last Used At
+     *
+     * When it was last used (UTC, recorded at most once a minute); null: never.
+     */
+    last_used_at: string | null;
+    /**
+     * Name
+     *
+     * The token's name.
+     */
+    name: string;
+    /**
+     * Organization Id
+     *
+     * The organization the token acts in.
+     */
+    organization_id: string;
+    /**
+     * Organization Name
+     *
+     * That organization's name.
+     */
+    organization_name: string;
+    /**
+     * Prefix
+     *
+     * The token's first characters (`vpst_` and 8 more), to recognise it by.
+     */
+    prefix: string;
+};
+
+/**
  * DeployIn
  */
 export type DeployIn = {
@@ -258,6 +376,12 @@ export type DeployIn = {
      * A region id as `GET /api/vps/regions` shows; the plan must be offered there.
      */
     region: string;
+    /**
+     * Ssh Key Ids
+     *
+     * Up to 32 ids of your saved SSH keys (`GET /api/account/ssh-keys`) to install for root, together with `ssh_keys`; a key sent both ways is installed once (same SHA256 fingerprint). An id that is not one of your saved keys is reported as `ssh_key_ids[<index>]`.
+     */
+    ssh_key_ids?: Array<string>;
     /**
      * Ssh Keys
      *
@@ -1594,6 +1718,18 @@ export type RebuildIn = {
      * An image id as `GET /api/vps/images` shows.
      */
     image: string;
+    /**
+     * Ssh Key Ids
+     *
+     * Up to 32 ids of your saved SSH keys (`GET /api/account/ssh-keys`) to install for root, together with `ssh_keys`; a key sent both ways is installed once (same SHA256 fingerprint). An id that is not one of your saved keys is reported as `ssh_key_ids[<index>]`. As `ssh_keys`, refused where the server keeps its keys.
+     */
+    ssh_key_ids?: Array<string> | null;
+    /**
+     * Ssh Keys
+     *
+     * SSH public keys to install for root instead of the ones the server was created with (as in deploy; a bad key is `ssh_keys[<index>]`). Omit both `ssh_keys` and `ssh_key_ids` to install the server's keys again. Refused (422) where `capabilities.rebuild_sets_credentials` is false.
+     */
+    ssh_keys?: Array<string> | null;
 };
 
 /**
@@ -1804,6 +1940,94 @@ export type ServerLimitOut = {
      * How many servers it held when last checked.
      */
     used: number;
+};
+
+/**
+ * SshKeyEnvelope
+ */
+export type SshKeyEnvelope = {
+    /**
+     * The saved key.
+     */
+    ssh_key: SshKeyOut;
+};
+
+/**
+ * SshKeyIn
+ */
+export type SshKeyIn = {
+    /**
+     * Name
+     *
+     * A name to recognise the key by, e.g. `laptop` (1-100 characters).
+     */
+    name: string;
+    /**
+     * Public Key
+     *
+     * One OpenSSH public key line, `<type> <base64> [comment]`, checked as deploy checks `ssh_keys`: ed25519, ECDSA, security-key types, or RSA of at least 2048 bits; a bad key is a 422 naming `public_key`; a key already saved is a 409 naming its fingerprint.
+     */
+    public_key: string;
+};
+
+/**
+ * SshKeyList
+ */
+export type SshKeyList = {
+    /**
+     * Ssh Keys
+     *
+     * The user's saved keys, oldest first.
+     */
+    ssh_keys: Array<SshKeyOut>;
+};
+
+/**
+ * SshKeyOut
+ */
+export type SshKeyOut = {
+    /**
+     * Created At
+     *
+     * When the key was saved (UTC).
+     */
+    created_at: string;
+    /**
+     * Fingerprint
+     *
+     * OpenSSH's SHA256 fingerprint, `SHA256:<unpadded base64>` (`ssh-keygen -l`).
+     */
+    fingerprint: string;
+    /**
+     * Id
+     *
+     * The saved key's id; send it in `ssh_key_ids` to deploy.
+     */
+    id: string;
+    /**
+     * Name
+     *
+     * The key's name.
+     */
+    name: string;
+    /**
+     * Public Key
+     *
+     * The key as one clean OpenSSH line.
+     */
+    public_key: string;
+};
+
+/**
+ * SshKeyPatch
+ */
+export type SshKeyPatch = {
+    /**
+     * Name
+     *
+     * The key's new name (1-100 characters).
+     */
+    name: string;
 };
 
 /**
@@ -2155,6 +2379,12 @@ export type DeployInWritable = {
      */
     root_pass: string;
     /**
+     * Ssh Key Ids
+     *
+     * Up to 32 ids of your saved SSH keys (`GET /api/account/ssh-keys`) to install for root, together with `ssh_keys`; a key sent both ways is installed once (same SHA256 fingerprint). An id that is not one of your saved keys is reported as `ssh_key_ids[<index>]`.
+     */
+    ssh_key_ids?: Array<string>;
+    /**
      * Ssh Keys
      *
      * Up to 32 SSH public keys (OpenSSH one-line format) to install for root; the same key twice is installed once. A bad key is reported as `ssh_keys[<index>]`.
@@ -2184,7 +2414,495 @@ export type RebuildInWritable = {
      * The new root password. Required where the instance's `capabilities.rebuild_sets_credentials` is true; refused (422) where it is false, because that server keeps the password and SSH keys it was created with. Rule: 12-128 characters with at least three of: lower case, upper case, digits, symbols; no control characters; and hard to guess (zxcvbn score 4). Never stored or returned.
      */
     root_pass?: string | null;
+    /**
+     * Ssh Key Ids
+     *
+     * Up to 32 ids of your saved SSH keys (`GET /api/account/ssh-keys`) to install for root, together with `ssh_keys`; a key sent both ways is installed once (same SHA256 fingerprint). An id that is not one of your saved keys is reported as `ssh_key_ids[<index>]`. As `ssh_keys`, refused where the server keeps its keys.
+     */
+    ssh_key_ids?: Array<string> | null;
+    /**
+     * Ssh Keys
+     *
+     * SSH public keys to install for root instead of the ones the server was created with (as in deploy; a bad key is `ssh_keys[<index>]`). Omit both `ssh_keys` and `ssh_key_ids` to install the server's keys again. Refused (422) where `capabilities.rebuild_sets_credentials` is false.
+     */
+    ssh_keys?: Array<string> | null;
 };
+
+export type ListSshKeysData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/account/ssh-keys';
+};
+
+export type ListSshKeysErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type ListSshKeysError = ListSshKeysErrors[keyof ListSshKeysErrors];
+
+export type ListSshKeysResponses = {
+    /**
+     * Successful Response
+     */
+    200: SshKeyList;
+};
+
+export type ListSshKeysResponse = ListSshKeysResponses[keyof ListSshKeysResponses];
+
+export type CreateSshKeyData = {
+    body: SshKeyIn;
+    path?: never;
+    query?: never;
+    url: '/api/account/ssh-keys';
+};
+
+export type CreateSshKeyErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type CreateSshKeyError = CreateSshKeyErrors[keyof CreateSshKeyErrors];
+
+export type CreateSshKeyResponses = {
+    /**
+     * Successful Response
+     */
+    201: SshKeyEnvelope;
+};
+
+export type CreateSshKeyResponse = CreateSshKeyResponses[keyof CreateSshKeyResponses];
+
+export type DeleteSshKeyData = {
+    body?: never;
+    path: {
+        /**
+         * Key Id
+         *
+         * The saved key's id.
+         */
+        key_id: string;
+    };
+    query?: never;
+    url: '/api/account/ssh-keys/{key_id}';
+};
+
+export type DeleteSshKeyErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type DeleteSshKeyError = DeleteSshKeyErrors[keyof DeleteSshKeyErrors];
+
+export type DeleteSshKeyResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type DeleteSshKeyResponse = DeleteSshKeyResponses[keyof DeleteSshKeyResponses];
+
+export type RenameSshKeyData = {
+    body: SshKeyPatch;
+    path: {
+        /**
+         * Key Id
+         *
+         * The saved key's id.
+         */
+        key_id: string;
+    };
+    query?: never;
+    url: '/api/account/ssh-keys/{key_id}';
+};
+
+export type RenameSshKeyErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type RenameSshKeyError = RenameSshKeyErrors[keyof RenameSshKeyErrors];
+
+export type RenameSshKeyResponses = {
+    /**
+     * Successful Response
+     */
+    200: SshKeyEnvelope;
+};
+
+export type RenameSshKeyResponse = RenameSshKeyResponses[keyof RenameSshKeyResponses];
+
+export type ListApiTokensData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/account/tokens';
+};
+
+export type ListApiTokensErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type ListApiTokensError = ListApiTokensErrors[keyof ListApiTokensErrors];
+
+export type ListApiTokensResponses = {
+    /**
+     * Successful Response
+     */
+    200: ApiTokenList;
+};
+
+export type ListApiTokensResponse = ListApiTokensResponses[keyof ListApiTokensResponses];
+
+export type CreateApiTokenData = {
+    body: ApiTokenIn;
+    path?: never;
+    query?: never;
+    url: '/api/account/tokens';
+};
+
+export type CreateApiTokenErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type CreateApiTokenError = CreateApiTokenErrors[keyof CreateApiTokenErrors];
+
+export type CreateApiTokenResponses = {
+    /**
+     * Successful Response
+     */
+    201: ApiTokenCreated;
+};
+
+export type CreateApiTokenResponse = CreateApiTokenResponses[keyof CreateApiTokenResponses];
+
+export type RevokeApiTokenData = {
+    body?: never;
+    path: {
+        /**
+         * Token Id
+         *
+         * The token's id (not the token).
+         */
+        token_id: string;
+    };
+    query?: never;
+    url: '/api/account/tokens/{token_id}';
+};
+
+export type RevokeApiTokenErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type RevokeApiTokenError = RevokeApiTokenErrors[keyof RevokeApiTokenErrors];
+
+export type RevokeApiTokenResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type RevokeApiTokenResponse = RevokeApiTokenResponses[keyof RevokeApiTokenResponses];
 
 export type AdminListInstancesData = {
     body?: never;

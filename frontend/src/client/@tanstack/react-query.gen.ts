@@ -3,8 +3,8 @@
 import { type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { adminCreatePlan, adminCreateProvider, adminDeletePlan, adminDeleteProvider, adminGetInstance, adminGetPlan, adminGetProvider, adminListInstances, adminListPlans, adminListProviders, adminRefreshPlanPrices, adminRotateProviderApiKey, adminTestProvider, adminUpdatePlan, adminUpdateProvider, adminUpstreamImages, adminUpstreamPlans, adminUpstreamRegions, bootInstance, deleteInstance, deployInstance, getInstance, getInstanceMetrics, getMe, health, listImages, listInstanceEvents, listInstances, listPlans, listRegions, listResizePlans, login, logout, type Options, rebootInstance, rebuildInstance, register, resizeInstance, shutdownInstance } from '../sdk.gen';
-import type { AdminCreatePlanData, AdminCreatePlanError, AdminCreatePlanResponse, AdminCreateProviderData, AdminCreateProviderError, AdminCreateProviderResponse, AdminDeletePlanData, AdminDeletePlanError, AdminDeletePlanResponse, AdminDeleteProviderData, AdminDeleteProviderError, AdminDeleteProviderResponse, AdminGetInstanceData, AdminGetInstanceError, AdminGetInstanceResponse, AdminGetPlanData, AdminGetPlanError, AdminGetPlanResponse, AdminGetProviderData, AdminGetProviderError, AdminGetProviderResponse, AdminListInstancesData, AdminListInstancesError, AdminListInstancesResponse, AdminListPlansData, AdminListPlansError, AdminListPlansResponse, AdminListProvidersData, AdminListProvidersError, AdminListProvidersResponse, AdminRefreshPlanPricesData, AdminRefreshPlanPricesError, AdminRefreshPlanPricesResponse, AdminRotateProviderApiKeyData, AdminRotateProviderApiKeyError, AdminRotateProviderApiKeyResponse, AdminTestProviderData, AdminTestProviderError, AdminTestProviderResponse, AdminUpdatePlanData, AdminUpdatePlanError, AdminUpdatePlanResponse, AdminUpdateProviderData, AdminUpdateProviderError, AdminUpdateProviderResponse, AdminUpstreamImagesData, AdminUpstreamImagesError, AdminUpstreamImagesResponse, AdminUpstreamPlansData, AdminUpstreamPlansError, AdminUpstreamPlansResponse, AdminUpstreamRegionsData, AdminUpstreamRegionsError, AdminUpstreamRegionsResponse, BootInstanceData, BootInstanceError, BootInstanceResponse, DeleteInstanceData, DeleteInstanceError, DeleteInstanceResponse, DeployInstanceData, DeployInstanceError, DeployInstanceResponse, GetInstanceData, GetInstanceError, GetInstanceMetricsData, GetInstanceMetricsError, GetInstanceMetricsResponse, GetInstanceResponse, GetMeData, GetMeError, GetMeResponse, HealthData, HealthError, ListImagesData, ListImagesError, ListImagesResponse, ListInstanceEventsData, ListInstanceEventsError, ListInstanceEventsResponse, ListInstancesData, ListInstancesError, ListInstancesResponse, ListPlansData, ListPlansError, ListPlansResponse, ListRegionsData, ListRegionsError, ListRegionsResponse, ListResizePlansData, ListResizePlansError, ListResizePlansResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, RebootInstanceData, RebootInstanceError, RebootInstanceResponse, RebuildInstanceData, RebuildInstanceError, RebuildInstanceResponse, RegisterData, RegisterError, RegisterResponse, ResizeInstanceData, ResizeInstanceError, ResizeInstanceResponse, ShutdownInstanceData, ShutdownInstanceError, ShutdownInstanceResponse } from '../types.gen';
+import { adminCreatePlan, adminCreateProvider, adminDeletePlan, adminDeleteProvider, adminGetInstance, adminGetPlan, adminGetProvider, adminListInstances, adminListPlans, adminListProviders, adminRefreshPlanPrices, adminRotateProviderApiKey, adminTestProvider, adminUpdatePlan, adminUpdateProvider, adminUpstreamImages, adminUpstreamPlans, adminUpstreamRegions, bootInstance, createApiToken, createSshKey, deleteInstance, deleteSshKey, deployInstance, getInstance, getInstanceMetrics, getMe, health, listApiTokens, listImages, listInstanceEvents, listInstances, listPlans, listRegions, listResizePlans, listSshKeys, login, logout, type Options, rebootInstance, rebuildInstance, register, renameSshKey, resizeInstance, revokeApiToken, shutdownInstance } from '../sdk.gen';
+import type { AdminCreatePlanData, AdminCreatePlanError, AdminCreatePlanResponse, AdminCreateProviderData, AdminCreateProviderError, AdminCreateProviderResponse, AdminDeletePlanData, AdminDeletePlanError, AdminDeletePlanResponse, AdminDeleteProviderData, AdminDeleteProviderError, AdminDeleteProviderResponse, AdminGetInstanceData, AdminGetInstanceError, AdminGetInstanceResponse, AdminGetPlanData, AdminGetPlanError, AdminGetPlanResponse, AdminGetProviderData, AdminGetProviderError, AdminGetProviderResponse, AdminListInstancesData, AdminListInstancesError, AdminListInstancesResponse, AdminListPlansData, AdminListPlansError, AdminListPlansResponse, AdminListProvidersData, AdminListProvidersError, AdminListProvidersResponse, AdminRefreshPlanPricesData, AdminRefreshPlanPricesError, AdminRefreshPlanPricesResponse, AdminRotateProviderApiKeyData, AdminRotateProviderApiKeyError, AdminRotateProviderApiKeyResponse, AdminTestProviderData, AdminTestProviderError, AdminTestProviderResponse, AdminUpdatePlanData, AdminUpdatePlanError, AdminUpdatePlanResponse, AdminUpdateProviderData, AdminUpdateProviderError, AdminUpdateProviderResponse, AdminUpstreamImagesData, AdminUpstreamImagesError, AdminUpstreamImagesResponse, AdminUpstreamPlansData, AdminUpstreamPlansError, AdminUpstreamPlansResponse, AdminUpstreamRegionsData, AdminUpstreamRegionsError, AdminUpstreamRegionsResponse, BootInstanceData, BootInstanceError, BootInstanceResponse, CreateApiTokenData, CreateApiTokenError, CreateApiTokenResponse, CreateSshKeyData, CreateSshKeyError, CreateSshKeyResponse, DeleteInstanceData, DeleteInstanceError, DeleteInstanceResponse, DeleteSshKeyData, DeleteSshKeyError, DeleteSshKeyResponse, DeployInstanceData, DeployInstanceError, DeployInstanceResponse, GetInstanceData, GetInstanceError, GetInstanceMetricsData, GetInstanceMetricsError, GetInstanceMetricsResponse, GetInstanceResponse, GetMeData, GetMeError, GetMeResponse, HealthData, HealthError, ListApiTokensData, ListApiTokensError, ListApiTokensResponse, ListImagesData, ListImagesError, ListImagesResponse, ListInstanceEventsData, ListInstanceEventsError, ListInstanceEventsResponse, ListInstancesData, ListInstancesError, ListInstancesResponse, ListPlansData, ListPlansError, ListPlansResponse, ListRegionsData, ListRegionsError, ListRegionsResponse, ListResizePlansData, ListResizePlansError, ListResizePlansResponse, ListSshKeysData, ListSshKeysError, ListSshKeysResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, RebootInstanceData, RebootInstanceError, RebootInstanceResponse, RebuildInstanceData, RebuildInstanceError, RebuildInstanceResponse, RegisterData, RegisterError, RegisterResponse, RenameSshKeyData, RenameSshKeyError, RenameSshKeyResponse, ResizeInstanceData, ResizeInstanceError, ResizeInstanceResponse, RevokeApiTokenData, RevokeApiTokenError, RevokeApiTokenResponse, ShutdownInstanceData, ShutdownInstanceError, ShutdownInstanceResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -37,6 +37,127 @@ const createQueryKey = <TOptions extends Options>(id: string, options?: TOptions
         params.query = options.query;
     }
     return [params];
+};
+
+export const listSshKeysQueryKey = (options?: Options<ListSshKeysData>) => createQueryKey('listSshKeys', options);
+
+/**
+ * My saved SSH keys
+ */
+export const listSshKeysOptions = (options?: Options<ListSshKeysData>) => queryOptions<ListSshKeysResponse, ListSshKeysError, ListSshKeysResponse, ReturnType<typeof listSshKeysQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listSshKeys({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listSshKeysQueryKey(options)
+});
+
+/**
+ * Save an SSH key
+ */
+export const createSshKeyMutation = (options?: Partial<Options<CreateSshKeyData>>): UseMutationOptions<CreateSshKeyResponse, CreateSshKeyError, Options<CreateSshKeyData>> => {
+    const mutationOptions: UseMutationOptions<CreateSshKeyResponse, CreateSshKeyError, Options<CreateSshKeyData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await createSshKey({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Delete a saved SSH key (servers that have it keep it)
+ */
+export const deleteSshKeyMutation = (options?: Partial<Options<DeleteSshKeyData>>): UseMutationOptions<DeleteSshKeyResponse, DeleteSshKeyError, Options<DeleteSshKeyData>> => {
+    const mutationOptions: UseMutationOptions<DeleteSshKeyResponse, DeleteSshKeyError, Options<DeleteSshKeyData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await deleteSshKey({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Rename a saved SSH key
+ */
+export const renameSshKeyMutation = (options?: Partial<Options<RenameSshKeyData>>): UseMutationOptions<RenameSshKeyResponse, RenameSshKeyError, Options<RenameSshKeyData>> => {
+    const mutationOptions: UseMutationOptions<RenameSshKeyResponse, RenameSshKeyError, Options<RenameSshKeyData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await renameSshKey({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const listApiTokensQueryKey = (options?: Options<ListApiTokensData>) => createQueryKey('listApiTokens', options);
+
+/**
+ * My API tokens
+ */
+export const listApiTokensOptions = (options?: Options<ListApiTokensData>) => queryOptions<ListApiTokensResponse, ListApiTokensError, ListApiTokensResponse, ReturnType<typeof listApiTokensQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listApiTokens({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listApiTokensQueryKey(options)
+});
+
+/**
+ * Create an API token (the token is shown this once)
+ */
+export const createApiTokenMutation = (options?: Partial<Options<CreateApiTokenData>>): UseMutationOptions<CreateApiTokenResponse, CreateApiTokenError, Options<CreateApiTokenData>> => {
+    const mutationOptions: UseMutationOptions<CreateApiTokenResponse, CreateApiTokenError, Options<CreateApiTokenData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await createApiToken({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Revoke an API token (it stops working at once)
+ */
+export const revokeApiTokenMutation = (options?: Partial<Options<RevokeApiTokenData>>): UseMutationOptions<RevokeApiTokenResponse, RevokeApiTokenError, Options<RevokeApiTokenData>> => {
+    const mutationOptions: UseMutationOptions<RevokeApiTokenResponse, RevokeApiTokenError, Options<RevokeApiTokenData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await revokeApiToken({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
 };
 
 export const adminListInstancesQueryKey = (options?: Options<AdminListInstancesData>) => createQueryKey('adminListInstances', options);
@@ -429,6 +550,9 @@ export const loginMutation = (options?: Partial<Options<LoginData>>): UseMutatio
 
 /**
  * Sign out (revokes this session)
+ *
+ * Ends the calling session. An API token is not a session: 400, and nothing is revoked
+ * (revoke a token with DELETE /api/account/tokens/{token_id}).
  */
 export const logoutMutation = (options?: Partial<Options<LogoutData>>): UseMutationOptions<LogoutResponse, LogoutError, Options<LogoutData>> => {
     const mutationOptions: UseMutationOptions<LogoutResponse, LogoutError, Options<LogoutData>> = {
