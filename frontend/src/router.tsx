@@ -12,6 +12,7 @@ import {
   type RouterHistory,
   useParams,
 } from "@tanstack/react-router";
+import { AccountPage } from "@/features/account/AccountPage";
 import { AdminPage } from "@/features/admin/AdminPage";
 import { LoginPage } from "@/features/auth/LoginPage";
 import { RegisterPage } from "@/features/auth/RegisterPage";
@@ -101,10 +102,16 @@ const adminRoute = createRoute({
   },
 });
 
+const accountRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/account",
+  component: AccountPage,
+});
+
 const routeTree = rootRoute.addChildren([
   loginRoute,
   registerRoute,
-  appRoute.addChildren([homeRoute, vpsRoute, vpsDetailRoute, adminRoute]),
+  appRoute.addChildren([homeRoute, vpsRoute, vpsDetailRoute, adminRoute, accountRoute]),
 ]);
 
 export function createAppRouter(queryClient: QueryClient, history?: RouterHistory) {

@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate } from "@tanstack/react-router";
-import { Building2, ChevronDown, LogOut, Moon, Server, Shield, Sun, User } from "lucide-react";
+import { Building2, ChevronDown, LogOut, Moon, Server, Shield, Sun, User, UserCog } from "lucide-react";
 import * as React from "react";
 import { currentOrganizationId, setCurrentOrganizationId } from "@/api/organization";
 import { logoutMutation } from "@/client/@tanstack/react-query.gen";
@@ -117,6 +117,12 @@ export function Header({ me }: { me: MeOut }) {
                 <div className="text-xs font-normal text-muted-foreground">{me.user.email}</div>
               </DropdownMenuLabel>
               <DropdownMenuSeparator />
+              <DropdownMenuItem asChild>
+                <Link to="/account">
+                  <UserCog aria-hidden />
+                  Account
+                </Link>
+              </DropdownMenuItem>
               <DropdownMenuItem onSelect={() => void signOut()}>
                 <LogOut aria-hidden />
                 Sign out
