@@ -71,7 +71,7 @@ export function ApiTokensSection() {
             organizations, as you.
           </CardDescription>
         </CardHeader>
-        <CardContent className="grid gap-6">
+        <CardContent className="grid min-w-0 gap-6 [overflow-wrap:anywhere]">
           {created ? <NewToken created={created} onDone={() => setCreated(null)} /> : <CreateTokenForm onCreated={setCreated} />}
           <div className="grid gap-2">
             <h3 className="text-sm font-medium">Your tokens</h3>

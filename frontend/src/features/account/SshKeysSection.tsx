@@ -56,7 +56,7 @@ export function SshKeysSection() {
             Public keys you can install on a server when you deploy or rebuild it, to sign in as root without the password.
           </CardDescription>
         </CardHeader>
-        <CardContent className="grid gap-6">
+        <CardContent className="grid min-w-0 gap-6 [overflow-wrap:anywhere]">
           <AddKeyForm />
           <div className="grid gap-2">
             <h3 className="text-sm font-medium">Saved keys</h3>
