@@ -4,23 +4,29 @@ import { listSshKeysOptions } from "@/client/@tanstack/react-query.gen";
 import { QueryProblem } from "@/components/query-problem";
 import { Skeleton } from "@/components/ui/skeleton";
 
-/** Checkboxes for the user's saved SSH keys (`ssh_key_ids`), with a way to save more. */
+/** Checkboxes for the user's saved SSH keys (`ssh_key_ids`), with a way to save more.
+ * `id`: the fieldset's id (focused on a server error); `description`: what ticking means here. */
 export function SavedSshKeysField({
+  id = "deploy-sshKeyIds",
   selected,
   onChange,
   serverError,
+  description,
 }: {
+  id?: string;
   selected: string[];
   onChange: (ids: string[]) => void;
   serverError?: string;
+  description?: string;
 }) {
   const keys = useQuery(listSshKeysOptions());
   const toggle = (id: string, checked: boolean) =>
     onChange(checked ? [...selected, id] : selected.filter((entry) => entry !== id));
 
   return (
-    <fieldset className="grid gap-2" id="deploy-sshKeyIds" tabIndex={-1}>
+    <fieldset className="grid gap-2" id={id} tabIndex={-1}>
       <legend className="mb-1 text-sm font-medium">Saved SSH keys</legend>
+      {description && <p className="text-xs text-muted-foreground">{description}</p>}
       <QueryProblem query={keys} title="Could not load your saved SSH keys" />
       {keys.isPending ? (
         <Skeleton className="h-9" />
@@ -30,7 +36,7 @@ export function SavedSshKeysField({
           <Link to="/account" hash="ssh-keys" className="font-medium text-foreground underline underline-offset-4">
             Save keys on your account
           </Link>{" "}
-          to pick them here next time, or paste one below.
+          to pick them here.
         </p>
       ) : (
         <div className="grid gap-1">
