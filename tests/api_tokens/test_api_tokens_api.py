@@ -4,6 +4,7 @@ dead at once when revoked, expired or their user suspended."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from sqlalchemy import update
 from tests.factories import create_committed_user, login, signed_in_headers
 from tests.instances.support import SSH_KEY
 from tests.instances.test_secrets import database_text
+from tests.instances.test_tenancy import _api_routes
 from vpspanel.api_tokens.models import ApiToken
 from vpspanel.auth.deps import OrgContextDep
 from vpspanel.auth.models import User, UserRole
@@ -293,3 +295,21 @@ class TestAdminRoutes:
         token = await login(http, admin.email)
         response = await http.get("/api/admin/instances", headers=bearer(token))
         assert response.status_code == 200
+
+    async def test_every_admin_route_refuses_a_token_without_the_flag(
+        self, app: FastAPI, state: AppState, http: AsyncClient
+    ) -> None:
+        headers, _, _ = await signed_in_headers(state, http, role=UserRole.ADMIN)
+        plain, _ = await create_token(http, headers)
+        routes = [
+            (method, route.path)
+            for route in _api_routes(app.routes)
+            if route.path.startswith("/api/admin")
+            for method in sorted(route.methods or ())
+        ]
+        assert len(routes) >= 10, routes
+        for method, path in routes:
+            url = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
+            response = await http.request(method, url, json={}, headers=bearer(plain))
+            assert response.status_code == 403, (method, path, response.text)
+            assert response.json()["error"] == "token_not_admin", (method, path)
