@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from vpspanel.api_tokens.router import router as api_tokens_router
 from vpspanel.auth.account_router import router as account_router
 from vpspanel.auth.router import router as auth_router
 from vpspanel.catalog.router import router as admin_catalog_router
@@ -39,6 +40,7 @@ from vpspanel.organizations.router import invitations_router
 from vpspanel.organizations.router import router as organizations_router
 from vpspanel.provider_accounts.router import router as admin_providers_router
 from vpspanel.request_guards import BodySizeLimit, require_json_body
+from vpspanel.ssh_keys.router import router as ssh_keys_router
 from vpspanel.state import AppState
 from vpspanel.storefront.router import router as storefront_router
 from vpspanel.web.headers import install_security_headers
@@ -296,6 +298,8 @@ def create_app(
     app.include_router(organizations_router)
     app.include_router(invitations_router)
     app.include_router(account_router)
+    app.include_router(ssh_keys_router)
+    app.include_router(api_tokens_router)
     app.include_router(storefront_router)  # before instances: /api/vps/regions is not an id
     app.include_router(instances_router)
     app.include_router(admin_instances_router)

@@ -51,7 +51,13 @@ class TestSecretCanaries:
     ) -> None:
         caplog.set_level(logging.DEBUG)
         offer = await create_offer(fast_state, sim, provider_type)
-        headers, _, _ = await signed_in_headers(fast_state, client)
+        session_headers, _, _ = await signed_in_headers(fast_state, client)
+        # The whole flow runs on a personal API token, itself a secret (shown once, at creation).
+        issued = await client.post(
+            "/api/account/tokens", json={"name": "canary"}, headers=session_headers
+        )
+        api_token = issued.json()["token"]
+        headers = {"Authorization": f"Bearer {api_token}"}
         responses: list[Response] = []
 
         image = await pick_image(client, headers, offer.small.id, "Ubuntu")
@@ -92,7 +98,7 @@ class TestSecretCanaries:
                 await database_text(fast_state),
             ]
         )
-        for canary in (ROOT_PASS, REBUILD_PASS, offer.token):
+        for canary in (ROOT_PASS, REBUILD_PASS, offer.token, api_token):
             assert canary not in everything
         # The password did reach the provider (the simulator keeps what it was sent).
         assert sim.request_count(provider_type, "POST") >= 2

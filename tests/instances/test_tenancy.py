@@ -11,7 +11,7 @@ from httpx import AsyncClient
 from starlette.routing import BaseRoute
 
 from tests.factories import create_committed_user, login, signed_in_headers
-from tests.instances.support import STRONG_PASS, create_offer, deploy_running
+from tests.instances.support import SSH_KEY, STRONG_PASS, create_offer, deploy_running
 from vpspanel.organizations.models import Membership
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
@@ -104,3 +104,52 @@ class TestTenancy:
         ).status_code == 200
         stranger_headers, _, _ = await signed_in_headers(fast_state, client)
         assert (await client.get("/api/vps", headers=stranger_headers)).json()["total"] == 0
+
+
+# Per-user resources under /api/account: another user's id is not found, like another
+# organization's server. Each prefix names how its owner makes one (POST body, id key).
+ACCOUNT_RESOURCES = {
+    "/api/account/ssh-keys": (
+        {"name": "laptop", "public_key": SSH_KEY},
+        "ssh_key",
+        {"name": "renamed"},
+    ),
+    "/api/account/tokens": ({"name": "ci"}, "api_token", {"name": "renamed"}),
+}
+
+
+def account_routes(app: FastAPI) -> list[tuple[str, str]]:
+    routes = [
+        (method, route.path)
+        for route in _api_routes(app.routes)
+        if any(route.path.startswith(prefix + "/{") for prefix in ACCOUNT_RESOURCES)
+        for method in sorted(route.methods or ())
+    ]
+    assert len(routes) >= 3, routes
+    return routes
+
+
+class TestAccountResourceTenancy:
+    async def test_every_account_resource_route_hides_other_users_ids(
+        self, app: FastAPI, state: AppState, client: AsyncClient
+    ) -> None:
+        owner_headers, _, _ = await signed_in_headers(state, client)
+        stranger_headers, _, _ = await signed_in_headers(state, client)
+        ids = {}
+        for prefix, (body, key, _) in ACCOUNT_RESOURCES.items():
+            created = await client.post(prefix, json=body, headers=owner_headers)
+            assert created.status_code == 201, created.text
+            ids[prefix] = created.json()[key]["id"]
+        for method, path in account_routes(app):
+            prefix, template = path.rsplit("/", 1)
+            update = ACCOUNT_RESOURCES[prefix][2]
+            url = f"{prefix}/{ids[prefix]}"
+            response = await client.request(method, url, headers=stranger_headers, json=update)
+            assert response.status_code == 404, (method, path, response.text)
+            unknown = await client.request(
+                method, f"{prefix}/{uuid.uuid4()}", headers=owner_headers, json=update
+            )
+            assert unknown.status_code == 404, (method, path, template)
+        for prefix in ACCOUNT_RESOURCES:
+            listed = (await client.get(prefix, headers=owner_headers)).json()
+            assert [item["id"] for item in next(iter(listed.values()))] == [ids[prefix]]

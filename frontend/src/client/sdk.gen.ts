@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AdminCreatePlanData, AdminCreatePlanErrors, AdminCreatePlanResponses, AdminCreateProviderData, AdminCreateProviderErrors, AdminCreateProviderResponses, AdminDeletePlanData, AdminDeletePlanErrors, AdminDeletePlanResponses, AdminDeleteProviderData, AdminDeleteProviderErrors, AdminDeleteProviderResponses, AdminGetInstanceData, AdminGetInstanceErrors, AdminGetInstanceResponses, AdminGetPlanData, AdminGetPlanErrors, AdminGetPlanResponses, AdminGetProviderData, AdminGetProviderErrors, AdminGetProviderResponses, AdminListInstancesData, AdminListInstancesErrors, AdminListInstancesResponses, AdminListPlansData, AdminListPlansErrors, AdminListPlansResponses, AdminListProvidersData, AdminListProvidersErrors, AdminListProvidersResponses, AdminRefreshPlanPricesData, AdminRefreshPlanPricesErrors, AdminRefreshPlanPricesResponses, AdminRotateProviderApiKeyData, AdminRotateProviderApiKeyErrors, AdminRotateProviderApiKeyResponses, AdminTestProviderData, AdminTestProviderErrors, AdminTestProviderResponses, AdminUpdatePlanData, AdminUpdatePlanErrors, AdminUpdatePlanResponses, AdminUpdateProviderData, AdminUpdateProviderErrors, AdminUpdateProviderResponses, AdminUpstreamImagesData, AdminUpstreamImagesErrors, AdminUpstreamImagesResponses, AdminUpstreamPlansData, AdminUpstreamPlansErrors, AdminUpstreamPlansResponses, AdminUpstreamRegionsData, AdminUpstreamRegionsErrors, AdminUpstreamRegionsResponses, BootInstanceData, BootInstanceErrors, BootInstanceResponses, ChangeMyPasswordData, ChangeMyPasswordErrors, ChangeMyPasswordResponses, DeleteInstanceData, DeleteInstanceErrors, DeleteInstanceResponses, DeployInstanceData, DeployInstanceErrors, DeployInstanceResponses, GetAccountData, GetAccountErrors, GetAccountResponses, GetInstanceData, GetInstanceErrors, GetInstanceMetricsData, GetInstanceMetricsErrors, GetInstanceMetricsResponses, GetInstanceResponses, GetMeData, GetMeErrors, GetMeResponses, HealthData, HealthErrors, HealthResponses, ListImagesData, ListImagesErrors, ListImagesResponses, ListInstanceEventsData, ListInstanceEventsErrors, ListInstanceEventsResponses, ListInstancesData, ListInstancesErrors, ListInstancesResponses, ListMySessionsData, ListMySessionsErrors, ListMySessionsResponses, ListPlansData, ListPlansErrors, ListPlansResponses, ListRegionsData, ListRegionsErrors, ListRegionsResponses, ListResizePlansData, ListResizePlansErrors, ListResizePlansResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PasswordResetConfirmData, PasswordResetConfirmErrors, PasswordResetConfirmResponses, PasswordResetData, PasswordResetErrors, PasswordResetResponses, RebootInstanceData, RebootInstanceErrors, RebootInstanceResponses, RebuildInstanceData, RebuildInstanceErrors, RebuildInstanceResponses, RegisterData, RegisterErrors, RegisterResponses, ResizeInstanceData, ResizeInstanceErrors, ResizeInstanceResponses, RevokeMySessionData, RevokeMySessionErrors, RevokeMySessionResponses, ShutdownInstanceData, ShutdownInstanceErrors, ShutdownInstanceResponses, UpdateMyAccountData, UpdateMyAccountErrors, UpdateMyAccountResponses } from './types.gen';
+import type { AcceptInvitationData, AcceptInvitationErrors, AcceptInvitationResponses, AdminCreatePlanData, AdminCreatePlanErrors, AdminCreatePlanResponses, AdminCreateProviderData, AdminCreateProviderErrors, AdminCreateProviderResponses, AdminDeletePlanData, AdminDeletePlanErrors, AdminDeletePlanResponses, AdminDeleteProviderData, AdminDeleteProviderErrors, AdminDeleteProviderResponses, AdminGetInstanceData, AdminGetInstanceErrors, AdminGetInstanceResponses, AdminGetPlanData, AdminGetPlanErrors, AdminGetPlanResponses, AdminGetProviderData, AdminGetProviderErrors, AdminGetProviderResponses, AdminGetSettingsData, AdminGetSettingsErrors, AdminGetSettingsResponses, AdminGetUserData, AdminGetUserErrors, AdminGetUserResponses, AdminListInstancesData, AdminListInstancesErrors, AdminListInstancesResponses, AdminListOrganizationsData, AdminListOrganizationsErrors, AdminListOrganizationsResponses, AdminListPlansData, AdminListPlansErrors, AdminListPlansResponses, AdminListProvidersData, AdminListProvidersErrors, AdminListProvidersResponses, AdminListUsersData, AdminListUsersErrors, AdminListUsersResponses, AdminRefreshPlanPricesData, AdminRefreshPlanPricesErrors, AdminRefreshPlanPricesResponses, AdminRotateProviderApiKeyData, AdminRotateProviderApiKeyErrors, AdminRotateProviderApiKeyResponses, AdminTestProviderData, AdminTestProviderErrors, AdminTestProviderResponses, AdminUpdateOrganizationData, AdminUpdateOrganizationErrors, AdminUpdateOrganizationResponses, AdminUpdatePlanData, AdminUpdatePlanErrors, AdminUpdatePlanResponses, AdminUpdateProviderData, AdminUpdateProviderErrors, AdminUpdateProviderResponses, AdminUpdateSettingsData, AdminUpdateSettingsErrors, AdminUpdateSettingsResponses, AdminUpdateUserData, AdminUpdateUserErrors, AdminUpdateUserResponses, AdminUpstreamImagesData, AdminUpstreamImagesErrors, AdminUpstreamImagesResponses, AdminUpstreamPlansData, AdminUpstreamPlansErrors, AdminUpstreamPlansResponses, AdminUpstreamRegionsData, AdminUpstreamRegionsErrors, AdminUpstreamRegionsResponses, BootInstanceData, BootInstanceErrors, BootInstanceResponses, ChangeMemberRoleData, ChangeMemberRoleErrors, ChangeMemberRoleResponses, ChangeMyPasswordData, ChangeMyPasswordErrors, ChangeMyPasswordResponses, CreateApiTokenData, CreateApiTokenErrors, CreateApiTokenResponses, CreateInvitationData, CreateInvitationErrors, CreateInvitationResponses, CreateOrganizationData, CreateOrganizationErrors, CreateOrganizationResponses, CreateSshKeyData, CreateSshKeyErrors, CreateSshKeyResponses, DeleteInstanceData, DeleteInstanceErrors, DeleteInstanceResponses, DeleteSshKeyData, DeleteSshKeyErrors, DeleteSshKeyResponses, DeployInstanceData, DeployInstanceErrors, DeployInstanceResponses, GetAccountData, GetAccountErrors, GetAccountResponses, GetInstanceData, GetInstanceErrors, GetInstanceMetricsData, GetInstanceMetricsErrors, GetInstanceMetricsResponses, GetInstanceResponses, GetMeData, GetMeErrors, GetMeResponses, HealthData, HealthErrors, HealthResponses, LeaveOrganizationData, LeaveOrganizationErrors, LeaveOrganizationResponses, ListApiTokensData, ListApiTokensErrors, ListApiTokensResponses, ListImagesData, ListImagesErrors, ListImagesResponses, ListInstanceEventsData, ListInstanceEventsErrors, ListInstanceEventsResponses, ListInstancesData, ListInstancesErrors, ListInstancesResponses, ListInvitationsData, ListInvitationsErrors, ListInvitationsResponses, ListMembersData, ListMembersErrors, ListMembersResponses, ListMySessionsData, ListMySessionsErrors, ListMySessionsResponses, ListOrganizationsData, ListOrganizationsErrors, ListOrganizationsResponses, ListPlansData, ListPlansErrors, ListPlansResponses, ListRegionsData, ListRegionsErrors, ListRegionsResponses, ListResizePlansData, ListResizePlansErrors, ListResizePlansResponses, ListSshKeysData, ListSshKeysErrors, ListSshKeysResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, PasswordResetConfirmData, PasswordResetConfirmErrors, PasswordResetConfirmResponses, PasswordResetData, PasswordResetErrors, PasswordResetResponses, PreviewInvitationData, PreviewInvitationErrors, PreviewInvitationResponses, RebootInstanceData, RebootInstanceErrors, RebootInstanceResponses, RebuildInstanceData, RebuildInstanceErrors, RebuildInstanceResponses, RegisterData, RegisterErrors, RegisterResponses, RemoveMemberData, RemoveMemberErrors, RemoveMemberResponses, RenameOrganizationData, RenameOrganizationErrors, RenameOrganizationResponses, RenameSshKeyData, RenameSshKeyErrors, RenameSshKeyResponses, ResendInvitationData, ResendInvitationErrors, ResendInvitationResponses, ResizeInstanceData, ResizeInstanceErrors, ResizeInstanceResponses, RevokeApiTokenData, RevokeApiTokenErrors, RevokeApiTokenResponses, RevokeInvitationData, RevokeInvitationErrors, RevokeInvitationResponses, RevokeMySessionData, RevokeMySessionErrors, RevokeMySessionResponses, ShutdownInstanceData, ShutdownInstanceErrors, ShutdownInstanceResponses, UpdateMyAccountData, UpdateMyAccountErrors, UpdateMyAccountResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -98,6 +98,109 @@ export const revokeMySession = <ThrowOnError extends boolean = false>(options: O
 });
 
 /**
+ * My saved SSH keys
+ */
+export const listSshKeys = <ThrowOnError extends boolean = false>(options?: Options<ListSshKeysData, ThrowOnError>) => (options?.client ?? client).get<ListSshKeysResponses, ListSshKeysErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/account/ssh-keys',
+    ...options
+});
+
+/**
+ * Save an SSH key
+ */
+export const createSshKey = <ThrowOnError extends boolean = false>(options: Options<CreateSshKeyData, ThrowOnError>) => (options.client ?? client).post<CreateSshKeyResponses, CreateSshKeyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/account/ssh-keys',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete a saved SSH key (servers that have it keep it)
+ */
+export const deleteSshKey = <ThrowOnError extends boolean = false>(options: Options<DeleteSshKeyData, ThrowOnError>) => (options.client ?? client).delete<DeleteSshKeyResponses, DeleteSshKeyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/account/ssh-keys/{key_id}',
+    ...options
+});
+
+/**
+ * Rename a saved SSH key
+ */
+export const renameSshKey = <ThrowOnError extends boolean = false>(options: Options<RenameSshKeyData, ThrowOnError>) => (options.client ?? client).patch<RenameSshKeyResponses, RenameSshKeyErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/account/ssh-keys/{key_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * My API tokens
+ */
+export const listApiTokens = <ThrowOnError extends boolean = false>(options?: Options<ListApiTokensData, ThrowOnError>) => (options?.client ?? client).get<ListApiTokensResponses, ListApiTokensErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/account/tokens',
+    ...options
+});
+
+/**
+ * Create an API token (the token is shown this once)
+ */
+export const createApiToken = <ThrowOnError extends boolean = false>(options: Options<CreateApiTokenData, ThrowOnError>) => (options.client ?? client).post<CreateApiTokenResponses, CreateApiTokenErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/account/tokens',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Revoke an API token (it stops working at once)
+ */
+export const revokeApiToken = <ThrowOnError extends boolean = false>(options: Options<RevokeApiTokenData, ThrowOnError>) => (options.client ?? client).delete<RevokeApiTokenResponses, RevokeApiTokenErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/account/tokens/{token_id}',
+    ...options
+});
+
+/**
  * Every server across organizations
  */
 export const adminListInstances = <ThrowOnError extends boolean = false>(options?: Options<AdminListInstancesData, ThrowOnError>) => (options?.client ?? client).get<AdminListInstancesResponses, AdminListInstancesErrors, ThrowOnError>({
@@ -121,6 +224,36 @@ export const adminGetInstance = <ThrowOnError extends boolean = false>(options: 
         }],
     url: '/api/admin/instances/{instance_id}',
     ...options
+});
+
+/**
+ * Every organization, with members, servers and limit
+ */
+export const adminListOrganizations = <ThrowOnError extends boolean = false>(options?: Options<AdminListOrganizationsData, ThrowOnError>) => (options?.client ?? client).get<AdminListOrganizationsResponses, AdminListOrganizationsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/admin/organizations',
+    ...options
+});
+
+/**
+ * Set an organization's server limit
+ */
+export const adminUpdateOrganization = <ThrowOnError extends boolean = false>(options: Options<AdminUpdateOrganizationData, ThrowOnError>) => (options.client ?? client).patch<AdminUpdateOrganizationResponses, AdminUpdateOrganizationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/admin/organizations/{organization_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**
@@ -317,6 +450,36 @@ export const adminTestProvider = <ThrowOnError extends boolean = false>(options:
 });
 
 /**
+ * The panel's registration mode and default server limit
+ */
+export const adminGetSettings = <ThrowOnError extends boolean = false>(options?: Options<AdminGetSettingsData, ThrowOnError>) => (options?.client ?? client).get<AdminGetSettingsResponses, AdminGetSettingsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/admin/settings',
+    ...options
+});
+
+/**
+ * Change the registration mode or default server limit
+ */
+export const adminUpdateSettings = <ThrowOnError extends boolean = false>(options: Options<AdminUpdateSettingsData, ThrowOnError>) => (options.client ?? client).patch<AdminUpdateSettingsResponses, AdminUpdateSettingsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/admin/settings',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * Images the provider account offers upstream
  */
 export const adminUpstreamImages = <ThrowOnError extends boolean = false>(options?: Options<AdminUpstreamImagesData, ThrowOnError>) => (options?.client ?? client).get<AdminUpstreamImagesResponses, AdminUpstreamImagesErrors, ThrowOnError>({
@@ -353,6 +516,49 @@ export const adminUpstreamRegions = <ThrowOnError extends boolean = false>(optio
         }],
     url: '/api/admin/upstream/regions',
     ...options
+});
+
+/**
+ * Every user, with organizations and server counts
+ */
+export const adminListUsers = <ThrowOnError extends boolean = false>(options?: Options<AdminListUsersData, ThrowOnError>) => (options?.client ?? client).get<AdminListUsersResponses, AdminListUsersErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/admin/users',
+    ...options
+});
+
+/**
+ * One user, with organizations and server counts
+ */
+export const adminGetUser = <ThrowOnError extends boolean = false>(options: Options<AdminGetUserData, ThrowOnError>) => (options.client ?? client).get<AdminGetUserResponses, AdminGetUserErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/admin/users/{user_id}',
+    ...options
+});
+
+/**
+ * Suspend or unsuspend a user
+ */
+export const adminUpdateUser = <ThrowOnError extends boolean = false>(options: Options<AdminUpdateUserData, ThrowOnError>) => (options.client ?? client).patch<AdminUpdateUserResponses, AdminUpdateUserErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/admin/users/{user_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**
@@ -441,6 +647,187 @@ export const register = <ThrowOnError extends boolean = false>(options: Options<
  * Database reachability
  */
 export const health = <ThrowOnError extends boolean = false>(options?: Options<HealthData, ThrowOnError>) => (options?.client ?? client).get<HealthResponses, HealthErrors, ThrowOnError>({ url: '/api/health', ...options });
+
+/**
+ * What an invitation link is for (public)
+ */
+export const previewInvitation = <ThrowOnError extends boolean = false>(options: Options<PreviewInvitationData, ThrowOnError>) => (options.client ?? client).get<PreviewInvitationResponses, PreviewInvitationErrors, ThrowOnError>({ url: '/api/invitations/{token}', ...options });
+
+/**
+ * Accept an invitation: join, signing up first if there is no account
+ */
+export const acceptInvitation = <ThrowOnError extends boolean = false>(options: Options<AcceptInvitationData, ThrowOnError>) => (options.client ?? client).post<AcceptInvitationResponses, AcceptInvitationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/invitations/{token}/accept',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * My organizations, with my role in each
+ */
+export const listOrganizations = <ThrowOnError extends boolean = false>(options?: Options<ListOrganizationsData, ThrowOnError>) => (options?.client ?? client).get<ListOrganizationsResponses, ListOrganizationsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/organizations',
+    ...options
+});
+
+/**
+ * Create an organization (I become its owner)
+ */
+export const createOrganization = <ThrowOnError extends boolean = false>(options: Options<CreateOrganizationData, ThrowOnError>) => (options.client ?? client).post<CreateOrganizationResponses, CreateOrganizationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/organizations',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Rename an organization (owners)
+ */
+export const renameOrganization = <ThrowOnError extends boolean = false>(options: Options<RenameOrganizationData, ThrowOnError>) => (options.client ?? client).patch<RenameOrganizationResponses, RenameOrganizationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/organizations/{organization_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Pending invitations (owners; never their links)
+ */
+export const listInvitations = <ThrowOnError extends boolean = false>(options: Options<ListInvitationsData, ThrowOnError>) => (options.client ?? client).get<ListInvitationsResponses, ListInvitationsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/organizations/{organization_id}/invitations',
+    ...options
+});
+
+/**
+ * Invite someone by email (owners): emailed, or the link shown once
+ */
+export const createInvitation = <ThrowOnError extends boolean = false>(options: Options<CreateInvitationData, ThrowOnError>) => (options.client ?? client).post<CreateInvitationResponses, CreateInvitationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/organizations/{organization_id}/invitations',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Revoke an invitation (owners): its link stops working
+ */
+export const revokeInvitation = <ThrowOnError extends boolean = false>(options: Options<RevokeInvitationData, ThrowOnError>) => (options.client ?? client).delete<RevokeInvitationResponses, RevokeInvitationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/organizations/{organization_id}/invitations/{invitation_id}',
+    ...options
+});
+
+/**
+ * Resend an invitation (owners): a new link, the old one stops working
+ */
+export const resendInvitation = <ThrowOnError extends boolean = false>(options: Options<ResendInvitationData, ThrowOnError>) => (options.client ?? client).post<ResendInvitationResponses, ResendInvitationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/organizations/{organization_id}/invitations/{invitation_id}/resend',
+    ...options
+});
+
+/**
+ * Leave an organization (not as its last owner)
+ */
+export const leaveOrganization = <ThrowOnError extends boolean = false>(options: Options<LeaveOrganizationData, ThrowOnError>) => (options.client ?? client).post<LeaveOrganizationResponses, LeaveOrganizationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/organizations/{organization_id}/leave',
+    ...options
+});
+
+/**
+ * The organization's members (owners)
+ */
+export const listMembers = <ThrowOnError extends boolean = false>(options: Options<ListMembersData, ThrowOnError>) => (options.client ?? client).get<ListMembersResponses, ListMembersErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/organizations/{organization_id}/members',
+    ...options
+});
+
+/**
+ * Remove a member (owners; never the last owner)
+ */
+export const removeMember = <ThrowOnError extends boolean = false>(options: Options<RemoveMemberData, ThrowOnError>) => (options.client ?? client).delete<RemoveMemberResponses, RemoveMemberErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/organizations/{organization_id}/members/{user_id}',
+    ...options
+});
+
+/**
+ * Change a member's role (owners; never the last owner)
+ */
+export const changeMemberRole = <ThrowOnError extends boolean = false>(options: Options<ChangeMemberRoleData, ThrowOnError>) => (options.client ?? client).patch<ChangeMemberRoleResponses, ChangeMemberRoleErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'vpspanel_session',
+            type: 'apiKey'
+        }],
+    url: '/api/organizations/{organization_id}/members/{user_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
 
 /**
  * The organization's servers

@@ -261,6 +261,324 @@ export type ApiKeyRotateIn = {
 };
 
 /**
+ * ApiTokenCreated
+ */
+export type ApiTokenCreated = {
+    /**
+     * The new token's details.
+     */
+    api_token: ApiTokenOut;
+    /**
+     * Token
+     *
+     * The token itself, shown this once and never again (only its SHA-256 is kept). Send it as `Authorization: Bearer <token>`.
+     */
+    token: string;
+};
+
+/**
+ * ApiTokenIn
+ */
+export type ApiTokenIn = {
+    /**
+     * Admin
+     *
+     * Whether the token may use the administration API. Only administrators may set it (422 otherwise); without it, the token is refused on every /api/admin route.
+     */
+    admin?: boolean;
+    /**
+     * Expires At
+     *
+     * When the token stops working (in the future; 422 otherwise). Default: never.
+     */
+    expires_at?: string | null;
+    /**
+     * Name
+     *
+     * A name to recognise the token by, e.g. `ci deploys` (1-100 characters).
+     */
+    name: string;
+    /**
+     * Organization Id
+     *
+     * The organization the token acts in: one of yours (422 otherwise). Default: your first organization, the one acted in without `X-Organization-Id`.
+     */
+    organization_id?: string | null;
+};
+
+/**
+ * ApiTokenList
+ */
+export type ApiTokenList = {
+    /**
+     * Api Tokens
+     *
+     * Your tokens, oldest first.
+     */
+    api_tokens: Array<ApiTokenOut>;
+};
+
+/**
+ * ApiTokenOut
+ */
+export type ApiTokenOut = {
+    /**
+     * Admin
+     *
+     * Whether the token may use the administration API.
+     */
+    admin: boolean;
+    /**
+     * Created At
+     *
+     * When the token was created (UTC).
+     */
+    created_at: string;
+    /**
+     * Expires At
+     *
+     * When it stops working (UTC); null: never.
+     */
+    expires_at: string | null;
+    /**
+     * Id
+     *
+     * The token's id (not the token).
+     */
+    id: string;
+    /**
+     * Last Used At
+     *
+     * When it was last used (UTC, recorded at most once a minute); null: never.
+     */
+    last_used_at: string | null;
+    /**
+     * Name
+     *
+     * The token's name.
+     */
+    name: string;
+    /**
+     * Organization Id
+     *
+     * The organization the token acts in.
+     */
+    organization_id: string;
+    /**
+     * Organization Name
+     *
+     * That organization's name.
+     */
+    organization_name: string;
+    /**
+     * Prefix
+     *
+     * The token's first characters (`vpst_` and 8 more), to recognise it by.
+     */
+    prefix: string;
+};
+
+/**
+ * CustomerOrganizationEnvelope
+ */
+export type CustomerOrganizationEnvelope = {
+    /**
+     * The organization.
+     */
+    organization: CustomerOrganizationOut;
+};
+
+/**
+ * CustomerOrganizationList
+ */
+export type CustomerOrganizationList = {
+    /**
+     * Organizations
+     *
+     * This page of organizations, newest first.
+     */
+    organizations: Array<CustomerOrganizationOut>;
+    /**
+     * Page
+     *
+     * This page's number, from 1.
+     */
+    page: number;
+    /**
+     * Per Page
+     *
+     * The most organizations on one page.
+     */
+    per_page: number;
+    /**
+     * Total
+     *
+     * How many organizations match the search, on every page.
+     */
+    total: number;
+};
+
+/**
+ * CustomerOrganizationOut
+ */
+export type CustomerOrganizationOut = {
+    /**
+     * Created At
+     *
+     * When the organization was created (UTC).
+     */
+    created_at: string;
+    /**
+     * Id
+     *
+     * The organization id.
+     */
+    id: string;
+    /**
+     * Member Count
+     *
+     * How many users belong to it.
+     */
+    member_count: number;
+    /**
+     * Name
+     *
+     * The organization's name.
+     */
+    name: string;
+    /**
+     * Server Count
+     *
+     * Its live (not deleted) servers.
+     */
+    server_count: number;
+    /**
+     * Server Limit
+     *
+     * The most live servers it may have; null means no limit.
+     */
+    server_limit: number | null;
+};
+
+/**
+ * CustomerOrganizationPatch
+ */
+export type CustomerOrganizationPatch = {
+    /**
+     * Server Limit
+     *
+     * The most live servers the organization may have (0-100000); null removes the limit. Servers it already has are kept; new deploys beyond it are refused with 422 `quota_exceeded`.
+     */
+    server_limit: number | null;
+};
+
+/**
+ * CustomerUserEnvelope
+ */
+export type CustomerUserEnvelope = {
+    /**
+     * The user.
+     */
+    user: CustomerUserOut;
+};
+
+/**
+ * CustomerUserList
+ */
+export type CustomerUserList = {
+    /**
+     * Page
+     *
+     * This page's number, from 1.
+     */
+    page: number;
+    /**
+     * Per Page
+     *
+     * The most users on one page.
+     */
+    per_page: number;
+    /**
+     * Total
+     *
+     * How many users match the search, on every page.
+     */
+    total: number;
+    /**
+     * Users
+     *
+     * This page of users, newest first.
+     */
+    users: Array<CustomerUserOut>;
+};
+
+/**
+ * CustomerUserOut
+ */
+export type CustomerUserOut = {
+    /**
+     * Active
+     *
+     * False when suspended: the user cannot sign in and every request fails 401.
+     */
+    active: boolean;
+    /**
+     * Created At
+     *
+     * When the account was created (UTC).
+     */
+    created_at: string;
+    /**
+     * Email
+     *
+     * The sign-in email address, normalized (lower case).
+     */
+    email: string;
+    /**
+     * Id
+     *
+     * The user id.
+     */
+    id: string;
+    /**
+     * Name
+     *
+     * The user's display name.
+     */
+    name: string;
+    /**
+     * Organizations
+     *
+     * The organizations the user belongs to, oldest membership first.
+     */
+    organizations: Array<UserOrganizationOut>;
+    /**
+     * Role
+     *
+     * `admin` or `customer`.
+     */
+    role: 'admin' | 'customer';
+    /**
+     * Server Count
+     *
+     * Live (not deleted) servers this user deployed, in any organization.
+     */
+    server_count: number;
+};
+
+/**
+ * CustomerUserPatch
+ */
+export type CustomerUserPatch = {
+    /**
+     * Active
+     *
+     * false suspends the user (sign-in refused, their sessions answered 401 at once); true lifts the suspension. An admin cannot suspend themselves (409).
+     */
+    active: boolean;
+};
+
+/**
  * DeployIn
  */
 export type DeployIn = {
@@ -282,6 +600,12 @@ export type DeployIn = {
      * A region id as `GET /api/vps/regions` shows; the plan must be offered there.
      */
     region: string;
+    /**
+     * Ssh Key Ids
+     *
+     * Up to 32 ids of your saved SSH keys (`GET /api/account/ssh-keys`) to install for root, together with `ssh_keys`; a key sent both ways is installed once (same SHA256 fingerprint). An id that is not one of your saved keys is reported as `ssh_key_ids[<index>]`.
+     */
+    ssh_key_ids?: Array<string>;
     /**
      * Ssh Keys
      *
@@ -592,6 +916,180 @@ export type InstanceOut = {
 export type InstanceStatus = 'pending' | 'provisioning' | 'running' | 'stopped' | 'starting' | 'stopping' | 'rebooting' | 'rebuilding' | 'resizing' | 'deleting' | 'deleted' | 'failed' | 'maintenance' | 'suspended' | 'unknown';
 
 /**
+ * InvitationAcceptIn
+ */
+export type InvitationAcceptIn = {
+    /**
+     * Name
+     *
+     * Only when not signed in and no account has the invited email: the new account's display name: 1-100 characters after trimming and NFKC normalization; no control or invisible characters.
+     */
+    name?: string | null;
+    /**
+     * Password
+     *
+     * Only when not signed in and no account has the invited email: the new account's password, under the same rules as `POST /api/auth/register`.
+     */
+    password?: string | null;
+};
+
+/**
+ * InvitationAccepted
+ */
+export type InvitationAccepted = {
+    /**
+     * The organization joined, with the role.
+     */
+    organization: OrganizationOut;
+    /**
+     * When the account was created by accepting: its new session (the session and CSRF cookies are set too, as by `POST /api/auth/login`). Null for a signed-in caller.
+     */
+    session?: LoginOut | null;
+};
+
+/**
+ * InvitationCreateIn
+ */
+export type InvitationCreateIn = {
+    /**
+     * Email
+     *
+     * The address to invite (stored lower case). Someone already a member is 409 `already_member`.
+     */
+    email: string;
+    /**
+     * Role
+     *
+     * The role on joining: `owner` (everything, members and invitations included) or `member` (servers only).
+     */
+    role?: 'owner' | 'member';
+};
+
+/**
+ * InvitationList
+ */
+export type InvitationList = {
+    /**
+     * Invitations
+     *
+     * Invitations neither accepted nor revoked, newest first (never their link).
+     */
+    invitations: Array<InvitationOut>;
+};
+
+/**
+ * InvitationOut
+ */
+export type InvitationOut = {
+    /**
+     * Created At
+     *
+     * When the invitation was created (UTC).
+     */
+    created_at: string;
+    /**
+     * Email
+     *
+     * The invited email address.
+     */
+    email: string;
+    /**
+     * Expired
+     *
+     * True once `expires_at` has passed (resend to renew).
+     */
+    expired: boolean;
+    /**
+     * Expires At
+     *
+     * When its link stops working (UTC): 7 days after it was sent or resent.
+     */
+    expires_at: string;
+    /**
+     * Id
+     *
+     * The invitation id.
+     */
+    id: string;
+    /**
+     * Invited By Name
+     *
+     * Who sent (or last resent) the invitation; null if that account is gone.
+     */
+    invited_by_name: string | null;
+    /**
+     * Role
+     *
+     * The role the invited person gets on joining.
+     */
+    role: 'owner' | 'member';
+};
+
+/**
+ * InvitationPreview
+ */
+export type InvitationPreview = {
+    /**
+     * Account Exists
+     *
+     * True if an account with the invited email exists: sign in as it to accept. Otherwise accepting without a session creates the account.
+     */
+    account_exists: boolean;
+    /**
+     * Email
+     *
+     * The invited email address.
+     */
+    email: string;
+    /**
+     * Expires At
+     *
+     * When the link stops working (UTC).
+     */
+    expires_at: string;
+    /**
+     * Inviter Name
+     *
+     * Who sent the invitation; null if that account is gone.
+     */
+    inviter_name: string | null;
+    /**
+     * Organization Name
+     *
+     * The organization the invitation is for.
+     */
+    organization_name: string;
+    /**
+     * Role
+     *
+     * The role on joining.
+     */
+    role: 'owner' | 'member';
+};
+
+/**
+ * InvitationSent
+ */
+export type InvitationSent = {
+    /**
+     * Delivery
+     *
+     * `email`: the link was emailed to the invited address (and is not in this answer); `link`: no mail relay is configured, so pass `link` on yourself.
+     */
+    delivery: 'email' | 'link';
+    /**
+     * The invitation.
+     */
+    invitation: InvitationOut;
+    /**
+     * Link
+     *
+     * The single-use invitation link, only when `delivery` is `link`. Shown this once; resend the invitation to get a new one.
+     */
+    link?: string | null;
+};
+
+/**
  * LastOperationOut
  */
 export type LastOperationOut = {
@@ -681,6 +1179,66 @@ export type MeOut = {
      * The signed-in user.
      */
     user: UserOut;
+};
+
+/**
+ * MemberList
+ */
+export type MemberList = {
+    /**
+     * Members
+     *
+     * Every member, owners first, then by name.
+     */
+    members: Array<MemberOut>;
+};
+
+/**
+ * MemberOut
+ */
+export type MemberOut = {
+    /**
+     * Email
+     *
+     * The member's sign-in email address.
+     */
+    email: string;
+    /**
+     * Joined At
+     *
+     * When the member joined the organization (UTC).
+     */
+    joined_at: string;
+    /**
+     * Name
+     *
+     * The member's display name.
+     */
+    name: string;
+    /**
+     * Role
+     *
+     * The member's role: `owner` (everything, members and invitations included) or `member` (servers only).
+     */
+    role: 'owner' | 'member';
+    /**
+     * User Id
+     *
+     * The member's user id.
+     */
+    user_id: string;
+};
+
+/**
+ * MemberUpdateIn
+ */
+export type MemberUpdateIn = {
+    /**
+     * Role
+     *
+     * The new role: `owner` (everything, members and invitations included) or `member` (servers only). Demoting the last owner is 409 `last_owner`.
+     */
+    role: 'owner' | 'member';
 };
 
 /**
@@ -817,6 +1375,30 @@ export type OfferedPlansOut = {
 };
 
 /**
+ * OrganizationCreateIn
+ */
+export type OrganizationCreateIn = {
+    /**
+     * Name
+     *
+     * The new organization's name: 1-100 characters after trimming and NFKC normalization; no control or invisible characters.
+     */
+    name: string;
+};
+
+/**
+ * OrganizationList
+ */
+export type OrganizationList = {
+    /**
+     * Organizations
+     *
+     * The organizations the signed-in user belongs to, with their role in each.
+     */
+    organizations: Array<OrganizationOut>;
+};
+
+/**
  * OrganizationOut
  */
 export type OrganizationOut = {
@@ -856,6 +1438,50 @@ export type OrganizationRef = {
      * The organization's name.
      */
     name: string;
+};
+
+/**
+ * OrganizationUpdateIn
+ */
+export type OrganizationUpdateIn = {
+    /**
+     * Name
+     *
+     * The organization's new name: 1-100 characters after trimming and NFKC normalization; no control or invisible characters.
+     */
+    name: string;
+};
+
+/**
+ * PanelSettingsOut
+ */
+export type PanelSettingsOut = {
+    /**
+     * Default Server Limit
+     *
+     * The server limit given to organizations created from now on; null means no limit.
+     */
+    default_server_limit: number | null;
+    /**
+     * Who may create an account: `open` (anyone), `invite_only` (only by accepting an invitation) or `closed` (nobody; admins use the CLI).
+     */
+    registration: RegistrationMode;
+};
+
+/**
+ * PanelSettingsPatch
+ */
+export type PanelSettingsPatch = {
+    /**
+     * Default Server Limit
+     *
+     * 0-100000, or null for no limit; applies to organizations created afterwards (existing ones keep theirs). Left unchanged when absent.
+     */
+    default_server_limit?: number | null;
+    /**
+     * `open`, `invite_only` or `closed`; left unchanged when absent.
+     */
+    registration?: RegistrationMode | null;
 };
 
 /**
@@ -1678,6 +2304,18 @@ export type RebuildIn = {
      * An image id as `GET /api/vps/images` shows.
      */
     image: string;
+    /**
+     * Ssh Key Ids
+     *
+     * Up to 32 ids of your saved SSH keys (`GET /api/account/ssh-keys`) to install for root, together with `ssh_keys`; a key sent both ways is installed once (same SHA256 fingerprint). An id that is not one of your saved keys is reported as `ssh_key_ids[<index>]`. As `ssh_keys`, refused where the server keeps its keys.
+     */
+    ssh_key_ids?: Array<string> | null;
+    /**
+     * Ssh Keys
+     *
+     * SSH public keys to install for root instead of the ones the server was created with (as in deploy; a bad key is `ssh_keys[<index>]`). Omit both `ssh_keys` and `ssh_key_ids` to install the server's keys again. Refused (422) where `capabilities.rebuild_sets_credentials` is false.
+     */
+    ssh_keys?: Array<string> | null;
 };
 
 /**
@@ -1795,6 +2433,11 @@ export type RegisterOut = {
      */
     user: UserOut;
 };
+
+/**
+ * RegistrationMode
+ */
+export type RegistrationMode = 'open' | 'invite_only' | 'closed';
 
 /**
  * ResizeIn
@@ -1948,6 +2591,94 @@ export type SessionOut = {
      * The browser or client that signed in (User-Agent, up to 255 characters).
      */
     user_agent: string | null;
+};
+
+/**
+ * SshKeyEnvelope
+ */
+export type SshKeyEnvelope = {
+    /**
+     * The saved key.
+     */
+    ssh_key: SshKeyOut;
+};
+
+/**
+ * SshKeyIn
+ */
+export type SshKeyIn = {
+    /**
+     * Name
+     *
+     * A name to recognise the key by, e.g. `laptop` (1-100 characters).
+     */
+    name: string;
+    /**
+     * Public Key
+     *
+     * One OpenSSH public key line, `<type> <base64> [comment]`, checked as deploy checks `ssh_keys`: ed25519, ECDSA, security-key types, or RSA of at least 2048 bits; a bad key is a 422 naming `public_key`; a key already saved is a 409 naming its fingerprint.
+     */
+    public_key: string;
+};
+
+/**
+ * SshKeyList
+ */
+export type SshKeyList = {
+    /**
+     * Ssh Keys
+     *
+     * The user's saved keys, oldest first.
+     */
+    ssh_keys: Array<SshKeyOut>;
+};
+
+/**
+ * SshKeyOut
+ */
+export type SshKeyOut = {
+    /**
+     * Created At
+     *
+     * When the key was saved (UTC).
+     */
+    created_at: string;
+    /**
+     * Fingerprint
+     *
+     * OpenSSH's SHA256 fingerprint, `SHA256:<unpadded base64>` (`ssh-keygen -l`).
+     */
+    fingerprint: string;
+    /**
+     * Id
+     *
+     * The saved key's id; send it in `ssh_key_ids` to deploy.
+     */
+    id: string;
+    /**
+     * Name
+     *
+     * The key's name.
+     */
+    name: string;
+    /**
+     * Public Key
+     *
+     * The key as one clean OpenSSH line.
+     */
+    public_key: string;
+};
+
+/**
+ * SshKeyPatch
+ */
+export type SshKeyPatch = {
+    /**
+     * Name
+     *
+     * The key's new name (1-100 characters).
+     */
+    name: string;
 };
 
 /**
@@ -2217,6 +2948,42 @@ export type UpstreamRegionsOut = {
 };
 
 /**
+ * UserOrganizationOut
+ */
+export type UserOrganizationOut = {
+    /**
+     * Id
+     *
+     * The organization id.
+     */
+    id: string;
+    /**
+     * Name
+     *
+     * The organization's name.
+     */
+    name: string;
+    /**
+     * Role
+     *
+     * The user's role in it.
+     */
+    role: 'owner' | 'member';
+    /**
+     * Server Count
+     *
+     * The organization's live (not deleted) servers.
+     */
+    server_count: number;
+    /**
+     * Server Limit
+     *
+     * The most live servers it may have; null means no limit.
+     */
+    server_limit: number | null;
+};
+
+/**
  * UserOut
  */
 export type UserOut = {
@@ -2299,6 +3066,12 @@ export type DeployInWritable = {
      */
     root_pass: string;
     /**
+     * Ssh Key Ids
+     *
+     * Up to 32 ids of your saved SSH keys (`GET /api/account/ssh-keys`) to install for root, together with `ssh_keys`; a key sent both ways is installed once (same SHA256 fingerprint). An id that is not one of your saved keys is reported as `ssh_key_ids[<index>]`.
+     */
+    ssh_key_ids?: Array<string>;
+    /**
      * Ssh Keys
      *
      * Up to 32 SSH public keys (OpenSSH one-line format) to install for root; the same key twice is installed once. A bad key is reported as `ssh_keys[<index>]`.
@@ -2328,6 +3101,18 @@ export type RebuildInWritable = {
      * The new root password. Required where the instance's `capabilities.rebuild_sets_credentials` is true; refused (422) where it is false, because that server keeps the password and SSH keys it was created with. Rule: 12-128 characters with at least three of: lower case, upper case, digits, symbols; no control characters; and hard to guess (zxcvbn score 4). Never stored or returned.
      */
     root_pass?: string | null;
+    /**
+     * Ssh Key Ids
+     *
+     * Up to 32 ids of your saved SSH keys (`GET /api/account/ssh-keys`) to install for root, together with `ssh_keys`; a key sent both ways is installed once (same SHA256 fingerprint). An id that is not one of your saved keys is reported as `ssh_key_ids[<index>]`. As `ssh_keys`, refused where the server keeps its keys.
+     */
+    ssh_key_ids?: Array<string> | null;
+    /**
+     * Ssh Keys
+     *
+     * SSH public keys to install for root instead of the ones the server was created with (as in deploy; a bad key is `ssh_keys[<index>]`). Omit both `ssh_keys` and `ssh_key_ids` to install the server's keys again. Refused (422) where `capabilities.rebuild_sets_credentials` is false.
+     */
+    ssh_keys?: Array<string> | null;
 };
 
 export type GetAccountData = {
@@ -2664,6 +3449,482 @@ export type RevokeMySessionResponses = {
 
 export type RevokeMySessionResponse = RevokeMySessionResponses[keyof RevokeMySessionResponses];
 
+export type ListSshKeysData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/account/ssh-keys';
+};
+
+export type ListSshKeysErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type ListSshKeysError = ListSshKeysErrors[keyof ListSshKeysErrors];
+
+export type ListSshKeysResponses = {
+    /**
+     * Successful Response
+     */
+    200: SshKeyList;
+};
+
+export type ListSshKeysResponse = ListSshKeysResponses[keyof ListSshKeysResponses];
+
+export type CreateSshKeyData = {
+    body: SshKeyIn;
+    path?: never;
+    query?: never;
+    url: '/api/account/ssh-keys';
+};
+
+export type CreateSshKeyErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type CreateSshKeyError = CreateSshKeyErrors[keyof CreateSshKeyErrors];
+
+export type CreateSshKeyResponses = {
+    /**
+     * Successful Response
+     */
+    201: SshKeyEnvelope;
+};
+
+export type CreateSshKeyResponse = CreateSshKeyResponses[keyof CreateSshKeyResponses];
+
+export type DeleteSshKeyData = {
+    body?: never;
+    path: {
+        /**
+         * Key Id
+         *
+         * The saved key's id.
+         */
+        key_id: string;
+    };
+    query?: never;
+    url: '/api/account/ssh-keys/{key_id}';
+};
+
+export type DeleteSshKeyErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type DeleteSshKeyError = DeleteSshKeyErrors[keyof DeleteSshKeyErrors];
+
+export type DeleteSshKeyResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type DeleteSshKeyResponse = DeleteSshKeyResponses[keyof DeleteSshKeyResponses];
+
+export type RenameSshKeyData = {
+    body: SshKeyPatch;
+    path: {
+        /**
+         * Key Id
+         *
+         * The saved key's id.
+         */
+        key_id: string;
+    };
+    query?: never;
+    url: '/api/account/ssh-keys/{key_id}';
+};
+
+export type RenameSshKeyErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type RenameSshKeyError = RenameSshKeyErrors[keyof RenameSshKeyErrors];
+
+export type RenameSshKeyResponses = {
+    /**
+     * Successful Response
+     */
+    200: SshKeyEnvelope;
+};
+
+export type RenameSshKeyResponse = RenameSshKeyResponses[keyof RenameSshKeyResponses];
+
+export type ListApiTokensData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/account/tokens';
+};
+
+export type ListApiTokensErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type ListApiTokensError = ListApiTokensErrors[keyof ListApiTokensErrors];
+
+export type ListApiTokensResponses = {
+    /**
+     * Successful Response
+     */
+    200: ApiTokenList;
+};
+
+export type ListApiTokensResponse = ListApiTokensResponses[keyof ListApiTokensResponses];
+
+export type CreateApiTokenData = {
+    body: ApiTokenIn;
+    path?: never;
+    query?: never;
+    url: '/api/account/tokens';
+};
+
+export type CreateApiTokenErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type CreateApiTokenError = CreateApiTokenErrors[keyof CreateApiTokenErrors];
+
+export type CreateApiTokenResponses = {
+    /**
+     * Successful Response
+     */
+    201: ApiTokenCreated;
+};
+
+export type CreateApiTokenResponse = CreateApiTokenResponses[keyof CreateApiTokenResponses];
+
+export type RevokeApiTokenData = {
+    body?: never;
+    path: {
+        /**
+         * Token Id
+         *
+         * The token's id (not the token).
+         */
+        token_id: string;
+    };
+    query?: never;
+    url: '/api/account/tokens/{token_id}';
+};
+
+export type RevokeApiTokenErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type RevokeApiTokenError = RevokeApiTokenErrors[keyof RevokeApiTokenErrors];
+
+export type RevokeApiTokenResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type RevokeApiTokenResponse = RevokeApiTokenResponses[keyof RevokeApiTokenResponses];
+
 export type AdminListInstancesData = {
     body?: never;
     path?: never;
@@ -2831,6 +4092,162 @@ export type AdminGetInstanceResponses = {
 };
 
 export type AdminGetInstanceResponse = AdminGetInstanceResponses[keyof AdminGetInstanceResponses];
+
+export type AdminListOrganizationsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Q
+         *
+         * Only rows containing this text (case-insensitive; users: email or name).
+         */
+        q?: string | null;
+        /**
+         * Page
+         *
+         * Page number, from 1.
+         */
+        page?: number;
+        /**
+         * Per Page
+         *
+         * Rows per page (at most 200).
+         */
+        per_page?: number;
+    };
+    url: '/api/admin/organizations';
+};
+
+export type AdminListOrganizationsErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type AdminListOrganizationsError = AdminListOrganizationsErrors[keyof AdminListOrganizationsErrors];
+
+export type AdminListOrganizationsResponses = {
+    /**
+     * Successful Response
+     */
+    200: CustomerOrganizationList;
+};
+
+export type AdminListOrganizationsResponse = AdminListOrganizationsResponses[keyof AdminListOrganizationsResponses];
+
+export type AdminUpdateOrganizationData = {
+    body: CustomerOrganizationPatch;
+    path: {
+        /**
+         * Organization Id
+         *
+         * The organization id.
+         */
+        organization_id: string;
+    };
+    query?: never;
+    url: '/api/admin/organizations/{organization_id}';
+};
+
+export type AdminUpdateOrganizationErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type AdminUpdateOrganizationError = AdminUpdateOrganizationErrors[keyof AdminUpdateOrganizationErrors];
+
+export type AdminUpdateOrganizationResponses = {
+    /**
+     * Successful Response
+     */
+    200: CustomerOrganizationEnvelope;
+};
+
+export type AdminUpdateOrganizationResponse = AdminUpdateOrganizationResponses[keyof AdminUpdateOrganizationResponses];
 
 export type AdminListPlansData = {
     body?: never;
@@ -3736,6 +5153,136 @@ export type AdminTestProviderResponses = {
 
 export type AdminTestProviderResponse = AdminTestProviderResponses[keyof AdminTestProviderResponses];
 
+export type AdminGetSettingsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/admin/settings';
+};
+
+export type AdminGetSettingsErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type AdminGetSettingsError = AdminGetSettingsErrors[keyof AdminGetSettingsErrors];
+
+export type AdminGetSettingsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PanelSettingsOut;
+};
+
+export type AdminGetSettingsResponse = AdminGetSettingsResponses[keyof AdminGetSettingsResponses];
+
+export type AdminUpdateSettingsData = {
+    body: PanelSettingsPatch;
+    path?: never;
+    query?: never;
+    url: '/api/admin/settings';
+};
+
+export type AdminUpdateSettingsErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type AdminUpdateSettingsError = AdminUpdateSettingsErrors[keyof AdminUpdateSettingsErrors];
+
+export type AdminUpdateSettingsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PanelSettingsOut;
+};
+
+export type AdminUpdateSettingsResponse = AdminUpdateSettingsResponses[keyof AdminUpdateSettingsResponses];
+
 export type AdminUpstreamImagesData = {
     body?: never;
     path?: never;
@@ -3969,6 +5516,234 @@ export type AdminUpstreamRegionsResponses = {
 };
 
 export type AdminUpstreamRegionsResponse = AdminUpstreamRegionsResponses[keyof AdminUpstreamRegionsResponses];
+
+export type AdminListUsersData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Q
+         *
+         * Only rows containing this text (case-insensitive; users: email or name).
+         */
+        q?: string | null;
+        /**
+         * Page
+         *
+         * Page number, from 1.
+         */
+        page?: number;
+        /**
+         * Per Page
+         *
+         * Rows per page (at most 200).
+         */
+        per_page?: number;
+    };
+    url: '/api/admin/users';
+};
+
+export type AdminListUsersErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type AdminListUsersError = AdminListUsersErrors[keyof AdminListUsersErrors];
+
+export type AdminListUsersResponses = {
+    /**
+     * Successful Response
+     */
+    200: CustomerUserList;
+};
+
+export type AdminListUsersResponse = AdminListUsersResponses[keyof AdminListUsersResponses];
+
+export type AdminGetUserData = {
+    body?: never;
+    path: {
+        /**
+         * User Id
+         *
+         * The user id.
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/api/admin/users/{user_id}';
+};
+
+export type AdminGetUserErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type AdminGetUserError = AdminGetUserErrors[keyof AdminGetUserErrors];
+
+export type AdminGetUserResponses = {
+    /**
+     * Successful Response
+     */
+    200: CustomerUserEnvelope;
+};
+
+export type AdminGetUserResponse = AdminGetUserResponses[keyof AdminGetUserResponses];
+
+export type AdminUpdateUserData = {
+    body: CustomerUserPatch;
+    path: {
+        /**
+         * User Id
+         *
+         * The user id.
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/api/admin/users/{user_id}';
+};
+
+export type AdminUpdateUserErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type AdminUpdateUserError = AdminUpdateUserErrors[keyof AdminUpdateUserErrors];
+
+export type AdminUpdateUserResponses = {
+    /**
+     * Successful Response
+     */
+    200: CustomerUserEnvelope;
+};
+
+export type AdminUpdateUserResponse = AdminUpdateUserResponses[keyof AdminUpdateUserResponses];
 
 export type LoginData = {
     body: LoginIn;
@@ -4422,6 +6197,952 @@ export type HealthResponses = {
      */
     200: unknown;
 };
+
+export type PreviewInvitationData = {
+    body?: never;
+    path: {
+        /**
+         * Token
+         *
+         * The single-use token from the invitation link (`/invite/<token>`).
+         */
+        token: string;
+    };
+    query?: never;
+    url: '/api/invitations/{token}';
+};
+
+export type PreviewInvitationErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type PreviewInvitationError = PreviewInvitationErrors[keyof PreviewInvitationErrors];
+
+export type PreviewInvitationResponses = {
+    /**
+     * Successful Response
+     */
+    200: InvitationPreview;
+};
+
+export type PreviewInvitationResponse = PreviewInvitationResponses[keyof PreviewInvitationResponses];
+
+export type AcceptInvitationData = {
+    body: InvitationAcceptIn;
+    path: {
+        /**
+         * Token
+         *
+         * The single-use token from the invitation link (`/invite/<token>`).
+         */
+        token: string;
+    };
+    query?: never;
+    url: '/api/invitations/{token}/accept';
+};
+
+export type AcceptInvitationErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type AcceptInvitationError = AcceptInvitationErrors[keyof AcceptInvitationErrors];
+
+export type AcceptInvitationResponses = {
+    /**
+     * Successful Response
+     */
+    200: InvitationAccepted;
+};
+
+export type AcceptInvitationResponse = AcceptInvitationResponses[keyof AcceptInvitationResponses];
+
+export type ListOrganizationsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/organizations';
+};
+
+export type ListOrganizationsErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type ListOrganizationsError = ListOrganizationsErrors[keyof ListOrganizationsErrors];
+
+export type ListOrganizationsResponses = {
+    /**
+     * Successful Response
+     */
+    200: OrganizationList;
+};
+
+export type ListOrganizationsResponse = ListOrganizationsResponses[keyof ListOrganizationsResponses];
+
+export type CreateOrganizationData = {
+    body: OrganizationCreateIn;
+    path?: never;
+    query?: never;
+    url: '/api/organizations';
+};
+
+export type CreateOrganizationErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type CreateOrganizationError = CreateOrganizationErrors[keyof CreateOrganizationErrors];
+
+export type CreateOrganizationResponses = {
+    /**
+     * Successful Response
+     */
+    201: OrganizationOut;
+};
+
+export type CreateOrganizationResponse = CreateOrganizationResponses[keyof CreateOrganizationResponses];
+
+export type RenameOrganizationData = {
+    body: OrganizationUpdateIn;
+    path: {
+        /**
+         * Organization Id
+         *
+         * The organization id (one the caller belongs to, else 404).
+         */
+        organization_id: string;
+    };
+    query?: never;
+    url: '/api/organizations/{organization_id}';
+};
+
+export type RenameOrganizationErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type RenameOrganizationError = RenameOrganizationErrors[keyof RenameOrganizationErrors];
+
+export type RenameOrganizationResponses = {
+    /**
+     * Successful Response
+     */
+    200: OrganizationOut;
+};
+
+export type RenameOrganizationResponse = RenameOrganizationResponses[keyof RenameOrganizationResponses];
+
+export type ListInvitationsData = {
+    body?: never;
+    path: {
+        /**
+         * Organization Id
+         *
+         * The organization id (one the caller belongs to, else 404).
+         */
+        organization_id: string;
+    };
+    query?: never;
+    url: '/api/organizations/{organization_id}/invitations';
+};
+
+export type ListInvitationsErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type ListInvitationsError = ListInvitationsErrors[keyof ListInvitationsErrors];
+
+export type ListInvitationsResponses = {
+    /**
+     * Successful Response
+     */
+    200: InvitationList;
+};
+
+export type ListInvitationsResponse = ListInvitationsResponses[keyof ListInvitationsResponses];
+
+export type CreateInvitationData = {
+    body: InvitationCreateIn;
+    path: {
+        /**
+         * Organization Id
+         *
+         * The organization id (one the caller belongs to, else 404).
+         */
+        organization_id: string;
+    };
+    query?: never;
+    url: '/api/organizations/{organization_id}/invitations';
+};
+
+export type CreateInvitationErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type CreateInvitationError = CreateInvitationErrors[keyof CreateInvitationErrors];
+
+export type CreateInvitationResponses = {
+    /**
+     * Successful Response
+     */
+    201: InvitationSent;
+};
+
+export type CreateInvitationResponse = CreateInvitationResponses[keyof CreateInvitationResponses];
+
+export type RevokeInvitationData = {
+    body?: never;
+    path: {
+        /**
+         * Organization Id
+         *
+         * The organization id (one the caller belongs to, else 404).
+         */
+        organization_id: string;
+        /**
+         * Invitation Id
+         *
+         * The invitation id.
+         */
+        invitation_id: string;
+    };
+    query?: never;
+    url: '/api/organizations/{organization_id}/invitations/{invitation_id}';
+};
+
+export type RevokeInvitationErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type RevokeInvitationError = RevokeInvitationErrors[keyof RevokeInvitationErrors];
+
+export type RevokeInvitationResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type RevokeInvitationResponse = RevokeInvitationResponses[keyof RevokeInvitationResponses];
+
+export type ResendInvitationData = {
+    body?: never;
+    path: {
+        /**
+         * Organization Id
+         *
+         * The organization id (one the caller belongs to, else 404).
+         */
+        organization_id: string;
+        /**
+         * Invitation Id
+         *
+         * The invitation id.
+         */
+        invitation_id: string;
+    };
+    query?: never;
+    url: '/api/organizations/{organization_id}/invitations/{invitation_id}/resend';
+};
+
+export type ResendInvitationErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type ResendInvitationError = ResendInvitationErrors[keyof ResendInvitationErrors];
+
+export type ResendInvitationResponses = {
+    /**
+     * Successful Response
+     */
+    200: InvitationSent;
+};
+
+export type ResendInvitationResponse = ResendInvitationResponses[keyof ResendInvitationResponses];
+
+export type LeaveOrganizationData = {
+    body?: never;
+    path: {
+        /**
+         * Organization Id
+         *
+         * The organization id (one the caller belongs to, else 404).
+         */
+        organization_id: string;
+    };
+    query?: never;
+    url: '/api/organizations/{organization_id}/leave';
+};
+
+export type LeaveOrganizationErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type LeaveOrganizationError = LeaveOrganizationErrors[keyof LeaveOrganizationErrors];
+
+export type LeaveOrganizationResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type LeaveOrganizationResponse = LeaveOrganizationResponses[keyof LeaveOrganizationResponses];
+
+export type ListMembersData = {
+    body?: never;
+    path: {
+        /**
+         * Organization Id
+         *
+         * The organization id (one the caller belongs to, else 404).
+         */
+        organization_id: string;
+    };
+    query?: never;
+    url: '/api/organizations/{organization_id}/members';
+};
+
+export type ListMembersErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type ListMembersError = ListMembersErrors[keyof ListMembersErrors];
+
+export type ListMembersResponses = {
+    /**
+     * Successful Response
+     */
+    200: MemberList;
+};
+
+export type ListMembersResponse = ListMembersResponses[keyof ListMembersResponses];
+
+export type RemoveMemberData = {
+    body?: never;
+    path: {
+        /**
+         * Organization Id
+         *
+         * The organization id (one the caller belongs to, else 404).
+         */
+        organization_id: string;
+        /**
+         * User Id
+         *
+         * The member's user id.
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/api/organizations/{organization_id}/members/{user_id}';
+};
+
+export type RemoveMemberErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type RemoveMemberError = RemoveMemberErrors[keyof RemoveMemberErrors];
+
+export type RemoveMemberResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type RemoveMemberResponse = RemoveMemberResponses[keyof RemoveMemberResponses];
+
+export type ChangeMemberRoleData = {
+    body: MemberUpdateIn;
+    path: {
+        /**
+         * Organization Id
+         *
+         * The organization id (one the caller belongs to, else 404).
+         */
+        organization_id: string;
+        /**
+         * User Id
+         *
+         * The member's user id.
+         */
+        user_id: string;
+    };
+    query?: never;
+    url: '/api/organizations/{organization_id}/members/{user_id}';
+};
+
+export type ChangeMemberRoleErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type ChangeMemberRoleError = ChangeMemberRoleErrors[keyof ChangeMemberRoleErrors];
+
+export type ChangeMemberRoleResponses = {
+    /**
+     * Successful Response
+     */
+    200: MemberOut;
+};
+
+export type ChangeMemberRoleResponse = ChangeMemberRoleResponses[keyof ChangeMemberRoleResponses];
 
 export type ListInstancesData = {
     body?: never;

@@ -46,6 +46,7 @@ export const baseHandlers = [
     HttpResponse.json({ metrics: { cpu: [], network_in: [], network_out: [] } }),
   ),
   http.get("*/api/vps/:id/events", () => HttpResponse.json({ events: [] })),
+  http.get("*/api/account/ssh-keys", () => HttpResponse.json({ ssh_keys: [] })),
   http.get("*/api/vps/images", () =>
     HttpResponse.json({
       images: [{ id: "img-debian12", label: "Debian 12", distribution: "Debian", version: "12" }],

@@ -13,7 +13,7 @@ from vpspanel.auth.account import (
     revoke_own_session,
     update_account,
 )
-from vpspanel.auth.deps import CurrentUser, PrincipalDep
+from vpspanel.auth.deps import CurrentUser, PrincipalDep, SessionPrincipal
 from vpspanel.auth.schemas import AccountUpdateIn, PasswordChangeIn, SessionOut, UserOut
 from vpspanel.deps import SessionDep, StateDep
 
@@ -57,7 +57,7 @@ async def update_my_account(
     ),
 )
 async def change_my_password(
-    body: PasswordChangeIn, principal: PrincipalDep, db: SessionDep, state: StateDep
+    body: PasswordChangeIn, principal: SessionPrincipal, db: SessionDep, state: StateDep
 ) -> Response:
     await change_password(
         db,
@@ -82,7 +82,7 @@ async def list_my_sessions(
             last_used_at=item.last_used_at,
             expires_at=item.expires_at,
             user_agent=item.user_agent,
-            current=item.id == principal.session.id,
+            current=principal.session is not None and item.id == principal.session.id,
         )
         for item in sessions
     ]

@@ -1,9 +1,12 @@
 """Who is calling, and in which organization.
 
-A request authenticates with ``Authorization: Bearer <token>`` or the session cookie. A cookie
-request that changes state must also send ``X-CSRF-Token`` matching the session's CSRF token
-(bearer requests cannot be forged cross-site, so they need nothing more). With Supabase sign-in
-on, the bearer may also be a Supabase access token (docs/supabase.md): no session of ours then.
+A request authenticates with ``Authorization: Bearer <token>`` or the session cookie. The bearer
+token is a session token, a personal API token (``vpst_…``), or, with Supabase sign-in on, a
+Supabase access token (docs/supabase.md; no session of ours then). An API token acts only in its
+own organization and on admin routes only when it says so. A cookie request that changes state
+must also send ``X-CSRF-Token`` matching the session's CSRF token (bearer requests cannot be
+forged cross-site, so they need nothing more). A suspended user (``users.active`` false) is
+refused at once, whatever the credential.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import or_, update
 
+from vpspanel.api_tokens.models import ApiToken
+from vpspanel.api_tokens.repository import ApiTokenRepository
+from vpspanel.api_tokens.service import is_api_token
 from vpspanel.auth.models import AuthSession, User, UserRole
 from vpspanel.auth.repository import SessionRepository, UserRepository
 from vpspanel.auth.supabase import SupabaseSignIn
@@ -25,6 +30,7 @@ from vpspanel.errors import BadRequest, Forbidden, NotFound, Unauthenticated
 from vpspanel.organizations.models import Organization
 from vpspanel.security.supabase_jwt import is_jwt_shaped
 from vpspanel.security.tokens import hash_token, tokens_match
+from vpspanel.state import AppState
 
 SESSION_COOKIE = "vpspanel_session"
 CSRF_COOKIE = "vpspanel_csrf"
@@ -33,16 +39,51 @@ ORGANIZATION_HEADER = "X-Organization-Id"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # A session's last_used_at is written at most this often: not a write on every request.
 SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
+# An API token's last use is written at most this often, not on every request.
+TOKEN_USE_RECORDED_EVERY = timedelta(minutes=1)
 
-_bearer = HTTPBearer(auto_error=False, description="The access_token from POST /api/auth/login")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description=(
+        "The access_token from POST /api/auth/login, or a personal API token (`vpst_…`) from "
+        "POST /api/account/tokens"
+    ),
+)
 _cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="Browser session")
 
 
 @dataclass(frozen=True)
 class Principal:
+    """The user and the credential they called with: a session (`session`) or a personal API
+    token (`token`), exactly one of the two."""
+
     user: User
-    # None when signed in with a Supabase access token (Supabase keeps that session, not us).
-    session: AuthSession | None
+    # Both None when signed in with a Supabase access token (Supabase keeps that session).
+    session: AuthSession | None = None
+    token: ApiToken | None = None
+
+
+async def _token_principal(state: AppState, raw: str) -> Principal | None:
+    now = state.clock()
+    async with state.read_sessionmaker() as db:
+        found = await ApiTokenRepository(db).get_active_by_hash(hash_token(raw), now)
+    if found is None:
+        return None
+    token, user = found
+    _refuse_suspended(user)
+    last = token.last_used_at
+    if last is None or now - last >= TOKEN_USE_RECORDED_EVERY:
+        async with state.sessionmaker() as db, db.begin():
+            await ApiTokenRepository(db).touch(token.id, now, TOKEN_USE_RECORDED_EVERY)
+    return Principal(user=user, token=token)
+
+
+def _refuse_suspended(user: User) -> None:
+    """Suspended by an admin: refused at once, whatever the credential (401 `suspended`)."""
+    if not user.active:
+        raise Unauthenticated(
+            "This account is suspended. Contact the provider of this panel.", code="suspended"
+        )
 
 
 async def get_principal(
@@ -54,20 +95,27 @@ async def get_principal(
     token = bearer.credentials if bearer else cookie
     if not token:
         raise Unauthenticated()
+    api_token = bearer is not None and is_api_token(token)
+    if api_token:
+        by_token = await _token_principal(state, token)
+        if by_token is not None:
+            return by_token
+        # Not a live API token; a session token may (rarely) start the same way.
     if bearer is not None and state.supabase is not None and is_jwt_shaped(token):
         user = await SupabaseSignIn(state, state.supabase).user_for_token(token)
-        return Principal(user=user, session=None)
+        return Principal(user=user)
     # Its own short read: the request's session (a write lock on SQLite) starts only when the
     # endpoint itself touches the database.
     async with state.read_sessionmaker() as db:
         found = await SessionRepository(db).get_active_by_hash(hash_token(token), state.clock())
     if found is None:
-        raise Unauthenticated("Your session has expired or was signed out. Sign in again.")
-    auth_session, user = found
-    if not user.active:  # suspended by an admin: refused at once, whatever the credential
         raise Unauthenticated(
-            "This account is suspended. Contact the provider of this panel.", code="suspended"
+            "This API token is unknown, revoked or expired."
+            if api_token
+            else "Your session has expired or was signed out. Sign in again."
         )
+    auth_session, user = found
+    _refuse_suspended(user)
     if bearer is None and request.method not in SAFE_METHODS:
         csrf = request.headers.get(CSRF_HEADER, "")
         if not csrf or not tokens_match(csrf, auth_session.csrf_token_hash):
@@ -75,17 +123,8 @@ async def get_principal(
     now = state.clock()
     last_used = auth_session.last_used_at
     if last_used is None or now - last_used >= SESSION_TOUCH_INTERVAL:
-        stale = now - SESSION_TOUCH_INTERVAL
         async with state.sessionmaker() as db, db.begin():
-            # Conditional, so concurrent requests write it once.
-            await db.execute(
-                update(AuthSession)
-                .where(
-                    AuthSession.id == auth_session.id,
-                    or_(AuthSession.last_used_at.is_(None), AuthSession.last_used_at <= stale),
-                )
-                .values(last_used_at=now)
-            )
+            await SessionRepository(db).touch(auth_session.id, now, SESSION_TOUCH_INTERVAL)
         auth_session.last_used_at = now
     return Principal(user=user, session=auth_session)
 
@@ -112,6 +151,28 @@ async def get_optional_principal(
 OptionalPrincipalDep = Annotated[Principal | None, Depends(get_optional_principal)]
 
 
+@dataclass(frozen=True)
+class SessionCaller:
+    """A caller signed in with one of our sessions (not an API token or a Supabase token)."""
+
+    user: User
+    session: AuthSession
+
+
+async def get_session_principal(principal: PrincipalDep) -> SessionCaller:
+    """For routes that manage credentials: a signed-in session, not an API token (403
+    `session_required`), so a token cannot mint or widen tokens."""
+    if principal.session is None:
+        raise Forbidden(
+            "Sign in with a password to do this: API tokens cannot manage credentials.",
+            code="session_required",
+        )
+    return SessionCaller(user=principal.user, session=principal.session)
+
+
+SessionPrincipal = Annotated[SessionCaller, Depends(get_session_principal)]
+
+
 async def get_current_user(principal: PrincipalDep) -> User:
     return principal.user
 
@@ -119,10 +180,13 @@ async def get_current_user(principal: PrincipalDep) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-async def get_admin_user(user: CurrentUser) -> User:
-    if user.role != UserRole.ADMIN:
+async def get_admin_user(principal: PrincipalDep) -> User:
+    """An administrator; with an API token, only one created with the `admin` flag."""
+    if principal.user.role != UserRole.ADMIN:
         raise Forbidden("Only administrators can do this.")
-    return user
+    if principal.token is not None and not principal.token.admin:
+        raise Forbidden("This API token cannot use the administration API.", code="token_not_admin")
+    return principal.user
 
 
 AdminUser = Annotated[User, Depends(get_admin_user)]
@@ -137,9 +201,15 @@ class OrgContext:
     role: str
 
 
-async def get_org_context(request: Request, user: CurrentUser, state: StateDep) -> OrgContext:
+async def get_org_context(request: Request, principal: PrincipalDep, state: StateDep) -> OrgContext:
+    """The organization named by `X-Organization-Id` (default: the user's first). An API
+    token acts only in its own organization: any other is not found (404)."""
+    user = principal.user
     async with state.read_sessionmaker() as db:
         memberships = await UserRepository(db).organizations_of(user.id)
+    if principal.token is not None:
+        pinned = principal.token.organization_id
+        memberships = [(org, role) for org, role in memberships if org.id == pinned]
     requested = request.headers.get(ORGANIZATION_HEADER)
     if requested is None:
         if not memberships:

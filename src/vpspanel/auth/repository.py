@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel.auth.models import AuthSession, ExternalIdentity, IdentityProvider, User
@@ -61,6 +61,18 @@ class SessionRepository:
             )
         ).first()
         return (row[0], row[1]) if row else None
+
+    async def touch(self, session_id: uuid.UUID, now: datetime, interval: timedelta) -> None:
+        """Record a use at `now` unless one was recorded within `interval` (conditional, so
+        concurrent requests write it once)."""
+        await self.session.execute(
+            update(AuthSession)
+            .where(
+                AuthSession.id == session_id,
+                or_(AuthSession.last_used_at.is_(None), AuthSession.last_used_at <= now - interval),
+            )
+            .values(last_used_at=now)
+        )
 
     async def revoke_all_of(self, user_id: uuid.UUID, now: datetime) -> None:
         await self.session.execute(

@@ -1,5 +1,6 @@
 """Imports every model so that ``Base.metadata`` is complete (Alembic, tests)."""
 
+from vpspanel.api_tokens.models import ApiToken
 from vpspanel.auth.models import (
     AuthSession,
     ExternalIdentity,
@@ -14,8 +15,10 @@ from vpspanel.instances.models import InstanceEvent, VpsInstance
 from vpspanel.operations.models import IdempotencyRecord, Operation
 from vpspanel.organizations.models import Membership, Organization, OrganizationInvitation
 from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.ssh_keys.models import SshKey
 
 __all__ = [
+    "ApiToken",
     "AuthSession",
     "Base",
     "ExternalIdentity",
@@ -29,6 +32,7 @@ __all__ = [
     "PasswordResetToken",
     "RateLimitCounter",
     "ServiceProvider",
+    "SshKey",
     "UpstreamCatalogCache",
     "User",
     "VpsInstance",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -18,6 +19,12 @@ ROOT_PASS_RULE = (
     f"{ROOT_PASS_MIN_LENGTH}-{ROOT_PASS_MAX_LENGTH} characters with at least three of: lower "
     "case, upper case, digits, symbols; no control characters; and hard to guess (zxcvbn score "
     "4). Never stored or returned."
+)
+SSH_KEY_IDS_RULE = (
+    "Up to 32 ids of your saved SSH keys (`GET /api/account/ssh-keys`) to install for root, "
+    "together with `ssh_keys`; a key sent both ways is installed once (same SHA256 "
+    "fingerprint). An id that is not one of your saved keys is reported as "
+    "`ssh_key_ids[<index>]`."
 )
 PLAN_ID = "A plan id as `GET /api/vps/plans` shows (a UUID)."
 
@@ -63,6 +70,11 @@ class DeployIn(_Strict):
             "key twice is installed once. A bad key is reported as `ssh_keys[<index>]`."
         ),
     )
+    ssh_key_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=32,
+        description=SSH_KEY_IDS_RULE,
+    )
 
 
 class RebuildIn(_Strict):
@@ -77,6 +89,21 @@ class RebuildIn(_Strict):
             "because that server keeps the password and SSH keys it was created with. "
             f"Rule: {ROOT_PASS_RULE}"
         ),
+    )
+    ssh_keys: list[str] | None = Field(
+        default=None,
+        max_length=32,
+        description=(
+            "SSH public keys to install for root instead of the ones the server was created "
+            "with (as in deploy; a bad key is `ssh_keys[<index>]`). Omit both `ssh_keys` and "
+            "`ssh_key_ids` to install the server's keys again. Refused (422) where "
+            "`capabilities.rebuild_sets_credentials` is false."
+        ),
+    )
+    ssh_key_ids: list[uuid.UUID] | None = Field(
+        default=None,
+        max_length=32,
+        description=f"{SSH_KEY_IDS_RULE} As `ssh_keys`, refused where the server keeps its keys.",
     )
 
 

@@ -53,6 +53,8 @@ from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.providers.errors import ProviderError
 from vpspanel.providers.registry import PROVIDER_TYPES, driver_class
 from vpspanel.providers.types import InstanceStatus
+from vpspanel.providers.validation import unique_ssh_public_keys
+from vpspanel.ssh_keys import service as ssh_keys
 from vpspanel.state import AppState
 from vpspanel.storefront import service as storefront
 
@@ -121,17 +123,32 @@ async def _out(session: AsyncSession, instance: VpsInstance) -> InstanceOut:
     )
 
 
-def _field_problems(body: DeployIn) -> tuple[list[str], list[FieldError]]:
-    """The SSH key lines to install (checked, without duplicates) and every bad field."""
-    ssh_keys, key_problems = validation.ssh_keys_problems(body.ssh_keys)
+def _field_problems(body: DeployIn) -> list[FieldError]:
+    """Every bad field of the order other than its SSH keys and plan."""
     problems: list[tuple[str, str | None]] = [
         ("label", validation.label_problem(body.label)),
         ("root_pass", validation.root_pass_problem(body.root_pass)),
-        *key_problems,
     ]
-    return [key.line for key in ssh_keys], [
-        FieldError(field=name, message=message) for name, message in problems if message
-    ]
+    return [FieldError(field=name, message=message) for name, message in problems if message]
+
+
+async def _ssh_keys(
+    session: AsyncSession, ctx: OrgContext, raw: list[str], key_ids: list[uuid.UUID]
+) -> tuple[list[str], list[FieldError]]:
+    """The key lines to install: the keys sent (`ssh_keys`) and the user's saved keys named by
+    id (`ssh_key_ids`), each checked (a saved key again, under today's rules), the same key
+    (by SHA256 fingerprint) once; and a problem for each bad entry."""
+    parsed, problems = validation.ssh_keys_problems(raw)
+    saved, missing = await ssh_keys.saved_key_lines(session, ctx.user.id, key_ids, "ssh_key_ids")
+    problems.extend(missing)
+    for field, line in saved:
+        checked = validation.ssh_key_problem(line, field)
+        if isinstance(checked, str):
+            problems.append((field, checked))
+        else:
+            parsed.append(checked)
+    lines = [key.line for key in unique_ssh_public_keys(parsed)]
+    return lines, [FieldError(field=name, message=message) for name, message in problems]
 
 
 def _fail(problems: list[FieldError]) -> ValidationFailed:
@@ -180,13 +197,15 @@ async def _accept(
     """Check the order against the catalog in short reads of their own (the image list may
     take a provider call), then record it in `session`, which holds its connection only for
     these last few statements: no request waits for a second connection while holding one."""
-    ssh_keys, problems = _field_problems(body)
+    problems = _field_problems(body)
     plan: SellablePlan | None = None
-    try:
-        async with state.read_sessionmaker() as read:
+    async with state.read_sessionmaker() as read:
+        key_lines, key_problems = await _ssh_keys(read, ctx, body.ssh_keys, body.ssh_key_ids)
+        problems.extend(key_problems)
+        try:
             plan = await storefront.plan_for_purchase(read, body.type, body.region)
-    except ValidationFailed as exc:
-        problems.extend(exc.fields or [])
+        except ValidationFailed as exc:
+            problems.extend(exc.fields or [])
     if plan is None or problems:
         raise _fail(problems)
     try:
@@ -212,7 +231,7 @@ async def _accept(
         configuration={
             "region_label": region.label if region else body.region,
             "provider_image_id": image.upstream.id,
-            "ssh_keys": ssh_keys,
+            "ssh_keys": key_lines,
         },
         created_at=now,
         updated_at=now,
@@ -305,8 +324,13 @@ async def act(
                 payload.update(await _resize_payload(read, unlocked, body))
             elif unlocked.provider_id is not None:
                 account = await read.get(ServiceProvider, unlocked.provider_id)
+            new_keys: tuple[list[str], list[FieldError]] | None = None
+            if isinstance(body, RebuildIn) and (
+                body.ssh_keys is not None or body.ssh_key_ids is not None
+            ):
+                new_keys = await _ssh_keys(read, ctx, body.ssh_keys or [], body.ssh_key_ids or [])
         if isinstance(body, RebuildIn):
-            payload.update(await _rebuild_payload(state, read, account, body))
+            payload.update(await _rebuild_payload(state, read, account, body, new_keys))
             secret = body.root_pass
     operations = OperationRepository(session)
     unfinished: list[Operation] | None = None
@@ -386,8 +410,14 @@ async def _cancel_create(
 
 
 async def _rebuild_payload(
-    state: AppState, session: AsyncSession, account: ServiceProvider | None, body: RebuildIn
+    state: AppState,
+    session: AsyncSession,
+    account: ServiceProvider | None,
+    body: RebuildIn,
+    new_keys: tuple[list[str], list[FieldError]] | None,
 ) -> dict[str, Any]:
+    """`new_keys`: the checked keys of `ssh_keys`/`ssh_key_ids` and their problems, or None
+    when neither was sent (the server's own keys are installed again)."""
     if account is None:
         raise InvalidState("This server can no longer be rebuilt.")
     if not capabilities_of(account.type).rebuild_sets_credentials:
@@ -397,16 +427,28 @@ async def _rebuild_payload(
                 "This server cannot take a new root password on rebuild: it keeps the password "
                 "and SSH keys it was created with. Leave root_pass out.",
             )
+        if new_keys is not None:
+            field = "ssh_keys" if body.ssh_keys is not None else "ssh_key_ids"
+            raise ValidationFailed.for_field(
+                field,
+                "This server cannot take new SSH keys on rebuild: it keeps the password and SSH "
+                f"keys it was created with. Leave {field} out.",
+            )
     elif body.root_pass is None:
         raise ValidationFailed.for_field("root_pass", "A new root password is required.")
     else:
         problem = validation.root_pass_problem(body.root_pass)
         if problem:
             raise ValidationFailed.for_field("root_pass", problem)
+    if new_keys is not None and new_keys[1]:
+        raise _fail(new_keys[1])
     image = storefront.pick_image(
         await storefront.account_images(state, session, account), body.image
     )
-    return {"provider_image_id": image.upstream.id, "image": image.public_id}
+    payload: dict[str, Any] = {"provider_image_id": image.upstream.id, "image": image.public_id}
+    if new_keys is not None:
+        payload["ssh_keys"] = new_keys[0]
+    return payload
 
 
 def _is_larger(new: SellablePlan, old_specs: dict[str, Any]) -> bool:

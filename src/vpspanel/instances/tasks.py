@@ -343,8 +343,14 @@ async def _send(
             provider_instance_id,
             str(payload["provider_image_id"]),
             root_pass,
-            list(step.instance.configuration.get("ssh_keys") or []) if root_pass else [],
+            _rebuild_keys(payload, step.instance.configuration) if root_pass else [],
         )
+
+
+def _rebuild_keys(payload: dict[str, Any], configuration: dict[str, Any]) -> list[str]:
+    """The keys the rebuild asked for, else the ones the server has."""
+    keys = payload["ssh_keys"] if "ssh_keys" in payload else configuration.get("ssh_keys")
+    return list(keys or [])
 
 
 async def delete(step: Step) -> Outcome:

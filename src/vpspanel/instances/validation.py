@@ -80,8 +80,18 @@ def ssh_keys_problems(keys: list[str]) -> tuple[list[SshPublicKey], list[tuple[s
     problems: list[tuple[str, str]] = []
     for index, key in enumerate(keys):
         field = f"ssh_keys[{index}]"
-        try:
-            parsed.append(parse_ssh_public_key(key, field))
-        except ProviderValidationError as exc:
-            problems.append((field, f"This SSH key {exc.reason}."))
+        checked = ssh_key_problem(key, field)
+        if isinstance(checked, str):
+            problems.append((field, checked))
+        else:
+            parsed.append(checked)
     return unique_ssh_public_keys(parsed), problems
+
+
+def ssh_key_problem(key: str, field: str) -> SshPublicKey | str:
+    """The key parsed, or what is wrong with it (never echoing it): the one check for a key
+    sent to deploy, to rebuild or to be saved."""
+    try:
+        return parse_ssh_public_key(key, field)
+    except ProviderValidationError as exc:
+        return f"This SSH key {exc.reason}."

@@ -346,6 +346,13 @@ class Worker:
             instance.configuration = {
                 **instance.configuration,
                 "provider_image_id": operation.payload["provider_image_id"],
+                # The keys a rebuild installed are the server's keys from now on.
+                **(
+                    {"ssh_keys": operation.payload["ssh_keys"]}
+                    if "ssh_keys" in operation.payload
+                    and not (operation.result or {}).get("kept_credentials")
+                    else {}
+                ),
             }
         if status is InstanceStatus.DELETED:
             instance.deleted_at = now

@@ -3,8 +3,8 @@
 import { type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { adminCreatePlan, adminCreateProvider, adminDeletePlan, adminDeleteProvider, adminGetInstance, adminGetPlan, adminGetProvider, adminListInstances, adminListPlans, adminListProviders, adminRefreshPlanPrices, adminRotateProviderApiKey, adminTestProvider, adminUpdatePlan, adminUpdateProvider, adminUpstreamImages, adminUpstreamPlans, adminUpstreamRegions, bootInstance, changeMyPassword, deleteInstance, deployInstance, getAccount, getInstance, getInstanceMetrics, getMe, health, listImages, listInstanceEvents, listInstances, listMySessions, listPlans, listRegions, listResizePlans, login, logout, type Options, passwordReset, passwordResetConfirm, rebootInstance, rebuildInstance, register, resizeInstance, revokeMySession, shutdownInstance, updateMyAccount } from '../sdk.gen';
-import type { AdminCreatePlanData, AdminCreatePlanError, AdminCreatePlanResponse, AdminCreateProviderData, AdminCreateProviderError, AdminCreateProviderResponse, AdminDeletePlanData, AdminDeletePlanError, AdminDeletePlanResponse, AdminDeleteProviderData, AdminDeleteProviderError, AdminDeleteProviderResponse, AdminGetInstanceData, AdminGetInstanceError, AdminGetInstanceResponse, AdminGetPlanData, AdminGetPlanError, AdminGetPlanResponse, AdminGetProviderData, AdminGetProviderError, AdminGetProviderResponse, AdminListInstancesData, AdminListInstancesError, AdminListInstancesResponse, AdminListPlansData, AdminListPlansError, AdminListPlansResponse, AdminListProvidersData, AdminListProvidersError, AdminListProvidersResponse, AdminRefreshPlanPricesData, AdminRefreshPlanPricesError, AdminRefreshPlanPricesResponse, AdminRotateProviderApiKeyData, AdminRotateProviderApiKeyError, AdminRotateProviderApiKeyResponse, AdminTestProviderData, AdminTestProviderError, AdminTestProviderResponse, AdminUpdatePlanData, AdminUpdatePlanError, AdminUpdatePlanResponse, AdminUpdateProviderData, AdminUpdateProviderError, AdminUpdateProviderResponse, AdminUpstreamImagesData, AdminUpstreamImagesError, AdminUpstreamImagesResponse, AdminUpstreamPlansData, AdminUpstreamPlansError, AdminUpstreamPlansResponse, AdminUpstreamRegionsData, AdminUpstreamRegionsError, AdminUpstreamRegionsResponse, BootInstanceData, BootInstanceError, BootInstanceResponse, ChangeMyPasswordData, ChangeMyPasswordError, ChangeMyPasswordResponse, DeleteInstanceData, DeleteInstanceError, DeleteInstanceResponse, DeployInstanceData, DeployInstanceError, DeployInstanceResponse, GetAccountData, GetAccountError, GetAccountResponse, GetInstanceData, GetInstanceError, GetInstanceMetricsData, GetInstanceMetricsError, GetInstanceMetricsResponse, GetInstanceResponse, GetMeData, GetMeError, GetMeResponse, HealthData, HealthError, ListImagesData, ListImagesError, ListImagesResponse, ListInstanceEventsData, ListInstanceEventsError, ListInstanceEventsResponse, ListInstancesData, ListInstancesError, ListInstancesResponse, ListMySessionsData, ListMySessionsError, ListMySessionsResponse, ListPlansData, ListPlansError, ListPlansResponse, ListRegionsData, ListRegionsError, ListRegionsResponse, ListResizePlansData, ListResizePlansError, ListResizePlansResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, PasswordResetConfirmData, PasswordResetConfirmError, PasswordResetConfirmResponse, PasswordResetData, PasswordResetError, PasswordResetResponse, RebootInstanceData, RebootInstanceError, RebootInstanceResponse, RebuildInstanceData, RebuildInstanceError, RebuildInstanceResponse, RegisterData, RegisterError, RegisterResponse, ResizeInstanceData, ResizeInstanceError, ResizeInstanceResponse, RevokeMySessionData, RevokeMySessionError, RevokeMySessionResponse, ShutdownInstanceData, ShutdownInstanceError, ShutdownInstanceResponse, UpdateMyAccountData, UpdateMyAccountError, UpdateMyAccountResponse } from '../types.gen';
+import { acceptInvitation, adminCreatePlan, adminCreateProvider, adminDeletePlan, adminDeleteProvider, adminGetInstance, adminGetPlan, adminGetProvider, adminGetSettings, adminGetUser, adminListInstances, adminListOrganizations, adminListPlans, adminListProviders, adminListUsers, adminRefreshPlanPrices, adminRotateProviderApiKey, adminTestProvider, adminUpdateOrganization, adminUpdatePlan, adminUpdateProvider, adminUpdateSettings, adminUpdateUser, adminUpstreamImages, adminUpstreamPlans, adminUpstreamRegions, bootInstance, changeMemberRole, changeMyPassword, createApiToken, createInvitation, createOrganization, createSshKey, deleteInstance, deleteSshKey, deployInstance, getAccount, getInstance, getInstanceMetrics, getMe, health, leaveOrganization, listApiTokens, listImages, listInstanceEvents, listInstances, listInvitations, listMembers, listMySessions, listOrganizations, listPlans, listRegions, listResizePlans, listSshKeys, login, logout, type Options, passwordReset, passwordResetConfirm, previewInvitation, rebootInstance, rebuildInstance, register, removeMember, renameOrganization, renameSshKey, resendInvitation, resizeInstance, revokeApiToken, revokeInvitation, revokeMySession, shutdownInstance, updateMyAccount } from '../sdk.gen';
+import type { AcceptInvitationData, AcceptInvitationError, AcceptInvitationResponse, AdminCreatePlanData, AdminCreatePlanError, AdminCreatePlanResponse, AdminCreateProviderData, AdminCreateProviderError, AdminCreateProviderResponse, AdminDeletePlanData, AdminDeletePlanError, AdminDeletePlanResponse, AdminDeleteProviderData, AdminDeleteProviderError, AdminDeleteProviderResponse, AdminGetInstanceData, AdminGetInstanceError, AdminGetInstanceResponse, AdminGetPlanData, AdminGetPlanError, AdminGetPlanResponse, AdminGetProviderData, AdminGetProviderError, AdminGetProviderResponse, AdminGetSettingsData, AdminGetSettingsError, AdminGetSettingsResponse, AdminGetUserData, AdminGetUserError, AdminGetUserResponse, AdminListInstancesData, AdminListInstancesError, AdminListInstancesResponse, AdminListOrganizationsData, AdminListOrganizationsError, AdminListOrganizationsResponse, AdminListPlansData, AdminListPlansError, AdminListPlansResponse, AdminListProvidersData, AdminListProvidersError, AdminListProvidersResponse, AdminListUsersData, AdminListUsersError, AdminListUsersResponse, AdminRefreshPlanPricesData, AdminRefreshPlanPricesError, AdminRefreshPlanPricesResponse, AdminRotateProviderApiKeyData, AdminRotateProviderApiKeyError, AdminRotateProviderApiKeyResponse, AdminTestProviderData, AdminTestProviderError, AdminTestProviderResponse, AdminUpdateOrganizationData, AdminUpdateOrganizationError, AdminUpdateOrganizationResponse, AdminUpdatePlanData, AdminUpdatePlanError, AdminUpdatePlanResponse, AdminUpdateProviderData, AdminUpdateProviderError, AdminUpdateProviderResponse, AdminUpdateSettingsData, AdminUpdateSettingsError, AdminUpdateSettingsResponse, AdminUpdateUserData, AdminUpdateUserError, AdminUpdateUserResponse, AdminUpstreamImagesData, AdminUpstreamImagesError, AdminUpstreamImagesResponse, AdminUpstreamPlansData, AdminUpstreamPlansError, AdminUpstreamPlansResponse, AdminUpstreamRegionsData, AdminUpstreamRegionsError, AdminUpstreamRegionsResponse, BootInstanceData, BootInstanceError, BootInstanceResponse, ChangeMemberRoleData, ChangeMemberRoleError, ChangeMemberRoleResponse, ChangeMyPasswordData, ChangeMyPasswordError, ChangeMyPasswordResponse, CreateApiTokenData, CreateApiTokenError, CreateApiTokenResponse, CreateInvitationData, CreateInvitationError, CreateInvitationResponse, CreateOrganizationData, CreateOrganizationError, CreateOrganizationResponse, CreateSshKeyData, CreateSshKeyError, CreateSshKeyResponse, DeleteInstanceData, DeleteInstanceError, DeleteInstanceResponse, DeleteSshKeyData, DeleteSshKeyError, DeleteSshKeyResponse, DeployInstanceData, DeployInstanceError, DeployInstanceResponse, GetAccountData, GetAccountError, GetAccountResponse, GetInstanceData, GetInstanceError, GetInstanceMetricsData, GetInstanceMetricsError, GetInstanceMetricsResponse, GetInstanceResponse, GetMeData, GetMeError, GetMeResponse, HealthData, HealthError, LeaveOrganizationData, LeaveOrganizationError, LeaveOrganizationResponse, ListApiTokensData, ListApiTokensError, ListApiTokensResponse, ListImagesData, ListImagesError, ListImagesResponse, ListInstanceEventsData, ListInstanceEventsError, ListInstanceEventsResponse, ListInstancesData, ListInstancesError, ListInstancesResponse, ListInvitationsData, ListInvitationsError, ListInvitationsResponse, ListMembersData, ListMembersError, ListMembersResponse, ListMySessionsData, ListMySessionsError, ListMySessionsResponse, ListOrganizationsData, ListOrganizationsError, ListOrganizationsResponse, ListPlansData, ListPlansError, ListPlansResponse, ListRegionsData, ListRegionsError, ListRegionsResponse, ListResizePlansData, ListResizePlansError, ListResizePlansResponse, ListSshKeysData, ListSshKeysError, ListSshKeysResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, PasswordResetConfirmData, PasswordResetConfirmError, PasswordResetConfirmResponse, PasswordResetData, PasswordResetError, PasswordResetResponse, PreviewInvitationData, PreviewInvitationError, PreviewInvitationResponse, RebootInstanceData, RebootInstanceError, RebootInstanceResponse, RebuildInstanceData, RebuildInstanceError, RebuildInstanceResponse, RegisterData, RegisterError, RegisterResponse, RemoveMemberData, RemoveMemberError, RemoveMemberResponse, RenameOrganizationData, RenameOrganizationError, RenameOrganizationResponse, RenameSshKeyData, RenameSshKeyError, RenameSshKeyResponse, ResendInvitationData, ResendInvitationError, ResendInvitationResponse, ResizeInstanceData, ResizeInstanceError, ResizeInstanceResponse, RevokeApiTokenData, RevokeApiTokenError, RevokeApiTokenResponse, RevokeInvitationData, RevokeInvitationError, RevokeInvitationResponse, RevokeMySessionData, RevokeMySessionError, RevokeMySessionResponse, ShutdownInstanceData, ShutdownInstanceError, ShutdownInstanceResponse, UpdateMyAccountData, UpdateMyAccountError, UpdateMyAccountResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -132,6 +132,127 @@ export const revokeMySessionMutation = (options?: Partial<Options<RevokeMySessio
     return mutationOptions;
 };
 
+export const listSshKeysQueryKey = (options?: Options<ListSshKeysData>) => createQueryKey('listSshKeys', options);
+
+/**
+ * My saved SSH keys
+ */
+export const listSshKeysOptions = (options?: Options<ListSshKeysData>) => queryOptions<ListSshKeysResponse, ListSshKeysError, ListSshKeysResponse, ReturnType<typeof listSshKeysQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listSshKeys({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listSshKeysQueryKey(options)
+});
+
+/**
+ * Save an SSH key
+ */
+export const createSshKeyMutation = (options?: Partial<Options<CreateSshKeyData>>): UseMutationOptions<CreateSshKeyResponse, CreateSshKeyError, Options<CreateSshKeyData>> => {
+    const mutationOptions: UseMutationOptions<CreateSshKeyResponse, CreateSshKeyError, Options<CreateSshKeyData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await createSshKey({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Delete a saved SSH key (servers that have it keep it)
+ */
+export const deleteSshKeyMutation = (options?: Partial<Options<DeleteSshKeyData>>): UseMutationOptions<DeleteSshKeyResponse, DeleteSshKeyError, Options<DeleteSshKeyData>> => {
+    const mutationOptions: UseMutationOptions<DeleteSshKeyResponse, DeleteSshKeyError, Options<DeleteSshKeyData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await deleteSshKey({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Rename a saved SSH key
+ */
+export const renameSshKeyMutation = (options?: Partial<Options<RenameSshKeyData>>): UseMutationOptions<RenameSshKeyResponse, RenameSshKeyError, Options<RenameSshKeyData>> => {
+    const mutationOptions: UseMutationOptions<RenameSshKeyResponse, RenameSshKeyError, Options<RenameSshKeyData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await renameSshKey({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const listApiTokensQueryKey = (options?: Options<ListApiTokensData>) => createQueryKey('listApiTokens', options);
+
+/**
+ * My API tokens
+ */
+export const listApiTokensOptions = (options?: Options<ListApiTokensData>) => queryOptions<ListApiTokensResponse, ListApiTokensError, ListApiTokensResponse, ReturnType<typeof listApiTokensQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listApiTokens({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listApiTokensQueryKey(options)
+});
+
+/**
+ * Create an API token (the token is shown this once)
+ */
+export const createApiTokenMutation = (options?: Partial<Options<CreateApiTokenData>>): UseMutationOptions<CreateApiTokenResponse, CreateApiTokenError, Options<CreateApiTokenData>> => {
+    const mutationOptions: UseMutationOptions<CreateApiTokenResponse, CreateApiTokenError, Options<CreateApiTokenData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await createApiToken({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Revoke an API token (it stops working at once)
+ */
+export const revokeApiTokenMutation = (options?: Partial<Options<RevokeApiTokenData>>): UseMutationOptions<RevokeApiTokenResponse, RevokeApiTokenError, Options<RevokeApiTokenData>> => {
+    const mutationOptions: UseMutationOptions<RevokeApiTokenResponse, RevokeApiTokenError, Options<RevokeApiTokenData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await revokeApiToken({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
 export const adminListInstancesQueryKey = (options?: Options<AdminListInstancesData>) => createQueryKey('adminListInstances', options);
 
 /**
@@ -223,6 +344,68 @@ export const adminGetInstanceOptions = (options: Options<AdminGetInstanceData>) 
     },
     queryKey: adminGetInstanceQueryKey(options)
 });
+
+export const adminListOrganizationsQueryKey = (options?: Options<AdminListOrganizationsData>) => createQueryKey('adminListOrganizations', options);
+
+/**
+ * Every organization, with members, servers and limit
+ */
+export const adminListOrganizationsOptions = (options?: Options<AdminListOrganizationsData>) => queryOptions<AdminListOrganizationsResponse, AdminListOrganizationsError, AdminListOrganizationsResponse, ReturnType<typeof adminListOrganizationsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await adminListOrganizations({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: adminListOrganizationsQueryKey(options)
+});
+
+export const adminListOrganizationsInfiniteQueryKey = (options?: Options<AdminListOrganizationsData>): QueryKey<Options<AdminListOrganizationsData>> => createQueryKey('adminListOrganizations', options, true);
+
+/**
+ * Every organization, with members, servers and limit
+ */
+export const adminListOrganizationsInfiniteOptions = (options?: Options<AdminListOrganizationsData>) => infiniteQueryOptions<AdminListOrganizationsResponse, AdminListOrganizationsError, InfiniteData<AdminListOrganizationsResponse>, QueryKey<Options<AdminListOrganizationsData>>, number | Pick<QueryKey<Options<AdminListOrganizationsData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<AdminListOrganizationsData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                page: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await adminListOrganizations({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: adminListOrganizationsInfiniteQueryKey(options)
+});
+
+/**
+ * Set an organization's server limit
+ */
+export const adminUpdateOrganizationMutation = (options?: Partial<Options<AdminUpdateOrganizationData>>): UseMutationOptions<AdminUpdateOrganizationResponse, AdminUpdateOrganizationError, Options<AdminUpdateOrganizationData>> => {
+    const mutationOptions: UseMutationOptions<AdminUpdateOrganizationResponse, AdminUpdateOrganizationError, Options<AdminUpdateOrganizationData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await adminUpdateOrganization({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
 
 export const adminListPlansQueryKey = (options?: Options<AdminListPlansData>) => createQueryKey('adminListPlans', options);
 
@@ -449,6 +632,41 @@ export const adminTestProviderMutation = (options?: Partial<Options<AdminTestPro
     return mutationOptions;
 };
 
+export const adminGetSettingsQueryKey = (options?: Options<AdminGetSettingsData>) => createQueryKey('adminGetSettings', options);
+
+/**
+ * The panel's registration mode and default server limit
+ */
+export const adminGetSettingsOptions = (options?: Options<AdminGetSettingsData>) => queryOptions<AdminGetSettingsResponse, AdminGetSettingsError, AdminGetSettingsResponse, ReturnType<typeof adminGetSettingsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await adminGetSettings({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: adminGetSettingsQueryKey(options)
+});
+
+/**
+ * Change the registration mode or default server limit
+ */
+export const adminUpdateSettingsMutation = (options?: Partial<Options<AdminUpdateSettingsData>>): UseMutationOptions<AdminUpdateSettingsResponse, AdminUpdateSettingsError, Options<AdminUpdateSettingsData>> => {
+    const mutationOptions: UseMutationOptions<AdminUpdateSettingsResponse, AdminUpdateSettingsError, Options<AdminUpdateSettingsData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await adminUpdateSettings({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
 export const adminUpstreamImagesQueryKey = (options?: Options<AdminUpstreamImagesData>) => createQueryKey('adminUpstreamImages', options);
 
 /**
@@ -502,6 +720,86 @@ export const adminUpstreamRegionsOptions = (options?: Options<AdminUpstreamRegio
     },
     queryKey: adminUpstreamRegionsQueryKey(options)
 });
+
+export const adminListUsersQueryKey = (options?: Options<AdminListUsersData>) => createQueryKey('adminListUsers', options);
+
+/**
+ * Every user, with organizations and server counts
+ */
+export const adminListUsersOptions = (options?: Options<AdminListUsersData>) => queryOptions<AdminListUsersResponse, AdminListUsersError, AdminListUsersResponse, ReturnType<typeof adminListUsersQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await adminListUsers({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: adminListUsersQueryKey(options)
+});
+
+export const adminListUsersInfiniteQueryKey = (options?: Options<AdminListUsersData>): QueryKey<Options<AdminListUsersData>> => createQueryKey('adminListUsers', options, true);
+
+/**
+ * Every user, with organizations and server counts
+ */
+export const adminListUsersInfiniteOptions = (options?: Options<AdminListUsersData>) => infiniteQueryOptions<AdminListUsersResponse, AdminListUsersError, InfiniteData<AdminListUsersResponse>, QueryKey<Options<AdminListUsersData>>, number | Pick<QueryKey<Options<AdminListUsersData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<AdminListUsersData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                page: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await adminListUsers({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: adminListUsersInfiniteQueryKey(options)
+});
+
+export const adminGetUserQueryKey = (options: Options<AdminGetUserData>) => createQueryKey('adminGetUser', options);
+
+/**
+ * One user, with organizations and server counts
+ */
+export const adminGetUserOptions = (options: Options<AdminGetUserData>) => queryOptions<AdminGetUserResponse, AdminGetUserError, AdminGetUserResponse, ReturnType<typeof adminGetUserQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await adminGetUser({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: adminGetUserQueryKey(options)
+});
+
+/**
+ * Suspend or unsuspend a user
+ */
+export const adminUpdateUserMutation = (options?: Partial<Options<AdminUpdateUserData>>): UseMutationOptions<AdminUpdateUserResponse, AdminUpdateUserError, Options<AdminUpdateUserData>> => {
+    const mutationOptions: UseMutationOptions<AdminUpdateUserResponse, AdminUpdateUserError, Options<AdminUpdateUserData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await adminUpdateUser({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
 
 /**
  * Sign in (sets the session and CSRF cookies)
@@ -631,6 +929,231 @@ export const healthOptions = (options?: Options<HealthData>) => queryOptions<unk
     },
     queryKey: healthQueryKey(options)
 });
+
+export const previewInvitationQueryKey = (options: Options<PreviewInvitationData>) => createQueryKey('previewInvitation', options);
+
+/**
+ * What an invitation link is for (public)
+ */
+export const previewInvitationOptions = (options: Options<PreviewInvitationData>) => queryOptions<PreviewInvitationResponse, PreviewInvitationError, PreviewInvitationResponse, ReturnType<typeof previewInvitationQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await previewInvitation({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: previewInvitationQueryKey(options)
+});
+
+/**
+ * Accept an invitation: join, signing up first if there is no account
+ */
+export const acceptInvitationMutation = (options?: Partial<Options<AcceptInvitationData>>): UseMutationOptions<AcceptInvitationResponse, AcceptInvitationError, Options<AcceptInvitationData>> => {
+    const mutationOptions: UseMutationOptions<AcceptInvitationResponse, AcceptInvitationError, Options<AcceptInvitationData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await acceptInvitation({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const listOrganizationsQueryKey = (options?: Options<ListOrganizationsData>) => createQueryKey('listOrganizations', options);
+
+/**
+ * My organizations, with my role in each
+ */
+export const listOrganizationsOptions = (options?: Options<ListOrganizationsData>) => queryOptions<ListOrganizationsResponse, ListOrganizationsError, ListOrganizationsResponse, ReturnType<typeof listOrganizationsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listOrganizations({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listOrganizationsQueryKey(options)
+});
+
+/**
+ * Create an organization (I become its owner)
+ */
+export const createOrganizationMutation = (options?: Partial<Options<CreateOrganizationData>>): UseMutationOptions<CreateOrganizationResponse, CreateOrganizationError, Options<CreateOrganizationData>> => {
+    const mutationOptions: UseMutationOptions<CreateOrganizationResponse, CreateOrganizationError, Options<CreateOrganizationData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await createOrganization({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Rename an organization (owners)
+ */
+export const renameOrganizationMutation = (options?: Partial<Options<RenameOrganizationData>>): UseMutationOptions<RenameOrganizationResponse, RenameOrganizationError, Options<RenameOrganizationData>> => {
+    const mutationOptions: UseMutationOptions<RenameOrganizationResponse, RenameOrganizationError, Options<RenameOrganizationData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await renameOrganization({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const listInvitationsQueryKey = (options: Options<ListInvitationsData>) => createQueryKey('listInvitations', options);
+
+/**
+ * Pending invitations (owners; never their links)
+ */
+export const listInvitationsOptions = (options: Options<ListInvitationsData>) => queryOptions<ListInvitationsResponse, ListInvitationsError, ListInvitationsResponse, ReturnType<typeof listInvitationsQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listInvitations({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listInvitationsQueryKey(options)
+});
+
+/**
+ * Invite someone by email (owners): emailed, or the link shown once
+ */
+export const createInvitationMutation = (options?: Partial<Options<CreateInvitationData>>): UseMutationOptions<CreateInvitationResponse, CreateInvitationError, Options<CreateInvitationData>> => {
+    const mutationOptions: UseMutationOptions<CreateInvitationResponse, CreateInvitationError, Options<CreateInvitationData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await createInvitation({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Revoke an invitation (owners): its link stops working
+ */
+export const revokeInvitationMutation = (options?: Partial<Options<RevokeInvitationData>>): UseMutationOptions<RevokeInvitationResponse, RevokeInvitationError, Options<RevokeInvitationData>> => {
+    const mutationOptions: UseMutationOptions<RevokeInvitationResponse, RevokeInvitationError, Options<RevokeInvitationData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await revokeInvitation({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Resend an invitation (owners): a new link, the old one stops working
+ */
+export const resendInvitationMutation = (options?: Partial<Options<ResendInvitationData>>): UseMutationOptions<ResendInvitationResponse, ResendInvitationError, Options<ResendInvitationData>> => {
+    const mutationOptions: UseMutationOptions<ResendInvitationResponse, ResendInvitationError, Options<ResendInvitationData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await resendInvitation({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Leave an organization (not as its last owner)
+ */
+export const leaveOrganizationMutation = (options?: Partial<Options<LeaveOrganizationData>>): UseMutationOptions<LeaveOrganizationResponse, LeaveOrganizationError, Options<LeaveOrganizationData>> => {
+    const mutationOptions: UseMutationOptions<LeaveOrganizationResponse, LeaveOrganizationError, Options<LeaveOrganizationData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await leaveOrganization({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const listMembersQueryKey = (options: Options<ListMembersData>) => createQueryKey('listMembers', options);
+
+/**
+ * The organization's members (owners)
+ */
+export const listMembersOptions = (options: Options<ListMembersData>) => queryOptions<ListMembersResponse, ListMembersError, ListMembersResponse, ReturnType<typeof listMembersQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await listMembers({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: listMembersQueryKey(options)
+});
+
+/**
+ * Remove a member (owners; never the last owner)
+ */
+export const removeMemberMutation = (options?: Partial<Options<RemoveMemberData>>): UseMutationOptions<RemoveMemberResponse, RemoveMemberError, Options<RemoveMemberData>> => {
+    const mutationOptions: UseMutationOptions<RemoveMemberResponse, RemoveMemberError, Options<RemoveMemberData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await removeMember({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Change a member's role (owners; never the last owner)
+ */
+export const changeMemberRoleMutation = (options?: Partial<Options<ChangeMemberRoleData>>): UseMutationOptions<ChangeMemberRoleResponse, ChangeMemberRoleError, Options<ChangeMemberRoleData>> => {
+    const mutationOptions: UseMutationOptions<ChangeMemberRoleResponse, ChangeMemberRoleError, Options<ChangeMemberRoleData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await changeMemberRole({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
 
 export const listInstancesQueryKey = (options?: Options<ListInstancesData>) => createQueryKey('listInstances', options);
 

@@ -1,12 +1,14 @@
 import type { LucideIcon } from "lucide-react";
-import { KeyRound, MonitorSmartphone, UserRound } from "lucide-react";
+import { KeyRound, KeySquare, LockKeyhole, MonitorSmartphone, UserRound } from "lucide-react";
 import type * as React from "react";
+import { ApiTokensSection } from "./ApiTokensSection";
 import { ProfileSection } from "./ProfileSection";
 import { SecuritySection } from "./SecuritySection";
 import { SessionsSection } from "./SessionsSection";
+import { SshKeysSection } from "./SshKeysSection";
 
 /** One part of the Account page, shown at `/account#<id>`. Add a section by adding an entry
- * here (e.g. `ssh-keys`, `tokens`); the page builds its tabs from this list. */
+ * here; the page builds its tabs from this list. */
 export type AccountSection = {
   id: string;
   label: string;
@@ -16,6 +18,8 @@ export type AccountSection = {
 
 export const ACCOUNT_SECTIONS: AccountSection[] = [
   { id: "profile", label: "Profile", icon: UserRound, component: ProfileSection },
-  { id: "security", label: "Password", icon: KeyRound, component: SecuritySection },
+  { id: "security", label: "Password", icon: LockKeyhole, component: SecuritySection },
   { id: "sessions", label: "Sessions", icon: MonitorSmartphone, component: SessionsSection },
+  { id: "ssh-keys", label: "SSH keys", icon: KeyRound, component: SshKeysSection },
+  { id: "tokens", label: "API tokens", icon: KeySquare, component: ApiTokensSection },
 ];

@@ -23,6 +23,7 @@ import { invalidateInstanceLists, writeInstance } from "./api";
 import { actionErrorMessage } from "./actions";
 import { RootPasswordField } from "./PasswordField";
 import { rootPassProblem } from "./rules";
+import { SavedSshKeysField } from "./SavedSshKeysField";
 
 export type DialogAction = "rebuild" | "resize" | "delete";
 
@@ -71,6 +72,7 @@ function RebuildDialog({ instance, open, onClose }: { instance: InstanceOut; ope
   const [image, setImage] = React.useState("");
   const [password, setPassword] = React.useState("");
   const [confirm, setConfirm] = React.useState("");
+  const [keyIds, setKeyIds] = React.useState<string[]>([]);
   const [error, setError] = React.useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = React.useState<Record<string, string>>({});
   const images = useQuery({
@@ -84,6 +86,7 @@ function RebuildDialog({ instance, open, onClose }: { instance: InstanceOut; ope
     setImage("");
     setPassword("");
     setConfirm("");
+    setKeyIds([]);
     setError(null);
     setFieldErrors({});
   }, [open]);
@@ -101,7 +104,10 @@ function RebuildDialog({ instance, open, onClose }: { instance: InstanceOut; ope
     try {
       const data = await rebuild.mutateAsync({
         path: { instance_id: instance.id },
-        body: takesPassword ? { image, root_pass: password } : { image },
+        // No saved key ticked: the server's own keys are installed again.
+        body: takesPassword
+          ? { image, root_pass: password, ...(keyIds.length ? { ssh_key_ids: keyIds } : {}) }
+          : { image },
       });
       apply(data, `Rebuilding ${instance.label}…`);
     } catch (failure) {
@@ -150,6 +156,15 @@ function RebuildDialog({ instance, open, onClose }: { instance: InstanceOut; ope
               onChange={setPassword}
               error={fieldErrors.root_pass}
               label="New root password"
+            />
+          ) : null}
+          {takesPassword ? (
+            <SavedSshKeysField
+              id="rebuild-ssh-key-ids"
+              selected={keyIds}
+              onChange={setKeyIds}
+              serverError={Object.entries(fieldErrors).find(([field]) => field.startsWith("ssh_key_ids"))?.[1]}
+              description="Tick keys to install them instead of the server's current keys; leave all unticked to keep those."
             />
           ) : (
             <p className="text-sm text-muted-foreground">

@@ -140,4 +140,47 @@ describe("deploy page", () => {
     expect(bodies[0]).toMatchObject({ type: "p2", region: "r-fra", image: "img-debian12", root_pass: "Tq7!vRw2#pLz-9" });
     expect(await screen.findByRole("heading", { name: "web-9" })).toBeInTheDocument();
   });
+
+  it("installs the saved keys the customer ticks, and names a saved key the server refuses", async () => {
+    const bodies: unknown[] = [];
+    server.use(
+      http.get("*/api/account/ssh-keys", () =>
+        HttpResponse.json({
+          ssh_keys: [
+            { id: "k1", name: "laptop", public_key: "ssh-ed25519 AAAA", fingerprint: "SHA256:laptopprint", created_at: "2026-11-30T10:00:00Z" },
+            { id: "k2", name: "desk", public_key: "ssh-ed25519 BBBB", fingerprint: "SHA256:deskprint", created_at: "2026-11-30T10:00:00Z" },
+          ],
+        }),
+      ),
+      ...baseHandlers,
+      ...catalog,
+      http.post("*/api/vps", async ({ request }) => {
+        bodies.push(await request.json());
+        return HttpResponse.json(
+          {
+            error: "validation_error",
+            detail: "Invalid fields: ssh_key_ids[0].",
+            fields: [{ field: "ssh_key_ids[0]", message: "You have no saved SSH key with this id." }],
+          },
+          { status: 422 },
+        );
+      }),
+    );
+    renderApp("/vps?deploy=true");
+    const user = userEvent.setup();
+    await fillDeploy(user);
+    const saved = screen.getByRole("group", { name: "Saved SSH keys" });
+    expect(within(saved).getByText("SHA256:deskprint")).toBeInTheDocument();
+    await user.click(within(saved).getByRole("checkbox", { name: /desk/ }));
+    await user.click(screen.getByRole("button", { name: "Deploy" }));
+    expect(await screen.findByText("Saved key 1: You have no saved SSH key with this id.")).toBeInTheDocument();
+    expect(bodies[0]).toMatchObject({ ssh_key_ids: ["k2"], ssh_keys: [] });
+  });
+
+  it("points to the account page when no key is saved", async () => {
+    server.use(...baseHandlers, ...catalog);
+    renderApp("/vps?deploy=true");
+    const link = await screen.findByRole("link", { name: "Save keys on your account" });
+    expect(link).toHaveAttribute("href", "/account#ssh-keys");
+  });
 });

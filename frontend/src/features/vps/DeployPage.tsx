@@ -21,13 +21,22 @@ import { invalidateInstanceLists, writeInstance } from "./api";
 import { CONTINENT_ORDER, continentOf, countryCodeOf } from "./geo";
 import { RootPasswordField } from "./PasswordField";
 import { labelProblem, rootPassProblem, suggestHostname } from "./rules";
+import { SavedSshKeysField } from "./SavedSshKeysField";
 import { SshKeysField } from "./SshKeysField";
 import { parseSshKey } from "./sshKey";
 
 export type DeployPrefill = { region?: string; plan?: string; image?: string; label?: string };
 
-type Values = { region: string; plan: string; image: string; label: string; rootPass: string; sshKeys: string[] };
-type Field = "region" | "plan" | "image" | "label" | "rootPass" | "sshKeys";
+type Values = {
+  region: string;
+  plan: string;
+  image: string;
+  label: string;
+  rootPass: string;
+  sshKeys: string[];
+  sshKeyIds: string[];
+};
+type Field = "region" | "plan" | "image" | "label" | "rootPass" | "sshKeys" | "sshKeyIds";
 // The API's field names (422 `fields`) -> this form's inputs.
 const SERVER_FIELDS: Record<string, Field> = {
   region: "region",
@@ -36,6 +45,7 @@ const SERVER_FIELDS: Record<string, Field> = {
   label: "label",
   root_pass: "rootPass",
   ssh_keys: "sshKeys",
+  ssh_key_ids: "sshKeyIds",
 };
 
 function memory(mb: number): string {
@@ -76,6 +86,7 @@ export function DeployPage({ firstServer = false, prefill }: { firstServer?: boo
     label: prefill?.label ?? "",
     rootPass: "",
     sshKeys: [],
+    sshKeyIds: [],
   });
   const [labelEdited, setLabelEdited] = React.useState(Boolean(prefill?.label));
   const [touched, setTouched] = React.useState<Partial<Record<Field, boolean>>>({});
@@ -155,6 +166,7 @@ export function DeployPage({ firstServer = false, prefill }: { firstServer?: boo
       image: values.image,
       root_pass: values.rootPass,
       ssh_keys: values.sshKeys.map((key) => key.trim()).filter(Boolean),
+      ssh_key_ids: values.sshKeyIds,
     };
     const key = attempt.keyFor(JSON.stringify(body));
     for (let tries = 0; ; tries++) {
@@ -181,10 +193,11 @@ export function DeployPage({ firstServer = false, prefill }: { firstServer?: boo
         const mapped: Partial<Record<Field, string>> = {};
         const unmatched: string[] = [];
         for (const { field, message } of error.fields) {
-          // "ssh_keys[1]" names one key of the list.
+          // "ssh_keys[1]" names one key of the list; "ssh_key_ids[0]" one saved key picked.
           const [, name, index] = /^([a-z_]+)(?:\[(\d+)\])?/.exec(field) ?? [];
           const input = SERVER_FIELDS[name ?? ""];
-          const text = index !== undefined ? `SSH key ${Number(index) + 1}: ${message}` : message;
+          const text =
+            index === undefined ? message : `${name === "ssh_key_ids" ? "Saved key" : "SSH key"} ${Number(index) + 1}: ${message}`;
           if (input) mapped[input] = mapped[input] ? `${mapped[input]} ${text}` : text;
           else unmatched.push(message);
         }
@@ -275,6 +288,11 @@ export function DeployPage({ firstServer = false, prefill }: { firstServer?: boo
                 value={values.rootPass}
                 onChange={(value) => set("rootPass", value)}
                 error={serverErrors.rootPass ?? (touched.rootPass ? clientErrors.rootPass : undefined)}
+              />
+              <SavedSshKeysField
+                selected={values.sshKeyIds}
+                onChange={(ids) => set("sshKeyIds", ids)}
+                serverError={serverErrors.sshKeyIds}
               />
               <SshKeysField
                 keys={values.sshKeys}

@@ -157,4 +157,33 @@ describe("/vps/:id", () => {
     await user.click(within(dialog).getByRole("button", { name: "Rebuild web-01" }));
     await waitFor(() => expect(sent).toEqual({ image: "img-debian12" }));
   });
+
+  it("rebuild sends the saved keys ticked, to install instead of the server's", async () => {
+    const sent: unknown[] = [];
+    server.use(
+      http.get("*/api/account/ssh-keys", () =>
+        HttpResponse.json({
+          ssh_keys: [{ id: "k1", name: "laptop", public_key: "ssh-ed25519 AAAA", fingerprint: "SHA256:lap", created_at: "2026-11-30T10:00:00Z" }],
+        }),
+      ),
+      ...baseHandlers,
+      http.get("*/api/vps/i1", () => HttpResponse.json({ instance: instance() })),
+      http.post("*/api/vps/i1/rebuild", async ({ request }) => {
+        sent.push(await request.json());
+        return HttpResponse.json(
+          { instance: instance({ status: "rebuilding", is_transitional: true, allowed_actions: [] }) },
+          { status: 202 },
+        );
+      }),
+    );
+    renderApp("/vps/i1?action=rebuild");
+    const user = userEvent.setup();
+    const dialog = await screen.findByRole("dialog", { name: "Rebuild web-01" });
+    await user.selectOptions(await within(dialog).findByLabelText("Image"), "img-debian12");
+    await user.type(within(dialog).getByLabelText("New root password"), "Tq7!vRw2#pLz-9");
+    await user.click(await within(dialog).findByRole("checkbox", { name: /laptop/ }));
+    await user.type(within(dialog).getByLabelText(/to confirm/), "web-01");
+    await user.click(within(dialog).getByRole("button", { name: "Rebuild web-01" }));
+    await waitFor(() => expect(sent).toEqual([{ image: "img-debian12", root_pass: "Tq7!vRw2#pLz-9", ssh_key_ids: ["k1"] }]));
+  });
 });
