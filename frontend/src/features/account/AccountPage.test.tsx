@@ -26,6 +26,8 @@ describe("account page", () => {
       "Profile",
       "Password",
       "Sessions",
+      "SSH keys",
+      "API tokens",
     ]);
     expect(await screen.findByRole("tab", { name: "Password" })).toHaveAttribute("aria-selected", "true");
   });

@@ -131,6 +131,8 @@ describe("/account#ssh-keys", () => {
     await user.click(await screen.findByRole("button", { name: "Account: Casey" }));
     await user.click(await screen.findByRole("menuitem", { name: "Account" }));
     await waitFor(() => expect(router.state.location.pathname).toBe("/account"));
+    await user.click(await screen.findByRole("tab", { name: "SSH keys" }));
+    await waitFor(() => expect(router.state.location.hash).toBe("ssh-keys"));
     expect(await screen.findByRole("heading", { name: "SSH keys" })).toBeInTheDocument();
   });
 });
