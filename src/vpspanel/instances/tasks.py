@@ -29,6 +29,7 @@ deleted if it appears, until the create's quiet period has passed with nothing f
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -409,13 +410,101 @@ async def sync(step: Step) -> Outcome:
     return succeeded(found.status, instance=_observed(found))
 
 
-HANDLERS: dict[str, Callable[[Step], Awaitable[Outcome]]] = {
-    "create": create,
-    "boot": lifecycle,
-    "shutdown": lifecycle,
-    "reboot": lifecycle,
-    "rebuild": lifecycle,
-    "resize": lifecycle,
-    "delete": delete,
-    "sync": sync,
+# Said instead when the cloud cannot change credentials on rebuild: honest about the password.
+REBUILT_KEEPING_CREDENTIALS = (
+    "The server was rebuilt. It keeps the root password and SSH keys it was created with."
+)
+
+
+@dataclass(frozen=True)
+class OperationType:
+    """Everything that differs between operation types. The runner (`worker/runner.py`)
+    claims, runs `step`, checkpoints, retries and enforces the deadline the same way for every
+    type; what an outcome does to the instance row is decided here."""
+
+    step: Callable[[Step], Awaitable[Outcome]]
+    success_message: str | None = None
+    # What a success writes on the row besides the status (resize: the plan; rebuild: the
+    # image). Returns the event message when it differs from `success_message`.
+    on_success: Callable[[Operation, VpsInstance], str | None] | None = None
+    # A failed create or sync leaves nothing to re-read (the server is failed); after a failed
+    # action we no longer know what the provider did, so the server shows `unknown` and a
+    # sync operation re-reads it.
+    failure_status: InstanceStatus = InstanceStatus.UNKNOWN
+    # sync only re-reads: an error left by the action that failed stays on the row.
+    keeps_error: bool = False
+    # create: shown as provisioning from its first claim; a send whose answer was lost may
+    # still land after the last retry; watched by the shared account poll once bound.
+    creates: bool = False
+
+    def start(self, operation: Operation, instance: VpsInstance, now: datetime) -> bool:
+        """Apply what the first claim of the operation shows on the row; True when its event
+        now reads "running"."""
+        if not self.creates or operation.attempts != 1:
+            return False
+        instance.status = InstanceStatus.PROVISIONING.value
+        instance.progress = 10
+        instance.updated_at = now
+        return True
+
+    def may_still_land(self, operation: Operation) -> bool:
+        """Out of retries, but the last create may still land: the create's recovery path
+        looks for it through a quiet period and only then gives up."""
+        return self.creates and bool((operation.result or {}).get("sent"))
+
+    def watched_by_account_poll(self, instance: VpsInstance) -> bool:
+        """Whether the shared account watcher (`worker/polling.py`) wakes this operation when
+        its server changes, so its own look is only a backstop."""
+        return self.creates and instance.provider_instance_id is not None
+
+    def succeed(
+        self, operation: Operation, instance: VpsInstance, status: InstanceStatus, now: datetime
+    ) -> str | None:
+        """Write a success on the row; returns the message of the operation's event."""
+        instance.status = status.value
+        instance.progress = None
+        if not self.keeps_error:
+            instance.error = None
+        message = self.success_message
+        if self.on_success is not None:
+            message = self.on_success(operation, instance) or message
+        if status is InstanceStatus.DELETED:
+            instance.deleted_at = now
+            instance.ip_address = None
+            instance.ipv6 = None
+        return message
+
+    def fail(self, instance: VpsInstance, reason: str) -> bool:
+        """Write a failure on the row; True when a sync operation must re-read the server."""
+        instance.error = reason
+        instance.progress = None
+        instance.status = self.failure_status.value
+        return self.failure_status is InstanceStatus.UNKNOWN
+
+
+def _resized(operation: Operation, instance: VpsInstance) -> None:
+    instance.plan_id = uuid.UUID(str(operation.payload["plan_id"]))
+
+
+def _rebuilt(operation: Operation, instance: VpsInstance) -> str | None:
+    instance.image = str(operation.payload["image"])
+    instance.configuration = {
+        **instance.configuration,
+        "provider_image_id": operation.payload["provider_image_id"],
+    }
+    if (operation.result or {}).get("kept_credentials"):
+        return REBUILT_KEEPING_CREDENTIALS
+    return None
+
+
+RUNNING = "The server is running."
+OPERATION_TYPES: dict[str, OperationType] = {
+    "create": OperationType(create, RUNNING, failure_status=InstanceStatus.FAILED, creates=True),
+    "boot": OperationType(lifecycle, RUNNING),
+    "shutdown": OperationType(lifecycle, "The server is stopped."),
+    "reboot": OperationType(lifecycle, "The server rebooted."),
+    "rebuild": OperationType(lifecycle, "The server was rebuilt.", on_success=_rebuilt),
+    "resize": OperationType(lifecycle, "The server was resized.", on_success=_resized),
+    "delete": OperationType(delete, "The server was deleted."),
+    "sync": OperationType(sync, failure_status=InstanceStatus.FAILED, keeps_error=True),
 }

@@ -47,19 +47,6 @@ from vpspanel.worker.reconcile import reconcile
 logger = logging.getLogger(__name__)
 
 PURGE_EVERY = timedelta(minutes=10)
-SUCCESS_MESSAGES = {
-    "create": "The server is running.",
-    "boot": "The server is running.",
-    "shutdown": "The server is stopped.",
-    "reboot": "The server rebooted.",
-    "rebuild": "The server was rebuilt.",
-    "resize": "The server was resized.",
-    "delete": "The server was deleted.",
-}
-# Said instead when the cloud cannot change credentials on rebuild: honest about the password.
-REBUILT_KEEPING_CREDENTIALS = (
-    "The server was rebuilt. It keeps the root password and SSH keys it was created with."
-)
 
 
 class LeaseLost(Exception):
@@ -114,10 +101,9 @@ class Worker:
                 if instance is not None and instance.provider_id is not None
                 else None
             )
-            if instance is not None and operation.type == "create" and operation.attempts == 1:
-                instance.status = InstanceStatus.PROVISIONING.value
-                instance.progress = 10
-                instance.updated_at = self.state.clock()
+            if instance is not None and tasks.OPERATION_TYPES[operation.type].start(
+                operation, instance, self.state.clock()
+            ):
                 await self._mark_event(session, operation, "running")
             await session.commit()
         if instance is None:
@@ -163,6 +149,7 @@ class Worker:
 
     async def _execute(self, claimed: Claimed) -> tasks.Outcome:
         operation, instance, account = claimed.operation, claimed.instance, claimed.account
+        operation_type = tasks.OPERATION_TYPES[operation.type]
         now = self.state.clock()
         if now > operation.created_at + self.config.timeout_for(operation.type):
             return tasks.failed(tasks.TOO_SLOW)
@@ -189,7 +176,7 @@ class Worker:
         patience = BUDGET_PATIENCE_S.set(self.config.budget_patience_s)
         try:
             async with asyncio.timeout(self.config.step_timeout_s):
-                return await tasks.HANDLERS[operation.type](step)
+                return await operation_type.step(step)
         except perr.ProviderBudgetWait as exc:
             # Nothing was sent: park the operation until the budget has room and free the
             # slot for work that can run now (not a retry: nothing went wrong).
@@ -217,13 +204,7 @@ class Worker:
                     result={"provider_error": provider_error, "retries": retries},
                     milestone=("retry", tasks.retry_message(retries, self.config.max_retries)),
                 )
-            if (
-                exc.retryable
-                and operation.type == "create"
-                and (operation.result or {}).get("sent")
-            ):
-                # Out of attempts, but the last create may still land: the create's recovery
-                # path looks for it through a quiet period and only then gives up.
+            if exc.retryable and operation_type.may_still_land(operation):
                 return tasks.wait(
                     self.config.backoff_s(operation.attempts),
                     result={"provider_error": provider_error, "retries": retries},
@@ -287,15 +268,16 @@ class Worker:
             if outcome.clear_secret or outcome.kind != "wait":
                 operation.sealed_secret = None
             if outcome.milestone is not None:
-                event_type, message = outcome.milestone
+                event_type, milestone = outcome.milestone
                 created = InstanceRepository(session).add_event(
                     instance,
                     type=event_type,
                     status="succeeded",
-                    message=message,
+                    message=milestone,
                     operation_id=None,
                 )
                 created.finished_at = now
+            operation_type = tasks.OPERATION_TYPES[operation.type]
             if outcome.kind == "wait":
                 operation.status = OperationStatus.QUEUED.value
                 operation.priority = priority_of(
@@ -304,10 +286,8 @@ class Worker:
                     bound=instance.provider_instance_id is not None,
                 ).value
                 delay_s = outcome.delay_s
-                if (
-                    operation.type == "create"
-                    and instance.provider_instance_id is not None
-                    and self.polls.shared(str(instance.provider_id))
+                if operation_type.watched_by_account_poll(instance) and self.polls.shared(
+                    str(instance.provider_id)
                 ):
                     # The shared watcher wakes it when its server changes; this is a backstop.
                     delay_s = max(delay_s, self.config.poll_interval_s * BACKSTOP_POLLS)
@@ -315,17 +295,9 @@ class Worker:
                 operation.lease_owner = None
                 operation.lease_expires_at = None
                 return
-            operation.finished_at = now
-            operation.lease_owner = None
-            operation.lease_expires_at = None
-            if outcome.kind == "succeeded":
-                await self._succeed(session, operation, instance, outcome, now)
-            else:
-                await self._fail(
-                    session, operation, instance, outcome.reason or tasks.TOO_SLOW, now
-                )
+            await self._finish(session, operation, instance, outcome, now)
 
-    async def _succeed(
+    async def _finish(
         self,
         session: AsyncSession,
         operation: Operation,
@@ -333,47 +305,23 @@ class Worker:
         outcome: tasks.Outcome,
         now: datetime,
     ) -> None:
-        operation.status = OperationStatus.SUCCEEDED.value
-        status = outcome.status or InstanceStatus.UNKNOWN
-        instance.status = status.value
-        instance.progress = None
-        if operation.type != "sync":
-            instance.error = None
-        if operation.type == "resize":
-            instance.plan_id = uuid.UUID(str(operation.payload["plan_id"]))
-        elif operation.type == "rebuild":
-            instance.image = str(operation.payload["image"])
-            instance.configuration = {
-                **instance.configuration,
-                "provider_image_id": operation.payload["provider_image_id"],
-            }
-        if status is InstanceStatus.DELETED:
-            instance.deleted_at = now
-            instance.ip_address = None
-            instance.ipv6 = None
-        message = SUCCESS_MESSAGES.get(operation.type)
-        if operation.type == "rebuild" and (operation.result or {}).get("kept_credentials"):
-            message = REBUILT_KEEPING_CREDENTIALS
-        await self._mark_event(session, operation, "succeeded", message, finished_at=now)
-        logger.info("operation %s (%s) succeeded", operation.id, operation.type)
-
-    async def _fail(
-        self,
-        session: AsyncSession,
-        operation: Operation,
-        instance: VpsInstance,
-        reason: str,
-        now: datetime,
-    ) -> None:
+        """End the operation; its type says what the outcome writes on the instance."""
+        operation_type = tasks.OPERATION_TYPES[operation.type]
+        operation.finished_at = now
+        operation.lease_owner = None
+        operation.lease_expires_at = None
+        if outcome.kind == "succeeded":
+            operation.status = OperationStatus.SUCCEEDED.value
+            message = operation_type.succeed(
+                operation, instance, outcome.status or InstanceStatus.UNKNOWN, now
+            )
+            await self._mark_event(session, operation, "succeeded", message, finished_at=now)
+            logger.info("operation %s (%s) succeeded", operation.id, operation.type)
+            return
+        reason = outcome.reason or tasks.TOO_SLOW
         operation.status = OperationStatus.FAILED.value
         operation.error = reason
-        instance.error = reason
-        instance.progress = None
-        if operation.type in ("create", "sync"):
-            instance.status = InstanceStatus.FAILED.value
-        else:
-            # We no longer know what the provider did: show `unknown` and re-read it.
-            instance.status = InstanceStatus.UNKNOWN.value
+        if operation_type.fail(instance, reason):
             OperationRepository(session).add(instance_id=instance.id, type="sync", now=now)
         await self._mark_event(session, operation, "failed", reason, finished_at=now)
         logger.info("operation %s (%s) failed", operation.id, operation.type)
