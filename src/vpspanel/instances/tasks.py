@@ -28,7 +28,6 @@ deleted if it appears, until the create's quiet period has passed with nothing f
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from vpspanel.instances.state import CREATE, TRANSITIONS, Action
 from vpspanel.operations.models import Operation
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.provider_accounts.service import create_options_for
+from vpspanel.provider_errors import GONE_AT_PROVIDER, NOT_RESPONDING
 from vpspanel.providers import errors as perr
 from vpspanel.providers.base import Provider
 from vpspanel.providers.types import (
@@ -55,24 +55,9 @@ SECRET_LOST_REASON = " ".join(
         "is never kept. Please try again with a new root password.",
     )
 )
-GONE_AT_PROVIDER = "The server no longer exists at the cloud provider."
 TOO_SLOW = "The cloud provider did not finish in time. Please try again."
-NOT_PLACED = (
-    "The server could not be placed: the cloud has no room for it on this account. "
-    "Please contact support or choose another plan or region."
-)
 PROVIDER_BUSY = "The cloud is busy; retrying shortly."
-NOT_RESPONDING = "The cloud provider is not responding. Please try again shortly."
 MAX_MISSING_READS = 3
-PROVIDER_ERROR_MAX_LENGTH = 300
-# Anything long and opaque in a provider's message may be a token or a signed URL: dropped.
-_OPAQUE = re.compile(r"[A-Za-z0-9_\-+/=.:]{32,}")
-_SECRET_ASSIGNMENT = re.compile(
-    r"(password|passwd|root_pass|token|secret|api[_-]?key|authorization)(\W{1,3})\S+",
-    re.IGNORECASE,
-)
-# A provider refusing because the account is at its server limit (DigitalOcean's droplet_limit).
-_ACCOUNT_LIMIT = re.compile(r"droplet limit|droplet_limit|limit of \w+ (linodes|instances)", re.I)
 # Reaching their target twice does no harm, so these may be sent again when the first request
 # shows no effect; rebuild, resize and reboot never are.
 POWER_ACTIONS = (Action.BOOT, Action.SHUTDOWN)
@@ -102,14 +87,6 @@ def failed(reason: str, **kwargs: Any) -> Outcome:
     return Outcome("failed", reason=reason, clear_secret=True, **kwargs)
 
 
-def provider_error_text(exc: perr.ProviderError) -> str:
-    """The provider's own reason for an admin and the log: the error class and message with
-    anything that could be a secret removed, at most PROVIDER_ERROR_MAX_LENGTH characters."""
-    text = _SECRET_ASSIGNMENT.sub(r"\1\2[redacted]", exc.message)
-    text = _OPAQUE.sub("[redacted]", text)
-    return f"{type(exc).__name__}: {text}"[:PROVIDER_ERROR_MAX_LENGTH]
-
-
 def retry_message(retries: int, max_retries: int) -> str:
     """What the customer reads when a temporary failure is retried: attempt 1 was the first
     try, so the `retries`-th retry is attempt retries + 1 of at most max_retries + 1."""
@@ -117,19 +94,6 @@ def retry_message(retries: int, max_retries: int) -> str:
         "The cloud had a temporary problem; retrying "
         f"(attempt {retries + 1} of at most {max_retries + 1})."
     )
-
-
-def reason_for(exc: perr.ProviderError) -> str:
-    """A provider failure in words a customer can read: no upstream body, code or id."""
-    if isinstance(exc, perr.ProviderValidationError) and _ACCOUNT_LIMIT.search(exc.message):
-        return NOT_PLACED
-    if isinstance(exc, perr.ProviderAuthError | perr.ProviderPermissionError):
-        return "The cloud account behind this server refused the request. Please contact support."
-    if isinstance(exc, perr.ProviderNotFound):
-        return GONE_AT_PROVIDER
-    if isinstance(exc, perr.ProviderValidationError):
-        return "The cloud provider refused this request."
-    return NOT_RESPONDING
 
 
 @dataclass

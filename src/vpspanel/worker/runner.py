@@ -22,6 +22,7 @@ from typing import Any, cast
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vpspanel import provider_errors
 from vpspanel.instances import tasks
 from vpspanel.instances.models import VpsInstance
 from vpspanel.instances.repository import InstanceRepository
@@ -183,7 +184,7 @@ class Worker:
             logger.debug("operation %s parked %.2fs: %s", operation.id, exc.retry_after_s, exc)
             return tasks.wait(exc.retry_after_s or 0.0)
         except perr.ProviderError as exc:
-            provider_error = tasks.provider_error_text(exc)
+            provider_error = provider_errors.provider_error_text(exc)
             logger.info(
                 "operation %s (%s) step failed: %s", operation.id, operation.type, provider_error
             )
@@ -209,7 +210,9 @@ class Worker:
                     self.config.backoff_s(operation.attempts),
                     result={"provider_error": provider_error, "retries": retries},
                 )
-            return tasks.failed(tasks.reason_for(exc), result={"provider_error": provider_error})
+            return tasks.failed(
+                provider_errors.failure_reason(exc), result={"provider_error": provider_error}
+            )
         except TimeoutError:
             logger.warning("operation %s (%s) step timed out", operation.id, operation.type)
             return tasks.wait(self.config.backoff_s(operation.attempts))
