@@ -42,7 +42,7 @@ from vpspanel.catalog.schemas import (
     UpstreamRegion,
     UpstreamRegionPrice,
 )
-from vpspanel.db.engine import READ_ONLY_OPTION
+from vpspanel.db.engine import holds_sqlite_write_lock
 from vpspanel.errors import NotFound, ProviderUnavailable, ValidationFailed
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.provider_accounts.repository import ProviderAccountRepository
@@ -269,7 +269,7 @@ class UpstreamCatalog:
     async def _refresh(
         self, account: ServiceProvider, kind: str, cached: _Cached | None, *, force: bool
     ) -> tuple[CatalogSnapshot[Any], asyncio.Task[None] | None]:
-        if _holds_sqlite_write_lock(self.db):
+        if holds_sqlite_write_lock(self.db):
             return await self._refresh_store_later(account, kind, cached)
         now = self.state.clock()
         if cached is None:
@@ -411,16 +411,6 @@ async def _resolve_account(
         "providerId",
         f"There are several active {provider_type} accounts and none is the default; "
         "pass providerId.",
-    )
-
-
-def _holds_sqlite_write_lock(session: AsyncSession) -> bool:
-    """The session is a SQLite write session whose transaction has begun (BEGIN IMMEDIATE)."""
-    if session.bind is None or not session.in_transaction():
-        return False
-    engine = session.bind.sync_engine
-    return engine.dialect.name == "sqlite" and not engine.get_execution_options().get(
-        READ_ONLY_OPTION, False
     )
 
 

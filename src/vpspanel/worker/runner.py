@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel import provider_errors
@@ -31,6 +30,7 @@ from vpspanel.operations.handoff import SecretHandoff, process_handoff, secret_c
 from vpspanel.operations.models import Operation
 from vpspanel.operations.repository import OperationRepository, OperationStatus, priority_of
 from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.provider_accounts.repository import ProviderAccountRepository
 from vpspanel.providers import errors as perr
 from vpspanel.providers.base import Provider
 from vpspanel.providers.http import BUDGET_PATIENCE_S
@@ -96,9 +96,9 @@ class Worker:
             if operation is None:
                 await session.rollback()
                 return None
-            instance = await session.get(VpsInstance, operation.instance_id)
+            instance = await InstanceRepository(session).get(operation.instance_id)
             account = (
-                await session.get(ServiceProvider, instance.provider_id)
+                await ProviderAccountRepository(session).get(instance.provider_id)
                 if instance is not None and instance.provider_id is not None
                 else None
             )
@@ -247,10 +247,8 @@ class Worker:
             await asyncio.sleep(interval)
             try:
                 async with self.state.sessionmaker() as session, session.begin():
-                    await session.execute(
-                        update(Operation)
-                        .where(Operation.id == operation_id, Operation.lease_owner == self.owner)
-                        .values(lease_expires_at=self.state.clock() + self.config.lease)
+                    await OperationRepository(session).extend_lease(
+                        operation_id, owner=self.owner, until=self.state.clock() + self.config.lease
                     )
             except Exception:  # a missed beat is survivable; the next one may work
                 logger.warning("operation %s: heartbeat failed", operation_id)
