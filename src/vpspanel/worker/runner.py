@@ -184,40 +184,47 @@ class Worker:
             logger.debug("operation %s parked %.2fs: %s", operation.id, exc.retry_after_s, exc)
             return tasks.wait(exc.retry_after_s or 0.0)
         except perr.ProviderError as exc:
-            provider_error = provider_errors.provider_error_text(exc)
-            logger.info(
-                "operation %s (%s) step failed: %s", operation.id, operation.type, provider_error
-            )
-            if exc.retryable and not isinstance(exc, perr.ProviderUnavailable):
-                # Busy or rate limited: the provider answered and will take it later.
-                retry_after = (
-                    exc.retry_after_s if isinstance(exc, perr.ProviderRateLimited) else None
-                )
-                return tasks.wait(
-                    self.config.backoff_s(operation.attempts, retry_after),
-                    result={"provider_error": provider_error},
-                    milestone=("retry", tasks.PROVIDER_BUSY),
-                )
-            retries = int((operation.result or {}).get("retries", 0)) + 1
-            if exc.retryable and retries <= self.config.max_retries:
-                return tasks.wait(
-                    self.config.backoff_s(operation.attempts),
-                    result={"provider_error": provider_error, "retries": retries},
-                    milestone=("retry", tasks.retry_message(retries, self.config.max_retries)),
-                )
-            if exc.retryable and operation_type.may_still_land(operation):
-                return tasks.wait(
-                    self.config.backoff_s(operation.attempts),
-                    result={"provider_error": provider_error, "retries": retries},
-                )
-            return tasks.failed(
-                provider_errors.failure_reason(exc), result={"provider_error": provider_error}
-            )
+            return self._after_provider_error(operation, operation_type, exc)
         except TimeoutError:
             logger.warning("operation %s (%s) step timed out", operation.id, operation.type)
             return tasks.wait(self.config.backoff_s(operation.attempts))
         finally:
             BUDGET_PATIENCE_S.reset(patience)
+
+    def _after_provider_error(
+        self,
+        operation: Operation,
+        operation_type: tasks.OperationType,
+        exc: perr.ProviderError,
+    ) -> tasks.Outcome:
+        """A step the provider failed: wait and try again, or fail with a customer's reason."""
+        provider_error = provider_errors.provider_error_text(exc)
+        logger.info(
+            "operation %s (%s) step failed: %s", operation.id, operation.type, provider_error
+        )
+        if exc.retryable and not isinstance(exc, perr.ProviderUnavailable):
+            # Busy or rate limited: the provider answered and will take it later.
+            retry_after = exc.retry_after_s if isinstance(exc, perr.ProviderRateLimited) else None
+            return tasks.wait(
+                self.config.backoff_s(operation.attempts, retry_after),
+                result={"provider_error": provider_error},
+                milestone=("retry", tasks.PROVIDER_BUSY),
+            )
+        retries = int((operation.result or {}).get("retries", 0)) + 1
+        if exc.retryable and retries <= self.config.max_retries:
+            return tasks.wait(
+                self.config.backoff_s(operation.attempts),
+                result={"provider_error": provider_error, "retries": retries},
+                milestone=("retry", tasks.retry_message(retries, self.config.max_retries)),
+            )
+        if exc.retryable and operation_type.may_still_land(operation):
+            return tasks.wait(
+                self.config.backoff_s(operation.attempts),
+                result={"provider_error": provider_error, "retries": retries},
+            )
+        return tasks.failed(
+            provider_errors.failure_reason(exc), result={"provider_error": provider_error}
+        )
 
     def _unseal(self, operation: Operation) -> str | None:
         if operation.sealed_secret is None:
