@@ -16,7 +16,7 @@ from tests.conftest import TEST_ENCRYPTION_KEY
 from vpspanel.app import create_app
 from vpspanel.auth.models import User
 from vpspanel.config import Environment, Settings
-from vpspanel.provider_accounts.connect import app_error_from_provider
+from vpspanel.provider_errors import customer_error
 from vpspanel.providers.errors import ProviderValidationError
 from vpspanel.state import AppState
 
@@ -203,7 +203,7 @@ class TestInputTheDatabaseCannotTake:
 
 
 def test_provider_rejections_reach_customers_without_the_providers_words() -> None:
-    error = app_error_from_provider(ProviderValidationError("plan_id", "Invalid Linode type"))
+    error = customer_error(ProviderValidationError("plan_id", "Invalid Linode type"))
     body = error.body()
     assert error.status_code == 422
     assert body["fields"][0]["field"] == "plan_id"

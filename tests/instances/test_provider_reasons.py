@@ -15,6 +15,7 @@ from tests.instances.support import (
     servers_at_provider,
     wait_for_status,
 )
+from vpspanel import provider_errors
 from vpspanel.auth.models import UserRole
 from vpspanel.instances import tasks
 from vpspanel.providers import errors as perr
@@ -51,7 +52,7 @@ async def test_an_account_at_its_server_limit_tells_customer_and_admin_why(
     instance_id = created.json()["instance"]["id"]
 
     failed = await wait_for_status(client, headers, instance_id, "failed", worker)
-    assert failed["error"] == tasks.NOT_PLACED
+    assert failed["error"] == provider_errors.NOT_PLACED
     (operation,) = await operations_of(fast_state, instance_id)
     assert "droplet limit" in operation.result["provider_error"]
 
@@ -130,7 +131,7 @@ def test_the_provider_reason_is_scrubbed_of_anything_secret() -> None:
         "root_pass",
         "root_pass=Hunter2-Secret! rejected; token: abcdEFGH1234abcdEFGH1234abcdEFGH1234 bad",
     )
-    text = tasks.provider_error_text(error)
+    text = provider_errors.provider_error_text(error)
     assert text.startswith("ProviderValidationError: ")
     assert "Hunter2" not in text and "abcdEFGH1234" not in text
     assert "rejected" in text

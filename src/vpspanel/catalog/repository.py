@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vpspanel.catalog.models import UpstreamCatalogCache, VpsPlan, VpsPlanRegion
 from vpspanel.instances.models import VpsInstance
 from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.providers.types import InstanceStatus
 
-DELETED_INSTANCE_STATUS = "deleted"
 # `fetched_at` of a cache row claimed for a first fetch that has not stored anything yet.
 NEVER_FETCHED = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -142,7 +142,7 @@ class PlanRepository:
         count = await self.session.scalar(
             select(func.count())
             .select_from(VpsInstance)
-            .where(VpsInstance.plan_id == plan_id, VpsInstance.status != DELETED_INSTANCE_STATUS)
+            .where(VpsInstance.plan_id == plan_id, VpsInstance.status != InstanceStatus.DELETED)
         )
         return int(count or 0)
 

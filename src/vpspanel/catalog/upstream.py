@@ -42,11 +42,11 @@ from vpspanel.catalog.schemas import (
     UpstreamRegion,
     UpstreamRegionPrice,
 )
-from vpspanel.db.engine import READ_ONLY_OPTION
+from vpspanel.db.engine import holds_sqlite_write_lock
 from vpspanel.errors import NotFound, ProviderUnavailable, ValidationFailed
-from vpspanel.provider_accounts.connect import app_error_from_provider
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.provider_accounts.repository import ProviderAccountRepository
+from vpspanel.provider_errors import customer_error
 from vpspanel.providers.base import Provider
 from vpspanel.providers.errors import ProviderError
 from vpspanel.providers.types import ProviderImage, ProviderPlan, ProviderRegion
@@ -269,7 +269,7 @@ class UpstreamCatalog:
     async def _refresh(
         self, account: ServiceProvider, kind: str, cached: _Cached | None, *, force: bool
     ) -> tuple[CatalogSnapshot[Any], asyncio.Task[None] | None]:
-        if _holds_sqlite_write_lock(self.db):
+        if holds_sqlite_write_lock(self.db):
             return await self._refresh_store_later(account, kind, cached)
         now = self.state.clock()
         if cached is None:
@@ -292,7 +292,7 @@ class UpstreamCatalog:
             _log_fetch_failure(account, kind, exc)
             if cached is None or not cached.filled:
                 await self._write(lambda cache: cache.drop_unfilled(account.id, kind))
-                raise app_error_from_provider(exc) from None
+                raise customer_error(exc) from None
             backoff_until = now + RETRY_BACKOFF
             await self._write(lambda cache: cache.back_off(account.id, kind, backoff_until))
             return _snapshot(cached, kind, stale=True), None
@@ -329,7 +329,7 @@ class UpstreamCatalog:
             items = await _FETCHERS[kind](self.state.providers.for_account(account))
         except ProviderError as exc:
             _log_fetch_failure(account, kind, exc)
-            raise app_error_from_provider(exc) from None
+            raise customer_error(exc) from None
         return CatalogSnapshot(account.id, items, self.state.clock(), stale=False)
 
     async def _refresh_store_later(
@@ -342,7 +342,7 @@ class UpstreamCatalog:
         except ProviderError as exc:
             _log_fetch_failure(account, kind, exc)
             if cached is None or not cached.filled:
-                raise app_error_from_provider(exc) from None
+                raise customer_error(exc) from None
             return _snapshot(cached, kind, stale=True), None
         fetched_at = self.state.clock()
         payload = _dump(items)
@@ -411,16 +411,6 @@ async def _resolve_account(
         "providerId",
         f"There are several active {provider_type} accounts and none is the default; "
         "pass providerId.",
-    )
-
-
-def _holds_sqlite_write_lock(session: AsyncSession) -> bool:
-    """The session is a SQLite write session whose transaction has begun (BEGIN IMMEDIATE)."""
-    if session.bind is None or not session.in_transaction():
-        return False
-    engine = session.bind.sync_engine
-    return engine.dialect.name == "sqlite" and not engine.get_execution_options().get(
-        READ_ONLY_OPTION, False
     )
 
 

@@ -18,9 +18,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import Select, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -32,6 +32,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.dml import Insert
 
 READ_ONLY_OPTION = "vpspanel_read_only"
+_SelectT = TypeVar("_SelectT", bound=Select[Any])
 # PostgreSQL SQLSTATEs of a database too busy to answer: query_canceled (statement_timeout),
 # lock_not_available, too_many_connections, cannot_connect_now (starting up or shutting down).
 _PG_BUSY_STATES = frozenset({"57014", "55P03", "53300", "57P03"})
@@ -157,6 +158,26 @@ def create_sessionmaker(
 ) -> async_sessionmaker[AsyncSession]:
     bind = engine.execution_options(**{READ_ONLY_OPTION: True}) if read_only else engine
     return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)
+
+
+def holds_sqlite_write_lock(session: AsyncSession) -> bool:
+    """The session is a SQLite write session whose transaction has begun (BEGIN IMMEDIATE):
+    every other writer waits for it."""
+    if session.bind is None or not session.in_transaction():
+        return False
+    engine = session.bind.sync_engine
+    return engine.dialect.name == "sqlite" and not engine.get_execution_options().get(
+        READ_ONLY_OPTION, False
+    )
+
+
+def skip_locked_rows(query: _SelectT, session: AsyncSession, *, of: Any) -> _SelectT:
+    """`query` locking the rows of `of` it returns and passing over rows other transactions
+    hold (PostgreSQL `FOR UPDATE SKIP LOCKED`), so concurrent callers never take the same row.
+    SQLite has a single writer (BEGIN IMMEDIATE): the query is already serialised as it is."""
+    if session.get_bind().dialect.name == "postgresql":
+        return query.with_for_update(skip_locked=True, of=of)
+    return query
 
 
 def upsert(

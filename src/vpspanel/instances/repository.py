@@ -45,7 +45,8 @@ class InstanceRepository:
     async def get(self, instance_id: uuid.UUID, *, for_update: bool = False) -> VpsInstance | None:
         query = select(VpsInstance).where(VpsInstance.id == instance_id)
         if for_update:
-            query = query.with_for_update()
+            # Re-read the row under the lock even if this session already holds it.
+            query = query.with_for_update().execution_options(populate_existing=True)
         return (await self.session.scalars(query)).one_or_none()
 
     async def page_for_organization(

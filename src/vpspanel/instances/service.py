@@ -48,8 +48,8 @@ from vpspanel.operations import idempotency
 from vpspanel.operations.handoff import process_handoff, secret_context
 from vpspanel.operations.models import Operation
 from vpspanel.operations.repository import OperationRepository, OperationStatus
-from vpspanel.provider_accounts.connect import app_error_from_provider
 from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.provider_errors import customer_error
 from vpspanel.providers.errors import ProviderError
 from vpspanel.providers.registry import PROVIDER_TYPES, driver_class
 from vpspanel.providers.types import InstanceStatus
@@ -594,7 +594,7 @@ async def metrics(
             instance.provider_instance_id, hours
         )
     except ProviderError as exc:
-        raise app_error_from_provider(exc) from None
+        raise customer_error(exc) from None
     window = raw.window
     result = MetricsOut(
         start=window.start_s if window else None,

@@ -28,7 +28,7 @@ deleted if it appears, until the create's quiet period has passed with nothing f
 
 from __future__ import annotations
 
-import re
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,6 +39,7 @@ from vpspanel.instances.state import CREATE, TRANSITIONS, Action
 from vpspanel.operations.models import Operation
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.provider_accounts.service import create_options_for
+from vpspanel.provider_errors import GONE_AT_PROVIDER, NOT_RESPONDING
 from vpspanel.providers import errors as perr
 from vpspanel.providers.base import Provider
 from vpspanel.providers.types import (
@@ -54,24 +55,9 @@ SECRET_LOST_REASON = " ".join(
         "is never kept. Please try again with a new root password.",
     )
 )
-GONE_AT_PROVIDER = "The server no longer exists at the cloud provider."
 TOO_SLOW = "The cloud provider did not finish in time. Please try again."
-NOT_PLACED = (
-    "The server could not be placed: the cloud has no room for it on this account. "
-    "Please contact support or choose another plan or region."
-)
 PROVIDER_BUSY = "The cloud is busy; retrying shortly."
-NOT_RESPONDING = "The cloud provider is not responding. Please try again shortly."
 MAX_MISSING_READS = 3
-PROVIDER_ERROR_MAX_LENGTH = 300
-# Anything long and opaque in a provider's message may be a token or a signed URL: dropped.
-_OPAQUE = re.compile(r"[A-Za-z0-9_\-+/=.:]{32,}")
-_SECRET_ASSIGNMENT = re.compile(
-    r"(password|passwd|root_pass|token|secret|api[_-]?key|authorization)(\W{1,3})\S+",
-    re.IGNORECASE,
-)
-# A provider refusing because the account is at its server limit (DigitalOcean's droplet_limit).
-_ACCOUNT_LIMIT = re.compile(r"droplet limit|droplet_limit|limit of \w+ (linodes|instances)", re.I)
 # Reaching their target twice does no harm, so these may be sent again when the first request
 # shows no effect; rebuild, resize and reboot never are.
 POWER_ACTIONS = (Action.BOOT, Action.SHUTDOWN)
@@ -101,14 +87,6 @@ def failed(reason: str, **kwargs: Any) -> Outcome:
     return Outcome("failed", reason=reason, clear_secret=True, **kwargs)
 
 
-def provider_error_text(exc: perr.ProviderError) -> str:
-    """The provider's own reason for an admin and the log: the error class and message with
-    anything that could be a secret removed, at most PROVIDER_ERROR_MAX_LENGTH characters."""
-    text = _SECRET_ASSIGNMENT.sub(r"\1\2[redacted]", exc.message)
-    text = _OPAQUE.sub("[redacted]", text)
-    return f"{type(exc).__name__}: {text}"[:PROVIDER_ERROR_MAX_LENGTH]
-
-
 def retry_message(retries: int, max_retries: int) -> str:
     """What the customer reads when a temporary failure is retried: attempt 1 was the first
     try, so the `retries`-th retry is attempt retries + 1 of at most max_retries + 1."""
@@ -116,19 +94,6 @@ def retry_message(retries: int, max_retries: int) -> str:
         "The cloud had a temporary problem; retrying "
         f"(attempt {retries + 1} of at most {max_retries + 1})."
     )
-
-
-def reason_for(exc: perr.ProviderError) -> str:
-    """A provider failure in words a customer can read: no upstream body, code or id."""
-    if isinstance(exc, perr.ProviderValidationError) and _ACCOUNT_LIMIT.search(exc.message):
-        return NOT_PLACED
-    if isinstance(exc, perr.ProviderAuthError | perr.ProviderPermissionError):
-        return "The cloud account behind this server refused the request. Please contact support."
-    if isinstance(exc, perr.ProviderNotFound):
-        return GONE_AT_PROVIDER
-    if isinstance(exc, perr.ProviderValidationError):
-        return "The cloud provider refused this request."
-    return NOT_RESPONDING
 
 
 @dataclass
@@ -415,13 +380,106 @@ async def sync(step: Step) -> Outcome:
     return succeeded(found.status, instance=_observed(found))
 
 
-HANDLERS: dict[str, Callable[[Step], Awaitable[Outcome]]] = {
-    "create": create,
-    "boot": lifecycle,
-    "shutdown": lifecycle,
-    "reboot": lifecycle,
-    "rebuild": lifecycle,
-    "resize": lifecycle,
-    "delete": delete,
-    "sync": sync,
+# Said instead when the cloud cannot change credentials on rebuild: honest about the password.
+REBUILT_KEEPING_CREDENTIALS = (
+    "The server was rebuilt. It keeps the root password and SSH keys it was created with."
+)
+
+
+@dataclass(frozen=True)
+class OperationType:
+    """Everything that differs between operation types. The runner (`worker/runner.py`)
+    claims, runs `step`, checkpoints, retries and enforces the deadline the same way for every
+    type; what an outcome does to the instance row is decided here."""
+
+    step: Callable[[Step], Awaitable[Outcome]]
+    success_message: str | None = None
+    # What a success writes on the row besides the status (resize: the plan; rebuild: the
+    # image). Returns the event message when it differs from `success_message`.
+    on_success: Callable[[Operation, VpsInstance], str | None] | None = None
+    # A failed create or sync leaves nothing to re-read (the server is failed); after a failed
+    # action we no longer know what the provider did, so the server shows `unknown` and a
+    # sync operation re-reads it.
+    failure_status: InstanceStatus = InstanceStatus.UNKNOWN
+    # sync only re-reads: an error left by the action that failed stays on the row.
+    keeps_error: bool = False
+    # create: shown as provisioning from its first claim; a send whose answer was lost may
+    # still land after the last retry; watched by the shared account poll once bound.
+    creates: bool = False
+
+    def start(self, operation: Operation, instance: VpsInstance, now: datetime) -> bool:
+        """Apply what the first claim of the operation shows on the row; True when its event
+        now reads "running"."""
+        if not self.creates or operation.attempts != 1:
+            return False
+        instance.status = InstanceStatus.PROVISIONING.value
+        instance.progress = 10
+        instance.updated_at = now
+        return True
+
+    def may_still_land(self, operation: Operation) -> bool:
+        """Out of retries, but the last create may still land: the create's recovery path
+        looks for it through a quiet period and only then gives up."""
+        return self.creates and bool((operation.result or {}).get("sent"))
+
+    def watched_by_account_poll(self, instance: VpsInstance) -> bool:
+        """Whether the shared account watcher (`worker/polling.py`) wakes this operation when
+        its server changes, so its own look is only a backstop."""
+        return self.creates and instance.provider_instance_id is not None
+
+    def succeed(
+        self, operation: Operation, instance: VpsInstance, status: InstanceStatus, now: datetime
+    ) -> str | None:
+        """Write a success on the row; returns the message of the operation's event."""
+        instance.status = status.value
+        instance.progress = None
+        if not self.keeps_error:
+            instance.error = None
+        message = self.success_message
+        if self.on_success is not None:
+            message = self.on_success(operation, instance) or message
+        if status is InstanceStatus.DELETED:
+            instance.deleted_at = now
+            instance.ip_address = None
+            instance.ipv6 = None
+        return message
+
+    def fail(self, instance: VpsInstance, reason: str) -> bool:
+        """Write a failure on the row; True when a sync operation must re-read the server."""
+        instance.error = reason
+        instance.progress = None
+        instance.status = self.failure_status.value
+        return self.failure_status is InstanceStatus.UNKNOWN
+
+
+def _resized(operation: Operation, instance: VpsInstance) -> None:
+    instance.plan_id = uuid.UUID(str(operation.payload["plan_id"]))
+
+
+def _rebuilt(operation: Operation, instance: VpsInstance) -> str | None:
+    kept_credentials = bool((operation.result or {}).get("kept_credentials"))
+    instance.image = str(operation.payload["image"])
+    instance.configuration = {
+        **instance.configuration,
+        "provider_image_id": operation.payload["provider_image_id"],
+        # The keys a rebuild installed are the server's keys from now on.
+        **(
+            {"ssh_keys": operation.payload["ssh_keys"]}
+            if "ssh_keys" in operation.payload and not kept_credentials
+            else {}
+        ),
+    }
+    return REBUILT_KEEPING_CREDENTIALS if kept_credentials else None
+
+
+RUNNING = "The server is running."
+OPERATION_TYPES: dict[str, OperationType] = {
+    "create": OperationType(create, RUNNING, failure_status=InstanceStatus.FAILED, creates=True),
+    "boot": OperationType(lifecycle, RUNNING),
+    "shutdown": OperationType(lifecycle, "The server is stopped."),
+    "reboot": OperationType(lifecycle, "The server rebooted."),
+    "rebuild": OperationType(lifecycle, "The server was rebuilt.", on_success=_rebuilt),
+    "resize": OperationType(lifecycle, "The server was resized.", on_success=_resized),
+    "delete": OperationType(delete, "The server was deleted."),
+    "sync": OperationType(sync, failure_status=InstanceStatus.FAILED, keeps_error=True),
 }

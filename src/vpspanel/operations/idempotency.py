@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel.errors import BadRequest, Conflict, ValidationFailed
 from vpspanel.operations.models import IdempotencyRecord
+from vpspanel.operations.repository import IdempotencyRepository
 
 KEY_LIFETIME = timedelta(hours=24)
 # A claim whose request died (process killed) may be taken over after this long.
@@ -83,6 +83,7 @@ async def claim(
 ) -> Claim | Replay:
     """Take the key (committing), or return the stored answer; 422 / 409 as the contract says."""
     check_key(key)
+    records = IdempotencyRepository(session)
     while True:
         record = IdempotencyRecord(
             id=uuid.uuid4(),
@@ -95,25 +96,16 @@ async def claim(
         )
         try:
             async with session.begin_nested():
-                session.add(record)
+                records.add(record)
             await session.commit()
             return Claim(record.id)
         except IntegrityError:
             pass
-        existing = (
-            await session.scalars(
-                select(IdempotencyRecord).where(
-                    IdempotencyRecord.organization_id == organization_id,
-                    IdempotencyRecord.key == key,
-                )
-            )
-        ).one_or_none()
+        existing = await records.get_by_key(organization_id, key)
         if existing is None:
             continue  # released between our insert and our read: try again
         if existing.expires_at <= now:
-            await session.execute(
-                delete(IdempotencyRecord).where(IdempotencyRecord.id == existing.id)
-            )
+            await records.delete(existing.id)
             continue
         if existing.request_hash != fingerprint:
             raise ValidationFailed(
@@ -127,16 +119,9 @@ async def claim(
         # The first request seems dead: take its claim over under a new token (the row's id),
         # so that request, should it still finish, can no longer complete the key.
         token = uuid.uuid4()
-        taken = await session.execute(
-            update(IdempotencyRecord)
-            .where(
-                IdempotencyRecord.id == existing.id,
-                IdempotencyRecord.response_status.is_(None),
-            )
-            .values(id=token, locked_until=now + CLAIM_LEASE)
-        )
+        taken = await records.take_over(existing.id, new_id=token, locked_until=now + CLAIM_LEASE)
         await session.commit()
-        if getattr(taken, "rowcount", 0) == 1:
+        if taken:
             return Claim(token)
 
 
@@ -147,15 +132,10 @@ async def complete(
 
     Raises 409 `idempotency_in_progress` when the claim was taken over meanwhile: the caller
     must then roll its work back (another request owns the key and makes the server)."""
-    stored = await session.execute(
-        update(IdempotencyRecord)
-        .where(
-            IdempotencyRecord.id == claimed.record_id,
-            IdempotencyRecord.response_status.is_(None),
-        )
-        .values(response_status=status, response_body=body, locked_until=None)
+    stored = await IdempotencyRepository(session).store_answer(
+        claimed.record_id, status=status, body=body
     )
-    if getattr(stored, "rowcount", 0) != 1:
+    if not stored:
         raise _in_progress()
 
 
@@ -163,14 +143,9 @@ async def release(session: AsyncSession, claimed: Claim) -> None:
     """Forget a claim whose request failed, so the same key can be retried. A claim taken
     over meanwhile has another id: the new owner's record is left alone."""
     await session.rollback()
-    await session.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.id == claimed.record_id)
-    )
+    await IdempotencyRepository(session).delete(claimed.record_id)
     await session.commit()
 
 
 async def purge_expired(session: AsyncSession, now: datetime) -> int:
-    result = await session.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= now)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return await IdempotencyRepository(session).purge_expired(now)

@@ -1,9 +1,9 @@
 """Every query on operations: recording them, and claiming one for a worker.
 
-Claiming is the one dialect-aware query: PostgreSQL locks the chosen row with
-`FOR UPDATE SKIP LOCKED` so many workers never take the same operation; SQLite has a single
-writer (the engine begins every transaction with BEGIN IMMEDIATE), so the select and the
-update of the claim are already serialised.
+Claiming locks the chosen row, passing over rows other workers hold
+(`db.engine.skip_locked_rows`: `FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has a single
+writer, so the select and the update of the claim are already serialised), so many workers
+never take the same operation.
 """
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from vpspanel.operations.models import Operation
+from vpspanel.db.engine import skip_locked_rows
+from vpspanel.operations.models import IdempotencyRecord, Operation
 
 
 class OperationStatus(StrEnum):
@@ -107,6 +108,24 @@ class OperationRepository:
         )
         return bool((result or {}).get("sent"))
 
+    async def has_unfinished(self, instance_id: uuid.UUID) -> bool:
+        """Whether an operation of the instance is queued or running."""
+        unfinished = await self.session.scalar(
+            select(Operation.id)
+            .where(Operation.instance_id == instance_id, Operation.status.in_(UNFINISHED))
+            .limit(1)
+        )
+        return unfinished is not None
+
+    async def extend_lease(self, operation_id: uuid.UUID, *, owner: str, until: datetime) -> None:
+        """The heartbeat of a running step: its lease lasts until `until`, if `owner` still
+        holds it (a lapsed lease taken over by another worker stays theirs)."""
+        await self.session.execute(
+            update(Operation)
+            .where(Operation.id == operation_id, Operation.lease_owner == owner)
+            .values(lease_expires_at=until)
+        )
+
     async def next_due_at(self) -> datetime | None:
         """When the earliest queued operation becomes due (None: nothing queued)."""
         return (
@@ -172,8 +191,7 @@ class OperationRepository:
             .order_by(Operation.priority, Operation.run_after, Operation.created_at)
             .limit(1)
         )
-        if self.session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True, of=Operation)
+        query = skip_locked_rows(query, self.session, of=Operation)
         operation = (await self.session.scalars(query)).one_or_none()
         if operation is None:
             return None
@@ -184,3 +202,65 @@ class OperationRepository:
         operation.started_at = operation.started_at or now
         operation.updated_at = now
         return operation
+
+
+class IdempotencyRepository:
+    """Every query on `Idempotency-Key` records (the rules are in `operations/idempotency.py`)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, record: IdempotencyRecord) -> None:
+        self.session.add(record)
+
+    async def get_by_key(self, organization_id: uuid.UUID, key: str) -> IdempotencyRecord | None:
+        return (
+            await self.session.scalars(
+                select(IdempotencyRecord).where(
+                    IdempotencyRecord.organization_id == organization_id,
+                    IdempotencyRecord.key == key,
+                )
+            )
+        ).one_or_none()
+
+    async def delete(self, record_id: uuid.UUID) -> None:
+        await self.session.execute(
+            delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id)
+        )
+
+    async def take_over(
+        self, record_id: uuid.UUID, *, new_id: uuid.UUID, locked_until: datetime
+    ) -> bool:
+        """Give an unanswered claim a new id (its token) and lease; False when it was
+        answered or taken over meanwhile."""
+        taken = await self.session.execute(
+            update(IdempotencyRecord)
+            .where(
+                IdempotencyRecord.id == record_id,
+                IdempotencyRecord.response_status.is_(None),
+            )
+            .values(id=new_id, locked_until=locked_until)
+        )
+        return getattr(taken, "rowcount", 0) == 1
+
+    async def store_answer(
+        self, record_id: uuid.UUID, *, status: int, body: dict[str, Any]
+    ) -> bool:
+        """Store the answer of a claim; False when the claim (by this id) has no unanswered
+        record any more (it was taken over)."""
+        stored = await self.session.execute(
+            update(IdempotencyRecord)
+            .where(
+                IdempotencyRecord.id == record_id,
+                IdempotencyRecord.response_status.is_(None),
+            )
+            .values(response_status=status, response_body=body, locked_until=None)
+        )
+        return getattr(stored, "rowcount", 0) == 1
+
+    async def purge_expired(self, now: datetime) -> int:
+        """Delete the records expired at `now`; returns how many."""
+        result = await self.session.execute(
+            delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -10,8 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel.instances.models import VpsInstance
 from vpspanel.provider_accounts.models import ServiceProvider
-
-DELETED_INSTANCE_STATUS = "deleted"
+from vpspanel.providers.types import InstanceStatus
 
 
 class ProviderAccountRepository:
@@ -32,6 +31,15 @@ class ProviderAccountRepository:
             statement = statement.with_for_update()
         found: ServiceProvider | None = await self.session.scalar(statement)
         return found
+
+    async def list_active(self) -> Sequence[ServiceProvider]:
+        result = await self.session.scalars(select(ServiceProvider).where(ServiceProvider.active))
+        return result.all()
+
+    async def list_all_locked(self) -> Sequence[ServiceProvider]:
+        """Every account, each row locked until the transaction ends."""
+        result = await self.session.scalars(select(ServiceProvider).with_for_update())
+        return result.all()
 
     async def list_active_of_type(self, provider_type: str) -> Sequence[ServiceProvider]:
         result = await self.session.scalars(
@@ -64,7 +72,7 @@ class ProviderAccountRepository:
             .select_from(VpsInstance)
             .where(
                 VpsInstance.provider_id == provider_id,
-                VpsInstance.status != DELETED_INSTANCE_STATUS,
+                VpsInstance.status != InstanceStatus.DELETED,
             )
         )
         return int(count or 0)
@@ -76,7 +84,7 @@ class ProviderAccountRepository:
             update(VpsInstance)
             .where(
                 VpsInstance.provider_id == provider_id,
-                VpsInstance.status == DELETED_INSTANCE_STATUS,
+                VpsInstance.status == InstanceStatus.DELETED,
             )
             .values(provider_id=None)
         )

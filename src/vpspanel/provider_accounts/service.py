@@ -31,7 +31,6 @@ from vpspanel.catalog.repository import PlanRepository
 from vpspanel.catalog.schemas import UpstreamRegion
 from vpspanel.catalog.upstream import UpstreamCatalog, fetch_regions
 from vpspanel.errors import Conflict, NotFound, ValidationFailed
-from vpspanel.provider_accounts.connect import admin_error_from_provider, admin_error_text
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.provider_accounts.repository import ProviderAccountRepository
 from vpspanel.provider_accounts.schemas import (
@@ -42,6 +41,7 @@ from vpspanel.provider_accounts.schemas import (
     ProviderTestOut,
     ProviderUpdateIn,
 )
+from vpspanel.provider_errors import admin_error, admin_text, key_error, missing_permissions_text
 from vpspanel.providers import errors as perr
 from vpspanel.providers.base import Provider
 from vpspanel.providers.types import CreateOptions, VerifyResult
@@ -280,13 +280,11 @@ class ProviderAccountService:
         error: str | None = None
         try:
             result = await provider.verify()
-        except perr.ProviderAuthError:
-            error = "The provider rejected the API key."
         except perr.ProviderError as exc:
-            error = admin_error_text(exc)
+            error = admin_text(exc)
         latency_ms = round((time.perf_counter() - started) * 1000)
         if result is not None and result.permissions.missing:
-            error = _missing_message(result.permissions.missing)
+            error = missing_permissions_text(result.permissions.missing)
         account = await self.get(provider_id, for_update=True)
         if result is not None and account.cloud_account_id is None:
             account.cloud_account_id = result.account.cloud_account_id
@@ -349,28 +347,19 @@ class ProviderAccountService:
         try:
             return await fetch_regions(provider)
         except perr.ProviderError as exc:
-            raise admin_error_from_provider(exc) from None
+            raise admin_error(exc) from None
 
     # --- rules ----------------------------------------------------------------------------
 
     async def _verify_usable(self, provider: Provider) -> VerifyResult:
         try:
             result = await provider.verify()
-        except perr.ProviderAuthError:
-            raise ValidationFailed.for_field(
-                "api_key", "The provider rejected this API key.", code="invalid_credentials"
-            ) from None
-        except perr.ProviderPermissionError as exc:
-            missing = exc.missing_permission or "a permission this panel needs"
-            raise ValidationFailed.for_field(
-                "api_key", _missing_message([missing]), code="insufficient_permissions"
-            ) from None
         except perr.ProviderError as exc:
-            raise admin_error_from_provider(exc) from None
+            raise key_error(exc) from None
         if result.permissions.missing:
             raise ValidationFailed.for_field(
                 "api_key",
-                _missing_message(result.permissions.missing),
+                missing_permissions_text(result.permissions.missing),
                 code="insufficient_permissions",
             )
         return result
@@ -427,7 +416,3 @@ def _record_server_limit(account: ServiceProvider, verified: VerifyResult, now: 
     account.server_limit = found.limit if found else None
     account.servers_held = found.used if found else None
     account.server_limit_checked_at = now if found else None
-
-
-def _missing_message(missing: list[str]) -> str:
-    return "The API key lacks a permission this panel needs: " + ", ".join(missing) + "."

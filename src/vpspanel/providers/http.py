@@ -437,22 +437,7 @@ class Transport:
         while True:
             attempt += 1
             last_attempt = attempt >= self.retry.max_attempts
-            ready_at = self.clock.monotonic()
-            try:
-                await self._budgets.acquire(
-                    self._account,
-                    rules,
-                    self.clock,
-                    self.limits.margin_s,
-                    write=may_have_happened,
-                    patience_s=BUDGET_PATIENCE_S.get(),
-                )
-            except ProviderBudgetWait as no_room:
-                raise ProviderBudgetWait(
-                    f"{what}: no room in the request budget",
-                    retry_after_s=no_room.retry_after_s or 0.0,
-                ) from None
-            self.budget_wait_s += self.clock.monotonic() - ready_at
+            await self._take_budget(rules, what, write=may_have_happened)
             try:
                 response = await http.request(
                     method,
@@ -466,27 +451,13 @@ class Transport:
                 if not last_attempt:
                     await self.clock.sleep(self._backoff_s(attempt))
                     continue
-                unavailable = ProviderUnavailable(
-                    self.scrub(f"{what}: could not connect ({type(exc).__name__})"),
-                    may_have_succeeded=False,
-                )
-                if not isinstance(exc, httpx.PoolTimeout):  # our own pool, not the address
-                    unavailable.points_at_base_url = True
-                raise self._diagnosed(unavailable, self._connect_diagnosis(exc, http)) from None
+                raise self._not_connected(exc, what, http) from None
             except httpx.TransportError as exc:
                 # Sent, but the answer was lost: only idempotent requests may be repeated.
                 if idempotent and not last_attempt:
                     await self.clock.sleep(self._backoff_s(attempt))
                     continue
-                lost = ProviderUnavailable(
-                    self.scrub(f"{what}: no answer ({type(exc).__name__})"),
-                    may_have_succeeded=may_have_happened,
-                )
-                if isinstance(exc, httpx.TimeoutException):
-                    reason = f"no answer from {self._origin} within {_seconds(http, 'read')}"
-                else:
-                    reason = f"{self._origin} closed the connection without an answer"
-                raise self._diagnosed(lost, reason) from None
+                raise self._no_answer(exc, what, http, may_have_happened) from None
             finally:
                 self._budgets.settle(self._account, rules, self.clock.monotonic())
 
@@ -495,34 +466,9 @@ class Transport:
             if 200 <= status < 300:
                 return self._checked_body(response, path, what, may_have_happened)
             if 300 <= status < 400:
-                # We never follow redirects with the key attached: a redirect means the base URL
-                # is not the API (http:// instead of https://, a typo, a proxy page).
-                redirect = ProviderError(
-                    f"{what}: the provider answered with a redirect; check the API base URL",
-                    status_code=status,
-                )
-                redirect.points_at_base_url = True
-                # The remote chooses the Location header: cap what of it we repeat.
-                location = response.headers.get("location", "")[:200] or "another address"
-                raise self._diagnosed(
-                    redirect,
-                    f"{self.base_url}{path} answered {status}, a redirect to {location}: use the "
-                    "API's own address (https://, with its path)",
-                )
+                raise self._redirected(response, path, what)
             if status == 429:
-                self.rate_limited_responses += 1
-                retry_after = self._retry_after_s(response)
-                if retry_after is not None and rules:
-                    self._budgets.block(
-                        self._account, rules[0], for_s=retry_after, now=self.clock.monotonic()
-                    )
-                wait = retry_after if retry_after is not None else self._backoff_s(attempt)
-                patience = BUDGET_PATIENCE_S.get()
-                if patience is not None and wait > patience:
-                    # Refused, so nothing happened: the caller parks instead of holding on.
-                    raise ProviderBudgetWait(
-                        f"{what}: rate limited by the provider", retry_after_s=wait
-                    )
+                retry_after, wait = self._rate_limited(response, rules, attempt, what)
                 if not last_attempt and wait <= self.retry.max_retry_after_s:
                     logger.info("%s: rate limited, waiting %.2fs", what, wait)
                     await self.clock.sleep(wait)
@@ -532,12 +478,7 @@ class Transport:
                 )
             if status in _RETRYABLE_STATUSES or status >= 500:
                 if idempotent and not last_attempt:
-                    retry_after = self._retry_after_s(response) if status == 503 else None
-                    await self.clock.sleep(
-                        min(retry_after, self.retry.backoff_max_s)
-                        if retry_after is not None
-                        else self._backoff_s(attempt)
-                    )
+                    await self.clock.sleep(self._retry_delay_s(response, attempt))
                     continue
                 failed = ProviderUnavailable(
                     f"{what}: provider answered {status}",
@@ -545,14 +486,112 @@ class Transport:
                     status_code=status,
                 )
                 raise self._diagnosed(failed, self._status_diagnosis(response, path))
-            error = self._translate_error(response, method, path)
-            error.message = self.scrub(error.message)
-            error.args = (error.message,)
-            if status == 404 or not _is_json(response):
-                # The verify call of a new URL never asks for a missing resource: a 404 there,
-                # or an answer that is not the API's JSON, means the URL is not the API.
-                error.points_at_base_url = True
-            raise self._diagnosed(error, self._status_diagnosis(response, path))
+            raise self._refused(response, method, path)
+
+    # -- the steps of `request` ------------------------------------------------------------
+
+    async def _take_budget(self, rules: list[RateRule], what: str, *, write: bool) -> None:
+        """Wait for room in this account's request budget (counted in `budget_wait_s`), or
+        raise ProviderBudgetWait when the caller's patience is shorter than the wait."""
+        ready_at = self.clock.monotonic()
+        try:
+            await self._budgets.acquire(
+                self._account,
+                rules,
+                self.clock,
+                self.limits.margin_s,
+                write=write,
+                patience_s=BUDGET_PATIENCE_S.get(),
+            )
+        except ProviderBudgetWait as no_room:
+            raise ProviderBudgetWait(
+                f"{what}: no room in the request budget",
+                retry_after_s=no_room.retry_after_s or 0.0,
+            ) from None
+        self.budget_wait_s += self.clock.monotonic() - ready_at
+
+    def _not_connected(
+        self, exc: httpx.TransportError, what: str, http: httpx.AsyncClient
+    ) -> ProviderError:
+        unavailable = ProviderUnavailable(
+            self.scrub(f"{what}: could not connect ({type(exc).__name__})"),
+            may_have_succeeded=False,
+        )
+        if not isinstance(exc, httpx.PoolTimeout):  # our own pool, not the address
+            unavailable.points_at_base_url = True
+        return self._diagnosed(unavailable, self._connect_diagnosis(exc, http))
+
+    def _no_answer(
+        self,
+        exc: httpx.TransportError,
+        what: str,
+        http: httpx.AsyncClient,
+        may_have_happened: bool,
+    ) -> ProviderError:
+        lost = ProviderUnavailable(
+            self.scrub(f"{what}: no answer ({type(exc).__name__})"),
+            may_have_succeeded=may_have_happened,
+        )
+        if isinstance(exc, httpx.TimeoutException):
+            reason = f"no answer from {self._origin} within {_seconds(http, 'read')}"
+        else:
+            reason = f"{self._origin} closed the connection without an answer"
+        return self._diagnosed(lost, reason)
+
+    def _redirected(self, response: httpx.Response, path: str, what: str) -> ProviderError:
+        """We never follow redirects with the key attached: a redirect means the base URL is
+        not the API (http:// instead of https://, a typo, a proxy page)."""
+        status = response.status_code
+        redirect = ProviderError(
+            f"{what}: the provider answered with a redirect; check the API base URL",
+            status_code=status,
+        )
+        redirect.points_at_base_url = True
+        # The remote chooses the Location header: cap what of it we repeat.
+        location = response.headers.get("location", "")[:200] or "another address"
+        return self._diagnosed(
+            redirect,
+            f"{self.base_url}{path} answered {status}, a redirect to {location}: use the "
+            "API's own address (https://, with its path)",
+        )
+
+    def _rate_limited(
+        self, response: httpx.Response, rules: list[RateRule], attempt: int, what: str
+    ) -> tuple[float | None, float]:
+        """Record a 429 (the budget is blocked for its Retry-After); returns the provider's
+        Retry-After (None when it gave none) and how long to wait before sending again.
+        Raises ProviderBudgetWait when that is longer than the caller's patience."""
+        self.rate_limited_responses += 1
+        retry_after = self._retry_after_s(response)
+        if retry_after is not None and rules:
+            self._budgets.block(
+                self._account, rules[0], for_s=retry_after, now=self.clock.monotonic()
+            )
+        wait = retry_after if retry_after is not None else self._backoff_s(attempt)
+        patience = BUDGET_PATIENCE_S.get()
+        if patience is not None and wait > patience:
+            # Refused, so nothing happened: the caller parks instead of holding on.
+            raise ProviderBudgetWait(f"{what}: rate limited by the provider", retry_after_s=wait)
+        return retry_after, wait
+
+    def _retry_delay_s(self, response: httpx.Response, attempt: int) -> float:
+        """How long to wait before repeating a request answered 408 or 5xx: a 503's
+        Retry-After (at most `backoff_max_s`), else the backoff."""
+        retry_after = self._retry_after_s(response) if response.status_code == 503 else None
+        if retry_after is not None:
+            return min(retry_after, self.retry.backoff_max_s)
+        return self._backoff_s(attempt)
+
+    def _refused(self, response: httpx.Response, method: str, path: str) -> ProviderError:
+        """A 4xx in the provider's own terms, scrubbed of the key."""
+        error = self._translate_error(response, method, path)
+        error.message = self.scrub(error.message)
+        error.args = (error.message,)
+        if response.status_code == 404 or not _is_json(response):
+            # The verify call of a new URL never asks for a missing resource: a 404 there,
+            # or an answer that is not the API's JSON, means the URL is not the API.
+            error.points_at_base_url = True
+        return self._diagnosed(error, self._status_diagnosis(response, path))
 
     @property
     def _origin(self) -> str:

@@ -295,38 +295,59 @@ def _render(instance: Any) -> JSON:
     return digitalocean.render_droplet(instance)
 
 
-def control_routes(state: SimulatorState) -> list[Route]:
-    def provider_of(request: Request) -> Provider | None:
-        name = request.path_params["provider"]
-        for provider in PROVIDERS:
-            if provider == name:
-                return provider
-        return None
+class ControlApi:
+    """The simulator's control routes (`/_control/...`): reset, settings, faults, request
+    counts, the clock, and instances edited behind the API's back."""
 
-    async def reset(request: Request) -> Response:
-        state.reset()
+    def __init__(self, state: SimulatorState) -> None:
+        self.state = state
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/_control/reset", self.reset, methods=["POST"]),
+            Route("/_control/config", self.get_config, methods=["GET"]),
+            Route("/_control/config", self.patch_config, methods=["PATCH"]),
+            Route("/_control/faults", self.add_fault, methods=["POST"]),
+            Route("/_control/faults", self.list_faults, methods=["GET"]),
+            Route("/_control/faults", self.clear_faults, methods=["DELETE"]),
+            Route("/_control/faults/{id}", self.delete_fault, methods=["DELETE"]),
+            Route("/_control/requests", self.get_requests, methods=["GET"]),
+            Route("/_control/requests", self.clear_requests, methods=["DELETE"]),
+            Route("/_control/clock", self.get_clock, methods=["GET"]),
+            Route("/_control/clock/advance", self.advance_clock, methods=["POST"]),
+            Route("/_control/{provider}/instances", self.list_instances, methods=["GET"]),
+            Route(
+                "/_control/{provider}/instances/{id:int}", self.patch_instance, methods=["PATCH"]
+            ),
+            Route(
+                "/_control/{provider}/instances/{id:int}", self.delete_instance, methods=["DELETE"]
+            ),
+        ]
+
+    async def reset(self, request: Request) -> Response:
+        self.state.reset()
         return JSONResponse({"ok": True})
 
-    async def get_config(request: Request) -> Response:
-        return JSONResponse(state.settings.model_dump())
+    async def get_config(self, request: Request) -> Response:
+        return JSONResponse(self.state.settings.model_dump())
 
-    async def patch_config(request: Request) -> Response:
+    async def patch_config(self, request: Request) -> Response:
         try:
             changes = await _json_body(request)
             if not isinstance(changes, dict):
                 return _problem(422, "validation_error", "expected a JSON object")
-            with state.lock:
-                state.settings = state.settings.patched(changes)
+            with self.state.lock:
+                self.state.settings = self.state.settings.patched(changes)
         except json.JSONDecodeError:
             return _problem(400, "bad_request", "invalid JSON")
         except ValidationError as exc:
             return _problem(422, "validation_error", str(exc))
-        return JSONResponse(state.settings.model_dump())
+        return JSONResponse(self.state.settings.model_dump())
 
-    async def add_fault(request: Request) -> Response:
+    async def add_fault(self, request: Request) -> Response:
         try:
             spec = FaultRequest.model_validate(await _json_body(request))
-            fault = state.add_fault(
+            fault = self.state.add_fault(
                 spec.provider,
                 spec.kind,
                 spec.method,
@@ -342,59 +363,63 @@ def control_routes(state: SimulatorState) -> list[Route]:
             return _problem(422, "validation_error", str(exc))
         return JSONResponse({"id": fault.id, "fault": fault.describe()}, status_code=201)
 
-    async def list_faults(request: Request) -> Response:
-        with state.lock:
-            faults: list[Fault] = list(state.faults)
+    async def list_faults(self, request: Request) -> Response:
+        with self.state.lock:
+            faults: list[Fault] = list(self.state.faults)
         return JSONResponse({"faults": [f.describe() for f in faults]})
 
-    async def clear_faults(request: Request) -> Response:
-        with state.lock:
-            state.faults.clear()
+    async def clear_faults(self, request: Request) -> Response:
+        with self.state.lock:
+            self.state.faults.clear()
         return Response(status_code=204)
 
-    async def delete_fault(request: Request) -> Response:
-        with state.lock:
-            state.faults[:] = [f for f in state.faults if f.id != request.path_params["id"]]
+    async def delete_fault(self, request: Request) -> Response:
+        with self.state.lock:
+            self.state.faults[:] = [
+                f for f in self.state.faults if f.id != request.path_params["id"]
+            ]
         return Response(status_code=204)
 
-    async def get_requests(request: Request) -> Response:
+    async def get_requests(self, request: Request) -> Response:
         q = request.query_params
         try:
-            rows = state.request_counts(q.get("provider"), q.get("method"), q.get("path"))
+            rows = self.state.request_counts(q.get("provider"), q.get("method"), q.get("path"))
         except re.error as exc:
             return _problem(422, "validation_error", f"path is not a valid regex: {exc}")
         return JSONResponse({"total": sum(r["count"] for r in rows), "requests": rows})
 
-    async def clear_requests(request: Request) -> Response:
-        with state.lock:
-            state.requests.clear()
+    async def clear_requests(self, request: Request) -> Response:
+        with self.state.lock:
+            self.state.requests.clear()
         return Response(status_code=204)
 
-    async def list_instances(request: Request) -> Response:
-        provider = provider_of(request)
+    async def list_instances(self, request: Request) -> Response:
+        provider = _provider_of(request)
         if provider is None:
             return _problem(404, "not_found", "unknown provider")
         token = request.headers.get("x-simulator-token") or request.query_params.get("token")
-        state.tick()
-        with state.lock:
+        self.state.tick()
+        with self.state.lock:
             if token is None:
-                instances = state.all_instances(provider)
+                instances = self.state.all_instances(provider)
             else:
-                account = state.accounts.get((provider, account_name(token)))
+                account = self.state.accounts.get((provider, account_name(token)))
                 instances = list(account.instances.values()) if account else []
             rendered = [_render(i) for i in sorted(instances, key=lambda i: i.id)]
         return JSONResponse({"instances": rendered})
 
-    async def patch_instance(request: Request) -> Response:
-        provider = provider_of(request)
+    async def patch_instance(self, request: Request) -> Response:
+        provider = _provider_of(request)
         try:
             patch = InstancePatch.model_validate(await _json_body(request))
         except (ValidationError, json.JSONDecodeError) as exc:
             return _problem(422, "validation_error", str(exc))
-        state.tick()
-        with state.lock:
+        self.state.tick()
+        with self.state.lock:
             instance = (
-                state.find_instance(provider, int(request.path_params["id"])) if provider else None
+                self.state.find_instance(provider, int(request.path_params["id"]))
+                if provider
+                else None
             )
             if instance is None:
                 return _problem(404, "not_found", "no such instance")
@@ -403,52 +428,45 @@ def control_routes(state: SimulatorState) -> list[Route]:
                 instance.transition = None
                 if pending is not None:  # finish what was in flight so nothing stays locked
                     for callback in pending.on_complete:
-                        callback(state.clock.now())
+                        callback(self.state.clock.now())
                 instance.status = patch.status
-                instance.updated = state.clock.now()
+                instance.updated = self.state.clock.now()
             return JSONResponse({"instance": _render(instance)})
 
-    async def delete_instance(request: Request) -> Response:
-        provider = provider_of(request)
-        with state.lock:
+    async def delete_instance(self, request: Request) -> Response:
+        provider = _provider_of(request)
+        with self.state.lock:
             instance = (
-                state.find_instance(provider, int(request.path_params["id"])) if provider else None
+                self.state.find_instance(provider, int(request.path_params["id"]))
+                if provider
+                else None
             )
             if instance is None:
                 return _problem(404, "not_found", "no such instance")
-            del state.accounts[(instance.provider, instance.token)].instances[instance.id]
+            del self.state.accounts[(instance.provider, instance.token)].instances[instance.id]
         return Response(status_code=204)
 
-    async def get_clock(request: Request) -> Response:
+    async def get_clock(self, request: Request) -> Response:
         return JSONResponse(
-            {"now": state.clock.now(), "manual": isinstance(state.clock, ManualClock)}
+            {"now": self.state.clock.now(), "manual": isinstance(self.state.clock, ManualClock)}
         )
 
-    async def advance_clock(request: Request) -> Response:
-        if not isinstance(state.clock, ManualClock):
+    async def advance_clock(self, request: Request) -> Response:
+        if not isinstance(self.state.clock, ManualClock):
             return _problem(409, "not_manual_clock", "the simulator runs on the real clock")
         try:
             spec = ClockAdvance.model_validate(await _json_body(request))
         except (ValidationError, json.JSONDecodeError) as exc:
             return _problem(422, "validation_error", str(exc))
-        return JSONResponse({"now": state.clock.advance(spec.seconds)})
+        return JSONResponse({"now": self.state.clock.advance(spec.seconds)})
 
-    return [
-        Route("/_control/reset", reset, methods=["POST"]),
-        Route("/_control/config", get_config, methods=["GET"]),
-        Route("/_control/config", patch_config, methods=["PATCH"]),
-        Route("/_control/faults", add_fault, methods=["POST"]),
-        Route("/_control/faults", list_faults, methods=["GET"]),
-        Route("/_control/faults", clear_faults, methods=["DELETE"]),
-        Route("/_control/faults/{id}", delete_fault, methods=["DELETE"]),
-        Route("/_control/requests", get_requests, methods=["GET"]),
-        Route("/_control/requests", clear_requests, methods=["DELETE"]),
-        Route("/_control/clock", get_clock, methods=["GET"]),
-        Route("/_control/clock/advance", advance_clock, methods=["POST"]),
-        Route("/_control/{provider}/instances", list_instances, methods=["GET"]),
-        Route("/_control/{provider}/instances/{id:int}", patch_instance, methods=["PATCH"]),
-        Route("/_control/{provider}/instances/{id:int}", delete_instance, methods=["DELETE"]),
-    ]
+
+def _provider_of(request: Request) -> Provider | None:
+    name = request.path_params["provider"]
+    for provider in PROVIDERS:
+        if provider == name:
+            return provider
+    return None
 
 
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -465,7 +483,7 @@ def create_simulator_app(
         routes=[
             Route("/linode/v4/{rest:path}", linode_gateway.handle, methods=ALL_METHODS),
             Route("/digitalocean/v2/{rest:path}", do_gateway.handle, methods=ALL_METHODS),
-            *control_routes(state),
+            *ControlApi(state).routes(),
         ]
     )
     app.state.simulator = state

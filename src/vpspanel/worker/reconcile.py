@@ -15,14 +15,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel.instances.models import VpsInstance
 from vpspanel.instances.repository import InstanceRepository
-from vpspanel.operations.models import Operation
-from vpspanel.operations.repository import UNFINISHED
-from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.operations.repository import OperationRepository
+from vpspanel.provider_accounts.repository import ProviderAccountRepository
 from vpspanel.providers.base import instance_id_from_tags
 from vpspanel.providers.errors import ProviderError
 from vpspanel.providers.types import InstanceStatus
@@ -41,9 +39,7 @@ class ReconcileReport:
 async def reconcile(state: AppState) -> ReconcileReport:
     report = ReconcileReport()
     async with state.sessionmaker() as session:
-        accounts = list(
-            (await session.scalars(select(ServiceProvider).where(ServiceProvider.active))).all()
-        )
+        accounts = list(await ProviderAccountRepository(session).list_active())
     for account in accounts:
         listed_at = state.clock()
         try:
@@ -53,20 +49,11 @@ async def reconcile(state: AppState) -> ReconcileReport:
             logger.warning("reconcile: account %s unreachable (%s)", account.id, type(exc).__name__)
             continue
         async with state.sessionmaker() as session, session.begin():
+            instances = InstanceRepository(session)
+            operations = OperationRepository(session)
             for server in servers:
                 our_id = instance_id_from_tags(server.tags)
-                instance = (
-                    (
-                        await session.scalars(
-                            select(VpsInstance)
-                            .where(VpsInstance.id == our_id)
-                            .with_for_update()
-                            .execution_options(populate_existing=True)
-                        )
-                    ).one_or_none()
-                    if our_id
-                    else None
-                )
+                instance = await instances.get(our_id, for_update=True) if our_id else None
                 if (
                     instance is None
                     or instance.provider_id != account.id
@@ -78,7 +65,7 @@ async def reconcile(state: AppState) -> ReconcileReport:
                 if (
                     server.status.is_transitional
                     or instance.updated_at > listed_at
-                    or await _has_unfinished_operation(session, instance)
+                    or await operations.has_unfinished(instance.id)
                 ):
                     continue
                 if instance.provider_instance_id is None:
@@ -128,12 +115,3 @@ def _note_status_change(session: AsyncSession, instance: VpsInstance, raw_status
             message="The cloud provider reported a state we do not recognise; our team has "
             "been alerted.",
         )
-
-
-async def _has_unfinished_operation(session: AsyncSession, instance: VpsInstance) -> bool:
-    unfinished = await session.scalar(
-        select(Operation.id)
-        .where(Operation.instance_id == instance.id, Operation.status.in_(UNFINISHED))
-        .limit(1)
-    )
-    return unfinished is not None

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vpspanel import provider_errors
 from vpspanel.instances import tasks
 from vpspanel.instances.models import VpsInstance
 from vpspanel.instances.repository import InstanceRepository
@@ -30,6 +30,7 @@ from vpspanel.operations.handoff import SecretHandoff, process_handoff, secret_c
 from vpspanel.operations.models import Operation
 from vpspanel.operations.repository import OperationRepository, OperationStatus, priority_of
 from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.provider_accounts.repository import ProviderAccountRepository
 from vpspanel.providers import errors as perr
 from vpspanel.providers.base import Provider
 from vpspanel.providers.http import BUDGET_PATIENCE_S
@@ -47,19 +48,6 @@ from vpspanel.worker.reconcile import reconcile
 logger = logging.getLogger(__name__)
 
 PURGE_EVERY = timedelta(minutes=10)
-SUCCESS_MESSAGES = {
-    "create": "The server is running.",
-    "boot": "The server is running.",
-    "shutdown": "The server is stopped.",
-    "reboot": "The server rebooted.",
-    "rebuild": "The server was rebuilt.",
-    "resize": "The server was resized.",
-    "delete": "The server was deleted.",
-}
-# Said instead when the cloud cannot change credentials on rebuild: honest about the password.
-REBUILT_KEEPING_CREDENTIALS = (
-    "The server was rebuilt. It keeps the root password and SSH keys it was created with."
-)
 
 
 class LeaseLost(Exception):
@@ -108,16 +96,15 @@ class Worker:
             if operation is None:
                 await session.rollback()
                 return None
-            instance = await session.get(VpsInstance, operation.instance_id)
+            instance = await InstanceRepository(session).get(operation.instance_id)
             account = (
-                await session.get(ServiceProvider, instance.provider_id)
+                await ProviderAccountRepository(session).get(instance.provider_id)
                 if instance is not None and instance.provider_id is not None
                 else None
             )
-            if instance is not None and operation.type == "create" and operation.attempts == 1:
-                instance.status = InstanceStatus.PROVISIONING.value
-                instance.progress = 10
-                instance.updated_at = self.state.clock()
+            if instance is not None and tasks.OPERATION_TYPES[operation.type].start(
+                operation, instance, self.state.clock()
+            ):
                 await self._mark_event(session, operation, "running")
             await session.commit()
         if instance is None:
@@ -163,6 +150,7 @@ class Worker:
 
     async def _execute(self, claimed: Claimed) -> tasks.Outcome:
         operation, instance, account = claimed.operation, claimed.instance, claimed.account
+        operation_type = tasks.OPERATION_TYPES[operation.type]
         now = self.state.clock()
         if now > operation.created_at + self.config.timeout_for(operation.type):
             return tasks.failed(tasks.TOO_SLOW)
@@ -189,51 +177,54 @@ class Worker:
         patience = BUDGET_PATIENCE_S.set(self.config.budget_patience_s)
         try:
             async with asyncio.timeout(self.config.step_timeout_s):
-                return await tasks.HANDLERS[operation.type](step)
+                return await operation_type.step(step)
         except perr.ProviderBudgetWait as exc:
             # Nothing was sent: park the operation until the budget has room and free the
             # slot for work that can run now (not a retry: nothing went wrong).
             logger.debug("operation %s parked %.2fs: %s", operation.id, exc.retry_after_s, exc)
             return tasks.wait(exc.retry_after_s or 0.0)
         except perr.ProviderError as exc:
-            provider_error = tasks.provider_error_text(exc)
-            logger.info(
-                "operation %s (%s) step failed: %s", operation.id, operation.type, provider_error
-            )
-            if exc.retryable and not isinstance(exc, perr.ProviderUnavailable):
-                # Busy or rate limited: the provider answered and will take it later.
-                retry_after = (
-                    exc.retry_after_s if isinstance(exc, perr.ProviderRateLimited) else None
-                )
-                return tasks.wait(
-                    self.config.backoff_s(operation.attempts, retry_after),
-                    result={"provider_error": provider_error},
-                    milestone=("retry", tasks.PROVIDER_BUSY),
-                )
-            retries = int((operation.result or {}).get("retries", 0)) + 1
-            if exc.retryable and retries <= self.config.max_retries:
-                return tasks.wait(
-                    self.config.backoff_s(operation.attempts),
-                    result={"provider_error": provider_error, "retries": retries},
-                    milestone=("retry", tasks.retry_message(retries, self.config.max_retries)),
-                )
-            if (
-                exc.retryable
-                and operation.type == "create"
-                and (operation.result or {}).get("sent")
-            ):
-                # Out of attempts, but the last create may still land: the create's recovery
-                # path looks for it through a quiet period and only then gives up.
-                return tasks.wait(
-                    self.config.backoff_s(operation.attempts),
-                    result={"provider_error": provider_error, "retries": retries},
-                )
-            return tasks.failed(tasks.reason_for(exc), result={"provider_error": provider_error})
+            return self._after_provider_error(operation, operation_type, exc)
         except TimeoutError:
             logger.warning("operation %s (%s) step timed out", operation.id, operation.type)
             return tasks.wait(self.config.backoff_s(operation.attempts))
         finally:
             BUDGET_PATIENCE_S.reset(patience)
+
+    def _after_provider_error(
+        self,
+        operation: Operation,
+        operation_type: tasks.OperationType,
+        exc: perr.ProviderError,
+    ) -> tasks.Outcome:
+        """A step the provider failed: wait and try again, or fail with a customer's reason."""
+        provider_error = provider_errors.provider_error_text(exc)
+        logger.info(
+            "operation %s (%s) step failed: %s", operation.id, operation.type, provider_error
+        )
+        if exc.retryable and not isinstance(exc, perr.ProviderUnavailable):
+            # Busy or rate limited: the provider answered and will take it later.
+            retry_after = exc.retry_after_s if isinstance(exc, perr.ProviderRateLimited) else None
+            return tasks.wait(
+                self.config.backoff_s(operation.attempts, retry_after),
+                result={"provider_error": provider_error},
+                milestone=("retry", tasks.PROVIDER_BUSY),
+            )
+        retries = int((operation.result or {}).get("retries", 0)) + 1
+        if exc.retryable and retries <= self.config.max_retries:
+            return tasks.wait(
+                self.config.backoff_s(operation.attempts),
+                result={"provider_error": provider_error, "retries": retries},
+                milestone=("retry", tasks.retry_message(retries, self.config.max_retries)),
+            )
+        if exc.retryable and operation_type.may_still_land(operation):
+            return tasks.wait(
+                self.config.backoff_s(operation.attempts),
+                result={"provider_error": provider_error, "retries": retries},
+            )
+        return tasks.failed(
+            provider_errors.failure_reason(exc), result={"provider_error": provider_error}
+        )
 
     def _unseal(self, operation: Operation) -> str | None:
         if operation.sealed_secret is None:
@@ -263,10 +254,8 @@ class Worker:
             await asyncio.sleep(interval)
             try:
                 async with self.state.sessionmaker() as session, session.begin():
-                    await session.execute(
-                        update(Operation)
-                        .where(Operation.id == operation_id, Operation.lease_owner == self.owner)
-                        .values(lease_expires_at=self.state.clock() + self.config.lease)
+                    await OperationRepository(session).extend_lease(
+                        operation_id, owner=self.owner, until=self.state.clock() + self.config.lease
                     )
             except Exception:  # a missed beat is survivable; the next one may work
                 logger.warning("operation %s: heartbeat failed", operation_id)
@@ -287,15 +276,16 @@ class Worker:
             if outcome.clear_secret or outcome.kind != "wait":
                 operation.sealed_secret = None
             if outcome.milestone is not None:
-                event_type, message = outcome.milestone
+                event_type, milestone = outcome.milestone
                 created = InstanceRepository(session).add_event(
                     instance,
                     type=event_type,
                     status="succeeded",
-                    message=message,
+                    message=milestone,
                     operation_id=None,
                 )
                 created.finished_at = now
+            operation_type = tasks.OPERATION_TYPES[operation.type]
             if outcome.kind == "wait":
                 operation.status = OperationStatus.QUEUED.value
                 operation.priority = priority_of(
@@ -304,10 +294,8 @@ class Worker:
                     bound=instance.provider_instance_id is not None,
                 ).value
                 delay_s = outcome.delay_s
-                if (
-                    operation.type == "create"
-                    and instance.provider_instance_id is not None
-                    and self.polls.shared(str(instance.provider_id))
+                if operation_type.watched_by_account_poll(instance) and self.polls.shared(
+                    str(instance.provider_id)
                 ):
                     # The shared watcher wakes it when its server changes; this is a backstop.
                     delay_s = max(delay_s, self.config.poll_interval_s * BACKSTOP_POLLS)
@@ -315,17 +303,9 @@ class Worker:
                 operation.lease_owner = None
                 operation.lease_expires_at = None
                 return
-            operation.finished_at = now
-            operation.lease_owner = None
-            operation.lease_expires_at = None
-            if outcome.kind == "succeeded":
-                await self._succeed(session, operation, instance, outcome, now)
-            else:
-                await self._fail(
-                    session, operation, instance, outcome.reason or tasks.TOO_SLOW, now
-                )
+            await self._finish(session, operation, instance, outcome, now)
 
-    async def _succeed(
+    async def _finish(
         self,
         session: AsyncSession,
         operation: Operation,
@@ -333,54 +313,23 @@ class Worker:
         outcome: tasks.Outcome,
         now: datetime,
     ) -> None:
-        operation.status = OperationStatus.SUCCEEDED.value
-        status = outcome.status or InstanceStatus.UNKNOWN
-        instance.status = status.value
-        instance.progress = None
-        if operation.type != "sync":
-            instance.error = None
-        if operation.type == "resize":
-            instance.plan_id = uuid.UUID(str(operation.payload["plan_id"]))
-        elif operation.type == "rebuild":
-            instance.image = str(operation.payload["image"])
-            instance.configuration = {
-                **instance.configuration,
-                "provider_image_id": operation.payload["provider_image_id"],
-                # The keys a rebuild installed are the server's keys from now on.
-                **(
-                    {"ssh_keys": operation.payload["ssh_keys"]}
-                    if "ssh_keys" in operation.payload
-                    and not (operation.result or {}).get("kept_credentials")
-                    else {}
-                ),
-            }
-        if status is InstanceStatus.DELETED:
-            instance.deleted_at = now
-            instance.ip_address = None
-            instance.ipv6 = None
-        message = SUCCESS_MESSAGES.get(operation.type)
-        if operation.type == "rebuild" and (operation.result or {}).get("kept_credentials"):
-            message = REBUILT_KEEPING_CREDENTIALS
-        await self._mark_event(session, operation, "succeeded", message, finished_at=now)
-        logger.info("operation %s (%s) succeeded", operation.id, operation.type)
-
-    async def _fail(
-        self,
-        session: AsyncSession,
-        operation: Operation,
-        instance: VpsInstance,
-        reason: str,
-        now: datetime,
-    ) -> None:
+        """End the operation; its type says what the outcome writes on the instance."""
+        operation_type = tasks.OPERATION_TYPES[operation.type]
+        operation.finished_at = now
+        operation.lease_owner = None
+        operation.lease_expires_at = None
+        if outcome.kind == "succeeded":
+            operation.status = OperationStatus.SUCCEEDED.value
+            message = operation_type.succeed(
+                operation, instance, outcome.status or InstanceStatus.UNKNOWN, now
+            )
+            await self._mark_event(session, operation, "succeeded", message, finished_at=now)
+            logger.info("operation %s (%s) succeeded", operation.id, operation.type)
+            return
+        reason = outcome.reason or tasks.TOO_SLOW
         operation.status = OperationStatus.FAILED.value
         operation.error = reason
-        instance.error = reason
-        instance.progress = None
-        if operation.type in ("create", "sync"):
-            instance.status = InstanceStatus.FAILED.value
-        else:
-            # We no longer know what the provider did: show `unknown` and re-read it.
-            instance.status = InstanceStatus.UNKNOWN.value
+        if operation_type.fail(instance, reason):
             OperationRepository(session).add(instance_id=instance.id, type="sync", now=now)
         await self._mark_event(session, operation, "failed", reason, finished_at=now)
         logger.info("operation %s (%s) failed", operation.id, operation.type)
