@@ -171,6 +171,13 @@ async def password_reset_confirm(
     "/logout", status_code=status.HTTP_204_NO_CONTENT, summary="Sign out (revokes this session)"
 )
 async def logout(principal: PrincipalDep, db: SessionDep, state: StateDep) -> Response:
+    """Ends the calling session. An API token or a Supabase access token is not a session of
+    ours: 400, and nothing is revoked."""
+    if principal.token is not None:
+        raise BadRequest(
+            "An API token cannot sign out; revoke it with DELETE /api/account/tokens/{token_id}.",
+            code="not_a_session",
+        )
     if principal.session is None:
         raise BadRequest(
             "This request is signed in with a Supabase access token, which vpspanel does not "
