@@ -577,6 +577,9 @@ export const login = <ThrowOnError extends boolean = false>(options: Options<Log
 
 /**
  * Sign out (revokes this session)
+ *
+ * Ends the calling session. An API token or a Supabase access token is not a session of
+ * ours: 400, and nothing is revoked.
  */
 export const logout = <ThrowOnError extends boolean = false>(options?: Options<LogoutData, ThrowOnError>) => (options?.client ?? client).post<LogoutResponses, LogoutErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }, {

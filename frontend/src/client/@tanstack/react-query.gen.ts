@@ -822,6 +822,9 @@ export const loginMutation = (options?: Partial<Options<LoginData>>): UseMutatio
 
 /**
  * Sign out (revokes this session)
+ *
+ * Ends the calling session. An API token or a Supabase access token is not a session of
+ * ours: 400, and nothing is revoked.
  */
 export const logoutMutation = (options?: Partial<Options<LogoutData>>): UseMutationOptions<LogoutResponse, LogoutError, Options<LogoutData>> => {
     const mutationOptions: UseMutationOptions<LogoutResponse, LogoutError, Options<LogoutData>> = {
