@@ -1,3 +1,5 @@
+import { nativeSelectClass } from "@/components/ui/native-select";
+import { cn } from "@/lib/utils";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { AlertCircle, AlertTriangle, KeySquare, Loader2, Plus, Trash2 } from "lucide-react";
@@ -52,8 +54,6 @@ const tokenSchema = z.object({
 type TokenValues = z.infer<typeof tokenSchema>;
 const TOKEN_INPUTS = ["name", "organization_id", "admin"] as const;
 
-const selectClass =
-  "h-9 w-full max-w-sm rounded-md border border-input bg-background px-3 text-sm outline-none focus-visible:ring-[3px] focus-visible:ring-ring/50 aria-invalid:border-destructive";
 
 /** `/account#tokens`: personal API tokens. A new token is shown once, with a copy button. */
 export function ApiTokensSection() {
@@ -185,7 +185,7 @@ function CreateTokenForm({ onCreated }: { onCreated: (created: ApiTokenCreated) 
           error={errors.organization_id?.message}
           description="The token acts in this organization only."
         >
-          <select className={selectClass} {...form.register("organization_id")}>
+          <select className={cn(nativeSelectClass, "w-full max-w-sm px-3")} {...form.register("organization_id")}>
             {organizations.map((organization) => (
               <option key={organization.id} value={organization.id}>
                 {organization.name}
@@ -194,7 +194,7 @@ function CreateTokenForm({ onCreated }: { onCreated: (created: ApiTokenCreated) 
           </select>
         </FormField>
         <FormField id="token-expiry" label="Expires after" error={errors.expires_in_days?.message}>
-          <select className={selectClass} {...form.register("expires_in_days")}>
+          <select className={cn(nativeSelectClass, "w-full max-w-sm px-3")} {...form.register("expires_in_days")}>
             {EXPIRY_CHOICES.map((choice) => (
               <option key={choice.label} value={choice.value}>
                 {choice.label}

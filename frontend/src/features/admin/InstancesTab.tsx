@@ -1,3 +1,4 @@
+import { nativeSelectClass } from "@/components/ui/native-select";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useLocation } from "@tanstack/react-router";
 import { ChevronLeft, ChevronRight, Server, X } from "lucide-react";
@@ -16,8 +17,6 @@ const STATUSES: InstanceStatus[] = [
   "pending", "provisioning", "running", "stopped", "starting", "stopping", "rebooting",
   "rebuilding", "resizing", "deleting", "deleted", "failed", "maintenance", "suspended", "unknown",
 ];
-const selectClass =
-  "h-9 max-w-full rounded-md border border-input bg-background px-2 text-sm outline-none focus-visible:ring-[3px] focus-visible:ring-ring/50";
 
 type Filters = { status: string; provider: string; organization: string };
 
@@ -89,7 +88,7 @@ export function InstancesTab() {
       <div className="flex flex-wrap items-end gap-3">
         <div className="grid gap-1">
           <label htmlFor="instances-status" className="text-xs font-medium text-muted-foreground">Status</label>
-          <select id="instances-status" className={selectClass} value={filters.status} onChange={(event) => change({ status: event.target.value })}>
+          <select id="instances-status" className={nativeSelectClass} value={filters.status} onChange={(event) => change({ status: event.target.value })}>
             <option value="">All statuses</option>
             {STATUSES.map((status) => (
               <option key={status} value={status}>{statusLook(status).label}</option>
@@ -98,7 +97,7 @@ export function InstancesTab() {
         </div>
         <div className="grid gap-1">
           <label htmlFor="instances-provider" className="text-xs font-medium text-muted-foreground">Provider</label>
-          <select id="instances-provider" className={selectClass} value={filters.provider} onChange={(event) => change({ provider: event.target.value })}>
+          <select id="instances-provider" className={nativeSelectClass} value={filters.provider} onChange={(event) => change({ provider: event.target.value })}>
             <option value="">All providers</option>
             {(providers.data?.providers ?? []).map((provider) => (
               <option key={provider.id} value={provider.id}>{provider.name}</option>
@@ -112,7 +111,7 @@ export function InstancesTab() {
           <label htmlFor="instances-organization" className="text-xs font-medium text-muted-foreground">Organization</label>
           <select
             id="instances-organization"
-            className={selectClass}
+            className={nativeSelectClass}
             value={filters.organization}
             onChange={(event) => change({ organization: event.target.value })}
           >

@@ -1,3 +1,4 @@
+import { nativeSelectClass } from "@/components/ui/native-select";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { AlertCircle, ArrowDown, ArrowUp, ArrowUpDown, Boxes, MoreHorizontal, Plus, RefreshCw } from "lucide-react";
 import * as React from "react";
@@ -159,7 +160,7 @@ export function PlansTab() {
           <label htmlFor="plans-status" className="text-xs font-medium text-muted-foreground">Status</label>
           <select
             id="plans-status"
-            className="h-9 rounded-md border border-input bg-background px-2 text-sm outline-none focus-visible:ring-[3px] focus-visible:ring-ring/50"
+            className={nativeSelectClass}
             value={status}
             onChange={(event) => setStatus(event.target.value as typeof status)}
           >
@@ -172,7 +173,7 @@ export function PlansTab() {
           <label htmlFor="plans-provider" className="text-xs font-medium text-muted-foreground">Provider</label>
           <select
             id="plans-provider"
-            className="h-9 rounded-md border border-input bg-background px-2 text-sm outline-none focus-visible:ring-[3px] focus-visible:ring-ring/50"
+            className={nativeSelectClass}
             value={providerFilter}
             onChange={(event) => setProviderFilter(event.target.value)}
           >

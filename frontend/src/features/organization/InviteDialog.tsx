@@ -1,3 +1,4 @@
+import { nativeSelectClass } from "@/components/ui/native-select";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { AlertCircle, Loader2 } from "lucide-react";
@@ -15,7 +16,6 @@ import { Input } from "@/components/ui/input";
 import { applyServerFieldErrors } from "@/lib/forms";
 import { refreshOrganizationViews } from "./api";
 import { InvitationDelivered } from "./InvitationDelivered";
-import { selectClass } from "./styles";
 
 const schema = z.object({
   email: z.string().trim().min(1, "Enter an email address.").email("Enter a valid email address."),
@@ -94,7 +94,7 @@ export function InviteDialog({
               <Input type="email" autoComplete="off" autoFocus {...form.register("email")} />
             </FormField>
             <FormField id="invite-role" label="Role" error={errors.role?.message}>
-              <select className={selectClass} {...form.register("role")}>
+              <select className={nativeSelectClass} {...form.register("role")}>
                 <option value="member">Member</option>
                 <option value="owner">Owner</option>
               </select>

@@ -1,3 +1,4 @@
+import { nativeSelectClass } from "@/components/ui/native-select";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { AlertCircle, Loader2, Trash2 } from "lucide-react";
 import * as React from "react";
@@ -20,7 +21,6 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { absoluteTime } from "@/lib/time";
 import { useMe } from "@/features/shell/useMe";
 import { errorText, refreshOrganizationViews, type useMembers } from "./api";
-import { selectClass } from "./styles";
 
 const cell = "px-2 py-2 sm:px-3";
 
@@ -98,7 +98,7 @@ export function MembersCard({
                       </th>
                       <td className={cell}>
                         <select
-                          className={selectClass}
+                          className={nativeSelectClass}
                           aria-label={`Role of ${member.name}`}
                           value={member.role}
                           disabled={changeRole.isPending}

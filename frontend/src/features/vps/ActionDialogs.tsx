@@ -1,3 +1,4 @@
+import { nativeSelectClass } from "@/components/ui/native-select";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { AlertTriangle, Loader2 } from "lucide-react";
 import * as React from "react";
@@ -138,7 +139,7 @@ function RebuildDialog({ instance, open, onClose }: { instance: InstanceOut; ope
               value={image}
               onChange={(event) => setImage(event.target.value)}
               aria-invalid={fieldErrors.image ? true : undefined}
-              className="h-9 rounded-md border border-input bg-background px-2 text-sm outline-none focus-visible:ring-[3px] focus-visible:ring-ring/50"
+              className={nativeSelectClass}
             >
               <option value="">{images.isPending ? "Loading images…" : "Choose an image"}</option>
               {images.data?.images.map((option) => (

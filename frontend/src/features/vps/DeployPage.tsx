@@ -1,3 +1,4 @@
+import { nativeSelectClass } from "@/components/ui/native-select";
 import { type UseQueryResult, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate } from "@tanstack/react-router";
 import { AlertCircle, Cpu, Globe, HardDrive, Loader2, MemoryStick, Network, Rocket } from "lucide-react";
@@ -474,7 +475,7 @@ function ImagePicker({
                   id={selectId}
                   value={chosen?.id ?? versions[0].id}
                   onChange={(event) => onChange(event.target.value)}
-                  className="h-8 rounded-md border border-input bg-background px-2 text-sm outline-none focus-visible:ring-[3px] focus-visible:ring-ring/50"
+                  className={cn(nativeSelectClass, "h-8")}
                 >
                   {versions.map((image) => (
                     <option key={image.id} value={image.id}>
