@@ -92,6 +92,19 @@ class TestLinodeChangeFeed:
         assert FeedCursor.decode(batch.next_cursor).last_id == 903  # type: ignore[union-attr]
 
     @respx.mock
+    async def test_disk_and_backup_events_are_about_their_linode(self) -> None:
+        restore = event(901, "backups_restore", linode_id=9)
+        restore["entity"] = {**restore["entity"], "type": "backups"}
+        resize = event(902, "disk_resize", linode_id=9)
+        resize["entity"] = {**resize["entity"], "type": "disks"}
+        respx.get(EVENTS).respond(200, json=page([resize, restore]))
+        batch = await make_driver().list_changes_since(cursor(900))
+        assert [(c.provider_instance_id, c.kind) for c in batch.changes] == [
+            ("9", ChangeKind.REBUILT),
+            ("9", ChangeKind.OTHER),
+        ]
+
+    @respx.mock
     async def test_an_event_in_progress_is_followed_until_it_ends(self) -> None:
         route = respx.get(EVENTS)
         route.side_effect = [

@@ -203,10 +203,15 @@ EVENT_KINDS = {
 _EVENT_IN_PROGRESS = frozenset({"scheduled", "started"})
 
 
+# Entity types whose `entity.id` is a Linode's id: the Linode itself, and (the spec says) its
+# disks and backups.
+_LINODE_ENTITY_TYPES = frozenset({"linode", "disks", "backups"})
+
+
 def feed_entry_from_event(event: dict[str, Any]) -> FeedEntry:
-    """A Linode Event as a feed entry; `provider_instance_id` only when its entity is a Linode."""
+    """A Linode Event as a feed entry; `provider_instance_id` only when it is about a Linode."""
     entity = event.get("entity") or {}
-    about_linode = entity.get("type") == "linode" and entity.get("id") is not None
+    about_linode = entity.get("type") in _LINODE_ENTITY_TYPES and entity.get("id") is not None
     action = str(event.get("action") or "")
     return FeedEntry(
         id=int(event["id"]),
