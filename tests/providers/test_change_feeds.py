@@ -16,6 +16,7 @@ from vpspanel.providers.base import Provider
 from vpspanel.providers.digitalocean.client import PER_PAGE
 from vpspanel.providers.linode.client import PAGE_SIZE
 from vpspanel.providers.types import ChangeKind
+from vpspanel.simulator import ManualClock, SimulatorSettings
 from vpspanel.simulator.testing import SimulatorServer
 
 OFF = {"linode": "offline", "digitalocean": "off"}
@@ -103,6 +104,37 @@ class TestChangeFeedsAgainstTheSimulator:
         sim.change_instance(provider_type, int(server_id), status=OFF[provider_type], silent=True)
         batch = await driver.list_changes_since(start.next_cursor)
         assert batch.changes == []  # only the full sweep can see it
+
+
+class TestChangesInProgress:
+    async def test_a_shutdown_is_reported_when_it_starts_and_again_when_it_ends(
+        self, provider_type: str
+    ) -> None:
+        require_specs()
+        settings = SimulatorSettings.instant().patched({"durations": {"shutdown": 30}})
+        recorder = Recorder()
+        async with (
+            SimulatorServer(settings, clock=ManualClock()) as sim,
+            httpx.AsyncClient(timeout=5.0, event_hooks={"request": [recorder]}) as http,
+        ):
+            driver = make_driver(sim, provider_type, http, f"feeds-{uuid4().hex}")
+            server_id = await a_server(driver)
+            start = await driver.list_changes_since(None)
+            await driver.shutdown(server_id)
+            sim.clear_requests()
+            started = await driver.list_changes_since(start.next_cursor)
+            going = await driver.list_changes_since(started.next_cursor)
+            sim.advance_clock(30)
+            ended = await driver.list_changes_since(going.next_cursor)
+            assert sim.request_count(provider_type) == 3
+        assert [(c.provider_instance_id, c.finished) for c in started.changes] == [
+            (server_id, False)
+        ]
+        assert going.changes == []
+        assert [(c.provider_instance_id, c.kind, c.finished) for c in ended.changes] == [
+            (server_id, ChangeKind.POWER, True)
+        ]
+        assert recorder.validate_all(provider_type) > 0
 
 
 class TestFullListingAgainstTheSimulator:
