@@ -121,6 +121,19 @@ class TestDigitalOceanChangeFeed:
         assert last_id(batch.next_cursor) == 5000
 
     @respx.mock
+    async def test_an_action_in_progress_beyond_the_bound_is_dropped_not_a_gap(self) -> None:
+        route = respx.get(ACTIONS)
+        route.side_effect = [
+            httpx.Response(200, json=page([action(1000 - n, "reboot")], next_page=n + 2))
+            for n in range(FEED_MAX_PAGES)
+        ]
+        stuck = cursor(1000, open_ids=(100,))
+        batch = await make_driver().list_changes_since(stuck)
+        assert route.call_count == FEED_MAX_PAGES
+        assert not batch.gap and batch.changes == []
+        assert FeedCursor.decode(batch.next_cursor).open_ids == ()  # type: ignore[union-attr]
+
+    @respx.mock
     async def test_a_feed_not_ordered_newest_first_is_a_gap(self) -> None:
         respx.get(ACTIONS).respond(
             200, json=page([action(899, "create"), action(905, "reboot")], next_page=2)

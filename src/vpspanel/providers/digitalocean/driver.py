@@ -346,7 +346,16 @@ class DigitalOceanProvider(HttpProvider):
                 )
             entries += found
             next_link = ((body.get("links") or {}).get("pages") or {}).get("next")
-            if not ids or ids[-1] <= stop_id or not next_link:
+            # Past the last action seen, every new one has been read; older pages are only
+            # read for actions that were in progress, and those left beyond the bound are
+            # dropped (the full sweep covers them) rather than made a gap on every poll.
+            read_all_new = bool(ids) and ids[-1] <= cursor.last_id
+            if (
+                not ids
+                or ids[-1] <= stop_id
+                or not next_link
+                or (read_all_new and page >= FEED_MAX_PAGES)
+            ):
                 changes, following = advance(cursor, entries, now)
                 return ChangeBatch(changes, following.encode())
             if page >= FEED_MAX_PAGES:
