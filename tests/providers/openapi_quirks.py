@@ -1,4 +1,4 @@
-"""Check driver requests against the official documents, around three known document/tooling
+"""Check driver requests against the official documents, around four known document/tooling
 problems that `tests/support/openapi_contract.py` does not handle (yet):
 
 1. Linode request bodies written as `allOf: [{additionalProperties: false, properties: A},
@@ -6,7 +6,10 @@ problems that `tests/support/openapi_contract.py` does not handle (yet):
    the merged object (A + B, no additional properties) instead.
 2. Linode `X-Filter` is documented as a JSON object in a header; openapi-core compares the raw
    header string with the object schema. We decode it and validate the object ourselves.
-3. DigitalOcean `GET /v2/account/keys/{ssh_key_identifier}` takes an id or a fingerprint, but both
+3. Linode operations that do not declare the `X-Filter` header although the narrative
+   ("Filtering and sorting") allows it on every collection whose fields are marked
+   `__Filterable__` (`GET /account/events`): we check that the filter only names such fields.
+4. DigitalOcean `GET /v2/account/keys/{ssh_key_identifier}` takes an id or a fingerprint, but both
    attributes of its `anyOf` are `readOnly`, which openapi-core refuses in any request. We check
    the fingerprint format, the method and the bearer header ourselves.
 """
@@ -65,15 +68,58 @@ def _validate_linode_body(method: str, api_path: str, body: Any) -> None:
         raise ContractViolation(f"{method} {api_path}: " + "; ".join(e.message for e in errors))
 
 
+def _filterable_fields(operation: dict[str, Any]) -> set[str]:
+    """Dotted names of the collection item fields the document marks `__Filterable__`."""
+    try:
+        schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        item = schema["properties"]["data"]["items"]
+    except KeyError:
+        return set()
+    fields: set[str] = set()
+
+    def walk(properties: dict[str, Any], prefix: str) -> None:
+        for name, prop in properties.items():
+            if "__Filterable__" in (prop.get("description") or ""):
+                fields.add(prefix + name)
+            if "properties" in prop:
+                walk(prop["properties"], f"{prefix}{name}.")
+
+    walk(item.get("properties", {}), "")
+    return fields
+
+
+def _filter_fields(value: dict[str, Any]) -> list[str]:
+    """The fields an X-Filter object filters or orders on."""
+    fields: list[str] = []
+    for key, condition in value.items():
+        if key in ("+and", "+or"):
+            for part in condition:
+                fields += _filter_fields(part)
+        elif key == "+order_by":
+            fields.append(condition)
+        elif key == "+order":
+            if condition not in ("asc", "desc"):
+                raise ContractViolation(f"X-Filter +order {condition!r}: asc or desc")
+        else:
+            fields.append(key)
+    return fields
+
+
 def _validate_x_filter(method: str, api_path: str, raw: str) -> None:
     value = json.loads(raw)
-    for parameter in _linode_operation(method, api_path).get("parameters", []):
+    operation = _linode_operation(method, api_path)
+    for parameter in operation.get("parameters", []):
         if parameter.get("name") == "X-Filter":
             errors = list(OAS30Validator(parameter["schema"]).iter_errors(value))
             if errors:
                 raise ContractViolation(f"X-Filter {raw}: {errors[0].message}")
             return
-    raise ContractViolation(f"{method} {api_path} takes no X-Filter")
+    filterable = _filterable_fields(operation)
+    if not filterable:
+        raise ContractViolation(f"{method} {api_path} takes no X-Filter")
+    unknown = sorted(set(_filter_fields(value)) - filterable)
+    if unknown:
+        raise ContractViolation(f"X-Filter {raw}: {unknown} not filterable on {api_path}")
 
 
 def validate_driver_request(provider: str, request: httpx.Request) -> None:

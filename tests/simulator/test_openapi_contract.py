@@ -133,6 +133,37 @@ class TestResponses:
             event["created"] = "yesterday"
             validate_response("linode", "GET", "/v4/account/events", 200, page)
 
+    def test_linode_event_entities_are_checked(self) -> None:
+        event = {
+            "id": 2,
+            "action": "linode_shutdown",
+            "created": "2024-01-01T00:00:00",
+            "status": "started",
+            "entity": {"id": 7, "label": "web", "type": "linode", "url": "/v4/linode/instances/7"},
+        }
+        page = {"data": [event], "page": 1, "pages": 1, "results": 1}
+        validate_response("linode", "GET", "/v4/account/events", 200, page)
+        with pytest.raises(ContractViolation, match="droplet"):
+            event["entity"] = {**event["entity"], "type": "droplet"}  # type: ignore[dict-item]
+            validate_response("linode", "GET", "/v4/account/events", 200, page)
+
+    def test_do_action_pages(self) -> None:
+        action = {
+            "id": 36804636,
+            "status": "completed",
+            "type": "power_off",
+            "started_at": "2020-11-14T16:29:21Z",
+            "completed_at": "2020-11-14T16:30:06Z",
+            "resource_id": 3164444,
+            "resource_type": "droplet",
+            "region_slug": "nyc3",
+        }
+        page = {"actions": [action], "links": {}, "meta": {"total": 1}}
+        validate_response("digitalocean", "GET", "/v2/actions", 200, page, DO_HEADERS)
+        with pytest.raises(ContractViolation, match="done"):
+            action["status"] = "done"
+            validate_response("digitalocean", "GET", "/v2/actions", 200, page, DO_HEADERS)
+
     def test_linode_stats_must_be_wrapped(self) -> None:
         series = {"cpu": [[1, 2.0]], "title": "t"}
         with pytest.raises(ContractViolation, match="wrapped"):

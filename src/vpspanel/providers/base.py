@@ -7,6 +7,7 @@ from typing import ClassVar
 from uuid import UUID
 
 from vpspanel.providers.types import (
+    ChangeBatch,
     CreateInstanceSpec,
     InstanceMetrics,
     ProviderImage,
@@ -122,3 +123,16 @@ class Provider(abc.ABC):
     @abc.abstractmethod
     async def get_metrics(self, provider_instance_id: str, period_hours: int) -> InstanceMetrics:
         """CPU percent and network bits/s over the last `period_hours`."""
+
+    @abc.abstractmethod
+    async def list_changes_since(self, cursor: str | None) -> ChangeBatch:
+        """The account's instance changes recorded in the provider's activity feed since
+        `cursor` (the `next_cursor` of the previous call; None to start the feed).
+
+        Costs one request when nothing happened and at most a bounded number of pages
+        otherwise. Reports `gap` (the caller must do a full listing) when starting, when the
+        cursor is older than the provider keeps its feed or unreadable, when more entries
+        arrived than the bound, and when the feed cannot be read (5xx, timeout, a key without
+        the feed's scope); after an unreadable feed `next_cursor` is `cursor` again. Raises
+        ProviderAuthError for a rejected key and ProviderRateLimited / ProviderBudgetWait like
+        every other call."""

@@ -195,3 +195,53 @@ class InstanceMetrics:
     # Set by the driver once the series are fitted to the asked period (None: as the
     # provider sent them).
     window: MetricWindow | None = None
+
+
+class ChangeKind(StrEnum):
+    """What an entry of a provider's activity feed says happened to an instance. A hint only:
+    the caller re-reads the instance to learn its state."""
+
+    CREATED = "created"
+    POWER = "power"  # booted, shut down, rebooted, power-cycled
+    RESIZED = "resized"
+    REBUILT = "rebuilt"
+    UPDATED = "updated"  # label/name or other settings
+    NETWORK = "network"  # addresses added, removed or changed
+    DELETED = "deleted"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceChange:
+    """One feed entry about one provider instance."""
+
+    provider_instance_id: str
+    kind: ChangeKind
+    at: datetime | None
+    """When the provider started it (UTC)."""
+    finished: bool
+    """False while the provider is still carrying it out: the same change is reported again,
+    with True, once it has finished (or failed), so a re-read then shows its outcome."""
+    provider_action: str
+    """The provider's own name for it (`linode_shutdown`, `power_off`), for logs."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeBatch:
+    """What `Provider.list_changes_since` found.
+
+    `next_cursor` is opaque: store it and pass it to the next call (None: start the feed
+    again). `gap` means the feed could
+    not be read back far enough (no cursor yet, cursor too old, too many entries, feed not
+    readable): changes may have been missed and only a full listing can tell, so the caller
+    must sweep. `changes` are still valid when `gap` is set."""
+
+    changes: list[InstanceChange]
+    next_cursor: str | None
+    gap: bool = False
+    gap_reason: str | None = None
+
+    @property
+    def instance_ids(self) -> list[str]:
+        """The provider instance ids to re-read, each once, in feed order."""
+        return list(dict.fromkeys(change.provider_instance_id for change in self.changes))

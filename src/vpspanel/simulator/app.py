@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from vpspanel.simulator import digitalocean, linode
+from vpspanel.simulator import catalog, digitalocean, linode
 from vpspanel.simulator.clock import Clock, ManualClock, SystemClock
 from vpspanel.simulator.routing import ApiError, Call, Reply, Router
 from vpspanel.simulator.settings import RateLimit, SimulatorSettings
@@ -269,9 +269,16 @@ class FaultRequest(BaseModel):
 
 
 class InstancePatch(BaseModel):
+    """Changes made "in the provider's console". Each is recorded in the account's activity
+    feed (Linode events, DigitalOcean actions) as the provider would, unless `silent`."""
+
     model_config = ConfigDict(extra="forbid")
 
     status: str | None = None
+    label: str | None = Field(default=None, min_length=1)
+    plan: str | None = None
+    ipv4: str | None = None
+    silent: bool = False
 
 
 class ClockAdvance(BaseModel):
@@ -287,6 +294,15 @@ def _problem(status: int, error: str, detail: str) -> JSONResponse:
 async def _json_body(request: Request) -> Any:
     raw = await request.body()
     return json.loads(raw) if raw.strip() else {}
+
+
+def _module(provider: Provider) -> Any:
+    return linode if provider == "linode" else digitalocean
+
+
+def _known_plan(provider: Provider, plan: str) -> bool:
+    plans = catalog.LINODE_TYPES_BY_ID if provider == "linode" else catalog.DO_SIZES_BY_SLUG
+    return plan in plans
 
 
 def _render(instance: Any) -> JSON:
@@ -423,6 +439,9 @@ class ControlApi:
             )
             if instance is None:
                 return _problem(404, "not_found", "no such instance")
+            if patch.plan is not None and not _known_plan(instance.provider, patch.plan):
+                return _problem(422, "validation_error", f"plan: unknown plan {patch.plan!r}")
+            changes: list[str] = []
             if patch.status is not None:
                 pending = instance.transition
                 instance.transition = None
@@ -430,7 +449,23 @@ class ControlApi:
                     for callback in pending.on_complete:
                         callback(self.state.clock.now())
                 instance.status = patch.status
-                instance.updated = self.state.clock.now()
+                power = _module(instance.provider).POWER_STATUSES.get(patch.status)
+                changes += [power] if power else []
+            if patch.label is not None and patch.label != instance.name:
+                instance.name = patch.label
+                changes.append("rename")
+            if patch.plan is not None and patch.plan != instance.type:
+                instance.type = patch.plan
+                changes.append("resize")
+            if patch.ipv4 is not None:
+                instance.attrs["public_ipv4"] = patch.ipv4
+                changes.append("ip_change")
+            instance.updated = self.state.clock.now()
+            account = self.state.accounts[(instance.provider, instance.token)]
+            for change in [] if patch.silent else changes:
+                _module(instance.provider).record_console_change(
+                    self.state, account, instance, change
+                )
             return JSONResponse({"instance": _render(instance)})
 
     async def delete_instance(self, request: Request) -> Response:
@@ -443,7 +478,12 @@ class ControlApi:
             )
             if instance is None:
                 return _problem(404, "not_found", "no such instance")
-            del self.state.accounts[(instance.provider, instance.token)].instances[instance.id]
+            account = self.state.accounts[(instance.provider, instance.token)]
+            del account.instances[instance.id]
+            if request.query_params.get("silent") != "true":
+                _module(instance.provider).record_console_change(
+                    self.state, account, instance, "delete"
+                )
         return Response(status_code=204)
 
     async def get_clock(self, request: Request) -> Response:

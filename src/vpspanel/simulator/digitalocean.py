@@ -11,7 +11,14 @@ from urllib.parse import urlencode
 from vpspanel.simulator import catalog, metrics
 from vpspanel.simulator.formats import do_time, md5_fingerprint, ssh_key_blob
 from vpspanel.simulator.routing import ApiError, Call, Reply, Router
-from vpspanel.simulator.state import Account, DropletAction, Instance, RateDecision, SshKey
+from vpspanel.simulator.state import (
+    Account,
+    DropletAction,
+    Instance,
+    RateDecision,
+    SimulatorState,
+    SshKey,
+)
 
 JSON = dict[str, Any]
 
@@ -148,7 +155,7 @@ def render_droplet(droplet: Instance) -> JSON:
     if droplet.status != "new":
         networks["v4"].append(
             {
-                "ip_address": f"164.90.{a}.{b}",
+                "ip_address": attrs.get("public_ipv4") or f"164.90.{a}.{b}",
                 "netmask": "255.255.240.0",
                 "gateway": f"164.90.{a}.1",
                 "type": "public",
@@ -276,6 +283,45 @@ def _start_action(
 
     call.state.start_transition(droplet, steps, final, [*(extra or []), complete])
     return action
+
+
+def record_action(
+    state: SimulatorState, account: Account, droplet: Instance, action_type: str
+) -> DropletAction:
+    """A completed action for a change that took effect at once (a destroy, a console change)."""
+    now = state.clock.now()
+    action = DropletAction(
+        id=state.next_id("action"),
+        type=action_type,
+        droplet_id=droplet.id,
+        region_slug=droplet.region,
+        started=now,
+        completed=now,
+    )
+    account.actions[action.id] = action
+    return action
+
+
+# Out-of-band changes (the simulator's control API, "done in the provider's console") -> the
+# action DigitalOcean records for them. An IP change has no droplet action (addresses move
+# with reserved-IP actions on another resource type), so it leaves nothing in /v2/actions.
+CONSOLE_ACTIONS: dict[str, str | None] = {
+    "power_on": "power_on",
+    "power_off": "power_off",
+    "delete": "destroy",
+    "rename": "rename",
+    "resize": "resize",
+    "ip_change": None,
+}
+POWER_STATUSES = {"active": "power_on", "off": "power_off"}
+
+
+def record_console_change(
+    state: SimulatorState, account: Account, droplet: Instance, change: str
+) -> None:
+    action_type = CONSOLE_ACTIONS[change]
+    if action_type is not None:
+        record_action(state, account, droplet, action_type)
 
 
 def _find_key(account: Account, id_or_fingerprint: Any) -> SshKey | None:
@@ -550,6 +596,7 @@ def get_droplet(call: Call) -> Reply:
 def delete_droplet(call: Call) -> Reply:
     droplet = _droplet(call)
     del call.account.instances[droplet.id]
+    record_action(call.state, call.account, droplet, "destroy")
     return Reply(204)
 
 
@@ -560,6 +607,7 @@ def delete_droplets_by_tag(call: Call) -> Reply:
         raise unprocessable("tag_name is required")
     for droplet in [d for d in call.account.instances.values() if tag in d.tags]:
         del call.account.instances[droplet.id]
+        record_action(call.state, call.account, droplet, "destroy")
     return Reply(204)
 
 

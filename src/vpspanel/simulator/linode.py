@@ -138,10 +138,28 @@ def _operator(value: Any, op: str, operand: Any) -> bool:
         return bool(value != operand)
     numeric = {"+gt": float.__gt__, "+gte": float.__ge__, "+lt": float.__lt__, "+lte": float.__le__}
     if op in numeric:
+        if isinstance(value, str) and isinstance(operand, str):
+            # Timestamps (`created`): Linode compares them as times, e.g. the Cloud Manager's
+            # event poller sends {"created": {"+gte": "2024-01-01T00:00:00"}}.
+            when, bound = _timestamp(value), _timestamp(operand)
+            if bound is None:
+                raise fail(400, f"{operand!r} is not a valid timestamp", "X-Filter")
+            if when is None:
+                return False
+            return bool(numeric[op](when, bound))
         if not isinstance(value, int | float) or not isinstance(operand, int | float):
             return False
         return bool(numeric[op](float(value), float(operand)))
     raise fail(400, f"Unknown filter operator {op}", "X-Filter")
+
+
+def _timestamp(text: str) -> float | None:
+    """Epoch seconds of a Linode timestamp (naive UTC; a zone suffix is tolerated)."""
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
 
 
 def _matches(obj: JSON, condition: JSON, filterable: frozenset[str]) -> bool:
@@ -232,10 +250,16 @@ def slaac_ipv6(instance_id: int) -> str:
     return f"2600:3c03::f03c:95ff:fe{instance_id % 256:02x}:{instance_id // 256 % 65536:04x}"
 
 
+def instance_public_ipv4(instance: Instance) -> str:
+    """The instance's public IPv4: derived from its id unless changed in the console."""
+    address: str = instance.attrs.get("public_ipv4") or public_ipv4(instance.id)
+    return address
+
+
 def render_instance(instance: Instance) -> JSON:
     plan = catalog.LINODE_TYPES_BY_ID[instance.type]
     attrs = instance.attrs
-    ipv4 = [public_ipv4(instance.id)]
+    ipv4 = [instance_public_ipv4(instance)]
     if attrs.get("private_ip"):
         ipv4.append(private_ipv4(instance.id))
     return {
@@ -449,6 +473,42 @@ def _start(
         event.finished = at
 
     state.start_transition(instance, steps, final, [*(extra or []), finish])
+
+
+def record_event(state: SimulatorState, account: Account, instance: Instance, action: str) -> None:
+    """An event for a change that took effect at once (a label update, a console change)."""
+    now = state.clock.now()
+    account.events.append(
+        LinodeEvent(
+            id=state.next_id("event"),
+            action=action,
+            entity_id=instance.id,
+            entity_label=instance.name,
+            created=now,
+            expected_end=now,
+            finished=now,
+            username=account.username,
+        )
+    )
+
+
+# Out-of-band changes (the simulator's control API, "done in the provider's console") -> the
+# event Linode records for them.
+CONSOLE_EVENTS = {
+    "power_on": "linode_boot",
+    "power_off": "linode_shutdown",
+    "delete": "linode_delete",
+    "rename": "linode_update",
+    "resize": "linode_resize",
+    "ip_change": "linode_addip",
+}
+POWER_STATUSES = {"running": "power_on", "offline": "power_off", "stopped": "power_off"}
+
+
+def record_console_change(
+    state: SimulatorState, account: Account, instance: Instance, change: str
+) -> None:
+    record_event(state, account, instance, CONSOLE_EVENTS[change])
 
 
 # --- handlers: public catalog ---------------------------------------------------------------
@@ -703,6 +763,7 @@ def update_instance(call: Call) -> Reply:
         errors += _label_errors(call.account, body["label"], instance.id)
     errors += _tags_errors(body)
     _raise_if(errors)
+    before = render_instance(instance)
     if "label" in body:
         instance.name = body["label"]
     if "tags" in body:
@@ -710,7 +771,10 @@ def update_instance(call: Call) -> Reply:
     for key in ("group", "watchdog_enabled"):
         if key in body:
             instance.attrs[key] = body[key]
-    instance.updated = call.now
+    after = render_instance(instance)
+    if after != before:
+        instance.updated = call.now
+        record_event(call.state, call.account, instance, "linode_update")
     return Reply(200, render_instance(instance))
 
 
@@ -884,7 +948,7 @@ def get_ips(call: Call) -> Reply:
         200,
         {
             "ipv4": {
-                "public": [ipv4(public_ipv4(instance.id), True)],
+                "public": [ipv4(instance_public_ipv4(instance), True)],
                 "private": private,
                 "shared": [],
                 "reserved": [],

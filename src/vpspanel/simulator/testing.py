@@ -9,6 +9,7 @@
         sim.inject_fault("digitalocean", "lost_response", method="POST", path="^/droplets$")
         sim.request_count("linode", method="POST", path="/linode/instances")
         sim.instances("linode", token="tok")    # provider-shaped dicts, white-box
+        sim.change_instance("linode", 61000001, status="offline")  # "in the console"
         sim.state                               # the live SimulatorState (same process;
                                                 # hold `sim.state.lock` while reading it)
 
@@ -226,9 +227,20 @@ class SimulatorServer:
         ).json()["instance"]
         return result
 
-    def delete_instance(self, provider: str, instance_id: int) -> None:
-        """Make an instance vanish behind the panel's back."""
-        self._control("DELETE", f"/{provider}/instances/{instance_id}")
+    def change_instance(self, provider: str, instance_id: int, **changes: Any) -> JSON:
+        """Change an instance "in the provider's console": `status`, `label`, `plan`, `ipv4`;
+        recorded in the account's feed (Linode events, DigitalOcean actions) unless
+        `silent=True`."""
+        result: JSON = self._control(
+            "PATCH", f"/{provider}/instances/{instance_id}", json=changes
+        ).json()["instance"]
+        return result
+
+    def delete_instance(self, provider: str, instance_id: int, *, silent: bool = False) -> None:
+        """Make an instance vanish behind the panel's back (recorded in the account's feed as a
+        deletion unless `silent`)."""
+        params = {"silent": "true"} if silent else None
+        self._control("DELETE", f"/{provider}/instances/{instance_id}", params=params)
 
     def advance_clock(self, seconds: float) -> float:
         """Move a `ManualClock` forward; returns the new time."""

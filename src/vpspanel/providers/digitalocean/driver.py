@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import re
@@ -15,6 +16,7 @@ from vpspanel.providers.conversions import fitted, metric_window
 from vpspanel.providers.digitalocean import mappers
 from vpspanel.providers.digitalocean.client import (
     DIGITALOCEAN_LIMITS,
+    PER_PAGE,
     DigitalOceanClient,
     translate_error,
 )
@@ -24,11 +26,13 @@ from vpspanel.providers.errors import (
     ProviderUnavailable,
     ProviderValidationError,
 )
+from vpspanel.providers.feeds import FeedCursor, FeedEntry, advance, read_feed
 from vpspanel.providers.http import HttpProvider, RateLimits
 from vpspanel.providers.key_ids import DEFAULT_KEY_IDS
 from vpspanel.providers.sha512_crypt import sha512_crypt
 from vpspanel.providers.types import (
     AccountInfo,
+    ChangeBatch,
     CreateInstanceSpec,
     InstanceMetrics,
     Permissions,
@@ -57,6 +61,9 @@ _READ_PROBES: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("regions:read", "/regions", {}),
     ("image:read", "/images", {"type": "distribution"}),
 )
+# Pages of actions read back in one poll (PER_PAGE each) before the feed reports a gap.
+FEED_MAX_PAGES = 3
+
 _WRITE_NOTE = (
     "DigitalOcean cannot report a token's write scopes. tag:create is proven by creating our own "
     "tag; the key also needs droplet:create/update/delete and ssh_key:create/read (or full "
@@ -306,6 +313,60 @@ class DigitalOceanProvider(HttpProvider):
 
     async def resize(self, provider_instance_id: str, plan_id: str) -> None:
         await self._action(provider_instance_id, {"type": "resize", "size": plan_id, "disk": True})
+
+    async def list_changes_since(self, cursor: str | None) -> ChangeBatch:
+        """`GET /actions` (the account's actions), read back page by page until the last
+        action seen (or the oldest one still in progress): one request when nothing happened.
+
+        The API has no filter and its documents do not state the order; this relies on newest
+        first (what the simulator and clients such as doapi assume) and checks it: a page in
+        any other order is a gap, never a silent miss (see docs/simulator.md)."""
+        return await read_feed(self.type, cursor, lambda: self._read_actions(cursor))
+
+    async def _read_actions(self, cursor_text: str | None) -> ChangeBatch:
+        now = self._transport.clock.time()
+        cursor = FeedCursor.decode(cursor_text)
+        if cursor is None:
+            body = await self._client.get("/actions", {"page": 1, "per_page": 1})
+            newest = max((int(a["id"]) for a in body.get("actions") or []), default=0)
+            reason = "the feed starts here" if cursor_text is None else "unreadable cursor"
+            start = FeedCursor(last_id=newest, open_ids=(), read_at_s=now)
+            return ChangeBatch([], start.encode(), gap=True, gap_reason=reason)
+        stop_id = min((cursor.last_id, *cursor.open_ids))
+        entries: list[FeedEntry] = []
+        page = 1
+        while True:
+            body = await self._client.get("/actions", {"page": page, "per_page": PER_PAGE})
+            found = [mappers.feed_entry_from_action(a) for a in body.get("actions") or []]
+            ids = [entry.id for entry in found]
+            if any(newer < older for newer, older in itertools.pairwise(ids)):
+                logger.warning("digitalocean: /actions is not ordered newest first")
+                return ChangeBatch(
+                    [], cursor_text, gap=True, gap_reason="the feed is not ordered newest first"
+                )
+            entries += found
+            next_link = ((body.get("links") or {}).get("pages") or {}).get("next")
+            # Past the last action seen, every new one has been read; older pages are only
+            # read for actions that were in progress, and those left beyond the bound are
+            # dropped (the full sweep covers them) rather than made a gap on every poll.
+            read_all_new = bool(ids) and ids[-1] <= cursor.last_id
+            if (
+                not ids
+                or ids[-1] <= stop_id
+                or not next_link
+                or (read_all_new and page >= FEED_MAX_PAGES)
+            ):
+                changes, following = advance(cursor, entries, now)
+                return ChangeBatch(changes, following.encode())
+            if page >= FEED_MAX_PAGES:
+                changes, following = advance(cursor, entries, now)
+                return ChangeBatch(
+                    changes,
+                    following.encode(),
+                    gap=True,
+                    gap_reason=f"more than {FEED_MAX_PAGES * PER_PAGE} actions since the last poll",
+                )
+            page += 1
 
     async def get_metrics(self, provider_instance_id: str, period_hours: int) -> InstanceMetrics:
         span = metric_window(int(self._transport.clock.time()), period_hours)

@@ -8,7 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from vpspanel.providers.conversions import StatusMap, first_version, money, parse_time
+from vpspanel.providers.feeds import FeedEntry
 from vpspanel.providers.types import (
+    ChangeKind,
     InstanceMetrics,
     InstanceStatus,
     MetricPoint,
@@ -212,4 +214,41 @@ def metrics_from_do(
         cpu_percent=cpu_percent_from_do(cpu),
         network_in_bps=bandwidth_bps_from_do(inbound),
         network_out_bps=bandwidth_bps_from_do(outbound),
+    )
+
+
+# Droplet action types (the spec's droplet action enum, plus `create` and `destroy`, which
+# DigitalOcean records for creating and destroying) -> what changed. Anything else about a
+# droplet is OTHER, still worth a re-read.
+ACTION_KINDS = {
+    "create": ChangeKind.CREATED,
+    "power_on": ChangeKind.POWER,
+    "power_off": ChangeKind.POWER,
+    "shutdown": ChangeKind.POWER,
+    "reboot": ChangeKind.POWER,
+    "power_cycle": ChangeKind.POWER,
+    "resize": ChangeKind.RESIZED,
+    "rebuild": ChangeKind.REBUILT,
+    "restore": ChangeKind.REBUILT,
+    "rename": ChangeKind.UPDATED,
+    "enable_backups": ChangeKind.UPDATED,
+    "disable_backups": ChangeKind.UPDATED,
+    "change_kernel": ChangeKind.UPDATED,
+    "password_reset": ChangeKind.UPDATED,
+    "enable_ipv6": ChangeKind.NETWORK,
+    "destroy": ChangeKind.DELETED,
+}
+
+
+def feed_entry_from_action(action: dict[str, Any]) -> FeedEntry:
+    """A DigitalOcean action as a feed entry; `provider_instance_id` only for droplets."""
+    about_droplet = action.get("resource_type") == "droplet" and action.get("resource_id")
+    action_type = str(action.get("type") or "")
+    return FeedEntry(
+        id=int(action["id"]),
+        provider_instance_id=str(action["resource_id"]) if about_droplet else None,
+        kind=ACTION_KINDS.get(action_type, ChangeKind.OTHER),
+        provider_action=action_type,
+        at=parse_time(action.get("started_at")),
+        in_progress=action.get("status") == "in-progress",
     )

@@ -15,11 +15,18 @@ from vpspanel.providers.errors import (
     ProviderNotFound,
     ProviderValidationError,
 )
+from vpspanel.providers.feeds import FeedCursor, FeedEntry, advance, read_feed
 from vpspanel.providers.http import HttpProvider, RateLimits
 from vpspanel.providers.linode import mappers
-from vpspanel.providers.linode.client import LINODE_LIMITS, LinodeClient, translate_error
+from vpspanel.providers.linode.client import (
+    LINODE_LIMITS,
+    PAGE_SIZE,
+    LinodeClient,
+    translate_error,
+)
 from vpspanel.providers.types import (
     AccountInfo,
+    ChangeBatch,
     CreateInstanceSpec,
     InstanceMetrics,
     MetricWindow,
@@ -43,6 +50,13 @@ _ID_SUFFIX_LENGTH = 12  # hex digits of our instance id: keeps labels unique per
 _REQUIRED_SCOPES = ("linodes:read_write", "images:read_only")
 _LABEL_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _LABEL_REPEATED_PUNCTUATION = re.compile(r"[._-]{2,}")
+# Linode keeps events for 90 days; a cursor older than that (less a day's margin) may have
+# missed some.
+EVENTS_KEPT_S = 89 * 86_400
+# Pages of events read in one poll (PAGE_SIZE each) before the feed reports a gap.
+FEED_MAX_PAGES = 2
+_FEED_START_PAGE_SIZE = 25  # the smallest page: starting only needs the newest event's id
+_NEWEST_FIRST = {"+order_by": "id", "+order": "desc"}
 
 
 def _scope_grants(scopes: set[str], wanted: str) -> bool:
@@ -198,6 +212,60 @@ class LinodeProvider(HttpProvider):
             f"/linode/instances/{provider_instance_id}/resize",
             {"type": plan_id, "allow_auto_disk_resize": True, "migration_type": "cold"},
         )
+
+    async def list_changes_since(self, cursor: str | None) -> ChangeBatch:
+        """`GET /account/events` with `X-Filter` `id > last seen` (or one of the events still
+        in progress), newest first, `PAGE_SIZE` a page: one request when nothing happened."""
+        return await read_feed(self.type, cursor, lambda: self._read_events(cursor))
+
+    async def _read_events(self, cursor_text: str | None) -> ChangeBatch:
+        now = self._transport.clock.time()
+        cursor = FeedCursor.decode(cursor_text)
+        if cursor is None or now - cursor.read_at_s > EVENTS_KEPT_S:
+            if cursor_text is None:
+                reason = "the feed starts here"
+            elif cursor is None:
+                reason = "the cursor could not be read"
+            else:
+                reason = "the cursor is older than the 90 days Linode keeps events"
+            return await self._start_events(now, reason)
+        newer: dict[str, object] = {"id": {"+gt": cursor.last_id}}
+        if cursor.open_ids:
+            newer = {"+or": [newer, *({"id": event_id} for event_id in cursor.open_ids)]}
+        entries: list[FeedEntry] = []
+        page = 1
+        while True:
+            response = await self._client.get_response(
+                "/account/events",
+                params={"page": page, "page_size": PAGE_SIZE},
+                filter={**newer, **_NEWEST_FIRST},
+            )
+            body = response.json()
+            entries += [mappers.feed_entry_from_event(item) for item in body.get("data") or []]
+            pages = int(body.get("pages") or 1)
+            if pages > FEED_MAX_PAGES:
+                # Newest first: this page holds the newest id, so the feed resumes from there.
+                changes, following = advance(cursor, entries, now)
+                return ChangeBatch(
+                    changes,
+                    following.encode(),
+                    gap=True,
+                    gap_reason=f"more than {FEED_MAX_PAGES * PAGE_SIZE} events since the last poll",
+                )
+            if page >= pages:
+                changes, following = advance(cursor, entries, now)
+                return ChangeBatch(changes, following.encode())
+            page += 1
+
+    async def _start_events(self, now: float, reason: str) -> ChangeBatch:
+        response = await self._client.get_response(
+            "/account/events",
+            params={"page": 1, "page_size": _FEED_START_PAGE_SIZE},
+            filter=_NEWEST_FIRST,
+        )
+        newest = max((int(item["id"]) for item in response.json().get("data") or []), default=0)
+        start = FeedCursor(last_id=newest, open_ids=(), read_at_s=now)
+        return ChangeBatch([], start.encode(), gap=True, gap_reason=reason)
 
     async def get_metrics(self, provider_instance_id: str, period_hours: int) -> InstanceMetrics:
         """`/stats` covers the last 24 hours; a longer period also reads every calendar month

@@ -12,7 +12,9 @@ from vpspanel.providers.conversions import (
     money,
     parse_time,
 )
+from vpspanel.providers.feeds import FeedEntry
 from vpspanel.providers.types import (
+    ChangeKind,
     InstanceMetrics,
     InstanceStatus,
     MetricPoint,
@@ -172,4 +174,50 @@ def metrics_from_linode_stats(body: dict[str, Any], since_s: int) -> InstanceMet
         network_out_bps=_sum_series(
             _series(netv4.get("out"), since_s), _series(netv6.get("out"), since_s)
         ),
+    )
+
+
+# Event actions about a Linode (the spec's `action` enum) -> what changed. Anything else about
+# a Linode is OTHER, still worth a re-read.
+EVENT_KINDS = {
+    "linode_create": ChangeKind.CREATED,
+    "linode_clone": ChangeKind.CREATED,
+    "linode_boot": ChangeKind.POWER,
+    "linode_shutdown": ChangeKind.POWER,
+    "linode_reboot": ChangeKind.POWER,
+    "lassie_reboot": ChangeKind.POWER,
+    "host_reboot": ChangeKind.POWER,
+    "lish_boot": ChangeKind.POWER,
+    "linode_resize": ChangeKind.RESIZED,
+    "linode_resize_create": ChangeKind.RESIZED,
+    "linode_mutate": ChangeKind.RESIZED,
+    "linode_mutate_create": ChangeKind.RESIZED,
+    "linode_rebuild": ChangeKind.REBUILT,
+    "backups_restore": ChangeKind.REBUILT,
+    "linode_update": ChangeKind.UPDATED,
+    "linode_addip": ChangeKind.NETWORK,
+    "linode_deleteip": ChangeKind.NETWORK,
+    "linode_delete": ChangeKind.DELETED,
+}
+# Event statuses of work not done yet (`failed`, `finished`, `notification` have ended).
+_EVENT_IN_PROGRESS = frozenset({"scheduled", "started"})
+
+
+# Entity types whose `entity.id` is a Linode's id: the Linode itself, and (the spec says) its
+# disks and backups.
+_LINODE_ENTITY_TYPES = frozenset({"linode", "disks", "backups"})
+
+
+def feed_entry_from_event(event: dict[str, Any]) -> FeedEntry:
+    """A Linode Event as a feed entry; `provider_instance_id` only when it is about a Linode."""
+    entity = event.get("entity") or {}
+    about_linode = entity.get("type") in _LINODE_ENTITY_TYPES and entity.get("id") is not None
+    action = str(event.get("action") or "")
+    return FeedEntry(
+        id=int(event["id"]),
+        provider_instance_id=str(entity["id"]) if about_linode else None,
+        kind=EVENT_KINDS.get(action, ChangeKind.OTHER),
+        provider_action=action,
+        at=parse_time(event.get("created")),
+        in_progress=event.get("status") in _EVENT_IN_PROGRESS,
     )
