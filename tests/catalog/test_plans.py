@@ -11,12 +11,13 @@ from sqlalchemy import update
 
 from tests.factories import create_committed_user
 from tests.provider_accounts.support import connect, error_of
-from vpspanel.catalog import service as catalog
 from vpspanel.catalog.models import VpsPlan, VpsPlanRegion
-from vpspanel.catalog.pricing import format_hourly, price_hourly
 from vpspanel.instances.models import VpsInstance
+from vpspanel.pricing import format_hourly, price_hourly
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
+from vpspanel.storefront import plans as catalog
+from vpspanel.storefront import service as storefront
 
 ID = "00000000-0000-0000-0000-000000000001"
 ROUTES = [
@@ -371,8 +372,8 @@ class TestCustomerReads:
             assert regions == {"us-east", "id-cgk", "nyc3"}
             one = await catalog.get_sellable_plan(db, uuid.UUID(droplet["id"]), region="nyc3")
             assert one is not None and one.price_hourly == Decimal("0.01042")
-        images = await catalog.images_for_plan(state, one, region="nyc3")
-        assert images and all(not image.deprecated for image in images)
+        images = await storefront.plan_images(state, one, region_id="nyc3")
+        assert images and all(not image.upstream.deprecated for image in images)
         await client.patch(
             f"/api/admin/providers/{do['id']}", json={"active": False}, headers=admin
         )
