@@ -54,6 +54,7 @@ from vpspanel.providers.registry import PROVIDER_TYPES, driver_class
 from vpspanel.providers.types import InstanceStatus
 from vpspanel.providers.validation import unique_ssh_public_keys
 from vpspanel.ssh_keys import service as ssh_keys
+from vpspanel.ssh_keys import validation as ssh_key_rules
 from vpspanel.state import AppState
 from vpspanel.storefront import plans as on_sale
 from vpspanel.storefront import service as storefront
@@ -139,11 +140,11 @@ async def _ssh_keys(
     """The key lines to install: the keys sent (`ssh_keys`) and the user's saved keys named by
     id (`ssh_key_ids`), each checked (a saved key again, under today's rules), the same key
     (by SHA256 fingerprint) once; and a problem for each bad entry."""
-    parsed, problems = validation.ssh_keys_problems(raw)
+    parsed, problems = ssh_key_rules.ssh_keys_problems(raw)
     saved, missing = await ssh_keys.saved_key_lines(session, ctx.user.id, key_ids, "ssh_key_ids")
     problems.extend(missing)
     for field, line in saved:
-        checked = validation.ssh_key_problem(line, field)
+        checked = ssh_key_rules.ssh_key_problem(line, field)
         if isinstance(checked, str):
             problems.append((field, checked))
         else:
