@@ -273,8 +273,8 @@ class UpstreamCatalog:
             ):
                 cached = await self._read(account.id, kind)  # another process claimed it first
                 if cached is None:
-                    # No row and none insertable: the account is not committed yet (created in
-                    # the caller's transaction) or just deleted. Nothing to cache it under.
+                    # No row and none insertable: the account was just deleted (or is not
+                    # committed yet). Nothing to cache it under.
                     return await self._fetch_uncached(account, kind)
                 return await self._served_by_other(account, kind, cached)
         elif not await self._write(
