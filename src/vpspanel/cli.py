@@ -172,7 +172,7 @@ def reset_password(
 @guarded
 def rotate_keys() -> None:
     """Re-encrypt every stored secret with the first key in VPSPANEL_ENCRYPTION_KEYS."""
-    from vpspanel.security.rotation import rotate_stored_secrets
+    from vpspanel.provider_accounts.key_rotation import rotate_stored_secrets
     from vpspanel.state import AppState
 
     settings = _settings()

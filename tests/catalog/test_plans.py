@@ -11,12 +11,13 @@ from sqlalchemy import update
 
 from tests.factories import create_committed_user
 from tests.provider_accounts.support import connect, error_of
-from vpspanel.catalog import service as catalog
 from vpspanel.catalog.models import VpsPlan, VpsPlanRegion
-from vpspanel.catalog.pricing import format_hourly, price_hourly
 from vpspanel.instances.models import VpsInstance
+from vpspanel.pricing import format_hourly, price_hourly
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
+from vpspanel.storefront import plans as on_sale
+from vpspanel.storefront import service as storefront
 
 ID = "00000000-0000-0000-0000-000000000001"
 ROUTES = [
@@ -361,18 +362,18 @@ class TestCustomerReads:
             regions=["nyc3"],
         )
         async with state.sessionmaker() as db:
-            plans = await catalog.list_sellable_plans(db)
+            plans = await on_sale.list_sellable_plans(db)
             assert {str(p.id) for p in plans} == {nanode["id"], droplet["id"]}
-            jakarta = await catalog.list_sellable_plans(db, region="id-cgk")
+            jakarta = await on_sale.list_sellable_plans(db, region="id-cgk")
             assert [(str(p.id), p.price_monthly) for p in jakarta] == [
                 (nanode["id"], Decimal("8.00"))
             ]
-            regions = {r.id for r in await catalog.list_sellable_regions(db)}
+            regions = {r.id for r in await on_sale.list_sellable_regions(db)}
             assert regions == {"us-east", "id-cgk", "nyc3"}
-            one = await catalog.get_sellable_plan(db, uuid.UUID(droplet["id"]), region="nyc3")
+            one = await on_sale.get_sellable_plan(db, uuid.UUID(droplet["id"]), region="nyc3")
             assert one is not None and one.price_hourly == Decimal("0.01042")
-        images = await catalog.images_for_plan(state, one, region="nyc3")
-        assert images and all(not image.deprecated for image in images)
+        images = await storefront.plan_images(state, one, region_id="nyc3")
+        assert images and all(not image.upstream.deprecated for image in images)
         await client.patch(
             f"/api/admin/providers/{do['id']}", json={"active": False}, headers=admin
         )
@@ -380,9 +381,9 @@ class TestCustomerReads:
             f"/api/admin/plans/{nanode['id']}", json={"regions": ["us-east"]}, headers=admin
         )
         async with state.sessionmaker() as db:
-            assert [str(p.id) for p in await catalog.list_sellable_plans(db)] == [nanode["id"]]
-            assert await catalog.get_sellable_plan(db, uuid.UUID(droplet["id"])) is None
-            assert await catalog.list_sellable_plans(db, region="id-cgk") == []
+            assert [str(p.id) for p in await on_sale.list_sellable_plans(db)] == [nanode["id"]]
+            assert await on_sale.get_sellable_plan(db, uuid.UUID(droplet["id"])) is None
+            assert await on_sale.list_sellable_plans(db, region="id-cgk") == []
 
     async def test_allowed_regions_apply_at_once(
         self, client: AsyncClient, admin: dict[str, str], sim: SimulatorServer, state: AppState
@@ -395,7 +396,7 @@ class TestCustomerReads:
             headers=admin,
         )
         async with state.sessionmaker() as db:
-            sellable = await catalog.get_sellable_plan(db, uuid.UUID(plan["id"]))
+            sellable = await on_sale.get_sellable_plan(db, uuid.UUID(plan["id"]))
             assert sellable is not None
             assert [r.id for r in sellable.regions] == ["us-east"]
 

@@ -22,10 +22,10 @@ from tests.instances.support import (
     servers_at_provider,
 )
 from vpspanel.app import create_app
-from vpspanel.catalog.models import UpstreamCatalogCache
 from vpspanel.config import Settings
 from vpspanel.instances.models import VpsInstance
 from vpspanel.provider_accounts.connect import ProviderConnector
+from vpspanel.provider_accounts.models import UpstreamCatalogCache
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
 from vpspanel.worker.config import WorkerConfig

@@ -12,10 +12,8 @@ from sqlalchemy import func, select
 
 from tests.factories import create_committed_user
 from tests.provider_accounts.support import base_url, connect, error_of, new_token
-from vpspanel.catalog.models import UpstreamCatalogCache
 from vpspanel.instances.models import VpsInstance
-from vpspanel.provider_accounts.models import ServiceProvider
-from vpspanel.provider_accounts.service import create_options_for
+from vpspanel.provider_accounts.models import ServiceProvider, UpstreamCatalogCache
 from vpspanel.providers.types import CreateOptions
 from vpspanel.security.secrets import provider_key_context
 from vpspanel.simulator.testing import SimulatorServer
@@ -274,8 +272,8 @@ class TestConfiguration:
             linode_row = await db.get(ServiceProvider, uuid.UUID(linode["id"]))
             do_row = await db.get(ServiceProvider, uuid.UUID(do["id"]))
             assert linode_row is not None and do_row is not None
-            assert create_options_for(linode_row) == CreateOptions(backups=True, private_ip=True)
-            assert create_options_for(do_row) == CreateOptions(ipv6=True, private_ip=True)
+            assert linode_row.create_options() == CreateOptions(backups=True, private_ip=True)
+            assert do_row.create_options() == CreateOptions(ipv6=True, private_ip=True)
 
     async def test_only_one_default_per_type(
         self, client: AsyncClient, admin: dict[str, str], sim: SimulatorServer

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from vpspanel.db.base import Base
+from vpspanel.provider_accounts.key_rotation import rotate_stored_secrets
 from vpspanel.provider_accounts.models import ServiceProvider
-from vpspanel.security.rotation import rotate_stored_secrets
 from vpspanel.security.secrets import (
     DecryptionError,
     SecretBox,

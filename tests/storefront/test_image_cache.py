@@ -1,5 +1,5 @@
 """The upstream image list a purchase needs is cached for good even when the purchase fails,
-and fetching it never holds the caller's write transaction hostage."""
+stored at once in a transaction of its own."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ from sqlalchemy import select
 
 from tests.factories import signed_in_headers
 from tests.instances.support import create_offer
-from vpspanel.catalog import service as catalog
-from vpspanel.catalog.models import UpstreamCatalogCache
-from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.provider_accounts.models import ServiceProvider, UpstreamCatalogCache
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
+from vpspanel.storefront import plans as catalog
 from vpspanel.storefront import service as storefront
 
 
@@ -28,14 +27,6 @@ async def cached_kinds(state: AppState) -> set[str]:
             select(UpstreamCatalogCache).where(UpstreamCatalogCache.expires_at > state.clock())
         )
         return {row.kind for row in rows}
-
-
-async def wait_until_cached(state: AppState, kind: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 10
-    while kind not in await cached_kinds(state):
-        assert loop.time() < deadline, f"{kind} never reached the cache"
-        await asyncio.sleep(0.02)
 
 
 async def test_images_fetched_by_a_failing_purchase_stay_cached(
@@ -58,24 +49,17 @@ async def test_images_fetched_by_a_failing_purchase_stay_cached(
         except RequestFailedLater:
             pass
     assert sim.request_count("linode", "GET", "/images") == before + 1
-    await wait_until_cached(fast_state, "images")
+    assert "images" in await cached_kinds(fast_state)
 
 
-async def test_images_asked_before_the_write_transaction_are_stored_at_once(
+async def test_images_are_stored_at_once_in_a_transaction_of_their_own(
     fast_state: AppState, sim: SimulatorServer
 ) -> None:
     offer = await create_offer(fast_state, sim, "linode")
     async with fast_state.read_sessionmaker() as read:
         known = await read.get(ServiceProvider, offer.account.id)
         assert known is not None
-    try:
-        async with fast_state.sessionmaker() as db:
-            await storefront.account_images(fast_state, db, known)
-            # Stored in its own committed transaction before the caller touched its session.
-            assert "images" in await cached_kinds(fast_state)
-            raise RequestFailedLater
-    except RequestFailedLater:
-        pass
+    await storefront.account_images(fast_state, known)
     assert "images" in await cached_kinds(fast_state)
 
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -9,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vpspanel.db.base import Base, IdMixin, TimestampMixin
-from vpspanel.db.types import JSONType, Money, UTCDateTime
+from vpspanel.db.types import JSONType, Money
 
 
 class VpsPlan(IdMixin, TimestampMixin, Base):
@@ -49,18 +48,3 @@ class VpsPlanRegion(Base):
     country: Mapped[str | None] = mapped_column(String(8))
     base_price_monthly: Mapped[Decimal] = mapped_column(Money(10, 2), nullable=False)
     base_price_hourly: Mapped[Decimal] = mapped_column(Money(10, 5), nullable=False)
-
-
-class UpstreamCatalogCache(Base):
-    """The provider's plans/regions/images as last fetched, shared by every worker process."""
-
-    __tablename__ = "upstream_catalog_cache"
-
-    provider_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("service_providers.id", ondelete="CASCADE"), primary_key=True
-    )
-    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
-    payload: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False)
-    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
-    refreshing_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
+from vpspanel import pricing
 from vpspanel.auth.deps import AdminUser
-from vpspanel.catalog import pricing
 from vpspanel.catalog.schemas import (
     PlanCreateIn,
     PlanEnvelope,
@@ -21,13 +21,15 @@ from vpspanel.catalog.schemas import (
     PriceRefreshIn,
     PriceRefreshOut,
     ProviderType,
+)
+from vpspanel.catalog.service import PlanService, PlanView
+from vpspanel.deps import SessionDep, StateDep
+from vpspanel.provider_accounts.schemas import (
     UpstreamImagesOut,
     UpstreamPlansOut,
     UpstreamRegionsOut,
 )
-from vpspanel.catalog.service import PlanService, PlanView
-from vpspanel.catalog.upstream import UpstreamCatalog
-from vpspanel.deps import SessionDep, StateDep
+from vpspanel.provider_accounts.upstream import UpstreamCatalog
 
 router = APIRouter(prefix="/api/admin", tags=["admin: catalog"])
 
@@ -50,12 +52,11 @@ PlanId = Annotated[uuid.UUID, Path(description="The plan id.")]
 @router.get("/upstream/plans", summary="Plans the provider account offers upstream")
 async def upstream_plans(
     _admin: AdminUser,
-    db: SessionDep,
     state: StateDep,
     provider: ProviderQuery = None,
     provider_id: ProviderIdQuery = None,
 ) -> UpstreamPlansOut:
-    snapshot = await UpstreamCatalog(db, state).plans_for(provider, provider_id)
+    snapshot = await UpstreamCatalog(state).plans_for(provider, provider_id)
     return UpstreamPlansOut(
         plans=snapshot.items,
         provider_id=snapshot.provider_id,
@@ -67,12 +68,11 @@ async def upstream_plans(
 @router.get("/upstream/regions", summary="Regions the provider account offers upstream")
 async def upstream_regions(
     _admin: AdminUser,
-    db: SessionDep,
     state: StateDep,
     provider: ProviderQuery = None,
     provider_id: ProviderIdQuery = None,
 ) -> UpstreamRegionsOut:
-    snapshot = await UpstreamCatalog(db, state).regions_for(provider, provider_id)
+    snapshot = await UpstreamCatalog(state).regions_for(provider, provider_id)
     return UpstreamRegionsOut(
         regions=snapshot.items,
         provider_id=snapshot.provider_id,
@@ -84,12 +84,11 @@ async def upstream_regions(
 @router.get("/upstream/images", summary="Images the provider account offers upstream")
 async def upstream_images(
     _admin: AdminUser,
-    db: SessionDep,
     state: StateDep,
     provider: ProviderQuery = None,
     provider_id: ProviderIdQuery = None,
 ) -> UpstreamImagesOut:
-    snapshot = await UpstreamCatalog(db, state).images_for(provider, provider_id)
+    snapshot = await UpstreamCatalog(state).images_for(provider, provider_id)
     return UpstreamImagesOut(
         images=snapshot.items,
         provider_id=snapshot.provider_id,

@@ -1,25 +1,20 @@
-"""VPS plans: what we sell, built from an upstream plan plus our markup, in chosen regions.
-
-Two audiences:
-
-- Admin (`PlanService`): create / edit / delete plans, refresh base prices from the providers.
-- Customer side (module functions below, stable signatures): the plans a customer may buy,
-  priced per region, and the images of a plan. They never expose the provider or its prices to
-  callers that render customer responses — those callers must drop the `provider_*` fields.
+"""VPS plans, the admin's side: what we sell, built from an upstream plan plus our markup, in
+chosen regions. `PlanService` creates, edits and deletes plans and refreshes their base prices
+from the providers. What a customer may buy is read by `storefront/plans.py`.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vpspanel.catalog import pricing
+from vpspanel import pricing
 from vpspanel.catalog.models import VpsPlan, VpsPlanRegion
 from vpspanel.catalog.repository import PlanRepository
 from vpspanel.catalog.schemas import (
@@ -28,183 +23,15 @@ from vpspanel.catalog.schemas import (
     PriceChangeOut,
     PriceRefreshFailure,
     PriceRefreshOut,
-    UpstreamImage,
-    UpstreamPlan,
-    UpstreamRegion,
 )
-from vpspanel.catalog.upstream import UpstreamCatalog
 from vpspanel.errors import AppError, Conflict, NotFound, ValidationFailed
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.provider_accounts.repository import ProviderAccountRepository
-from vpspanel.provider_accounts.service import allowed_regions_of
+from vpspanel.provider_accounts.schemas import UpstreamPlan, UpstreamRegion
+from vpspanel.provider_accounts.upstream import UpstreamCatalog
 from vpspanel.state import AppState
 
 log = structlog.get_logger(__name__)
-
-
-# --- customer-safe reads ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SellableRegion:
-    """A region a plan is sold in, with the customer's price there."""
-
-    id: str
-    label: str
-    country: str | None
-    price_monthly: Decimal  # 2 dp
-    price_hourly: Decimal  # up to 5 dp
-
-
-@dataclass(frozen=True)
-class SellablePlan:
-    """An active plan of an active provider account.
-
-    `provider_id`, `provider_type` and `provider_plan_id` are for the server side (creating the
-    instance); never put them in a customer response.
-    """
-
-    id: uuid.UUID
-    name: str
-    vcpus: int
-    memory_mb: int
-    disk_gb: int
-    transfer_gb: int
-    price_monthly: Decimal  # base + markup (region-independent list price)
-    price_hourly: Decimal
-    regions: list[SellableRegion]  # only regions the account still allows
-    provider_id: uuid.UUID
-    provider_type: str
-    provider_plan_id: str
-
-    def region(self, region_id: str) -> SellableRegion | None:
-        return next((region for region in self.regions if region.id == region_id), None)
-
-
-async def list_sellable_plans(db: AsyncSession, *, region: str | None = None) -> list[SellablePlan]:
-    """Active plans of active provider accounts, cheapest first. With `region`: only plans
-    offered there, with `price_monthly` / `price_hourly` set to that region's price."""
-    repository = PlanRepository(db)
-    rows = await repository.list_sellable()
-    regions = await repository.regions_of([plan.id for plan, _ in rows])
-    plans = [_sellable(plan, account, regions[plan.id]) for plan, account in rows]
-    if region is None:
-        return plans
-    priced: list[SellablePlan] = []
-    for plan in plans:
-        offered = plan.region(region)
-        if offered is not None:
-            priced.append(_priced_in(plan, offered))
-    return priced
-
-
-async def get_sellable_plan(
-    db: AsyncSession, plan_id: uuid.UUID, *, region: str | None = None
-) -> SellablePlan | None:
-    """One plan a customer may buy now (active plan, active account), or None. With `region`:
-    None unless offered there, priced for that region."""
-    repository = PlanRepository(db)
-    found = await repository.get(plan_id)
-    if found is None:
-        return None
-    plan, account = found
-    if account is None or not plan.active or not account.active:
-        return None
-    sellable = _sellable(plan, account, (await repository.regions_of([plan.id]))[plan.id])
-    if region is None:
-        return sellable
-    offered = sellable.region(region)
-    return _priced_in(sellable, offered) if offered is not None else None
-
-
-async def list_sellable_regions(db: AsyncSession) -> list[SellableRegion]:
-    """Regions with at least one sellable plan, each with the lowest monthly price there."""
-    cheapest: dict[str, SellableRegion] = {}
-    for plan in await list_sellable_plans(db):
-        for region in plan.regions:
-            current = cheapest.get(region.id)
-            if current is None or region.price_monthly < current.price_monthly:
-                cheapest[region.id] = region
-    return sorted(cheapest.values(), key=lambda region: region.id)
-
-
-async def get_plan(db: AsyncSession, plan_id: uuid.UUID) -> VpsPlan | None:
-    """Any plan, sellable or not (e.g. to show the plan name of an existing instance)."""
-    found = await PlanRepository(db).get(plan_id)
-    return found[0] if found is not None else None
-
-
-async def customer_price_monthly(db: AsyncSession, plan: VpsPlan, region_id: str) -> Decimal:
-    """What `plan` costs the customer a month in `region_id`, sold or not: that region's price,
-    or the plan's list price where it no longer has the region."""
-    regions = (await PlanRepository(db).regions_of([plan.id]))[plan.id]
-    offered = next((region for region in regions if region.region_id == region_id), None)
-    base = offered.base_price_monthly if offered is not None else plan.base_price
-    return pricing.price_monthly(base, plan.markup_price)
-
-
-async def images_for_plan(
-    state: AppState, plan: SellablePlan, *, region: str | None = None
-) -> list[UpstreamImage]:
-    """The provider's images usable for this plan (not deprecated, fitting its disk, and with
-    `region`: present there), through the shared upstream cache. Raises ProviderUnavailable
-    (503) only when the provider is down AND nothing was ever cached.
-
-    Reads in short sessions of its own: call it while holding no connection."""
-    async with state.read_sessionmaker() as db:
-        account = await ProviderAccountRepository(db).get(plan.provider_id)
-        if account is None:
-            raise NotFound("Plan not found.")
-    snapshot = await UpstreamCatalog(db, state).images(account)
-    return [image for image in snapshot.items if image_fits(image, plan, region)]
-
-
-def image_fits(image: UpstreamImage, plan: SellablePlan, region: str | None = None) -> bool:
-    """The image is usable for new servers of this plan (and with `region`: present there)."""
-    return (
-        not image.deprecated
-        and (image.min_disk_gb is None or image.min_disk_gb <= plan.disk_gb)
-        and (region is None or image.regions is None or region in image.regions)
-    )
-
-
-def _sellable(
-    plan: VpsPlan, account: ServiceProvider, regions: Sequence[VpsPlanRegion]
-) -> SellablePlan:
-    allowed = allowed_regions_of(account)
-    specs = plan.specifications
-    return SellablePlan(
-        id=plan.id,
-        name=plan.name,
-        vcpus=int(specs.get("vcpus", 0)),
-        memory_mb=int(specs.get("memory", 0)),
-        disk_gb=int(specs.get("disk", 0)),
-        transfer_gb=int(specs.get("transfer", 0)),
-        price_monthly=pricing.price_monthly(plan.base_price, plan.markup_price),
-        price_hourly=pricing.price_hourly(
-            plan.base_price, plan.base_price_hourly, plan.markup_price
-        ),
-        regions=[
-            SellableRegion(
-                id=region.region_id,
-                label=region.region_label,
-                country=region.country,
-                price_monthly=pricing.price_monthly(region.base_price_monthly, plan.markup_price),
-                price_hourly=pricing.price_hourly(
-                    region.base_price_monthly, region.base_price_hourly, plan.markup_price
-                ),
-            )
-            for region in regions
-            if allowed is None or region.region_id in allowed
-        ],
-        provider_id=account.id,
-        provider_type=account.type,
-        provider_plan_id=plan.provider_plan_id,
-    )
-
-
-def _priced_in(plan: SellablePlan, region: SellableRegion) -> SellablePlan:
-    return replace(plan, price_monthly=region.price_monthly, price_hourly=region.price_hourly)
 
 
 # --- admin ------------------------------------------------------------------------------------
@@ -227,14 +54,15 @@ class PlanView:
 
 class PlanService:
     """Admin plan operations. Each asks the provider (through the cache) BEFORE its first
-    statement on `db`: on SQLite a write session holds the only write lock from then on."""
+    statement on `db`, never after: no provider call happens inside a write transaction (on
+    SQLite it holds the only write lock, which the cache's own writes would wait for)."""
 
     def __init__(self, db: AsyncSession, state: AppState) -> None:
         self.db = db
         self.state = state
         self.plans = PlanRepository(db)
         self.accounts = ProviderAccountRepository(db)
-        self.upstream = UpstreamCatalog(db, state)
+        self.upstream = UpstreamCatalog(state)
 
     async def list_all(self) -> list[PlanView]:
         rows = await self.plans.list_all()
@@ -246,10 +74,7 @@ class PlanService:
         return await self._view(plan, account)
 
     async def create(self, body: PlanCreateIn) -> PlanView:
-        # An account created in the caller's own transaction is only visible there.
-        known = await self._read_account(body.provider_id) or await self.accounts.get(
-            body.provider_id
-        )
+        known = await self._read_account(body.provider_id)
         if known is None:
             raise _unknown_provider()
         lists = await self._upstream_lists(known)
@@ -406,9 +231,13 @@ class PlanService:
         added = [region for region in wanted if region not in current]
         new_rows: list[VpsPlanRegion] = []
         if added:
-            # Normally fetched before the transaction; a region removed concurrently since
-            # then is the rare case that asks here.
-            lists = lists or await self._upstream_lists(account)
+            if lists is None:
+                # A concurrent change removed a region since the lists were (not) fetched; the
+                # provider is never asked inside this write transaction.
+                raise Conflict(
+                    "The plan's regions changed meanwhile; send the change again.",
+                    code="plan_changed",
+                )
             upstream_plan = _upstream_plan(lists, plan.provider_plan_id)
             for region in _checked_regions(account, upstream_plan, lists, added):
                 new_rows.append(_plan_region(plan.id, upstream_plan, region))
@@ -440,7 +269,7 @@ def _checked_regions(
     wanted: Sequence[str],
 ) -> list[UpstreamRegion]:
     known = {region.id: region for region in lists.regions}
-    allowed = allowed_regions_of(account)
+    allowed = account.allowed_regions()
     checked: list[UpstreamRegion] = []
     for region_id in wanted:
         region = known.get(region_id)

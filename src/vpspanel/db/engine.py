@@ -160,17 +160,6 @@ def create_sessionmaker(
     return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)
 
 
-def holds_sqlite_write_lock(session: AsyncSession) -> bool:
-    """The session is a SQLite write session whose transaction has begun (BEGIN IMMEDIATE):
-    every other writer waits for it."""
-    if session.bind is None or not session.in_transaction():
-        return False
-    engine = session.bind.sync_engine
-    return engine.dialect.name == "sqlite" and not engine.get_execution_options().get(
-        READ_ONLY_OPTION, False
-    )
-
-
 def skip_locked_rows(query: _SelectT, session: AsyncSession, *, of: Any) -> _SelectT:
     """`query` locking the rows of `of` it returns and passing over rows other transactions
     hold (PostgreSQL `FOR UPDATE SKIP LOCKED`), so concurrent callers never take the same row.

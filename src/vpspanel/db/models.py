@@ -8,13 +8,13 @@ from vpspanel.auth.models import (
     RateLimitCounter,
     User,
 )
-from vpspanel.catalog.models import UpstreamCatalogCache, VpsPlan, VpsPlanRegion
+from vpspanel.catalog.models import VpsPlan, VpsPlanRegion
 from vpspanel.customers.models import PanelSettings
 from vpspanel.db.base import Base
 from vpspanel.instances.models import InstanceEvent, VpsInstance
 from vpspanel.operations.models import IdempotencyRecord, Operation
 from vpspanel.organizations.models import Membership, Organization, OrganizationInvitation
-from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.provider_accounts.models import ServiceProvider, UpstreamCatalogCache
 from vpspanel.ssh_keys.models import SshKey
 
 __all__ = [

@@ -49,6 +49,11 @@ class InstanceRepository:
             query = query.with_for_update().execution_options(populate_existing=True)
         return (await self.session.scalars(query)).one_or_none()
 
+    async def add(self, instance: VpsInstance) -> None:
+        """Insert a new instance (flushed: its operation and event refer to it)."""
+        self.session.add(instance)
+        await self.session.flush()
+
     async def page_for_organization(
         self, organization_id: uuid.UUID, *, page: int, per_page: int
     ) -> tuple[list[VpsInstance], int]:

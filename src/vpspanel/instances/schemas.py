@@ -7,13 +7,13 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from vpspanel.catalog.schemas import HourlyMoney, MonthlyMoney
 from vpspanel.instances.validation import (
     HOSTNAME_MAX_LENGTH,
     HOSTNAME_MIN_LENGTH,
     ROOT_PASS_MAX_LENGTH,
     ROOT_PASS_MIN_LENGTH,
 )
+from vpspanel.pricing import HourlyMoney, MonthlyMoney
 
 ROOT_PASS_RULE = (
     f"{ROOT_PASS_MIN_LENGTH}-{ROOT_PASS_MAX_LENGTH} characters with at least three of: lower "

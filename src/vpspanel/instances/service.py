@@ -14,9 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel.auth.deps import OrgContext
-from vpspanel.catalog import service as catalog
 from vpspanel.catalog.models import VpsPlan
-from vpspanel.catalog.service import SellablePlan
 from vpspanel.customers.quota import check_room_for_one_more
 from vpspanel.errors import FieldError, InvalidState, NotFound, ValidationFailed
 from vpspanel.instances import state as transitions
@@ -49,14 +47,18 @@ from vpspanel.operations.handoff import process_handoff, secret_context
 from vpspanel.operations.models import Operation
 from vpspanel.operations.repository import OperationRepository, OperationStatus
 from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.provider_accounts.repository import ProviderAccountRepository
 from vpspanel.provider_errors import customer_error
 from vpspanel.providers.errors import ProviderError
 from vpspanel.providers.registry import PROVIDER_TYPES, driver_class
 from vpspanel.providers.types import InstanceStatus
 from vpspanel.providers.validation import unique_ssh_public_keys
 from vpspanel.ssh_keys import service as ssh_keys
+from vpspanel.ssh_keys import validation as ssh_key_rules
 from vpspanel.state import AppState
+from vpspanel.storefront import plans as on_sale
 from vpspanel.storefront import service as storefront
+from vpspanel.storefront.plans import SellablePlan
 
 METRICS_CACHE_SECONDS = 60.0
 MAX_METRICS_HOURS = 24 * 30
@@ -138,11 +140,11 @@ async def _ssh_keys(
     """The key lines to install: the keys sent (`ssh_keys`) and the user's saved keys named by
     id (`ssh_key_ids`), each checked (a saved key again, under today's rules), the same key
     (by SHA256 fingerprint) once; and a problem for each bad entry."""
-    parsed, problems = validation.ssh_keys_problems(raw)
+    parsed, problems = ssh_key_rules.ssh_keys_problems(raw)
     saved, missing = await ssh_keys.saved_key_lines(session, ctx.user.id, key_ids, "ssh_key_ids")
     problems.extend(missing)
     for field, line in saved:
-        checked = validation.ssh_key_problem(line, field)
+        checked = ssh_key_rules.ssh_key_problem(line, field)
         if isinstance(checked, str):
             problems.append((field, checked))
         else:
@@ -236,8 +238,7 @@ async def _accept(
         created_at=now,
         updated_at=now,
     )
-    session.add(instance)
-    await session.flush()
+    await InstanceRepository(session).add(instance)
     operation = OperationRepository(session).add(
         instance_id=instance.id,
         type="create",
@@ -323,14 +324,14 @@ async def act(
             if isinstance(body, ResizeIn):
                 payload.update(await _resize_payload(read, unlocked, body))
             elif unlocked.provider_id is not None:
-                account = await read.get(ServiceProvider, unlocked.provider_id)
+                account = await ProviderAccountRepository(read).get(unlocked.provider_id)
             new_keys: tuple[list[str], list[FieldError]] | None = None
             if isinstance(body, RebuildIn) and (
                 body.ssh_keys is not None or body.ssh_key_ids is not None
             ):
                 new_keys = await _ssh_keys(read, ctx, body.ssh_keys or [], body.ssh_key_ids or [])
         if isinstance(body, RebuildIn):
-            payload.update(await _rebuild_payload(state, read, account, body, new_keys))
+            payload.update(await _rebuild_payload(state, account, body, new_keys))
             secret = body.root_pass
     operations = OperationRepository(session)
     unfinished: list[Operation] | None = None
@@ -411,7 +412,6 @@ async def _cancel_create(
 
 async def _rebuild_payload(
     state: AppState,
-    session: AsyncSession,
     account: ServiceProvider | None,
     body: RebuildIn,
     new_keys: tuple[list[str], list[FieldError]] | None,
@@ -442,9 +442,7 @@ async def _rebuild_payload(
             raise ValidationFailed.for_field("root_pass", problem)
     if new_keys is not None and new_keys[1]:
         raise _fail(new_keys[1])
-    image = storefront.pick_image(
-        await storefront.account_images(state, session, account), body.image
-    )
+    image = storefront.pick_image(await storefront.account_images(state, account), body.image)
     payload: dict[str, Any] = {"provider_image_id": image.upstream.id, "image": image.public_id}
     if new_keys is not None:
         payload["ssh_keys"] = new_keys[0]
@@ -474,7 +472,7 @@ def _resize_accepts(instance: VpsInstance, current: VpsPlan | None, target: Sell
 
 
 async def _current_plan(session: AsyncSession, instance: VpsInstance) -> VpsPlan | None:
-    return await catalog.get_plan(session, instance.plan_id) if instance.plan_id else None
+    return await on_sale.get_plan(session, instance.plan_id) if instance.plan_id else None
 
 
 async def _resize_payload(
@@ -501,10 +499,10 @@ async def resize_plans(
     current = await _current_plan(session, instance)
     if current is None:
         return ResizePlansOut(plans=[])
-    current_price = await catalog.customer_price_monthly(session, current, instance.region)
+    current_price = await on_sale.customer_price_monthly(session, current, instance.region)
     targets = [
         plan
-        for plan in await catalog.list_sellable_plans(session, region=instance.region)
+        for plan in await on_sale.list_sellable_plans(session, region=instance.region)
         if _resize_accepts(instance, current, plan)
     ]
     targets.sort(key=lambda plan: (plan.price_monthly, plan.name, str(plan.id)))
@@ -586,7 +584,7 @@ async def metrics(
         cached = _cached_metrics((instance.id, hours))
         if cached is not None:
             return cached
-        account = await session.get(ServiceProvider, instance.provider_id)
+        account = await ProviderAccountRepository(session).get(instance.provider_id)
     if account is None:
         raise NotFound("Server not found.")
     try:

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vpspanel.db.base import Base, IdMixin, TimestampMixin
 from vpspanel.db.types import JSONType, UTCDateTime
+from vpspanel.providers.types import CreateOptions
 
 PROVIDER_TYPES = ("linode", "digitalocean", "aws", "gcp")
 
@@ -42,3 +44,37 @@ class ServiceProvider(IdMixin, TimestampMixin, Base):
     server_limit: Mapped[int | None] = mapped_column(Integer)
     servers_held: Mapped[int | None] = mapped_column(Integer)
     server_limit_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def allowed_regions(self) -> set[str] | None:
+        """The regions this account may sell in; None means every region."""
+        regions = self.configuration.get("allowed_regions")
+        return set(regions) if regions is not None else None
+
+    def create_options(self) -> CreateOptions:
+        """The provider create options this account's configuration asks for (new instances)."""
+        config = self.configuration
+        if self.type == "digitalocean":
+            return CreateOptions(
+                backups=bool(config.get("backup_enabled")),
+                ipv6=bool(config.get("ipv6_enabled")),
+                private_ip=bool(config.get("vpc_enabled")),
+            )
+        return CreateOptions(
+            backups=bool(config.get("backup_enabled")),
+            private_ip=bool(config.get("private_ip_enabled")),
+        )
+
+
+class UpstreamCatalogCache(Base):
+    """The provider's plans/regions/images as last fetched, shared by every worker process."""
+
+    __tablename__ = "upstream_catalog_cache"
+
+    provider_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("service_providers.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    payload: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    refreshing_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -18,8 +18,10 @@ from pydantic import (
 )
 
 from vpspanel.input_rules import NAME_MAX_LENGTH, DisplayName, UtcDatetime
+from vpspanel.pricing import HOURLY, MONTHLY, HourlyMoney, MonthlyMoney
 
 ProviderType = Literal["linode", "digitalocean"]
+CatalogKind = Literal["plans", "regions", "images"]
 API_BASE_URL_MAX_LENGTH = 500  # the column is String(500)
 
 
@@ -250,3 +252,91 @@ class ProviderTestOut(BaseModel):
     )
     permissions: PermissionsOut = Field(description="What the key may do.")
     error: str | None = Field(description="Why the check failed, or null.")
+
+
+# --- upstream catalog -----------------------------------------------------------------------
+
+
+class UpstreamRegionPrice(BaseModel):
+    monthly: MonthlyMoney = Field(description=f"The provider's price there, {MONTHLY}")
+    hourly: HourlyMoney = Field(description=f"The provider's price there, {HOURLY}")
+
+
+class UpstreamPlan(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str = Field(description="The provider's plan id (e.g. `g6-standard-1`).")
+    label: str = Field(description="The provider's name for the plan.")
+    plan_class: str = Field(
+        alias="class", description="The provider's plan family (e.g. `standard`, `dedicated`)."
+    )
+    vcpus: int = Field(description="Virtual CPUs.")
+    memory_mb: int = Field(description="Memory in MB.")
+    disk_gb: int = Field(description="Disk in GB.")
+    transfer_gb: int = Field(description="Monthly network transfer included, in GB.")
+    price_monthly: MonthlyMoney = Field(description=f"The provider's base price, {MONTHLY}")
+    price_hourly: HourlyMoney = Field(description=f"The provider's base price, {HOURLY}")
+    region_prices: dict[str, UpstreamRegionPrice] = Field(
+        description="Prices by region id where they differ from the base price."
+    )
+    regions: list[str] | None = Field(
+        description="Region ids the plan is offered in; null: every region."
+    )
+    available: bool = Field(default=True, description="Whether new servers can use it.")
+
+    def offered_in(self, region_id: str) -> bool:
+        return self.regions is None or region_id in self.regions
+
+    def price_in(self, region_id: str) -> UpstreamRegionPrice:
+        return self.region_prices.get(region_id) or UpstreamRegionPrice(
+            monthly=self.price_monthly, hourly=self.price_hourly
+        )
+
+
+class UpstreamRegion(BaseModel):
+    id: str = Field(description="The provider's region id (e.g. `us-east`, `nyc3`).")
+    label: str = Field(description="The region's name, e.g. `Newark, NJ`.")
+    country: str | None = Field(
+        description="ISO 3166-1 alpha-2 country code (e.g. `US`); null if unknown."
+    )
+    available: bool = Field(description="Whether new servers can be created there.")
+
+
+class UpstreamImage(BaseModel):
+    id: str = Field(description="The provider's image id (e.g. `linode/ubuntu24.04`).")
+    label: str = Field(description="The image's name.")
+    distribution: str | None = Field(description="The distribution, e.g. `Ubuntu`; or null.")
+    version: str | None = Field(description="The distribution's version, e.g. `24.04`; or null.")
+    deprecated: bool = Field(description="Deprecated images are not offered to customers.")
+    # Additions: where a DigitalOcean image exists and the disk it needs (None = any).
+    regions: list[str] | None = Field(
+        default=None, description="Region ids the image exists in; null: every region."
+    )
+    min_disk_gb: int | None = Field(
+        default=None, description="The smallest disk it fits on, in GB; null: any."
+    )
+
+
+class CatalogFreshness(BaseModel):
+    """Addition to the contract: when the answer was fetched, and whether it is a stale copy
+    served because the provider could not be reached."""
+
+    provider_id: uuid.UUID = Field(description="The provider account the list is from.")
+    fetched_at: datetime = Field(description="When it was fetched from the provider (UTC).")
+    stale: bool = Field(
+        description="True when the provider could not be reached and an older copy is served."
+    )
+
+
+class UpstreamPlansOut(CatalogFreshness):
+    plans: list[UpstreamPlan] = Field(description="The account's upstream plans.")
+
+
+class UpstreamRegionsOut(CatalogFreshness):
+    regions: list[UpstreamRegion] = Field(
+        description="The account's upstream regions (all of them, allowed or not)."
+    )
+
+
+class UpstreamImagesOut(CatalogFreshness):
+    images: list[UpstreamImage] = Field(description="The account's upstream images.")

@@ -27,9 +27,6 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vpspanel.catalog.repository import PlanRepository
-from vpspanel.catalog.schemas import UpstreamRegion
-from vpspanel.catalog.upstream import UpstreamCatalog, fetch_regions
 from vpspanel.errors import Conflict, NotFound, ValidationFailed
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.provider_accounts.repository import ProviderAccountRepository
@@ -40,7 +37,9 @@ from vpspanel.provider_accounts.schemas import (
     ProviderCreateIn,
     ProviderTestOut,
     ProviderUpdateIn,
+    UpstreamRegion,
 )
+from vpspanel.provider_accounts.upstream import UpstreamCatalog, fetch_regions
 from vpspanel.provider_errors import admin_error, admin_text, key_error, missing_permissions_text
 from vpspanel.providers import errors as perr
 from vpspanel.providers.base import Provider
@@ -66,24 +65,8 @@ def key_expiring_soon(account: ServiceProvider, now: datetime) -> bool:
 
 
 def create_options_for(account: ServiceProvider) -> CreateOptions:
-    """The provider create options an account's configuration asks for (for new instances)."""
-    config = account.configuration
-    if account.type == "digitalocean":
-        return CreateOptions(
-            backups=bool(config.get("backup_enabled")),
-            ipv6=bool(config.get("ipv6_enabled")),
-            private_ip=bool(config.get("vpc_enabled")),
-        )
-    return CreateOptions(
-        backups=bool(config.get("backup_enabled")),
-        private_ip=bool(config.get("private_ip_enabled")),
-    )
-
-
-def allowed_regions_of(account: ServiceProvider) -> set[str] | None:
-    """The regions this account may sell in; None means every region."""
-    regions = account.configuration.get("allowed_regions")
-    return set(regions) if regions is not None else None
+    """The create options of `account` (`ServiceProvider.create_options`), for the create task."""
+    return account.create_options()
 
 
 def _url(value: object | None) -> str | None:
@@ -95,7 +78,7 @@ class ProviderAccountService:
         self.db = db
         self.state = state
         self.accounts = ProviderAccountRepository(db)
-        self.upstream = UpstreamCatalog(db, state)
+        self.upstream = UpstreamCatalog(state)
 
     async def list_all(self) -> Sequence[ServiceProvider]:
         return await self.accounts.list_all()
@@ -141,7 +124,7 @@ class ProviderAccountService:
         self.accounts.add(account)
         await self.accounts.flush()
         if regions is not None:
-            await self.upstream.seed(account, "regions", list(regions))
+            await self.upstream.seed(self.db, account, "regions", list(regions))
         log.info("provider_account_created", provider_id=str(account_id), type=body.type)
         return account
 
@@ -183,7 +166,7 @@ class ProviderAccountService:
             await self._check_same_account(account, learned, verified, body.allow_account_change)
             self._store_key(account, body.api_key, verified)
             account.api_base_url = new_url
-            await self.upstream.invalidate(account.id)
+            await self.upstream.invalidate(self.db, account.id)
         if body.active is not None:
             account.active = body.active
         if body.configuration is not None:
@@ -192,7 +175,7 @@ class ProviderAccountService:
             )
         await self.accounts.flush()
         if moves and regions is not None:
-            await self.upstream.seed(account, "regions", list(regions))
+            await self.upstream.seed(self.db, account, "regions", list(regions))
         return account
 
     async def rotate_key(
@@ -215,7 +198,7 @@ class ProviderAccountService:
         await self._check_same_account(account, learned, verified, allow_account_change)
         self._store_key(account, api_key, verified)
         account.key_expires_at = expires_at
-        await self.upstream.invalidate(account.id)
+        await self.upstream.invalidate(self.db, account.id)
         await self.accounts.flush()
         log.info("provider_key_rotated", provider_id=str(account.id))
         return account
@@ -329,7 +312,7 @@ class ProviderAccountService:
                 code="provider_in_use",
             )
         # Its plans stay for history (provider_id becomes NULL) but can no longer be sold.
-        await PlanRepository(self.db).deactivate_of_provider(account.id)
+        await self.accounts.deactivate_plans(account.id)
         await self.accounts.detach_deleted_instances(account.id)
         await self.accounts.delete(account)
         log.info("provider_account_deleted", provider_id=str(provider_id))

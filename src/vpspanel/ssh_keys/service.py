@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel.auth.models import User
 from vpspanel.errors import Conflict, NotFound, ValidationFailed
-from vpspanel.instances.validation import ssh_key_problem
 from vpspanel.ssh_keys.models import SshKey
 from vpspanel.ssh_keys.repository import SshKeyRepository
 from vpspanel.ssh_keys.schemas import SshKeyIn, SshKeyList, SshKeyOut, SshKeyPatch
+from vpspanel.ssh_keys.validation import ssh_key_problem
 
 KEY_NOT_FOUND = "SSH key not found."
 

@@ -1,9 +1,10 @@
 """The customer catalog and the checks a purchase makes against it.
 
-Plans, regions, prices and images come from `catalog.service`'s customer-safe reads (active
-plans of active accounts, the account's allowed regions, region prices, the shared upstream
-cache). This module turns them into white-label answers: no provider name, type, id, upstream
-plan id, base price or markup, and image ids that do not name the provider.
+Plans, regions and prices come from `storefront/plans.py` (active plans of active accounts, the
+account's allowed regions, region prices), images from the shared upstream cache
+(`provider_accounts/upstream.py`). This module turns them into white-label answers: no provider
+name, type, id, upstream plan id, base price or markup, and image ids that do not name the
+provider.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vpspanel.catalog import service as catalog
-from vpspanel.catalog.schemas import UpstreamImage
-from vpspanel.catalog.service import SellablePlan
-from vpspanel.catalog.upstream import UpstreamCatalog
 from vpspanel.errors import NotFound, ValidationFailed
 from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.provider_accounts.repository import ProviderAccountRepository
+from vpspanel.provider_accounts.schemas import UpstreamImage
+from vpspanel.provider_accounts.upstream import UpstreamCatalog
 from vpspanel.state import AppState
+from vpspanel.storefront import plans
+from vpspanel.storefront.plans import SellablePlan
 from vpspanel.storefront.schemas import ImageOut, OfferedPlanOut, RegionOut
 
 UNKNOWN_PLAN = "Unknown plan: use a plan id the catalog shows."
@@ -72,7 +74,7 @@ def plan_out(plan: SellablePlan) -> OfferedPlanOut:
 
 
 async def list_regions(session: AsyncSession) -> list[RegionOut]:
-    regions = await catalog.list_sellable_regions(session)
+    regions = await plans.list_sellable_regions(session)
     return sorted(
         (RegionOut(id=r.id, label=r.label, country=r.country) for r in regions),
         key=lambda region: region.label,
@@ -80,17 +82,14 @@ async def list_regions(session: AsyncSession) -> list[RegionOut]:
 
 
 async def list_plans(session: AsyncSession, region_id: str | None) -> list[OfferedPlanOut]:
-    return [plan_out(plan) for plan in await catalog.list_sellable_plans(session, region=region_id)]
+    return [plan_out(plan) for plan in await plans.list_sellable_plans(session, region=region_id)]
 
 
-async def account_images(
-    state: AppState, session: AsyncSession, account: ServiceProvider
-) -> list[CatalogImage]:
+async def account_images(state: AppState, account: ServiceProvider) -> list[CatalogImage]:
     """Every usable image of the account (rebuilding a server whose plan is no longer sold).
-
-    Best called before `session` runs its first write-session statement (see
-    catalog.upstream)."""
-    snapshot = await UpstreamCatalog(session, state).images(account)
+    Reads in short sessions of its own and may call the provider: call it with no write
+    transaction open."""
+    snapshot = await UpstreamCatalog(state).images(account)
     usable = [image for image in snapshot.items if not image.deprecated]
     public = _public_ids(usable)
     return [CatalogImage(public[image.id], image) for image in usable]
@@ -102,11 +101,11 @@ async def plan_images(
     """The images a new server of `plan` (in `region_id`) can start from. Reads in short
     sessions of its own: call it while holding no connection."""
     async with state.read_sessionmaker() as session:
-        account = await session.get(ServiceProvider, plan.provider_id)
+        account = await ProviderAccountRepository(session).get(plan.provider_id)
     if account is None:
         raise NotFound("Plan not found.")
-    images = await account_images(state, session, account)
-    return [image for image in images if catalog.image_fits(image.upstream, plan, region_id)]
+    images = await account_images(state, account)
+    return [image for image in images if plans.image_fits(image.upstream, plan, region_id)]
 
 
 def _parse_plan_id(raw: str) -> uuid.UUID | None:
@@ -119,17 +118,17 @@ def _parse_plan_id(raw: str) -> uuid.UUID | None:
 async def list_images(state: AppState, plan_id: str) -> list[ImageOut]:
     parsed = _parse_plan_id(plan_id)
     async with state.read_sessionmaker() as session:
-        plan = await catalog.get_sellable_plan(session, parsed) if parsed else None
+        plan = await plans.get_sellable_plan(session, parsed) if parsed else None
         if plan is None:
             raise NotFound("Plan not found.")
-        account = await session.get(ServiceProvider, plan.provider_id)
+        account = await ProviderAccountRepository(session).get(plan.provider_id)
     if account is None:
         raise NotFound("Plan not found.")
     images = sorted(
         (
             image
-            for image in await account_images(state, session, account)
-            if catalog.image_fits(image.upstream, plan)
+            for image in await account_images(state, account)
+            if plans.image_fits(image.upstream, plan)
         ),
         key=lambda i: (i.upstream.distribution or "", i.upstream.version or "", i.public_id),
     )
@@ -149,9 +148,9 @@ async def plan_for_purchase(session: AsyncSession, plan_ref: str, region_id: str
     in `region_id`. The plan comes back priced for that region; 422 (`type`/`region`) otherwise."""
     parsed = _parse_plan_id(plan_ref)
     if parsed is not None:
-        if await catalog.get_sellable_plan(session, parsed) is None:
+        if await plans.get_sellable_plan(session, parsed) is None:
             raise ValidationFailed.for_field("type", UNKNOWN_PLAN)
-        plan = await catalog.get_sellable_plan(session, parsed, region=region_id)
+        plan = await plans.get_sellable_plan(session, parsed, region=region_id)
         if plan is None:
             raise ValidationFailed.for_field(
                 "region", "This plan is not offered in that region.", code="region_not_available"
@@ -159,16 +158,14 @@ async def plan_for_purchase(session: AsyncSession, plan_ref: str, region_id: str
         return plan
     candidates = [
         plan
-        for plan in await catalog.list_sellable_plans(session, region=region_id)
+        for plan in await plans.list_sellable_plans(session, region=region_id)
         if plan.provider_plan_id == plan_ref
     ]
     if len(candidates) == 1:
         return candidates[0]
     if candidates:
         raise ValidationFailed.for_field("type", "This plan name is ambiguous; use the plan id.")
-    if any(
-        plan.provider_plan_id == plan_ref for plan in await catalog.list_sellable_plans(session)
-    ):
+    if any(plan.provider_plan_id == plan_ref for plan in await plans.list_sellable_plans(session)):
         raise ValidationFailed.for_field(
             "region", "This plan is not offered in that region.", code="region_not_available"
         )
@@ -183,14 +180,14 @@ async def plan_for_change(
     `type`: "Unknown plan" for anything the catalog does not sell (a provider's own plan id
     too), a plan of another account, or one not offered in that region."""
     parsed = _parse_plan_id(plan_ref)
-    sold = await catalog.get_sellable_plan(session, parsed) if parsed else None
+    sold = await plans.get_sellable_plan(session, parsed) if parsed else None
     if parsed is None or sold is None:
         raise ValidationFailed.for_field("type", UNKNOWN_PLAN)
     if sold.provider_id != provider_id:
         raise ValidationFailed.for_field(
             "type", "This plan is not available for this server; choose one offered for it."
         )
-    plan = await catalog.get_sellable_plan(session, parsed, region=region_id)
+    plan = await plans.get_sellable_plan(session, parsed, region=region_id)
     if plan is None:
         raise ValidationFailed.for_field(
             "type", "This plan is not offered in this server's region."

@@ -8,6 +8,9 @@ never costs more than the monthly price, as at the providers.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated
+
+from pydantic import PlainSerializer
 
 CENT = Decimal("0.01")
 HOURLY_QUANTUM = Decimal("0.00001")
@@ -33,6 +36,13 @@ def format_hourly(value: Decimal) -> str:
     whole, _, decimals = text.partition(".")
     decimals = decimals.rstrip("0")
     return f"{whole}.{decimals.ljust(2, '0')}"
+
+
+MONTHLY = "USD per month as a decimal string with 2 decimals (`5.00`)."
+HOURLY = "USD per hour as a decimal string with 2-5 decimals (`0.0075`)."
+# Decimals in API bodies: a monthly price as '5.00', an hourly one as '0.0075'.
+MonthlyMoney = Annotated[Decimal, PlainSerializer(format_monthly, return_type=str)]
+HourlyMoney = Annotated[Decimal, PlainSerializer(format_hourly, return_type=str)]
 
 
 def price_monthly(base_monthly: Decimal, markup: Decimal) -> Decimal:

@@ -15,10 +15,10 @@ stays filled when the request that filled it fails later.
   so that nobody retries the provider for RETRY_BACKOFF.
 - Rotating an account's key deletes its rows (`invalidate`, in the caller's transaction).
 
-Callers should ask for the catalog BEFORE their write session runs its first statement. When a
-caller's SQLite write session already holds the write lock, no other write can happen until it
-ends: the fetched list is then stored by a background task once that lock is released (waiting
-for it inline would deadlock), and this process serves it from memory meanwhile.
+Callers ask for the catalog with NO write transaction of theirs open (deploy and rebuild
+resolve the plan and its images in read sessions first; admin changes ask before their first
+statement): the cache writes in transactions of its own, which on SQLite would wait for the
+caller's write lock, and no provider call may ever hold a write transaction open.
 """
 
 from __future__ import annotations
@@ -34,18 +34,20 @@ import structlog
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vpspanel.catalog.repository import NEVER_FETCHED, CatalogCacheRepository
-from vpspanel.catalog.schemas import (
+from vpspanel.errors import NotFound, ProviderUnavailable, ValidationFailed
+from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.provider_accounts.repository import (
+    NEVER_FETCHED,
+    CatalogCacheRepository,
+    ProviderAccountRepository,
+)
+from vpspanel.provider_accounts.schemas import (
     CatalogKind,
     UpstreamImage,
     UpstreamPlan,
     UpstreamRegion,
     UpstreamRegionPrice,
 )
-from vpspanel.db.engine import holds_sqlite_write_lock
-from vpspanel.errors import NotFound, ProviderUnavailable, ValidationFailed
-from vpspanel.provider_accounts.models import ServiceProvider
-from vpspanel.provider_accounts.repository import ProviderAccountRepository
 from vpspanel.provider_errors import customer_error
 from vpspanel.providers.base import Provider
 from vpspanel.providers.errors import ProviderError
@@ -146,11 +148,8 @@ _MODELS: dict[str, type[BaseModel]] = {
 FIRST_FILL_WAIT_SECONDS = 10.0
 FIRST_FILL_POLL_SECONDS = 0.1
 
-# (account id, kind) -> the in-flight refresh of this process; a refresh whose result is still
-# waiting to be stored stays here until it is, so this process does not fetch it again.
+# (account id, kind) -> the in-flight refresh of this process.
 _in_flight: dict[tuple[uuid.UUID, str], asyncio.Future[CatalogSnapshot[Any]]] = {}
-# Background stores (see the module docstring); referenced so they are not garbage-collected.
-_pending_stores: set[asyncio.Task[None]] = set()
 
 
 @dataclass(frozen=True)
@@ -172,13 +171,11 @@ class _Cached:
 
 
 class UpstreamCatalog:
-    """Cached upstream catalog reads for provider accounts.
+    """Cached upstream catalog reads for provider accounts, each in short sessions of its own.
+    `seed` and `invalidate` write in the caller's `session` instead: they go with the account
+    change they follow."""
 
-    `db` is the caller's session: `seed` and `invalidate` belong to the caller's transaction (they
-    go with the account change they follow). Everything else uses its own short sessions."""
-
-    def __init__(self, db: AsyncSession, state: AppState) -> None:
-        self.db = db
+    def __init__(self, state: AppState) -> None:
         self.state = state
 
     async def plans(
@@ -208,17 +205,21 @@ class UpstreamCatalog:
         return await self.images(await self.resolve_account(provider_type, provider_id))
 
     async def seed(
-        self, account: ServiceProvider, kind: CatalogKind, items: list[BaseModel]
+        self,
+        session: AsyncSession,
+        account: ServiceProvider,
+        kind: CatalogKind,
+        items: list[BaseModel],
     ) -> None:
         """Store a list fetched elsewhere (e.g. while connecting the account), in the caller's
         transaction."""
         now = self.state.clock()
-        await CatalogCacheRepository(self.db).store(
+        await CatalogCacheRepository(session).store(
             account.id, kind, _dump(items), now, now + CACHE_LIFETIME[kind], insert=True
         )
 
-    async def invalidate(self, provider_id: uuid.UUID) -> None:
-        await CatalogCacheRepository(self.db).invalidate(provider_id)
+    async def invalidate(self, session: AsyncSession, provider_id: uuid.UUID) -> None:
+        await CatalogCacheRepository(session).invalidate(provider_id)
 
     async def resolve_account(
         self, provider_type: str | None, provider_id: uuid.UUID | None
@@ -247,9 +248,8 @@ class UpstreamCatalog:
             return await asyncio.shield(running)
         future: asyncio.Future[CatalogSnapshot[Any]] = asyncio.get_running_loop().create_future()
         _in_flight[key] = future
-        pending: asyncio.Task[None] | None = None
         try:
-            snapshot, pending = await self._refresh(account, kind, cached, force=force)
+            snapshot = await self._refresh(account, kind, cached, force=force)
         except asyncio.CancelledError:
             future.cancel()
             raise
@@ -261,16 +261,11 @@ class UpstreamCatalog:
             future.set_result(snapshot)
             return snapshot
         finally:
-            if pending is None:
-                _in_flight.pop(key, None)
-            else:
-                pending.add_done_callback(lambda _: _forget(key, future))
+            _in_flight.pop(key, None)
 
     async def _refresh(
         self, account: ServiceProvider, kind: str, cached: _Cached | None, *, force: bool
-    ) -> tuple[CatalogSnapshot[Any], asyncio.Task[None] | None]:
-        if holds_sqlite_write_lock(self.db):
-            return await self._refresh_store_later(account, kind, cached)
+    ) -> CatalogSnapshot[Any]:
         now = self.state.clock()
         if cached is None:
             if not await self._write(
@@ -278,14 +273,14 @@ class UpstreamCatalog:
             ):
                 cached = await self._read(account.id, kind)  # another process claimed it first
                 if cached is None:
-                    # No row and none insertable: the account is not committed yet (created in
-                    # the caller's transaction) or just deleted. Nothing to cache it under.
-                    return await self._fetch_uncached(account, kind), None
-                return await self._served_by_other(account, kind, cached), None
+                    # No row and none insertable: the account was just deleted (or is not
+                    # committed yet). Nothing to cache it under.
+                    return await self._fetch_uncached(account, kind)
+                return await self._served_by_other(account, kind, cached)
         elif not await self._write(
             lambda cache: cache.lease(account.id, kind, now, now + CLAIM_LIFETIME, force=force)
         ):
-            return await self._served_by_other(account, kind, cached), None
+            return await self._served_by_other(account, kind, cached)
         try:
             items = await _FETCHERS[kind](self.state.providers.for_account(account))
         except ProviderError as exc:
@@ -295,7 +290,7 @@ class UpstreamCatalog:
                 raise customer_error(exc) from None
             backoff_until = now + RETRY_BACKOFF
             await self._write(lambda cache: cache.back_off(account.id, kind, backoff_until))
-            return _snapshot(cached, kind, stale=True), None
+            return _snapshot(cached, kind, stale=True)
         fetched_at = self.state.clock()
         payload = _dump(items)
         await self._write(
@@ -303,7 +298,7 @@ class UpstreamCatalog:
                 account.id, kind, payload, fetched_at, fetched_at + CACHE_LIFETIME[kind]
             )
         )
-        return CatalogSnapshot(account.id, items, fetched_at, stale=False), None
+        return CatalogSnapshot(account.id, items, fetched_at, stale=False)
 
     async def _served_by_other(
         self, account: ServiceProvider, kind: str, seen: _Cached
@@ -332,36 +327,6 @@ class UpstreamCatalog:
             raise customer_error(exc) from None
         return CatalogSnapshot(account.id, items, self.state.clock(), stale=False)
 
-    async def _refresh_store_later(
-        self, account: ServiceProvider, kind: str, cached: _Cached | None
-    ) -> tuple[CatalogSnapshot[Any], asyncio.Task[None] | None]:
-        """The caller's SQLite write transaction blocks every other writer: fetch without a
-        lease, and store the result once that transaction has ended."""
-        try:
-            items = await _FETCHERS[kind](self.state.providers.for_account(account))
-        except ProviderError as exc:
-            _log_fetch_failure(account, kind, exc)
-            if cached is None or not cached.filled:
-                raise customer_error(exc) from None
-            return _snapshot(cached, kind, stale=True), None
-        fetched_at = self.state.clock()
-        payload = _dump(items)
-        task = asyncio.create_task(
-            self._write_logged(
-                lambda cache: cache.store(
-                    account.id,
-                    kind,
-                    payload,
-                    fetched_at,
-                    fetched_at + CACHE_LIFETIME[kind],
-                    insert=True,
-                )
-            )
-        )
-        _pending_stores.add(task)
-        task.add_done_callback(_pending_stores.discard)
-        return CatalogSnapshot(account.id, items, fetched_at, stale=False), task
-
     async def _read(self, provider_id: uuid.UUID, kind: str) -> _Cached | None:
         async with self.state.read_sessionmaker() as read:
             row = await CatalogCacheRepository(read).get(provider_id, kind)
@@ -379,14 +344,6 @@ class UpstreamCatalog:
         """One short committed transaction of its own."""
         async with self.state.sessionmaker() as write, write.begin():
             return await change(CatalogCacheRepository(write))
-
-    async def _write_logged(
-        self, change: Callable[[CatalogCacheRepository], Awaitable[None]]
-    ) -> None:
-        try:
-            await self._write(change)
-        except Exception as exc:  # a background task: nobody to raise to
-            log.warning("upstream_catalog_store_failed", error_type=type(exc).__name__)
 
 
 async def _resolve_account(
@@ -412,11 +369,6 @@ async def _resolve_account(
         f"There are several active {provider_type} accounts and none is the default; "
         "pass providerId.",
     )
-
-
-def _forget(key: tuple[uuid.UUID, str], future: asyncio.Future[CatalogSnapshot[Any]]) -> None:
-    if _in_flight.get(key) is future:
-        del _in_flight[key]
 
 
 def _log_fetch_failure(account: ServiceProvider, kind: str, exc: ProviderError) -> None:

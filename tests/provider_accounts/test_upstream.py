@@ -10,10 +10,9 @@ from httpx import AsyncClient
 from sqlalchemy import update
 
 from tests.provider_accounts.support import connect, error_of
-from vpspanel.catalog import upstream
-from vpspanel.catalog.models import UpstreamCatalogCache
-from vpspanel.catalog.repository import CatalogCacheRepository
-from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.provider_accounts import upstream
+from vpspanel.provider_accounts.models import ServiceProvider, UpstreamCatalogCache
+from vpspanel.provider_accounts.repository import CatalogCacheRepository
 from vpspanel.providers.base import Provider
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
