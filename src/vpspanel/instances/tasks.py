@@ -38,7 +38,6 @@ from vpspanel.instances.models import VpsInstance
 from vpspanel.instances.state import CREATE, TRANSITIONS, Action
 from vpspanel.operations.models import Operation
 from vpspanel.provider_accounts.models import ServiceProvider
-from vpspanel.provider_accounts.service import create_options_for
 from vpspanel.provider_errors import GONE_AT_PROVIDER, NOT_RESPONDING
 from vpspanel.providers import errors as perr
 from vpspanel.providers.base import Provider
@@ -165,7 +164,7 @@ async def create(step: Step) -> Outcome:
         image_id=str(step.operation.payload["provider_image_id"]),
         root_pass=root_pass,
         ssh_public_keys=list(instance.configuration.get("ssh_keys") or []),
-        options=create_options_for(step.account),
+        options=step.account.create_options(),
     )
     try:
         created = await provider.create_instance(spec)

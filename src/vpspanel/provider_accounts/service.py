@@ -43,7 +43,7 @@ from vpspanel.provider_accounts.upstream import UpstreamCatalog, fetch_regions
 from vpspanel.provider_errors import admin_error, admin_text, key_error, missing_permissions_text
 from vpspanel.providers import errors as perr
 from vpspanel.providers.base import Provider
-from vpspanel.providers.types import CreateOptions, VerifyResult
+from vpspanel.providers.types import VerifyResult
 from vpspanel.security.secrets import key_hint, provider_key_context
 from vpspanel.state import AppState
 
@@ -62,11 +62,6 @@ _TYPE_NAMES = {"linode": "Linode", "digitalocean": "DigitalOcean"}
 def key_expiring_soon(account: ServiceProvider, now: datetime) -> bool:
     """The key expires within 14 days (or has expired)."""
     return account.key_expires_at is not None and account.key_expires_at - now <= KEY_EXPIRY_WARNING
-
-
-def create_options_for(account: ServiceProvider) -> CreateOptions:
-    """The create options of `account` (`ServiceProvider.create_options`), for the create task."""
-    return account.create_options()
 
 
 def _url(value: object | None) -> str | None:
