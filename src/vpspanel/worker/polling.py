@@ -31,7 +31,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +55,10 @@ MIN_SHARED = 3
 WATCHED_FOR_S = 15.0
 # A watched create waits this many poll intervals unless the watcher wakes it first.
 BACKSTOP_POLLS = 10
+
+# Runs the next step of watched operations against the servers a listing showed (operation id
+# -> its server) and writes the outcomes; returns the operations it left to run on their own.
+Settle = Callable[[uuid.UUID, dict[uuid.UUID, ProviderInstance]], Awaitable[list[uuid.UUID]]]
 
 
 @dataclass
@@ -150,22 +154,28 @@ class SharedPolls:
 
 
 async def watch_accounts(
-    state: AppState, polls: SharedPolls, poll_interval_s: float, stop: asyncio.Event
+    state: AppState,
+    polls: SharedPolls,
+    poll_interval_s: float,
+    stop: asyncio.Event,
+    settle: Settle | None = None,
 ) -> None:
     """Every `poll_interval_s`, list each account with `MIN_SHARED` or more creates being
-    watched and wake the operations whose server changed. Runs beside the worker's slots."""
+    watched; the operations whose server changed are settled from the listing (`settle`, one
+    transaction for all of them), or woken to run their own step when `settle` is None or
+    leaves them. Runs beside the worker's slots."""
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=poll_interval_s)
         if stop.is_set():
             return
         try:
-            await _watch_once(state, polls)
+            await _watch_once(state, polls, settle)
         except Exception:
             logger.exception("shared status poll failed; operations poll on their own")
 
 
-async def _watch_once(state: AppState, polls: SharedPolls) -> None:
+async def _watch_once(state: AppState, polls: SharedPolls, settle: Settle | None = None) -> None:
     async with state.read_sessionmaker() as session:
         rows = (
             await session.execute(
@@ -207,14 +217,23 @@ async def _watch_once(state: AppState, polls: SharedPolls) -> None:
             continue
         finally:
             BUDGET_PATIENCE_S.reset(token)
-        changed = [
+        # A server missing from the listing is read on its own (its step counts the misses).
+        missing = [
             operation_id
-            for operation_id, provider_instance_id, provider_status in watched
-            if (server := listed.get(provider_instance_id)) is None
-            or not server.status.is_transitional
-            or (server.raw_status[:32] or None) != provider_status
+            for operation_id, provider_instance_id, _ in watched
+            if provider_instance_id not in listed
         ]
-        await _wake(state, changed)
+        changed = {
+            operation_id: server
+            for operation_id, provider_instance_id, provider_status in watched
+            if (server := listed.get(provider_instance_id)) is not None
+            and (
+                not server.status.is_transitional
+                or (server.raw_status[:32] or None) != provider_status
+            )
+        }
+        left = list(changed) if settle is None or not changed else await settle(account_id, changed)
+        await _wake(state, missing + left)
 
 
 async def _wake(state: AppState, operation_ids: list[uuid.UUID]) -> None:
@@ -232,6 +251,19 @@ async def _wake(state: AppState, operation_ids: list[uuid.UUID]) -> None:
             )
             .values(run_after=now)
         )
+
+
+class ListedServer:
+    """A provider that knows one server, as a listing showed it: a watched step's only read
+    answered without a request. Anything else a step might call is a programming error."""
+
+    def __init__(self, server: ProviderInstance) -> None:
+        self._server = server
+
+    async def get_instance(self, provider_instance_id: str) -> ProviderInstance | None:
+        if provider_instance_id != self._server.id:
+            raise LookupError(f"the listing answered for server {self._server.id} only")
+        return self._server
 
 
 class PolledProvider:

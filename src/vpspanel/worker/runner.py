@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel import provider_errors
+from vpspanel.db.engine import skip_locked_rows
 from vpspanel.instances import tasks
 from vpspanel.instances.models import VpsInstance
 from vpspanel.instances.repository import InstanceRepository
@@ -34,11 +36,12 @@ from vpspanel.provider_accounts.repository import ProviderAccountRepository
 from vpspanel.providers import errors as perr
 from vpspanel.providers.base import Provider
 from vpspanel.providers.http import BUDGET_PATIENCE_S
-from vpspanel.providers.types import InstanceStatus
+from vpspanel.providers.types import InstanceStatus, ProviderInstance
 from vpspanel.state import AppState
 from vpspanel.worker.config import WorkerConfig
 from vpspanel.worker.polling import (
     BACKSTOP_POLLS,
+    ListedServer,
     PolledProvider,
     SharedPolls,
     watch_accounts,
@@ -267,43 +270,111 @@ class Worker:
             instance = await InstanceRepository(session).get(operation.instance_id, for_update=True)
             if instance is None:
                 raise LeaseLost()
+            await self._write_outcome(session, operation, instance, outcome)
+
+    async def _write_outcome(
+        self,
+        session: AsyncSession,
+        operation: Operation,
+        instance: VpsInstance,
+        outcome: tasks.Outcome,
+    ) -> None:
+        """Write a step's outcome on the locked operation and instance: re-queue or end."""
+        now = self.state.clock()
+        operation.result = {**(operation.result or {}), **outcome.result}
+        operation.updated_at = now
+        instance.updated_at = now
+        for column, value in outcome.instance.items():
+            setattr(instance, column, value)
+        if outcome.clear_secret or outcome.kind != "wait":
+            operation.sealed_secret = None
+        if outcome.milestone is not None:
+            event_type, milestone = outcome.milestone
+            created = InstanceRepository(session).add_event(
+                instance,
+                type=event_type,
+                status="succeeded",
+                message=milestone,
+                operation_id=None,
+            )
+            created.finished_at = now
+        operation_type = tasks.OPERATION_TYPES[operation.type]
+        if outcome.kind == "wait":
+            operation.status = OperationStatus.QUEUED.value
+            operation.priority = priority_of(
+                operation.type,
+                operation.result,
+                bound=instance.provider_instance_id is not None,
+            ).value
+            delay_s = outcome.delay_s
+            if operation_type.watched_by_account_poll(instance) and self.polls.shared(
+                str(instance.provider_id)
+            ):
+                # The shared watcher wakes it when its server changes; this is a backstop.
+                delay_s = max(delay_s, self.config.poll_interval_s * BACKSTOP_POLLS)
+            operation.run_after = now + timedelta(seconds=delay_s)
+            operation.lease_owner = None
+            operation.lease_expires_at = None
+            return
+        await self._finish(session, operation, instance, outcome, now)
+
+    async def _settle_listed(
+        self, account_id: uuid.UUID, servers: dict[uuid.UUID, ProviderInstance]
+    ) -> list[uuid.UUID]:
+        """Run the next step of these watched operations (id -> its server, as the account's
+        listing just showed it) and write every outcome in one transaction, instead of waking
+        each to be claimed, stepped and applied on its own (three transactions apiece, behind
+        the queue). Only operations still queued are taken (one being claimed is running its
+        own step); on PostgreSQL rows others hold are passed over. Returns the operations left
+        to run on their own: past their deadline (a slot fails them), or their row was busy."""
+        left: list[uuid.UUID] = []
+        async with self.state.sessionmaker() as session, session.begin():
             now = self.state.clock()
-            operation.result = {**(operation.result or {}), **outcome.result}
-            operation.updated_at = now
-            instance.updated_at = now
-            for column, value in outcome.instance.items():
-                setattr(instance, column, value)
-            if outcome.clear_secret or outcome.kind != "wait":
-                operation.sealed_secret = None
-            if outcome.milestone is not None:
-                event_type, milestone = outcome.milestone
-                created = InstanceRepository(session).add_event(
-                    instance,
-                    type=event_type,
-                    status="succeeded",
-                    message=milestone,
-                    operation_id=None,
-                )
-                created.finished_at = now
-            operation_type = tasks.OPERATION_TYPES[operation.type]
-            if outcome.kind == "wait":
-                operation.status = OperationStatus.QUEUED.value
-                operation.priority = priority_of(
-                    operation.type,
-                    operation.result,
-                    bound=instance.provider_instance_id is not None,
-                ).value
-                delay_s = outcome.delay_s
-                if operation_type.watched_by_account_poll(instance) and self.polls.shared(
-                    str(instance.provider_id)
+            query = select(Operation).where(
+                Operation.id.in_(list(servers)),
+                Operation.status == OperationStatus.QUEUED.value,
+            )
+            operations = list(
+                (await session.scalars(skip_locked_rows(query, session, of=Operation))).all()
+            )
+            if not operations:
+                return left
+            instances_query = select(VpsInstance).where(
+                VpsInstance.id.in_([operation.instance_id for operation in operations])
+            )
+            instances = {
+                instance.id: instance
+                for instance in (
+                    await session.scalars(
+                        skip_locked_rows(instances_query, session, of=VpsInstance)
+                    )
+                ).all()
+            }
+            account = await ProviderAccountRepository(session).get(account_id)
+            for operation in operations:
+                instance = instances.get(operation.instance_id)
+                server = servers[operation.id]
+                if (
+                    account is None
+                    or instance is None
+                    or instance.provider_instance_id != server.id
+                    or now > operation.created_at + self.config.timeout_for(operation.type)
                 ):
-                    # The shared watcher wakes it when its server changes; this is a backstop.
-                    delay_s = max(delay_s, self.config.poll_interval_s * BACKSTOP_POLLS)
-                operation.run_after = now + timedelta(seconds=delay_s)
-                operation.lease_owner = None
-                operation.lease_expires_at = None
-                return
-            await self._finish(session, operation, instance, outcome, now)
+                    left.append(operation.id)
+                    continue
+                step = tasks.Step(
+                    operation=operation,
+                    instance=instance,
+                    account=account,
+                    provider=cast(Provider, ListedServer(server)),
+                    now=now,
+                    config=self.config,
+                    unseal=lambda: None,
+                    checkpoint=_no_checkpoint,
+                )
+                outcome = await tasks.OPERATION_TYPES[operation.type].step(step)
+                await self._write_outcome(session, operation, instance, outcome)
+        return left
 
     async def _finish(
         self,
@@ -378,7 +449,11 @@ class Worker:
                     # Twice per poll interval: a server is seen running within one interval
                     # of the provider, steps included.
                     watch_accounts(
-                        self.state, self.polls, self.config.poll_interval_s / 2, stop_event
+                        self.state,
+                        self.polls,
+                        self.config.poll_interval_s / 2,
+                        stop_event,
+                        settle=self._settle_listed,
                     )
                 )
             )
@@ -407,6 +482,11 @@ class Worker:
             stop_event.set()
             await asyncio.gather(*slots, return_exceptions=True)
             logger.info("worker %s stopped", self.owner)
+
+
+async def _no_checkpoint(changes: dict[str, Any]) -> None:
+    # A watched step only reads; a checkpoint would mean it was about to send something.
+    raise RuntimeError(f"a step settled from a listing tried to checkpoint {changes}")
 
 
 async def run_worker(
