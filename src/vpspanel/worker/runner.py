@@ -38,6 +38,7 @@ from vpspanel.providers.base import Provider
 from vpspanel.providers.http import BUDGET_PATIENCE_S
 from vpspanel.providers.types import InstanceStatus, ProviderInstance
 from vpspanel.state import AppState
+from vpspanel.worker.batching import GroupCommit
 from vpspanel.worker.config import WorkerConfig
 from vpspanel.worker.polling import (
     BACKSTOP_POLLS,
@@ -84,35 +85,58 @@ class Worker:
         self.owner = owner or f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._last_purge: datetime | None = None
         self.polls = SharedPolls()
+        # Checkpoints and outcomes of steps run side by side share transactions.
+        self.writes = GroupCommit(lambda: self.state.sessionmaker, isolated=(LeaseLost,))
 
     # -- claiming ---------------------------------------------------------------------
     async def _claim(self) -> Claimed | None:
+        claimed = await self._claim_many(1)
+        return claimed[0] if claimed else None
+
+    async def _claim_many(self, limit: int) -> list[Claimed]:
+        """Claim up to `limit` runnable operations, with their instances and accounts, in one
+        transaction."""
         async with self.state.sessionmaker() as session:
-            operation = await OperationRepository(session).claim(
+            operations = await OperationRepository(session).claim_many(
                 owner=self.owner,
                 now=self.state.clock(),
                 lease=self.config.lease,
                 handoff_key_id=self.handoff.key_id,
                 foreign_seal_grace=self.config.foreign_seal_grace,
                 sealed_only=self.sealed_only,
+                limit=limit,
             )
-            if operation is None:
+            if not operations:
                 await session.rollback()
-                return None
-            instance = await InstanceRepository(session).get(operation.instance_id)
-            account = (
-                await ProviderAccountRepository(session).get(instance.provider_id)
-                if instance is not None and instance.provider_id is not None
-                else None
-            )
-            if instance is not None and tasks.OPERATION_TYPES[operation.type].start(
-                operation, instance, self.state.clock()
-            ):
-                await self._mark_event(session, operation, "running")
+                return []
+            instances = {
+                instance.id: instance
+                for instance in await session.scalars(
+                    select(VpsInstance).where(
+                        VpsInstance.id.in_([operation.instance_id for operation in operations])
+                    )
+                )
+            }
+            account_ids = {i.provider_id for i in instances.values() if i.provider_id is not None}
+            accounts = {
+                account.id: account
+                for account in await session.scalars(
+                    select(ServiceProvider).where(ServiceProvider.id.in_(account_ids))
+                )
+            }
+            claimed: list[Claimed] = []
+            for operation in operations:
+                instance = instances.get(operation.instance_id)
+                if instance is None:
+                    raise RuntimeError("operation without instance")  # the foreign key forbids it
+                if tasks.OPERATION_TYPES[operation.type].start(
+                    operation, instance, self.state.clock()
+                ):
+                    await self._mark_event(session, operation, "running")
+                account = accounts.get(instance.provider_id) if instance.provider_id else None
+                claimed.append(Claimed(operation, instance, account))
             await session.commit()
-        if instance is None:
-            raise RuntimeError("operation without instance")  # the foreign key forbids it
-        return Claimed(operation, instance, account)
+        return claimed
 
     @staticmethod
     async def _mark_event(
@@ -133,23 +157,42 @@ class Worker:
     # -- one step ---------------------------------------------------------------------
     async def run_once(self) -> bool:
         """Claim and run one step of one operation. False when nothing was runnable."""
-        claimed = await self._claim()
-        if claimed is None:
-            return False
+        return await self.run_batch(1)
+
+    async def run_batch(self, limit: int) -> bool:
+        """Claim up to `limit` runnable operations and run one step of each, side by side
+        (their checkpoints and outcomes share transactions). False when nothing was
+        runnable."""
+        claimed = await self._claim_many(limit)
+        # Every step ends (and writes its outcome) before a crash of one is raised: a crash
+        # must not drop the outcomes of the others claimed beside it.
+        crashes = [
+            answer
+            for answer in await asyncio.gather(
+                *(self._run_claimed(one) for one in claimed), return_exceptions=True
+            )
+            if isinstance(answer, BaseException)
+        ]
+        if crashes:
+            for crash in crashes[1:]:
+                logger.error("worker step crashed", exc_info=crash)
+            raise crashes[0]
+        return bool(claimed)
+
+    async def _run_claimed(self, claimed: Claimed) -> None:
         operation = claimed.operation
         heartbeat = asyncio.create_task(self._heartbeat(operation.id))
         try:
             outcome = await self._execute(claimed)
         except LeaseLost:
             logger.warning("operation %s: lease lost during the step", operation.id)
-            return True
+            return
         finally:
             heartbeat.cancel()
         try:
             await self._apply(claimed, outcome)
         except LeaseLost:
             logger.warning("operation %s: lease lost, outcome dropped", operation.id)
-        return True
 
     async def _execute(self, claimed: Claimed) -> tasks.Outcome:
         operation, instance, account = claimed.operation, claimed.instance, claimed.account
@@ -245,11 +288,13 @@ class Worker:
         return current
 
     async def _checkpoint(self, operation: Operation, changes: dict[str, Any]) -> None:
-        async with self.state.sessionmaker() as session, session.begin():
+        async def write(session: AsyncSession) -> dict[str, Any] | None:
             current = await self._owned(session, operation.id)
             current.result = {**(current.result or {}), **changes}
             current.updated_at = self.state.clock()
-        operation.result = current.result
+            return current.result
+
+        operation.result = await self.writes.run(write)
 
     async def _heartbeat(self, operation_id: uuid.UUID) -> None:
         interval = max(self.config.lease.total_seconds() / 3, 0.05)
@@ -265,12 +310,14 @@ class Worker:
 
     # -- outcome ----------------------------------------------------------------------
     async def _apply(self, claimed: Claimed, outcome: tasks.Outcome) -> None:
-        async with self.state.sessionmaker() as session, session.begin():
+        async def write(session: AsyncSession) -> None:
             operation = await self._owned(session, claimed.operation.id)
             instance = await InstanceRepository(session).get(operation.instance_id, for_update=True)
             if instance is None:
                 raise LeaseLost()
             await self._write_outcome(session, operation, instance, outcome)
+
+        await self.writes.run(write)
 
     async def _write_outcome(
         self,
@@ -430,7 +477,7 @@ class Worker:
     async def _slot(self, stop_event: asyncio.Event) -> None:
         while not stop_event.is_set():
             try:
-                worked = await self.run_once()
+                worked = await self.run_batch(self.config.claim_batch)
             except Exception:
                 logger.exception("worker step crashed; continuing")
                 worked = False
