@@ -164,11 +164,15 @@ async def watch_accounts(
     watched; the operations whose server changed are settled from the listing (`settle`, one
     transaction for all of them), or woken to run their own step when `settle` is None or
     leaves them. Runs beside the worker's slots."""
+    # A fixed cadence: a slow pass (a listing, its writes) does not push the next one later,
+    # or a server would be seen running a whole pass after the interval.
+    next_at = time.monotonic() + poll_interval_s
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=poll_interval_s)
+            await asyncio.wait_for(stop.wait(), timeout=max(next_at - time.monotonic(), 0.0))
         if stop.is_set():
             return
+        next_at = max(next_at + poll_interval_s, time.monotonic())
         try:
             await _watch_once(state, polls, settle)
         except Exception:
