@@ -52,6 +52,12 @@ class GroupCommit:
             writes = [write for write, _ in batch]
             try:
                 answers = await self._write(writes)
+            except asyncio.CancelledError:
+                # Shutting down: nobody may wait for an answer that will not come.
+                for _, future in batch + self._pending:
+                    if not future.done():
+                        future.set_exception(RuntimeError("the write was cancelled"))
+                raise
             except Exception as exc:
                 if len(writes) == 1:
                     answers = [(None, exc)]

@@ -10,10 +10,12 @@ With many creates of one account under way the operations themselves are the cos
 operations each stepping every poll interval is two transactions apiece, and a worker saturated
 with steps that only learn "still provisioning" starves the creates still to be sent. So while
 at least `MIN_SHARED` creates of an account are being watched, `watch_accounts` lists the
-account twice per poll interval and wakes (run_after = now) only the operations whose server
-changed or settled; those operations meanwhile wait a backstop of `BACKSTOP_POLLS` intervals,
-in case the watcher itself cannot run. Each server is then seen running within one poll
-interval of the provider, at two listings and UPDATEs per interval for the whole account.
+account twice per poll interval and, for the operations whose server changed or settled, runs
+their next step against the listing and writes all their outcomes in one transaction (the
+worker's `settle`; without one it wakes them, run_after = now, to step on their own). Those
+operations meanwhile wait a backstop of `BACKSTOP_POLLS` intervals, in case the watcher itself
+cannot run. Each server is then shown running within one poll interval of the provider, at two
+listings and at most two transactions per interval for the whole account.
 
 A listing is used only if it was asked for at most `max_age_s` (half a poll interval) ago. An
 operation's previous step (which may have sent an action) ended a whole poll interval before its

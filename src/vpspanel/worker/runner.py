@@ -1,10 +1,12 @@
 """The durable operations runner.
 
-Operations live in the database. A worker claims one (see `OperationRepository.claim`), runs
-one step of it with no transaction open, and applies the outcome under its lease: the
-operation is re-queued to look again later, or ends. A worker that dies simply stops
-renewing its lease; when the lease lapses another worker claims the operation and carries on
-from its last checkpoint. Every operation has a deadline, so every operation ends.
+Operations live in the database. A worker slot claims a few due ones in one statement (see
+`OperationRepository.claim_many`), runs one step of each side by side with no transaction open,
+and applies each outcome under its lease (checkpoints and outcomes written together share a
+transaction, `worker/batching.py`): the operation is re-queued to look again later, or ends.
+A worker that dies simply stops renewing its lease; when the lease lapses another worker claims
+the operation and carries on from its last checkpoint. Every operation has a deadline, so
+every operation ends.
 """
 
 from __future__ import annotations
