@@ -146,10 +146,33 @@ class OperationRepository:
         foreign_seal_grace: timedelta,
         sealed_only: bool = False,
     ) -> Operation | None:
-        """Take the next runnable operation: queued and due, or running with a lapsed lease
-        (its worker died), lowest priority first and then the longest due. Only the oldest
-        unfinished operation of an instance is runnable, so an instance runs one operation at
-        a time, in order."""
+        """Take the next runnable operation (see `claim_many`), or None."""
+        claimed = await self.claim_many(
+            owner=owner,
+            now=now,
+            lease=lease,
+            handoff_key_id=handoff_key_id,
+            foreign_seal_grace=foreign_seal_grace,
+            sealed_only=sealed_only,
+            limit=1,
+        )
+        return claimed[0] if claimed else None
+
+    async def claim_many(
+        self,
+        *,
+        owner: str,
+        now: datetime,
+        lease: timedelta,
+        handoff_key_id: str,
+        foreign_seal_grace: timedelta,
+        sealed_only: bool = False,
+        limit: int,
+    ) -> list[Operation]:
+        """Take up to `limit` runnable operations in one statement: queued and due, or running
+        with a lapsed lease (its worker died), lowest priority first and then the longest due.
+        Only the oldest unfinished operation of an instance is runnable, so an instance runs
+        one operation at a time, in order (and never two in one claim)."""
         earlier = aliased(Operation)
         has_earlier_unfinished = exists().where(
             earlier.instance_id == Operation.instance_id,
@@ -189,19 +212,18 @@ class OperationRepository:
                 ~has_earlier_unfinished,
             )
             .order_by(Operation.priority, Operation.run_after, Operation.created_at)
-            .limit(1)
+            .limit(limit)
         )
         query = skip_locked_rows(query, self.session, of=Operation)
-        operation = (await self.session.scalars(query)).one_or_none()
-        if operation is None:
-            return None
-        operation.status = OperationStatus.RUNNING.value
-        operation.lease_owner = owner
-        operation.lease_expires_at = now + lease
-        operation.attempts += 1
-        operation.started_at = operation.started_at or now
-        operation.updated_at = now
-        return operation
+        operations = list((await self.session.scalars(query)).all())
+        for operation in operations:
+            operation.status = OperationStatus.RUNNING.value
+            operation.lease_owner = owner
+            operation.lease_expires_at = now + lease
+            operation.attempts += 1
+            operation.started_at = operation.started_at or now
+            operation.updated_at = now
+        return operations
 
 
 class IdempotencyRepository:

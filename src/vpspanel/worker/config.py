@@ -51,6 +51,10 @@ class WorkerConfig:
     # Operations carrying a secret sealed by another process are left to it this long.
     foreign_seal_grace: timedelta = SEAL_LIFETIME
     concurrency: int = 4
+    # Each slot claims up to this many due operations at once (one statement) and runs their
+    # steps side by side: a step waits on the network, not the CPU, and their checkpoints and
+    # outcomes then share transactions (`worker/batching.py`).
+    claim_batch: int = 8
     # How long a step may wait for room in a provider's request budget before its operation
     # is parked until then instead (0: a slot never waits on a budget; None: wait in the step,
     # for tests whose provider clock skips its sleeps).
@@ -79,6 +83,7 @@ class WorkerConfig:
             "power_resend_after_s": 0.0,
             "step_timeout_s": 30.0,
             "concurrency": 1,
+            "claim_batch": 1,
             "reconcile_interval_s": 3600.0,
             "budget_patience_s": None,
         }

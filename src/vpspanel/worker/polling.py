@@ -10,10 +10,12 @@ With many creates of one account under way the operations themselves are the cos
 operations each stepping every poll interval is two transactions apiece, and a worker saturated
 with steps that only learn "still provisioning" starves the creates still to be sent. So while
 at least `MIN_SHARED` creates of an account are being watched, `watch_accounts` lists the
-account twice per poll interval and wakes (run_after = now) only the operations whose server
-changed or settled; those operations meanwhile wait a backstop of `BACKSTOP_POLLS` intervals,
-in case the watcher itself cannot run. Each server is then seen running within one poll
-interval of the provider, at two listings and UPDATEs per interval for the whole account.
+account twice per poll interval and, for the operations whose server changed or settled, runs
+their next step against the listing and writes all their outcomes in one transaction (the
+worker's `settle`; without one it wakes them, run_after = now, to step on their own). Those
+operations meanwhile wait a backstop of `BACKSTOP_POLLS` intervals, in case the watcher itself
+cannot run. Each server is then shown running within one poll interval of the provider, at two
+listings and at most two transactions per interval for the whole account.
 
 A listing is used only if it was asked for at most `max_age_s` (half a poll interval) ago. An
 operation's previous step (which may have sent an action) ended a whole poll interval before its
@@ -31,7 +33,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +57,10 @@ MIN_SHARED = 3
 WATCHED_FOR_S = 15.0
 # A watched create waits this many poll intervals unless the watcher wakes it first.
 BACKSTOP_POLLS = 10
+
+# Runs the next step of watched operations against the servers a listing showed (operation id
+# -> its server) and writes the outcomes; returns the operations it left to run on their own.
+Settle = Callable[[uuid.UUID, dict[uuid.UUID, ProviderInstance]], Awaitable[list[uuid.UUID]]]
 
 
 @dataclass
@@ -150,22 +156,32 @@ class SharedPolls:
 
 
 async def watch_accounts(
-    state: AppState, polls: SharedPolls, poll_interval_s: float, stop: asyncio.Event
+    state: AppState,
+    polls: SharedPolls,
+    poll_interval_s: float,
+    stop: asyncio.Event,
+    settle: Settle | None = None,
 ) -> None:
     """Every `poll_interval_s`, list each account with `MIN_SHARED` or more creates being
-    watched and wake the operations whose server changed. Runs beside the worker's slots."""
+    watched; the operations whose server changed are settled from the listing (`settle`, one
+    transaction for all of them), or woken to run their own step when `settle` is None or
+    leaves them. Runs beside the worker's slots."""
+    # A fixed cadence: a slow pass (a listing, its writes) does not push the next one later,
+    # or a server would be seen running a whole pass after the interval.
+    next_at = time.monotonic() + poll_interval_s
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=poll_interval_s)
+            await asyncio.wait_for(stop.wait(), timeout=max(next_at - time.monotonic(), 0.0))
         if stop.is_set():
             return
+        next_at = max(next_at + poll_interval_s, time.monotonic())
         try:
-            await _watch_once(state, polls)
+            await _watch_once(state, polls, settle)
         except Exception:
             logger.exception("shared status poll failed; operations poll on their own")
 
 
-async def _watch_once(state: AppState, polls: SharedPolls) -> None:
+async def _watch_once(state: AppState, polls: SharedPolls, settle: Settle | None = None) -> None:
     async with state.read_sessionmaker() as session:
         rows = (
             await session.execute(
@@ -207,14 +223,23 @@ async def _watch_once(state: AppState, polls: SharedPolls) -> None:
             continue
         finally:
             BUDGET_PATIENCE_S.reset(token)
-        changed = [
+        # A server missing from the listing is read on its own (its step counts the misses).
+        missing = [
             operation_id
-            for operation_id, provider_instance_id, provider_status in watched
-            if (server := listed.get(provider_instance_id)) is None
-            or not server.status.is_transitional
-            or (server.raw_status[:32] or None) != provider_status
+            for operation_id, provider_instance_id, _ in watched
+            if provider_instance_id not in listed
         ]
-        await _wake(state, changed)
+        changed = {
+            operation_id: server
+            for operation_id, provider_instance_id, provider_status in watched
+            if (server := listed.get(provider_instance_id)) is not None
+            and (
+                not server.status.is_transitional
+                or (server.raw_status[:32] or None) != provider_status
+            )
+        }
+        left = list(changed) if settle is None or not changed else await settle(account_id, changed)
+        await _wake(state, missing + left)
 
 
 async def _wake(state: AppState, operation_ids: list[uuid.UUID]) -> None:
@@ -232,6 +257,19 @@ async def _wake(state: AppState, operation_ids: list[uuid.UUID]) -> None:
             )
             .values(run_after=now)
         )
+
+
+class ListedServer:
+    """A provider that knows one server, as a listing showed it: a watched step's only read
+    answered without a request. Anything else a step might call is a programming error."""
+
+    def __init__(self, server: ProviderInstance) -> None:
+        self._server = server
+
+    async def get_instance(self, provider_instance_id: str) -> ProviderInstance | None:
+        if provider_instance_id != self._server.id:
+            raise LookupError(f"the listing answered for server {self._server.id} only")
+        return self._server
 
 
 class PolledProvider:

@@ -1,10 +1,12 @@
 """The durable operations runner.
 
-Operations live in the database. A worker claims one (see `OperationRepository.claim`), runs
-one step of it with no transaction open, and applies the outcome under its lease: the
-operation is re-queued to look again later, or ends. A worker that dies simply stops
-renewing its lease; when the lease lapses another worker claims the operation and carries on
-from its last checkpoint. Every operation has a deadline, so every operation ends.
+Operations live in the database. A worker slot claims a few due ones in one statement (see
+`OperationRepository.claim_many`), runs one step of each side by side with no transaction open,
+and applies each outcome under its lease (checkpoints and outcomes written together share a
+transaction, `worker/batching.py`): the operation is re-queued to look again later, or ends.
+A worker that dies simply stops renewing its lease; when the lease lapses another worker claims
+the operation and carries on from its last checkpoint. Every operation has a deadline, so
+every operation ends.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel import provider_errors
+from vpspanel.db.engine import skip_locked_rows
 from vpspanel.instances import tasks
 from vpspanel.instances.models import VpsInstance
 from vpspanel.instances.repository import InstanceRepository
@@ -34,11 +38,13 @@ from vpspanel.provider_accounts.repository import ProviderAccountRepository
 from vpspanel.providers import errors as perr
 from vpspanel.providers.base import Provider
 from vpspanel.providers.http import BUDGET_PATIENCE_S
-from vpspanel.providers.types import InstanceStatus
+from vpspanel.providers.types import InstanceStatus, ProviderInstance
 from vpspanel.state import AppState
+from vpspanel.worker.batching import GroupCommit
 from vpspanel.worker.config import WorkerConfig
 from vpspanel.worker.polling import (
     BACKSTOP_POLLS,
+    ListedServer,
     PolledProvider,
     SharedPolls,
     watch_accounts,
@@ -81,35 +87,58 @@ class Worker:
         self.owner = owner or f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._last_purge: datetime | None = None
         self.polls = SharedPolls()
+        # Checkpoints and outcomes of steps run side by side share transactions.
+        self.writes = GroupCommit(lambda: self.state.sessionmaker, isolated=(LeaseLost,))
 
     # -- claiming ---------------------------------------------------------------------
     async def _claim(self) -> Claimed | None:
+        claimed = await self._claim_many(1)
+        return claimed[0] if claimed else None
+
+    async def _claim_many(self, limit: int) -> list[Claimed]:
+        """Claim up to `limit` runnable operations, with their instances and accounts, in one
+        transaction."""
         async with self.state.sessionmaker() as session:
-            operation = await OperationRepository(session).claim(
+            operations = await OperationRepository(session).claim_many(
                 owner=self.owner,
                 now=self.state.clock(),
                 lease=self.config.lease,
                 handoff_key_id=self.handoff.key_id,
                 foreign_seal_grace=self.config.foreign_seal_grace,
                 sealed_only=self.sealed_only,
+                limit=limit,
             )
-            if operation is None:
+            if not operations:
                 await session.rollback()
-                return None
-            instance = await InstanceRepository(session).get(operation.instance_id)
-            account = (
-                await ProviderAccountRepository(session).get(instance.provider_id)
-                if instance is not None and instance.provider_id is not None
-                else None
-            )
-            if instance is not None and tasks.OPERATION_TYPES[operation.type].start(
-                operation, instance, self.state.clock()
-            ):
-                await self._mark_event(session, operation, "running")
+                return []
+            instances = {
+                instance.id: instance
+                for instance in await session.scalars(
+                    select(VpsInstance).where(
+                        VpsInstance.id.in_([operation.instance_id for operation in operations])
+                    )
+                )
+            }
+            account_ids = {i.provider_id for i in instances.values() if i.provider_id is not None}
+            accounts = {
+                account.id: account
+                for account in await session.scalars(
+                    select(ServiceProvider).where(ServiceProvider.id.in_(account_ids))
+                )
+            }
+            claimed: list[Claimed] = []
+            for operation in operations:
+                instance = instances.get(operation.instance_id)
+                if instance is None:
+                    raise RuntimeError("operation without instance")  # the foreign key forbids it
+                if tasks.OPERATION_TYPES[operation.type].start(
+                    operation, instance, self.state.clock()
+                ):
+                    await self._mark_event(session, operation, "running")
+                account = accounts.get(instance.provider_id) if instance.provider_id else None
+                claimed.append(Claimed(operation, instance, account))
             await session.commit()
-        if instance is None:
-            raise RuntimeError("operation without instance")  # the foreign key forbids it
-        return Claimed(operation, instance, account)
+        return claimed
 
     @staticmethod
     async def _mark_event(
@@ -130,23 +159,42 @@ class Worker:
     # -- one step ---------------------------------------------------------------------
     async def run_once(self) -> bool:
         """Claim and run one step of one operation. False when nothing was runnable."""
-        claimed = await self._claim()
-        if claimed is None:
-            return False
+        return await self.run_batch(1)
+
+    async def run_batch(self, limit: int) -> bool:
+        """Claim up to `limit` runnable operations and run one step of each, side by side
+        (their checkpoints and outcomes share transactions). False when nothing was
+        runnable."""
+        claimed = await self._claim_many(limit)
+        # Every step ends (and writes its outcome) before a crash of one is raised: a crash
+        # must not drop the outcomes of the others claimed beside it.
+        crashes = [
+            answer
+            for answer in await asyncio.gather(
+                *(self._run_claimed(one) for one in claimed), return_exceptions=True
+            )
+            if isinstance(answer, BaseException)
+        ]
+        if crashes:
+            for crash in crashes[1:]:
+                logger.error("worker step crashed", exc_info=crash)
+            raise crashes[0]
+        return bool(claimed)
+
+    async def _run_claimed(self, claimed: Claimed) -> None:
         operation = claimed.operation
         heartbeat = asyncio.create_task(self._heartbeat(operation.id))
         try:
             outcome = await self._execute(claimed)
         except LeaseLost:
             logger.warning("operation %s: lease lost during the step", operation.id)
-            return True
+            return
         finally:
             heartbeat.cancel()
         try:
             await self._apply(claimed, outcome)
         except LeaseLost:
             logger.warning("operation %s: lease lost, outcome dropped", operation.id)
-        return True
 
     async def _execute(self, claimed: Claimed) -> tasks.Outcome:
         operation, instance, account = claimed.operation, claimed.instance, claimed.account
@@ -242,11 +290,13 @@ class Worker:
         return current
 
     async def _checkpoint(self, operation: Operation, changes: dict[str, Any]) -> None:
-        async with self.state.sessionmaker() as session, session.begin():
+        async def write(session: AsyncSession) -> dict[str, Any] | None:
             current = await self._owned(session, operation.id)
             current.result = {**(current.result or {}), **changes}
             current.updated_at = self.state.clock()
-        operation.result = current.result
+            return current.result
+
+        operation.result = await self.writes.run(write)
 
     async def _heartbeat(self, operation_id: uuid.UUID) -> None:
         interval = max(self.config.lease.total_seconds() / 3, 0.05)
@@ -262,48 +312,118 @@ class Worker:
 
     # -- outcome ----------------------------------------------------------------------
     async def _apply(self, claimed: Claimed, outcome: tasks.Outcome) -> None:
-        async with self.state.sessionmaker() as session, session.begin():
+        async def write(session: AsyncSession) -> None:
             operation = await self._owned(session, claimed.operation.id)
             instance = await InstanceRepository(session).get(operation.instance_id, for_update=True)
             if instance is None:
                 raise LeaseLost()
+            await self._write_outcome(session, operation, instance, outcome)
+
+        await self.writes.run(write)
+
+    async def _write_outcome(
+        self,
+        session: AsyncSession,
+        operation: Operation,
+        instance: VpsInstance,
+        outcome: tasks.Outcome,
+    ) -> None:
+        """Write a step's outcome on the locked operation and instance: re-queue or end."""
+        now = self.state.clock()
+        operation.result = {**(operation.result or {}), **outcome.result}
+        operation.updated_at = now
+        instance.updated_at = now
+        for column, value in outcome.instance.items():
+            setattr(instance, column, value)
+        if outcome.clear_secret or outcome.kind != "wait":
+            operation.sealed_secret = None
+        if outcome.milestone is not None:
+            event_type, milestone = outcome.milestone
+            created = InstanceRepository(session).add_event(
+                instance,
+                type=event_type,
+                status="succeeded",
+                message=milestone,
+                operation_id=None,
+            )
+            created.finished_at = now
+        operation_type = tasks.OPERATION_TYPES[operation.type]
+        if outcome.kind == "wait":
+            operation.status = OperationStatus.QUEUED.value
+            operation.priority = priority_of(
+                operation.type,
+                operation.result,
+                bound=instance.provider_instance_id is not None,
+            ).value
+            delay_s = outcome.delay_s
+            if operation_type.watched_by_account_poll(instance) and self.polls.shared(
+                str(instance.provider_id)
+            ):
+                # The shared watcher wakes it when its server changes; this is a backstop.
+                delay_s = max(delay_s, self.config.poll_interval_s * BACKSTOP_POLLS)
+            operation.run_after = now + timedelta(seconds=delay_s)
+            operation.lease_owner = None
+            operation.lease_expires_at = None
+            return
+        await self._finish(session, operation, instance, outcome, now)
+
+    async def _settle_listed(
+        self, account_id: uuid.UUID, servers: dict[uuid.UUID, ProviderInstance]
+    ) -> list[uuid.UUID]:
+        """Run the next step of these watched operations (id -> its server, as the account's
+        listing just showed it) and write every outcome in one transaction, instead of waking
+        each to be claimed, stepped and applied on its own (three transactions apiece, behind
+        the queue). Only operations still queued are taken (one being claimed is running its
+        own step); on PostgreSQL rows others hold are passed over. Returns the operations left
+        to run on their own: past their deadline (a slot fails them), or their row was busy."""
+        left: list[uuid.UUID] = []
+        async with self.state.sessionmaker() as session, session.begin():
             now = self.state.clock()
-            operation.result = {**(operation.result or {}), **outcome.result}
-            operation.updated_at = now
-            instance.updated_at = now
-            for column, value in outcome.instance.items():
-                setattr(instance, column, value)
-            if outcome.clear_secret or outcome.kind != "wait":
-                operation.sealed_secret = None
-            if outcome.milestone is not None:
-                event_type, milestone = outcome.milestone
-                created = InstanceRepository(session).add_event(
-                    instance,
-                    type=event_type,
-                    status="succeeded",
-                    message=milestone,
-                    operation_id=None,
-                )
-                created.finished_at = now
-            operation_type = tasks.OPERATION_TYPES[operation.type]
-            if outcome.kind == "wait":
-                operation.status = OperationStatus.QUEUED.value
-                operation.priority = priority_of(
-                    operation.type,
-                    operation.result,
-                    bound=instance.provider_instance_id is not None,
-                ).value
-                delay_s = outcome.delay_s
-                if operation_type.watched_by_account_poll(instance) and self.polls.shared(
-                    str(instance.provider_id)
+            query = select(Operation).where(
+                Operation.id.in_(list(servers)),
+                Operation.status == OperationStatus.QUEUED.value,
+            )
+            operations = list(
+                (await session.scalars(skip_locked_rows(query, session, of=Operation))).all()
+            )
+            if not operations:
+                return left
+            instances_query = select(VpsInstance).where(
+                VpsInstance.id.in_([operation.instance_id for operation in operations])
+            )
+            instances = {
+                instance.id: instance
+                for instance in (
+                    await session.scalars(
+                        skip_locked_rows(instances_query, session, of=VpsInstance)
+                    )
+                ).all()
+            }
+            account = await ProviderAccountRepository(session).get(account_id)
+            for operation in operations:
+                instance = instances.get(operation.instance_id)
+                server = servers[operation.id]
+                if (
+                    account is None
+                    or instance is None
+                    or instance.provider_instance_id != server.id
+                    or now > operation.created_at + self.config.timeout_for(operation.type)
                 ):
-                    # The shared watcher wakes it when its server changes; this is a backstop.
-                    delay_s = max(delay_s, self.config.poll_interval_s * BACKSTOP_POLLS)
-                operation.run_after = now + timedelta(seconds=delay_s)
-                operation.lease_owner = None
-                operation.lease_expires_at = None
-                return
-            await self._finish(session, operation, instance, outcome, now)
+                    left.append(operation.id)
+                    continue
+                step = tasks.Step(
+                    operation=operation,
+                    instance=instance,
+                    account=account,
+                    provider=cast(Provider, ListedServer(server)),
+                    now=now,
+                    config=self.config,
+                    unseal=lambda: None,
+                    checkpoint=_no_checkpoint,
+                )
+                outcome = await tasks.OPERATION_TYPES[operation.type].step(step)
+                await self._write_outcome(session, operation, instance, outcome)
+        return left
 
     async def _finish(
         self,
@@ -359,7 +479,7 @@ class Worker:
     async def _slot(self, stop_event: asyncio.Event) -> None:
         while not stop_event.is_set():
             try:
-                worked = await self.run_once()
+                worked = await self.run_batch(self.config.claim_batch)
             except Exception:
                 logger.exception("worker step crashed; continuing")
                 worked = False
@@ -378,7 +498,11 @@ class Worker:
                     # Twice per poll interval: a server is seen running within one interval
                     # of the provider, steps included.
                     watch_accounts(
-                        self.state, self.polls, self.config.poll_interval_s / 2, stop_event
+                        self.state,
+                        self.polls,
+                        self.config.poll_interval_s / 2,
+                        stop_event,
+                        settle=self._settle_listed,
                     )
                 )
             )
@@ -407,6 +531,11 @@ class Worker:
             stop_event.set()
             await asyncio.gather(*slots, return_exceptions=True)
             logger.info("worker %s stopped", self.owner)
+
+
+async def _no_checkpoint(changes: dict[str, Any]) -> None:
+    # A watched step only reads; a checkpoint would mean it was about to send something.
+    raise RuntimeError(f"a step settled from a listing tried to checkpoint {changes}")
 
 
 async def run_worker(
