@@ -274,30 +274,22 @@ async def _readable(
 
 
 async def get(session: AsyncSession, ctx: OrgContext, instance_id: uuid.UUID) -> InstanceOut:
-    return await _out(session, await _readable(session, ctx, instance_id))
+    """The organization's server (404 `not_found` for any other): one statement."""
+    listed = await InstanceRepository(session).get_readable_listed(ctx.organization.id, instance_id)
+    if listed is None:
+        raise NotFound("Server not found.")
+    return instance_out(*listed)
 
 
 async def list_page(
     session: AsyncSession, ctx: OrgContext, *, page: int, per_page: int
 ) -> InstanceList:
-    repository = InstanceRepository(session)
-    rows, total = await repository.page_for_organization(
+    """One page of the organization's servers, newest first: two statements."""
+    listed, total = await InstanceRepository(session).page_for_organization(
         ctx.organization.id, page=page, per_page=per_page
     )
-    names = await repository.plan_names([row.plan_id for row in rows])
-    types = await repository.provider_types([row.provider_id for row in rows])
     return InstanceList(
-        instances=[
-            instance_out(
-                row,
-                names.get(row.plan_id) if row.plan_id else None,
-                types.get(row.provider_id) if row.provider_id else None,
-            )
-            for row in rows
-        ],
-        total=total,
-        page=page,
-        per_page=per_page,
+        instances=[instance_out(*row) for row in listed], total=total, page=page, per_page=per_page
     )
 
 
