@@ -127,7 +127,7 @@ def free_port() -> int:
         return port
 
 
-def start_server(environment: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+def start_server(environment: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "vpspanel"),
@@ -138,7 +138,7 @@ def start_server(environment: dict[str, str], port: int) -> subprocess.Popen[byt
         ],
         env=environment,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log_path.open("wb"),
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -158,7 +158,9 @@ async def load(base_url: str, path: str, headers: dict[str, str], seconds: float
     """Requests per second of CONNECTIONS clients asking `path` back to back for `seconds`
     (after a one-second warm-up); every answer must be 200."""
     limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
-    async with httpx.AsyncClient(base_url=base_url, headers=headers, limits=limits) as client:
+    async with httpx.AsyncClient(
+        base_url=base_url, headers=headers, limits=limits, timeout=60
+    ) as client:
 
         async def client_loop(until: float) -> int:
             done = 0
@@ -221,7 +223,9 @@ async def run(database_url: str, seconds: float) -> None:
         "VPSPANEL_ENCRYPTION_KEYS": ENCRYPTION_KEY,
         "VPSPANEL_LOG_LEVEL": "WARNING",
     }
-    server = start_server(environment, port)
+    log_path = Path(tempfile.gettempdir()) / f"bench-request-path-{port}.log"
+    server = start_server(environment, port, log_path)
+    print(f"server log: {log_path}")
     base_url = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=base_url) as client:

@@ -19,6 +19,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from vpspanel.api_tokens.models import ApiToken
 from vpspanel.api_tokens.repository import ApiTokenRepository
@@ -152,7 +153,9 @@ async def _session_principal(
         await _end_reading(db)
         async with state.sessionmaker() as write, write.begin():
             await SessionRepository(write).touch(auth_session.id, now, SESSION_TOUCH_INTERVAL)
-        auth_session.last_used_at = now
+        # As written, without marking the row changed: `db` may be the request's read session,
+        # which must never flush a write.
+        set_committed_value(auth_session, "last_used_at", now)
     return Principal(user=user, session=auth_session)
 
 
