@@ -247,9 +247,49 @@ def create_app(
     simulator through that URL."""
     settings = settings or (state.settings if state else get_settings())
     configure_logging(json=settings.log_json, level=settings.log_level)
-    owns_state = state is None
     app_state = state or AppState.from_settings(settings)
     demo_simulator = _demo_simulator(settings) if demo_public_url is not None else None
+    lifespan = _lifespan(
+        app_state,
+        owns_state=state is None,
+        worker=worker,
+        demo_simulator=demo_simulator,
+        demo_public_url=demo_public_url,
+    )
+    app = FastAPI(
+        title="vpspanel",
+        version="0.1.0",
+        description="Deploy and manage virtual private servers.",
+        lifespan=lifespan,
+        responses={**ERROR_RESPONSES},
+        dependencies=[Depends(require_json_body)],
+        generate_unique_id_function=operation_id,
+        docs_url=None,  # install_ui serves /docs and /redoc from local assets
+        redoc_url=None,
+    )
+    app.state.vpspanel = app_state
+    install_error_handlers(app)
+    install_middleware(app, settings)
+    install_routers(app)
+    if demo_simulator is not None:
+        from vpspanel.demo import SIMULATOR_MOUNT
+
+        app.mount(SIMULATOR_MOUNT, demo_simulator[0])
+    install_operations_routes(app, app_state)
+    install_ui(app)
+    return app
+
+
+def _lifespan(
+    app_state: AppState,
+    *,
+    owns_state: bool,
+    worker: WorkerMode,
+    demo_simulator: tuple[Starlette, SimulatorSnapshots] | None,
+    demo_public_url: str | None,
+) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+    """What runs beside the requests: the in-process worker, the demo's simulator saver and
+    seeding; on shutdown they stop in reverse order, and the state closes if we built it."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -275,25 +315,19 @@ def create_app(
                 stack.callback(seeding.cancel)
             yield
 
-    app = FastAPI(
-        title="vpspanel",
-        version="0.1.0",
-        description="Deploy and manage virtual private servers.",
-        lifespan=lifespan,
-        responses={**ERROR_RESPONSES},
-        dependencies=[Depends(require_json_body)],
-        generate_unique_id_function=operation_id,
-        docs_url=None,  # install_ui serves /docs and /redoc from local assets
-        redoc_url=None,
-    )
-    app.state.vpspanel = app_state
-    install_error_handlers(app)
+    return lifespan
+
+
+def install_middleware(app: FastAPI, settings: Settings) -> None:
+    """Outermost last: security headers, the request log, the body size limit, the NUL guard."""
     install_input_guard(app)
     # Outside the NUL guard (which reads the body) and inside the request log.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_body_bytes)
     install_request_context(app)
     install_security_headers(app, hsts=settings.cookie_secure)
 
+
+def install_routers(app: FastAPI) -> None:
     app.include_router(auth_router)
     app.include_router(organizations_router)
     app.include_router(invitations_router)
@@ -307,10 +341,9 @@ def create_app(
     app.include_router(admin_catalog_router)
     app.include_router(admin_customers_router)
 
-    if demo_simulator is not None:
-        from vpspanel.demo import SIMULATOR_MOUNT
 
-        app.mount(SIMULATOR_MOUNT, demo_simulator[0])
+def install_operations_routes(app: FastAPI, app_state: AppState) -> None:
+    """`/api/health` (the database answers) and `/metrics` (Prometheus)."""
 
     @app.get("/api/health", tags=["operations"], summary="Database reachability")
     async def health() -> JSONResponse:
@@ -325,6 +358,3 @@ def create_app(
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
-    install_ui(app)
-    return app

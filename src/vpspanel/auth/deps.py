@@ -18,6 +18,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from vpspanel.api_tokens.models import ApiToken
 from vpspanel.api_tokens.repository import ApiTokenRepository
@@ -25,7 +27,7 @@ from vpspanel.api_tokens.service import is_api_token
 from vpspanel.auth.models import AuthSession, User, UserRole
 from vpspanel.auth.repository import SessionRepository, UserRepository
 from vpspanel.auth.supabase import SupabaseSignIn
-from vpspanel.deps import StateDep
+from vpspanel.deps import SessionDep, StateDep, reading
 from vpspanel.errors import BadRequest, Forbidden, NotFound, Unauthenticated
 from vpspanel.organizations.models import Organization
 from vpspanel.security.supabase_jwt import is_jwt_shaped
@@ -63,19 +65,27 @@ class Principal:
     token: ApiToken | None = None
 
 
-async def _token_principal(state: AppState, raw: str) -> Principal | None:
+async def _token_principal(state: AppState, db: AsyncSession, raw: str) -> Principal | None:
+    """The API token's user, or None when `raw` is no live API token. Reads in `db`."""
     now = state.clock()
-    async with state.read_sessionmaker() as db:
-        found = await ApiTokenRepository(db).get_active_by_hash(hash_token(raw), now)
+    found = await ApiTokenRepository(db).get_active_by_hash(hash_token(raw), now)
     if found is None:
         return None
     token, user = found
     _refuse_suspended(user)
     last = token.last_used_at
     if last is None or now - last >= TOKEN_USE_RECORDED_EVERY:
-        async with state.sessionmaker() as db, db.begin():
-            await ApiTokenRepository(db).touch(token.id, now, TOKEN_USE_RECORDED_EVERY)
+        await _end_reading(db)
+        async with state.sessionmaker() as write, write.begin():
+            await ApiTokenRepository(write).touch(token.id, now, TOKEN_USE_RECORDED_EVERY)
     return Principal(user=user, token=token)
+
+
+async def _end_reading(db: AsyncSession) -> None:
+    """End the read transaction (the request's, when it shares it) before a short write, so
+    that no pooled connection is held while the write waits for its own. The request's next
+    read begins a new transaction; this happens at most once a minute per credential."""
+    await db.commit()
 
 
 def _refuse_suspended(user: User) -> None:
@@ -89,25 +99,43 @@ def _refuse_suspended(user: User) -> None:
 async def get_principal(
     request: Request,
     state: StateDep,
+    session: SessionDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     cookie: Annotated[str | None, Depends(_cookie)],
 ) -> Principal:
+    """Reads in the request's session where it only reads (`deps.reading`)."""
     token = bearer.credentials if bearer else cookie
     if not token:
         raise Unauthenticated()
     api_token = bearer is not None and is_api_token(token)
     if api_token:
-        by_token = await _token_principal(state, token)
+        async with reading(request, state, session) as db:
+            by_token = await _token_principal(state, db, token)
         if by_token is not None:
             return by_token
         # Not a live API token; a session token may (rarely) start the same way.
     if bearer is not None and state.supabase is not None and is_jwt_shaped(token):
+        # Its own sessions: verifying may fetch the signing keys, with no connection held.
         user = await SupabaseSignIn(state, state.supabase).user_for_token(token)
         return Principal(user=user)
-    # Its own short read: the request's session (a write lock on SQLite) starts only when the
-    # endpoint itself touches the database.
-    async with state.read_sessionmaker() as db:
-        found = await SessionRepository(db).get_active_by_hash(hash_token(token), state.clock())
+    async with reading(request, state, session) as db:
+        return await _session_principal(
+            request, state, db, token, api_token=api_token, from_cookie=bearer is None
+        )
+
+
+async def _session_principal(
+    request: Request,
+    state: AppState,
+    db: AsyncSession,
+    token: str,
+    *,
+    api_token: bool,
+    from_cookie: bool,
+) -> Principal:
+    """The user of session token `token` (a bearer or the cookie). Reads in `db`."""
+    now = state.clock()
+    found = await SessionRepository(db).get_active_by_hash(hash_token(token), now)
     if found is None:
         raise Unauthenticated(
             "This API token is unknown, revoked or expired."
@@ -116,16 +144,18 @@ async def get_principal(
         )
     auth_session, user = found
     _refuse_suspended(user)
-    if bearer is None and request.method not in SAFE_METHODS:
+    if from_cookie and request.method not in SAFE_METHODS:
         csrf = request.headers.get(CSRF_HEADER, "")
         if not csrf or not tokens_match(csrf, auth_session.csrf_token_hash):
             raise Forbidden("Missing or wrong CSRF token.", code="csrf_failed")
-    now = state.clock()
     last_used = auth_session.last_used_at
     if last_used is None or now - last_used >= SESSION_TOUCH_INTERVAL:
-        async with state.sessionmaker() as db, db.begin():
-            await SessionRepository(db).touch(auth_session.id, now, SESSION_TOUCH_INTERVAL)
-        auth_session.last_used_at = now
+        await _end_reading(db)
+        async with state.sessionmaker() as write, write.begin():
+            await SessionRepository(write).touch(auth_session.id, now, SESSION_TOUCH_INTERVAL)
+        # As written, without marking the row changed: `db` may be the request's read session,
+        # which must never flush a write.
+        set_committed_value(auth_session, "last_used_at", now)
     return Principal(user=user, session=auth_session)
 
 
@@ -135,6 +165,7 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 async def get_optional_principal(
     request: Request,
     state: StateDep,
+    session: SessionDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     cookie: Annotated[str | None, Depends(_cookie)],
 ) -> Principal | None:
@@ -143,7 +174,7 @@ async def get_optional_principal(
     if not (bearer or cookie):
         return None
     try:
-        return await get_principal(request, state, bearer, cookie)
+        return await get_principal(request, state, session, bearer, cookie)
     except Unauthenticated:
         return None
 
@@ -201,11 +232,14 @@ class OrgContext:
     role: str
 
 
-async def get_org_context(request: Request, principal: PrincipalDep, state: StateDep) -> OrgContext:
+async def get_org_context(
+    request: Request, principal: PrincipalDep, state: StateDep, session: SessionDep
+) -> OrgContext:
     """The organization named by `X-Organization-Id` (default: the user's first). An API
-    token acts only in its own organization: any other is not found (404)."""
+    token acts only in its own organization: any other is not found (404). Reads in the
+    request's session where it only reads (`deps.reading`)."""
     user = principal.user
-    async with state.read_sessionmaker() as db:
+    async with reading(request, state, session) as db:
         memberships = await UserRepository(db).organizations_of(user.id)
     if principal.token is not None:
         pinned = principal.token.organization_id

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from vpspanel.auth.models import RateLimitCounter
-from vpspanel.db.engine import upsert
+from vpspanel.auth.repository import RateLimitCounterRepository
 
 
 class WindowCounter:
@@ -16,7 +14,8 @@ class WindowCounter:
 
     Callers count an attempt *before* doing the work it guards (:meth:`hit` returns the new
     count), so N concurrent attempts cost N counts: a read-check-then-increment would let all of
-    them read the same old count and pass.
+    them read the same old count and pass. Each call is its own committed transaction: the
+    request that counts may roll back.
     """
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], window: timedelta) -> None:
@@ -24,36 +23,20 @@ class WindowCounter:
         self.window = window
 
     async def hit(self, key: str, now: datetime) -> tuple[int, int]:
-        """Count one attempt atomically, in its own committed transaction (the request may roll
-        back). Returns ``(count in the current window including this one, seconds until the
-        window resets)``."""
-        window_over = RateLimitCounter.window_started_at <= now - self.window
+        """Count one attempt atomically. Returns ``(count in the current window including this
+        one, seconds until the window resets)``."""
         async with self.sessionmaker() as session, session.begin():
-            statement = upsert(
-                RateLimitCounter,
-                {"key": key, "window_started_at": now, "count": 1},
-                conflict_columns=["key"],
-                update={
-                    "count": case((window_over, 1), else_=RateLimitCounter.count + 1),
-                    "window_started_at": case(
-                        (window_over, now), else_=RateLimitCounter.window_started_at
-                    ),
-                },
-                dialect_name=session.get_bind().dialect.name,
-            ).returning(RateLimitCounter.count, RateLimitCounter.window_started_at)
-            count, started_at = (await session.execute(statement)).one()
+            count, started_at = await RateLimitCounterRepository(session).count_attempt(
+                key, now, self.window
+            )
         reset_in = int((started_at + self.window - now).total_seconds()) + 1
         return count, max(reset_in, 1)
 
     async def refund(self, key: str) -> None:
         """Take back one counted attempt (an attempt that turned out to be legitimate)."""
         async with self.sessionmaker() as session, session.begin():
-            await session.execute(
-                update(RateLimitCounter)
-                .where(RateLimitCounter.key == key, RateLimitCounter.count > 0)
-                .values(count=RateLimitCounter.count - 1)
-            )
+            await RateLimitCounterRepository(session).take_back_one(key)
 
     async def clear(self, key: str) -> None:
         async with self.sessionmaker() as session, session.begin():
-            await session.execute(delete(RateLimitCounter).where(RateLimitCounter.key == key))
+            await RateLimitCounterRepository(session).forget(key)

@@ -3,10 +3,17 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vpspanel.auth.models import AuthSession, ExternalIdentity, IdentityProvider, User
+from vpspanel.auth.models import (
+    AuthSession,
+    ExternalIdentity,
+    IdentityProvider,
+    RateLimitCounter,
+    User,
+)
+from vpspanel.db.engine import upsert
 from vpspanel.organizations.models import Membership, Organization
 
 
@@ -97,3 +104,44 @@ class ExternalIdentityRepository:
     async def add(self, identity: ExternalIdentity) -> None:
         self.session.add(identity)
         await self.session.flush()
+
+
+class RateLimitCounterRepository:
+    """Fixed-window attempt counters per key (`auth/rate_limit.py` holds the rules)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def count_attempt(
+        self, key: str, now: datetime, window: timedelta
+    ) -> tuple[int, datetime]:
+        """Count one attempt of `key` at `now` in one statement (concurrent attempts are
+        serialised on the row): a window older than `window` starts again at 1. Returns the
+        count including this attempt and when its window started."""
+        window_over = RateLimitCounter.window_started_at <= now - window
+        statement = upsert(
+            self.session,
+            RateLimitCounter,
+            {"key": key, "window_started_at": now, "count": 1},
+            conflict_columns=["key"],
+            update={
+                "count": case((window_over, 1), else_=RateLimitCounter.count + 1),
+                "window_started_at": case(
+                    (window_over, now), else_=RateLimitCounter.window_started_at
+                ),
+            },
+        ).returning(RateLimitCounter.count, RateLimitCounter.window_started_at)
+        count, started_at = (await self.session.execute(statement)).one()
+        return count, started_at
+
+    async def take_back_one(self, key: str) -> None:
+        """One attempt fewer for `key` (never below zero)."""
+        await self.session.execute(
+            update(RateLimitCounter)
+            .where(RateLimitCounter.key == key, RateLimitCounter.count > 0)
+            .values(count=RateLimitCounter.count - 1)
+        )
+
+    async def forget(self, key: str) -> None:
+        """`key`'s counter is gone: its next attempt is the first of a new window."""
+        await self.session.execute(delete(RateLimitCounter).where(RateLimitCounter.key == key))

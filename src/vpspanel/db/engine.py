@@ -170,15 +170,15 @@ def skip_locked_rows(query: _SelectT, session: AsyncSession, *, of: Any) -> _Sel
 
 
 def upsert(
+    session: AsyncSession,
     model: type[DeclarativeBase],
     values: Mapping[str, Any],
     *,
     conflict_columns: Sequence[str],
     update: Mapping[str, Any],
-    dialect_name: str,
 ) -> Insert:
-    """``INSERT … ON CONFLICT (conflict_columns) DO UPDATE SET update`` into ``model``'s table, on
-    SQLite or PostgreSQL.
+    """``INSERT … ON CONFLICT (conflict_columns) DO UPDATE SET update`` into ``model``'s table,
+    written for the database `session` is on (SQLite or PostgreSQL).
 
     One statement, so concurrent callers are serialised on the row by the database instead of
     reading and then writing in two steps (which lets N concurrent callers all read the same old
@@ -186,6 +186,7 @@ def upsert(
     ``.returning(...)`` to read the row as written. Raises ``NotImplementedError`` on any other
     dialect.
     """
+    dialect_name = session.get_bind().dialect.name
     if dialect_name == "postgresql":
         pg_statement = postgresql_insert(model).values(**values)
         return pg_statement.on_conflict_do_update(

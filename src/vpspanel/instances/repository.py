@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +17,15 @@ from vpspanel.instances.models import InstanceEvent, VpsInstance
 from vpspanel.operations.models import Operation
 from vpspanel.organizations.models import Organization
 from vpspanel.provider_accounts.models import ServiceProvider
+
+
+class ListedInstance(NamedTuple):
+    """An instance as a customer reads it: with its plan's name and its account's type (None
+    once the plan or the account is gone)."""
+
+    instance: VpsInstance
+    plan_name: str | None
+    provider_type: str | None
 
 
 @dataclass(frozen=True)
@@ -54,21 +64,45 @@ class InstanceRepository:
         self.session.add(instance)
         await self.session.flush()
 
+    async def get_readable_listed(
+        self, organization_id: uuid.UUID, instance_id: uuid.UUID
+    ) -> ListedInstance | None:
+        """The organization's instance with its plan's name and its account's type, in one
+        statement (what the customer's answer shows)."""
+        row = (
+            await self.session.execute(
+                self._listed_query().where(
+                    VpsInstance.id == instance_id, VpsInstance.organization_id == organization_id
+                )
+            )
+        ).one_or_none()
+        return ListedInstance(*row) if row is not None else None
+
     async def page_for_organization(
         self, organization_id: uuid.UUID, *, page: int, per_page: int
-    ) -> tuple[list[VpsInstance], int]:
+    ) -> tuple[list[ListedInstance], int]:
+        """One page of the organization's servers (not deleted), newest first, each with its
+        plan's name and its account's type, and how many there are: two statements."""
         visible = (VpsInstance.organization_id == organization_id, VpsInstance.deleted_at.is_(None))
         total = await self.session.scalar(
             select(func.count()).where(*visible).select_from(VpsInstance)
         )
-        rows = await self.session.scalars(
-            select(VpsInstance)
+        rows = await self.session.execute(
+            self._listed_query()
             .where(*visible)
             .order_by(VpsInstance.created_at.desc(), VpsInstance.id)
             .offset((page - 1) * per_page)
             .limit(per_page)
         )
-        return list(rows.all()), int(total or 0)
+        return [ListedInstance(*row) for row in rows.all()], int(total or 0)
+
+    @staticmethod
+    def _listed_query() -> Select[VpsInstance, str | None, str | None]:
+        return (
+            select(VpsInstance, VpsPlan.name, ServiceProvider.type)
+            .outerjoin(VpsPlan, VpsPlan.id == VpsInstance.plan_id)
+            .outerjoin(ServiceProvider, ServiceProvider.id == VpsInstance.provider_id)
+        )
 
     async def plan_names(self, plan_ids: Sequence[uuid.UUID | None]) -> dict[uuid.UUID, str]:
         wanted = {plan_id for plan_id in plan_ids if plan_id is not None}

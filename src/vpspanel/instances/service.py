@@ -4,6 +4,7 @@ provider write."""
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 import uuid
@@ -34,9 +35,7 @@ from vpspanel.instances.schemas import (
     LastOperationOut,
     MetricsOut,
     OrganizationRef,
-    PlanRef,
     RebuildIn,
-    Ref,
     ResizeIn,
     ResizePlanOut,
     ResizePlansOut,
@@ -82,36 +81,58 @@ REQUESTED_MESSAGES = {
 
 def capabilities_of(provider_type: str | None) -> InstanceCapabilities:
     """What the instance's cloud can do (nothing, once it has no provider account)."""
+    return InstanceCapabilities(rebuild_sets_credentials=_rebuild_sets_credentials(provider_type))
+
+
+@functools.cache
+def _rebuild_sets_credentials(provider_type: str | None) -> bool:
     driver = driver_class(provider_type) if provider_type in PROVIDER_TYPES else None
-    return InstanceCapabilities(
-        rebuild_sets_credentials=bool(driver and driver.rebuild_sets_credentials)
+    return bool(driver and driver.rebuild_sets_credentials)
+
+
+@functools.cache
+def _status_view(status: str) -> tuple[str | None, bool, tuple[str, ...]]:
+    """`status_detail`, `is_transitional` and `allowed_actions` of a status (a handful of
+    statuses, computed once each instead of once per listed server)."""
+    return (
+        transitions.status_detail(status),
+        transitions.is_transitional(status),
+        tuple(transitions.allowed_actions(status)),
     )
+
+
+def _instance_fields(
+    instance: VpsInstance, plan_name: str | None, provider_type: str | None
+) -> dict[str, Any]:
+    """`InstanceOut`'s fields as plain values: a list validates them all in one call."""
+    detail, transitional, actions = _status_view(instance.status)
+    return {
+        "id": str(instance.id),
+        "label": instance.label,
+        "status": instance.status,
+        "status_detail": detail,
+        "ip_address": instance.ip_address,
+        "ipv6": instance.ipv6,
+        "region": {
+            "id": instance.region,
+            "label": str(instance.configuration.get("region_label") or instance.region),
+        },
+        "plan": {"id": str(instance.plan_id) if instance.plan_id else None, "name": plan_name},
+        "image": instance.image,
+        "is_transitional": transitional,
+        "allowed_actions": list(actions),
+        "capabilities": {"rebuild_sets_credentials": _rebuild_sets_credentials(provider_type)},
+        "progress": instance.progress,
+        "error": instance.error,
+        "created_at": instance.created_at,
+        "updated_at": instance.updated_at,
+    }
 
 
 def instance_out(
     instance: VpsInstance, plan_name: str | None, provider_type: str | None
 ) -> InstanceOut:
-    return InstanceOut(
-        id=str(instance.id),
-        label=instance.label,
-        status=instance.status,
-        status_detail=transitions.status_detail(instance.status),
-        ip_address=instance.ip_address,
-        ipv6=instance.ipv6,
-        region=Ref(
-            id=instance.region,
-            label=str(instance.configuration.get("region_label") or instance.region),
-        ),
-        plan=PlanRef(id=str(instance.plan_id) if instance.plan_id else None, name=plan_name),
-        image=instance.image,
-        is_transitional=transitions.is_transitional(instance.status),
-        allowed_actions=transitions.allowed_actions(instance.status),
-        capabilities=capabilities_of(provider_type),
-        progress=instance.progress,
-        error=instance.error,
-        created_at=instance.created_at,
-        updated_at=instance.updated_at,
-    )
+    return InstanceOut.model_validate(_instance_fields(instance, plan_name, provider_type))
 
 
 async def _out(session: AsyncSession, instance: VpsInstance) -> InstanceOut:
@@ -275,30 +296,28 @@ async def _readable(
 
 
 async def get(session: AsyncSession, ctx: OrgContext, instance_id: uuid.UUID) -> InstanceOut:
-    return await _out(session, await _readable(session, ctx, instance_id))
+    """The organization's server (404 `not_found` for any other): one statement."""
+    listed = await InstanceRepository(session).get_readable_listed(ctx.organization.id, instance_id)
+    if listed is None:
+        raise NotFound("Server not found.")
+    return instance_out(*listed)
 
 
 async def list_page(
     session: AsyncSession, ctx: OrgContext, *, page: int, per_page: int
 ) -> InstanceList:
-    repository = InstanceRepository(session)
-    rows, total = await repository.page_for_organization(
+    """One page of the organization's servers, newest first: two statements."""
+    listed, total = await InstanceRepository(session).page_for_organization(
         ctx.organization.id, page=page, per_page=per_page
     )
-    names = await repository.plan_names([row.plan_id for row in rows])
-    types = await repository.provider_types([row.provider_id for row in rows])
-    return InstanceList(
-        instances=[
-            instance_out(
-                row,
-                names.get(row.plan_id) if row.plan_id else None,
-                types.get(row.provider_id) if row.provider_id else None,
-            )
-            for row in rows
-        ],
-        total=total,
-        page=page,
-        per_page=per_page,
+    # One validation for the whole page, not one model per server and field.
+    return InstanceList.model_validate(
+        {
+            "instances": [_instance_fields(*row) for row in listed],
+            "total": total,
+            "page": page,
+            "per_page": per_page,
+        }
     )
 
 
