@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vpspanel.db.base import Base, IdMixin, TimestampMixin
@@ -22,6 +22,14 @@ class VpsInstance(IdMixin, TimestampMixin, Base):
             unique=True,
         ),
         Index("ix_vps_instances_organization_id_created_at", "organization_id", "created_at"),
+        # The customer's list, its count and the quota read only live servers.
+        Index(
+            "ix_vps_instances_live_organization_id_created_at",
+            "organization_id",
+            "created_at",
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
         Index("ix_vps_instances_status", "status"),
     )
 
