@@ -32,23 +32,17 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import httpx
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from tests.db_counts import DatabaseUse, counting
-from tests.factories import DEFAULT_PASSWORD, create_committed_user
+from tests.factories import DEFAULT_PASSWORD, create_committed_user, seed_running_servers
 
 from vpspanel.app import create_app
-from vpspanel.catalog.models import VpsPlan
 from vpspanel.config import Settings
 from vpspanel.db.engine import is_postgres_url
 from vpspanel.db.migrate import upgrade_engine
-from vpspanel.db.types import utcnow
-from vpspanel.instances.models import VpsInstance
-from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.state import AppState
 
 SERVERS = 10_000
@@ -68,62 +62,12 @@ async def seed(state: AppState) -> Seeded:
     """One customer whose organization has SERVERS servers on one plan of one account."""
     await upgrade_engine(state.engine)
     user, organization = await create_committed_user(state)
-    account_id, plan_id = uuid.uuid4(), uuid.uuid4()
-    now = utcnow()
-    async with state.sessionmaker() as session, session.begin():
-        session.add(
-            ServiceProvider(
-                id=account_id,
-                name="Bench account",
-                type="linode",
-                api_key_encrypted="not-used",
-                api_key_hint="…0000",
-                api_base_url="http://127.0.0.1:9/",
-                configuration={},
-                active=True,
-            )
-        )
-        await session.flush()
-        session.add(
-            VpsPlan(
-                id=plan_id,
-                provider_id=account_id,
-                name="Standard 1GB",
-                provider_plan_id="g6-nanode-1",
-                base_price=Decimal("5.00"),
-                base_price_hourly=Decimal("0.0075"),
-                markup_price=Decimal("2.00"),
-                specifications={"vcpus": 1, "memory_mb": 1024, "disk_gb": 25, "regions": []},
-                active=True,
-            )
-        )
-        await session.flush()
-        rows = [
-            {
-                "id": uuid.uuid4(),
-                "organization_id": organization.id,
-                "user_id": user.id,
-                "plan_id": plan_id,
-                "provider_id": account_id,
-                "provider_instance_id": str(1000 + n),
-                "label": f"web{n}",
-                "status": "running",
-                "provider_status": "running",
-                "ip_address": f"10.{n // 65536}.{n // 256 % 256}.{n % 256}",
-                "region": "us-east",
-                "image": "linode/debian12",
-                "configuration": {"region_label": "Newark, NJ"},
-                "created_at": now - timedelta(seconds=n),
-                "updated_at": now - timedelta(seconds=n),
-            }
-            for n in range(SERVERS)
-        ]
-        await session.execute(insert(VpsInstance), rows)
+    ids = await seed_running_servers(state, organization, SERVERS)
     async with state.engine.begin() as connection:
         # Statistics, as a live database has them: without them PostgreSQL's planner takes the
         # organization for a handful of rows and joins all 10,000 before taking a page.
         await connection.execute(text("ANALYZE"))
-    return Seeded(email=user.email, instance_id=rows[0]["id"])
+    return Seeded(email=user.email, instance_id=ids[0])
 
 
 def free_port() -> int:

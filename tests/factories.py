@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import itertools
+import uuid
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from httpx import AsyncClient
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel.auth.models import User, UserRole
 from vpspanel.auth.service import create_user as service_create_user
+from vpspanel.catalog.models import VpsPlan
+from vpspanel.db.types import utcnow
+from vpspanel.instances.models import VpsInstance
 from vpspanel.organizations.models import Organization
+from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.state import AppState
 
 DEFAULT_PASSWORD = "correct horse battery"
@@ -49,3 +57,64 @@ async def signed_in_headers(
     user, organization = await create_committed_user(state, role=role)
     token = await login(client, user.email)
     return {"Authorization": f"Bearer {token}"}, user, organization
+
+
+async def seed_running_servers(
+    state: AppState, organization: Organization, count: int
+) -> list[uuid.UUID]:
+    """`count` running servers of `organization` on one plan of one unreachable Linode account,
+    inserted in one statement (for request-path counts and benchmarks; newest first by index)."""
+    account_id, plan_id = uuid.uuid4(), uuid.uuid4()
+    ids = [uuid.uuid4() for _ in range(count)]
+    now = utcnow()
+    async with state.sessionmaker() as session, session.begin():
+        session.add(
+            ServiceProvider(
+                id=account_id,
+                name="Seeded account",
+                type="linode",
+                api_key_encrypted="never-decrypted",
+                api_key_hint="…0000",
+                api_base_url="http://127.0.0.1:9/",
+                configuration={},
+                active=True,
+            )
+        )
+        await session.flush()
+        session.add(
+            VpsPlan(
+                id=plan_id,
+                provider_id=account_id,
+                name="Standard 1GB",
+                provider_plan_id="g6-nanode-1",
+                base_price=Decimal("5.00"),
+                base_price_hourly=Decimal("0.0075"),
+                markup_price=Decimal("2.00"),
+                specifications={"vcpus": 1, "memory_mb": 1024, "disk_gb": 25, "regions": []},
+                active=True,
+            )
+        )
+        await session.flush()
+        await session.execute(
+            insert(VpsInstance),
+            [
+                {
+                    "id": instance_id,
+                    "organization_id": organization.id,
+                    "plan_id": plan_id,
+                    "provider_id": account_id,
+                    "provider_instance_id": str(1000 + n),
+                    "label": f"web{n}",
+                    "status": "running",
+                    "provider_status": "running",
+                    "ip_address": f"10.{n // 65536}.{n // 256 % 256}.{n % 256}",
+                    "region": "us-east",
+                    "image": "linode/debian12",
+                    "configuration": {"region_label": "Newark, NJ"},
+                    "created_at": now - timedelta(seconds=n),
+                    "updated_at": now - timedelta(seconds=n),
+                }
+                for n, instance_id in enumerate(ids)
+            ],
+        )
+    return ids

@@ -3,78 +3,15 @@ statements whose answers are used (issue 11, item 8). A regression here costs th
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
-from decimal import Decimal
 
 from httpx import AsyncClient
-from sqlalchemy import insert
 
 from tests.db_counts import DatabaseUse, counting
-from tests.factories import signed_in_headers
-from vpspanel.catalog.models import VpsPlan
-from vpspanel.db.types import utcnow
-from vpspanel.instances.models import VpsInstance
-from vpspanel.organizations.models import Organization
-from vpspanel.provider_accounts.models import ServiceProvider
+from tests.factories import seed_running_servers, signed_in_headers
 from vpspanel.state import AppState
 
 SERVERS = 3
-
-
-async def seed_servers(state: AppState, organization: Organization) -> list[uuid.UUID]:
-    """SERVERS running servers of `organization` on one plan of one (unreachable) account."""
-    account_id, plan_id = uuid.uuid4(), uuid.uuid4()
-    ids = [uuid.uuid4() for _ in range(SERVERS)]
-    now = utcnow()
-    async with state.sessionmaker() as session, session.begin():
-        session.add(
-            ServiceProvider(
-                id=account_id,
-                name="Counted",
-                type="linode",
-                api_key_encrypted="never-decrypted",
-                api_key_hint="…0000",
-                api_base_url="http://127.0.0.1:9/",
-                configuration={},
-                active=True,
-            )
-        )
-        await session.flush()
-        session.add(
-            VpsPlan(
-                id=plan_id,
-                provider_id=account_id,
-                name="Standard 1GB",
-                provider_plan_id="g6-nanode-1",
-                base_price=Decimal("5.00"),
-                base_price_hourly=Decimal("0.0075"),
-                markup_price=Decimal("2.00"),
-                specifications={"regions": []},
-                active=True,
-            )
-        )
-        await session.flush()
-        await session.execute(
-            insert(VpsInstance),
-            [
-                {
-                    "id": instance_id,
-                    "organization_id": organization.id,
-                    "plan_id": plan_id,
-                    "provider_id": account_id,
-                    "label": f"web{n}",
-                    "status": "running",
-                    "region": "us-east",
-                    "image": "linode/debian12",
-                    "configuration": {"region_label": "Newark, NJ"},
-                    "created_at": now - timedelta(seconds=n),
-                    "updated_at": now - timedelta(seconds=n),
-                }
-                for n, instance_id in enumerate(ids)
-            ],
-        )
-    return ids
 
 
 async def counted_get(
@@ -93,7 +30,7 @@ class TestReadingServersCosts:
         self, state: AppState, client: AsyncClient
     ) -> None:
         headers, _, organization = await signed_in_headers(state, client)
-        ids = await seed_servers(state, organization)
+        ids = await seed_running_servers(state, organization, SERVERS)
         body, use = await counted_get(state, client, "/api/vps?per_page=50", headers)
         assert [item["id"] for item in body["instances"]] == [str(i) for i in ids]  # type: ignore[index]
         assert body["instances"][0]["plan"]["name"] == "Standard 1GB"  # type: ignore[index]
@@ -105,7 +42,7 @@ class TestReadingServersCosts:
         self, state: AppState, client: AsyncClient
     ) -> None:
         headers, _, organization = await signed_in_headers(state, client)
-        ids = await seed_servers(state, organization)
+        ids = await seed_running_servers(state, organization, SERVERS)
         body, use = await counted_get(state, client, f"/api/vps/{ids[1]}", headers)
         assert body["instance"]["label"] == "web1"  # type: ignore[index]
         assert body["instance"]["capabilities"]["rebuild_sets_credentials"] is True  # type: ignore[index]
@@ -116,7 +53,7 @@ class TestReadingServersCosts:
         self, state: AppState, client: AsyncClient
     ) -> None:
         headers, _, organization = await signed_in_headers(state, client)
-        ids = await seed_servers(state, organization)
+        ids = await seed_running_servers(state, organization, SERVERS)
         clock = state.clock
         state.clock = lambda: clock() + timedelta(minutes=2)  # the use is due again
         try:
