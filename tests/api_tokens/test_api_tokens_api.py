@@ -22,6 +22,7 @@ from tests.instances.test_tenancy import _api_routes
 from vpspanel.api_tokens.models import ApiToken
 from vpspanel.auth.deps import OrgContextDep
 from vpspanel.auth.models import User, UserRole
+from vpspanel.auth.service import reset_password
 from vpspanel.organizations.models import Membership, Organization
 from vpspanel.security.tokens import hash_token
 from vpspanel.state import AppState
@@ -138,6 +139,31 @@ class TestCreate:
             assert response.status_code == 403, (method, response.text)
             assert response.json()["error"] == "session_required"
 
+    async def test_a_token_cannot_manage_the_account_or_its_organizations(
+        self, app: FastAPI, state: AppState, http: AsyncClient
+    ) -> None:
+        # A leaked token must not invite an owner, change roles or the email, or sign the
+        # person out: every such route wants a sign-in. Reading servers stays open to tokens.
+        headers, _, _ = await signed_in_headers(state, http)
+        raw, _ = await create_token(http, headers)
+        readable = {("GET", "/api/account"), ("GET", "/api/organizations")}
+        routes = [
+            (method, route.path)
+            for route in _api_routes(app.routes)
+            if route.path.startswith(("/api/account", "/api/organizations"))
+            and not route.path.startswith("/api/account/ssh-keys")
+            for method in sorted(route.methods or ())
+            if (method, route.path) not in readable
+        ]
+        assert len(routes) >= 15, routes
+        for method, path in routes:
+            url = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
+            response = await http.request(method, url, json={}, headers=bearer(raw))
+            assert response.status_code == 403, (method, path, response.text)
+            assert response.json()["error"] == "session_required", (method, path)
+        for method, path in readable:
+            assert (await http.request(method, path, headers=bearer(raw))).status_code == 200
+
     async def test_another_users_token_is_not_found(
         self, state: AppState, http: AsyncClient
     ) -> None:
@@ -251,6 +277,41 @@ class TestOrganization:
         async with state.sessionmaker() as session, session.begin():
             membership = await session.get(Membership, (user.id, organization.id))
             await session.delete(membership)
+        assert (await http.get("/api/vps", headers=bearer(raw))).status_code == 401
+
+    async def test_leaving_revokes_the_organizations_tokens_for_good(
+        self, state: AppState, http: AsyncClient
+    ) -> None:
+        headers, user, own = await signed_in_headers(state, http)
+        other = await http.post("/api/organizations", json={"name": "Other"}, headers=headers)
+        other_id = other.json()["id"]
+        raw, _ = await create_token(http, headers, organization_id=other_id)
+        kept, _ = await create_token(http, headers, organization_id=str(own.id))
+        colleague, _ = await create_committed_user(state)
+        async with state.sessionmaker() as session, session.begin():
+            # A second owner, so the user may leave.
+            session.add(
+                Membership(user_id=colleague.id, organization_id=uuid.UUID(other_id), role="owner")
+            )
+        left = await http.post(f"/api/organizations/{other_id}/leave", headers=headers)
+        assert left.status_code == 204, left.text
+        async with state.sessionmaker() as session, session.begin():
+            session.add(
+                Membership(user_id=user.id, organization_id=uuid.UUID(other_id), role="member")
+            )
+        # Re-invited later: the old token does not come back; the other organization's stays.
+        assert (await http.get("/api/vps", headers=bearer(raw))).status_code == 401
+        assert (await http.get("/api/vps", headers=bearer(kept))).status_code == 200
+        listed = (await http.get("/api/account/tokens", headers=headers)).json()["api_tokens"]
+        assert [token["organization_id"] for token in listed] == [str(own.id)]
+
+    async def test_the_command_line_password_reset_revokes_tokens(
+        self, state: AppState, http: AsyncClient
+    ) -> None:
+        headers, user, _ = await signed_in_headers(state, http)
+        raw, _ = await create_token(http, headers)
+        async with state.sessionmaker() as session, session.begin():
+            await reset_password(session, email=user.email, password="a brand new passphrase")
         assert (await http.get("/api/vps", headers=bearer(raw))).status_code == 401
 
     async def test_default_organization_is_the_first(

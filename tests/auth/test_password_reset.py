@@ -52,6 +52,12 @@ async def test_the_emailed_link_sets_a_new_password_and_signs_out_everywhere(
 ) -> None:
     user, _ = await create_committed_user(state)
     old_session = await login(client, user.email)
+    made = await client.post(
+        "/api/account/tokens",
+        json={"name": "ci"},
+        headers={"Authorization": f"Bearer {old_session}"},
+    )
+    api_token = made.json()["token"]
     status, _ = await _ask(client, user.email.upper())
     assert status == 202
     (message,) = mail.messages
@@ -61,6 +67,9 @@ async def test_the_emailed_link_sets_a_new_password_and_signs_out_everywhere(
     await login(client, user.email, NEW_PASSWORD)
     me = await client.get("/api/auth/me", headers={"Authorization": f"Bearer {old_session}"})
     assert me.status_code == 401
+    # A reset takes the account back: API tokens issued before it stop too.
+    by_token = await client.get("/api/vps", headers={"Authorization": f"Bearer {api_token}"})
+    assert by_token.status_code == 401
     # The message holds no secret but the single-use token: no session token, no hash.
     async with state.read_sessionmaker() as db:
         stored = await db.scalar(select(User.password_hash).where(User.id == user.id))

@@ -88,6 +88,9 @@ class TestUsers:
         admin = await admin_headers(state, client)
         customer, user, _ = await signed_in_headers(state, client)
         assert (await client.get("/api/auth/me", headers=customer)).status_code == 200
+        made = await client.post("/api/account/tokens", json={"name": "ci"}, headers=customer)
+        token = {"Authorization": f"Bearer {made.json()['token']}"}
+        assert (await client.get("/api/vps", headers=token)).status_code == 200
 
         suspended = await client.patch(
             f"/api/admin/users/{user.id}", json={"active": False}, headers=admin
@@ -99,6 +102,7 @@ class TestUsers:
         assert refused.status_code == 401
         assert refused.json()["error"] == "suspended"
         assert "suspended" in refused.json()["detail"]
+        assert (await client.get("/api/vps", headers=token)).json()["error"] == "suspended"
         sign_in = await client.post(
             "/api/auth/login", json={"email": user.email, "password": DEFAULT_PASSWORD}
         )
@@ -108,6 +112,9 @@ class TestUsers:
             f"/api/admin/users/{user.id}", json={"active": True}, headers=admin
         )
         assert lifted.status_code == 200
+        # Nothing issued before the suspension comes back: sign in again.
+        assert (await client.get("/api/auth/me", headers=customer)).status_code == 401
+        assert (await client.get("/api/vps", headers=token)).status_code == 401
         await login(client, user.email)
 
     async def test_an_admin_cannot_suspend_themselves(

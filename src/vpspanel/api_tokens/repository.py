@@ -37,6 +37,18 @@ class ApiTokenRepository:
         )
         return bool(getattr(result, "rowcount", 0))
 
+    async def delete_all_of(self, user_id: uuid.UUID) -> None:
+        """Revoke every token of a user (password reset, suspension)."""
+        await self.session.execute(delete(ApiToken).where(ApiToken.user_id == user_id))
+
+    async def delete_for_organization(self, user_id: uuid.UUID, organization_id: uuid.UUID) -> None:
+        """Revoke a user's tokens for one organization (they left it or were removed)."""
+        await self.session.execute(
+            delete(ApiToken).where(
+                ApiToken.user_id == user_id, ApiToken.organization_id == organization_id
+            )
+        )
+
     async def get_active_by_hash(
         self, token_hash: str, now: datetime
     ) -> tuple[ApiToken, User] | None:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Response, status
 
 from vpspanel.api_tokens import service
 from vpspanel.api_tokens.schemas import ApiTokenCreated, ApiTokenIn, ApiTokenList
-from vpspanel.auth.deps import SessionPrincipal
+from vpspanel.auth.deps import SignedInUser
 from vpspanel.deps import SessionDep, StateDep
 from vpspanel.errors import ERROR_RESPONSES
 
@@ -22,8 +22,8 @@ TokenId = Annotated[uuid.UUID, Path(description="The token's id (not the token).
 
 
 @router.get("", summary="My API tokens", name="list_api_tokens")
-async def list_api_tokens(principal: SessionPrincipal, session: SessionDep) -> ApiTokenList:
-    return await service.list_of(session, principal.user)
+async def list_api_tokens(user: SignedInUser, session: SessionDep) -> ApiTokenList:
+    return await service.list_of(session, user)
 
 
 @router.post(
@@ -33,9 +33,9 @@ async def list_api_tokens(principal: SessionPrincipal, session: SessionDep) -> A
     name="create_api_token",
 )
 async def create_api_token(
-    body: ApiTokenIn, principal: SessionPrincipal, session: SessionDep, state: StateDep
+    body: ApiTokenIn, user: SignedInUser, session: SessionDep, state: StateDep
 ) -> ApiTokenCreated:
-    return await service.create(session, principal.user, body, state.clock())
+    return await service.create(session, user, body, state.clock())
 
 
 @router.delete(
@@ -44,8 +44,6 @@ async def create_api_token(
     summary="Revoke an API token (it stops working at once)",
     name="revoke_api_token",
 )
-async def revoke_api_token(
-    token_id: TokenId, principal: SessionPrincipal, session: SessionDep
-) -> Response:
-    await service.revoke(session, principal.user, token_id)
+async def revoke_api_token(token_id: TokenId, user: SignedInUser, session: SessionDep) -> Response:
+    await service.revoke(session, user, token_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

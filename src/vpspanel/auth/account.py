@@ -12,6 +12,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vpspanel.api_tokens.repository import ApiTokenRepository
 from vpspanel.auth.models import AuthSession, PasswordResetToken, User
 from vpspanel.auth.rate_limit import WindowCounter
 from vpspanel.auth.repository import SessionRepository, UserRepository
@@ -254,4 +255,6 @@ async def confirm_password_reset(
         _policy(password, user.email, "password")
         reset.used_at = now
         user.password_hash = hash_password(password)
+        # A reset is how someone takes an account back: nothing issued before it stays valid.
         await SessionRepository(db).revoke_all_of(user.id, now)
+        await ApiTokenRepository(db).delete_all_of(user.id)

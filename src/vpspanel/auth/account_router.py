@@ -13,7 +13,7 @@ from vpspanel.auth.account import (
     revoke_own_session,
     update_account,
 )
-from vpspanel.auth.deps import CurrentUser, PrincipalDep, SessionPrincipal
+from vpspanel.auth.deps import CurrentUser, PrincipalDep, SessionPrincipal, SignedInUser
 from vpspanel.auth.schemas import AccountUpdateIn, PasswordChangeIn, SessionOut, UserOut
 from vpspanel.deps import SessionDep, StateDep
 
@@ -34,7 +34,7 @@ async def get_account(user: CurrentUser) -> UserOut:
     ),
 )
 async def update_my_account(
-    body: AccountUpdateIn, user: CurrentUser, db: SessionDep, state: StateDep
+    body: AccountUpdateIn, user: SignedInUser, db: SessionDep, state: StateDep
 ) -> UserOut:
     updated = await update_account(
         db,
@@ -72,9 +72,9 @@ async def change_my_password(
 
 @router.get("/sessions", summary="My signed-in sessions")
 async def list_my_sessions(
-    principal: PrincipalDep, db: SessionDep, state: StateDep
+    user: SignedInUser, principal: PrincipalDep, db: SessionDep, state: StateDep
 ) -> list[SessionOut]:
-    sessions = await active_sessions(db, principal.user.id, state.clock())
+    sessions = await active_sessions(db, user.id, state.clock())
     return [
         SessionOut(
             id=item.id,
@@ -96,9 +96,9 @@ async def list_my_sessions(
 )
 async def revoke_my_session(
     session_id: Annotated[uuid.UUID, Path(description="The session id from the sessions list.")],
-    principal: PrincipalDep,
+    user: SignedInUser,
     db: SessionDep,
     state: StateDep,
 ) -> Response:
-    await revoke_own_session(db, principal.user.id, session_id, state.clock())
+    await revoke_own_session(db, user.id, session_id, state.clock())
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -182,6 +182,23 @@ async def get_optional_principal(
 OptionalPrincipalDep = Annotated[Principal | None, Depends(get_optional_principal)]
 
 
+async def get_signed_in_user(principal: PrincipalDep) -> User:
+    """For routes that manage the account, its organizations and its tokens: a person signed in
+    (a session of ours or a Supabase sign-in), not a personal API token (403
+    `session_required`). Tokens script servers; a leaked one must not invite owners, change the
+    email or sign the owner out."""
+    if principal.token is not None:
+        raise Forbidden(
+            "Sign in to do this: API tokens can manage servers, not accounts, organizations or "
+            "tokens.",
+            code="session_required",
+        )
+    return principal.user
+
+
+SignedInUser = Annotated[User, Depends(get_signed_in_user)]
+
+
 @dataclass(frozen=True)
 class SessionCaller:
     """A caller signed in with one of our sessions (not an API token or a Supabase token)."""

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vpspanel.api_tokens.repository import ApiTokenRepository
 from vpspanel.auth.models import AuthSession, User, UserRole
 from vpspanel.auth.rate_limit import WindowCounter
 from vpspanel.auth.repository import SessionRepository, UserRepository
@@ -81,6 +82,7 @@ async def reset_password(
         raise NotFound(f"There is no account with the email {email}.")
     user.password_hash = hash_password(password)
     await SessionRepository(session).revoke_all_of(user.id, now or datetime.now(UTC))
+    await ApiTokenRepository(session).delete_all_of(user.id)
     await session.flush()
     return user
 

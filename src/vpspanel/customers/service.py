@@ -8,7 +8,9 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vpspanel.api_tokens.repository import ApiTokenRepository
 from vpspanel.auth.models import User
+from vpspanel.auth.repository import SessionRepository
 from vpspanel.customers import settings as panel
 from vpspanel.customers.repository import CustomerRepository
 from vpspanel.customers.schemas import (
@@ -20,6 +22,7 @@ from vpspanel.customers.schemas import (
     PanelSettingsPatch,
     UserOrganizationOut,
 )
+from vpspanel.db.types import utcnow
 from vpspanel.errors import Conflict, NotFound
 from vpspanel.organizations.models import Organization
 
@@ -77,14 +80,18 @@ async def set_user_active(
     session: AsyncSession, admin: User, user_id: uuid.UUID, *, active: bool
 ) -> CustomerUserOut:
     """Suspend (`active=False`) or unsuspend a user. Raises NotFound (404) for an unknown id and
-    Conflict (409 `cannot_suspend_self`) when an admin would suspend themselves. A suspended
-    user's sessions are refused at their next request (auth/deps.py); they are kept, so
-    lifting the suspension lets them continue."""
+    Conflict (409 `cannot_suspend_self`) when an admin would suspend themselves. While
+    suspended, the user's sessions and API tokens are refused with 401 `suspended`
+    (auth/deps.py); lifting the suspension revokes them all, so the person signs in again and
+    nothing issued before the suspension comes back."""
     user = await CustomerRepository(session).get_user(user_id, for_update=True)
     if user is None:
         raise NotFound("User not found.")
     if user.id == admin.id and not active:
         raise Conflict("You cannot suspend your own account.", code="cannot_suspend_self")
+    if active and not user.active:
+        await SessionRepository(session).revoke_all_of(user.id, utcnow())
+        await ApiTokenRepository(session).delete_all_of(user.id)
     user.active = active
     await session.flush()
     return (await _users_out(session, [user]))[0]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response, status
 
-from vpspanel.auth.deps import CurrentUser, OptionalPrincipalDep
+from vpspanel.auth.deps import CurrentUser, OptionalPrincipalDep, SignedInUser
 from vpspanel.auth.router import signed_in
 from vpspanel.auth.schemas import OrganizationOut
 from vpspanel.deps import SessionDep, StateDep
@@ -65,21 +65,21 @@ async def list_organizations(user: CurrentUser, db: SessionDep) -> OrganizationL
     "", status_code=status.HTTP_201_CREATED, summary="Create an organization (I become its owner)"
 )
 async def create_organization(
-    body: OrganizationCreateIn, user: CurrentUser, db: SessionDep
+    body: OrganizationCreateIn, user: SignedInUser, db: SessionDep
 ) -> OrganizationOut:
     return await service.create(db, user, body.name)
 
 
 @router.patch("/{organization_id}", summary="Rename an organization (owners)")
 async def rename_organization(
-    organization_id: OrganizationId, body: OrganizationUpdateIn, user: CurrentUser, db: SessionDep
+    organization_id: OrganizationId, body: OrganizationUpdateIn, user: SignedInUser, db: SessionDep
 ) -> OrganizationOut:
     return await service.rename(db, user, organization_id, body.name)
 
 
 @router.get("/{organization_id}/members", summary="The organization's members (owners)")
 async def list_members(
-    organization_id: OrganizationId, user: CurrentUser, db: SessionDep
+    organization_id: OrganizationId, user: SignedInUser, db: SessionDep
 ) -> MemberList:
     return MemberList(members=await service.list_members(db, user, organization_id))
 
@@ -92,7 +92,7 @@ async def change_member_role(
     organization_id: OrganizationId,
     user_id: MemberId,
     body: MemberUpdateIn,
-    user: CurrentUser,
+    user: SignedInUser,
     db: SessionDep,
 ) -> MemberOut:
     return await service.change_role(db, user, organization_id, user_id, body.role)
@@ -104,7 +104,7 @@ async def change_member_role(
     summary="Remove a member (owners; never the last owner)",
 )
 async def remove_member(
-    organization_id: OrganizationId, user_id: MemberId, user: CurrentUser, db: SessionDep
+    organization_id: OrganizationId, user_id: MemberId, user: SignedInUser, db: SessionDep
 ) -> Response:
     await service.remove_member(db, user, organization_id, user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -116,7 +116,7 @@ async def remove_member(
     summary="Leave an organization (not as its last owner)",
 )
 async def leave_organization(
-    organization_id: OrganizationId, user: CurrentUser, db: SessionDep
+    organization_id: OrganizationId, user: SignedInUser, db: SessionDep
 ) -> Response:
     await service.leave(db, user, organization_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -126,7 +126,7 @@ async def leave_organization(
     "/{organization_id}/invitations", summary="Pending invitations (owners; never their links)"
 )
 async def list_invitations(
-    organization_id: OrganizationId, user: CurrentUser, db: SessionDep, state: StateDep
+    organization_id: OrganizationId, user: SignedInUser, db: SessionDep, state: StateDep
 ) -> InvitationList:
     return InvitationList(
         invitations=await service.list_invitations(db, user, organization_id, state.clock())
@@ -142,7 +142,7 @@ async def create_invitation(
     organization_id: OrganizationId,
     body: InvitationCreateIn,
     request: Request,
-    user: CurrentUser,
+    user: SignedInUser,
     db: SessionDep,
     state: StateDep,
 ) -> InvitationSent:
@@ -159,7 +159,7 @@ async def create_invitation(
 async def revoke_invitation(
     organization_id: OrganizationId,
     invitation_id: InvitationId,
-    user: CurrentUser,
+    user: SignedInUser,
     db: SessionDep,
     state: StateDep,
 ) -> Response:
@@ -175,7 +175,7 @@ async def resend_invitation(
     organization_id: OrganizationId,
     invitation_id: InvitationId,
     request: Request,
-    user: CurrentUser,
+    user: SignedInUser,
     db: SessionDep,
     state: StateDep,
 ) -> InvitationSent:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vpspanel.api_tokens.repository import ApiTokenRepository
 from vpspanel.auth.models import User
 from vpspanel.auth.repository import UserRepository
 from vpspanel.auth.schemas import OrganizationOut, RegisterIn
@@ -181,6 +182,10 @@ async def _remove(db: AsyncSession, membership: Membership) -> None:
     ):
         raise _last_owner()
     await organizations.delete_membership(membership)
+    # Their tokens for this organization end with the membership (not revived by a re-invite).
+    await ApiTokenRepository(db).delete_for_organization(
+        membership.user_id, membership.organization_id
+    )
 
 
 async def remove_member(
