@@ -141,25 +141,31 @@ class TestCommandLine:
 
 class TestInputTheDatabaseCannotTake:
     @pytest.mark.parametrize(
-        ("path", "body"),
+        ("path", "body", "field"),
         [
-            ("/api/auth/login", {"email": "a\u0000@example.com", "password": "x"}),
+            ("/api/auth/login", {"email": "a\u0000@example.com", "password": "x"}, "email"),
             (
                 "/api/auth/register",
                 {"email": "nul@example.com", "password": "long enough password", "name": "A\u0000"},
+                "name",
             ),
+            ("/api/vps", {"label": "web", "ssh_keys": ["ok", "k\u0000"]}, "ssh_keys[1]"),
         ],
     )
-    async def test_nul_characters_are_refused_before_the_database(
-        self, client: AsyncClient, path: str, body: dict[str, str]
+    async def test_nul_characters_are_refused_before_the_database_naming_the_field(
+        self, client: AsyncClient, path: str, body: dict[str, object], field: str
     ) -> None:
         response = await client.post(path, json=body)
         assert response.status_code == 422
         assert response.json()["error"] == "validation_error"
+        assert [f["field"] for f in response.json()["fields"]] == [field]
 
-    async def test_nul_in_a_query_string_is_refused(self, client: AsyncClient) -> None:
+    async def test_nul_in_a_query_string_is_refused_naming_the_parameter(
+        self, client: AsyncClient
+    ) -> None:
         response = await client.get("/api/health?x=%00")
         assert response.status_code == 422
+        assert [f["field"] for f in response.json()["fields"]] == ["x"]
 
     async def test_a_long_name_still_gets_a_default_organization(self, client: AsyncClient) -> None:
         response = await client.post(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -170,21 +171,49 @@ def install_input_guard(app: FastAPI) -> None:
     async def _refuse_nul(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        if "%00" in request.url.query or "\x00" in request.url.path:
-            return _nul_refused()
+        if "\x00" in request.url.path:
+            return _nul_refused([])
+        if "%00" in request.url.query:
+            return _nul_refused(
+                [name for name, value in request.query_params.multi_items() if "\x00" in value]
+            )
         if request.method in BODY_METHODS:
             body = await request.body()
             if any(marker in body for marker in NUL_MARKERS):
-                return _nul_refused()
+                return _nul_refused(_fields_with_nul(body))
         return await call_next(request)
 
 
-def _nul_refused() -> JSONResponse:
+def _fields_with_nul(body: bytes) -> list[str]:
+    """Where a JSON body holds a NUL, named like validation errors (`name`, `ssh_keys[1]`)."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return []
+    found: list[str] = []
+
+    def walk(value: object, path: str) -> None:
+        if isinstance(value, str) and "\x00" in value:
+            found.append(path or "body")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{path}.{key}" if path else str(key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{path}[{index}]")
+
+    walk(document, "")
+    return found
+
+
+def _nul_refused(fields: list[str]) -> JSONResponse:
     return JSONResponse(
         {
             "error": "validation_error",
             "detail": "Text may not contain NUL characters.",
-            "fields": [],
+            "fields": [
+                {"field": field, "message": "May not contain NUL characters."} for field in fields
+            ],
         },
         status_code=422,
     )

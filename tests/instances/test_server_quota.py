@@ -42,6 +42,16 @@ async def customer_with_offer(
 
 
 class TestServerQuota:
+    async def test_a_limit_of_zero_says_no_servers_are_allowed(
+        self, fast_state: AppState, client: AsyncClient, sim: SimulatorServer
+    ) -> None:
+        headers, organization_id, offer, image = await customer_with_offer(fast_state, client, sim)
+        await set_limit(fast_state, client, organization_id, 0)
+        refused = await client.post("/api/vps", json=deploy_body(offer, image), headers=headers)
+        assert refused.status_code == 422
+        assert refused.json()["error"] == "quota_exceeded"
+        assert "may not have servers (its limit is 0)" in refused.json()["detail"]
+
     async def test_a_deploy_beyond_the_limit_is_refused_naming_it(
         self, fast_state: AppState, client: AsyncClient, sim: SimulatorServer
     ) -> None:

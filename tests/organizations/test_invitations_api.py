@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from tests.factories import login
 from tests.organizations.support import Person, owner_and_member, person
@@ -19,7 +20,7 @@ from vpspanel.config import Settings
 from vpspanel.customers.models import SETTINGS_ROW_ID, PanelSettings
 from vpspanel.customers.settings import RegistrationMode
 from vpspanel.db.base import Base
-from vpspanel.organizations.models import Membership, Organization
+from vpspanel.organizations.models import Membership, Organization, OrganizationInvitation
 from vpspanel.security.tokens import hash_token
 from vpspanel.state import AppState, mailer_for
 
@@ -103,6 +104,30 @@ class TestInvite:
         )
         assert response.status_code == 409
         assert response.json()["error"] == "already_member"
+
+    async def test_a_second_invitation_to_a_pending_address_is_refused_until_it_expires(
+        self, state: AppState, client: AsyncClient
+    ) -> None:
+        owner, organization = await person(state, client)
+        first = await invite(client, owner, organization, email="bob@example.net", role="owner")
+        again = await client.post(
+            f"/api/organizations/{organization.id}/invitations",
+            json={"email": "BOB@example.net", "role": "member"},
+            headers=owner.headers,
+        )
+        assert again.status_code == 409
+        assert again.json()["error"] == "already_invited"
+        async with state.sessionmaker() as session, session.begin():
+            await session.execute(
+                update(OrganizationInvitation)
+                .where(OrganizationInvitation.id == uuid.UUID(first["invitation"]["id"]))
+                .values(expires_at=state.clock() - timedelta(minutes=1))
+            )
+        replaced = await invite(client, owner, organization, email="bob@example.net")
+        listed = await client.get(
+            f"/api/organizations/{organization.id}/invitations", headers=owner.headers
+        )
+        assert [i["id"] for i in listed.json()["invitations"]] == [replaced["invitation"]["id"]]
 
     async def test_bad_email_is_422_naming_the_field(
         self, state: AppState, client: AsyncClient

@@ -39,6 +39,12 @@ async def check_room_for_one_more(session: AsyncSession, organization_id: uuid.U
     if limit is None:
         return
     count = int(await session.scalar(live_servers(organization_id)) or 0)
+    if limit == 0:
+        raise ValidationFailed(
+            "This organization may not have servers (its limit is 0). Ask the provider of this "
+            "panel to raise the limit.",
+            code="quota_exceeded",
+        )
     if count + 1 > limit:
         noun = "server" if limit == 1 else "servers"
         raise ValidationFailed(

@@ -119,6 +119,20 @@ class InvitationRepository:
             )
         )
 
+    async def open_for_email(
+        self, organization_id: uuid.UUID, email: str
+    ) -> list[OrganizationInvitation]:
+        """The invitations to `email` that are neither accepted nor revoked (expired included)."""
+        rows = await self.session.scalars(
+            select(OrganizationInvitation).where(
+                OrganizationInvitation.organization_id == organization_id,
+                OrganizationInvitation.email == email,
+                OrganizationInvitation.accepted_at.is_(None),
+                OrganizationInvitation.revoked_at.is_(None),
+            )
+        )
+        return list(rows)
+
     async def list_open(
         self, organization_id: uuid.UUID
     ) -> list[tuple[OrganizationInvitation, str | None]]:

@@ -267,13 +267,22 @@ async def invite(
     email: str,
     role: Role,
 ) -> InvitationSent:
-    """Raises 409 `already_member` if the address belongs to a member, 503 `mail_not_sent`
-    if a configured relay refused the email."""
+    """Raises 409 `already_member` if the address belongs to a member, 409 `already_invited`
+    while an unexpired invitation to it is pending (resend that one), 503 `mail_not_sent` if a
+    configured relay refused the email. An expired pending invitation is replaced."""
     organization, _ = await _membership(db, user, organization_id)
     if await OrganizationRepository(db).member_by_email(organization_id, email) is not None:
         raise Conflict("Someone with this email is already a member.", code="already_member")
     token = new_token()
     now = delivery.state.clock()
+    for pending in await InvitationRepository(db).open_for_email(organization_id, email):
+        if pending.expires_at > now:
+            raise Conflict(
+                f"{email} already has a pending invitation: resend it, or revoke it first to "
+                "invite with another role.",
+                code="already_invited",
+            )
+        pending.revoked_at = now
     invitation = await InvitationRepository(db).add(
         OrganizationInvitation(
             organization_id=organization_id,

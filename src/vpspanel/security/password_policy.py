@@ -40,7 +40,10 @@ def check(password: str, email: str | None = None) -> str | None:
     lowered = password.lower()
     local_part = (email or "").rpartition("@")[0].lower()
     if len(local_part) >= MIN_LOCAL_PART and local_part in lowered:
-        return "This password contains your email address; choose one that does not."
+        return (
+            f'This password contains "{local_part}", the name part of your email address, '
+            "which is among the first things an attacker tries; choose one without it."
+        )
     if lowered in common_passwords():
         return (
             "This password is in a list of commonly used passwords, so it is among the first "

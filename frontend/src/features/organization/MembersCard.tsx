@@ -87,6 +87,9 @@ export function MembersCard({
               <tbody>
                 {list.map((member) => {
                   const isMe = member.user_id === me.data?.user.id;
+                  // The only owner cannot become a member (409 last_owner): say so up front.
+                  const onlyOwner =
+                    member.role === "owner" && list.filter((other) => other.role === "owner").length === 1;
                   return (
                     <tr key={member.user_id} className="border-t border-border">
                       <th scope="row" className={`${cell} text-left font-normal`}>
@@ -101,7 +104,8 @@ export function MembersCard({
                           className={nativeSelectClass}
                           aria-label={`Role of ${member.name}`}
                           value={member.role}
-                          disabled={changeRole.isPending}
+                          disabled={changeRole.isPending || onlyOwner}
+                          title={onlyOwner ? "The only owner: make another member an owner first." : undefined}
                           onChange={(event) => void onRole(member, event.target.value as "owner" | "member")}
                         >
                           <option value="owner">Owner</option>
