@@ -34,7 +34,8 @@ from tests.instances.support import SSH_KEY, STRONG_PASS, create_offer
 from vpspanel.config import Environment, Settings
 from vpspanel.db.migrate import upgrade_engine
 from vpspanel.instances.models import VpsInstance
-from vpspanel.operations.handoff import process_handoff, secret_context
+from vpspanel.instances.service import OPERATION_DEADLINES
+from vpspanel.operations import handoff
 from vpspanel.operations.repository import OperationRepository
 from vpspanel.provider_accounts.connect import ProviderConnector
 from vpspanel.providers.http import RateLimits, close_shared_client
@@ -150,8 +151,11 @@ async def queue_deploys(
                 now=now,
                 payload={"provider_plan_id": offer.setup.small, "provider_image_id": image},
             )
-            operation.sealed_secret = process_handoff().seal(
-                STRONG_PASS, context=secret_context(operation.id)
+            handoff.seal(
+                state.secret_box,
+                operation,
+                STRONG_PASS,
+                expires_at=now + OPERATION_DEADLINES.timeout_for("create"),
             )
     return offer.account.id
 

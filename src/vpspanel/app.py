@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger(__name__)
 
-WorkerMode = Literal["all", "sealed_only", "none"]
+WorkerMode = Literal["all", "none"]
 
 REQUESTS = Counter("vpspanel_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram("vpspanel_http_request_seconds", "HTTP request latency", ["method", "route"])
@@ -270,8 +270,8 @@ def create_app(
     """The application.
 
     `worker`: "all" runs the operations worker inside this process (as `vpspanel serve` does);
-    "sealed_only" runs only the operations whose root password this process sealed (only it can
-    unseal them; `serve --no-worker`); "none" runs nothing (tests drive workers themselves).
+    "none" runs none, so this process makes no provider writes (`serve --no-worker`, and tests
+    that drive workers themselves): `vpspanel worker` processes run every operation.
     `demo_public_url` mounts the simulator under /_sim and seeds the sample data, reaching the
     simulator through that URL."""
     settings = settings or (state.settings if state else get_settings())
@@ -334,9 +334,7 @@ def _lifespan(
             if worker != "none":
                 from vpspanel.worker.main import in_process_worker
 
-                await stack.enter_async_context(
-                    in_process_worker(app_state, sealed_only=worker == "sealed_only")
-                )
+                await stack.enter_async_context(in_process_worker(app_state))
             if demo_public_url is not None:
                 from vpspanel.demo import seed_demo
 

@@ -59,8 +59,8 @@ def serve(
         bool,
         typer.Option(
             "--no-worker",
-            help="Leave operations to `vpspanel worker` processes (this one still sends the "
-            "root passwords it accepted)",
+            help="Leave every operation to `vpspanel worker` processes: this one serves the "
+            "API and makes no provider writes",
         ),
     ] = False,
 ) -> None:
@@ -75,7 +75,7 @@ def serve(
     public_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
     application = create_app(
         settings,
-        worker="sealed_only" if no_worker else "all",
+        worker="none" if no_worker else "all",
         demo_public_url=f"http://{public_host}:{port}" if demo else None,
     )
     uvicorn.run(application, host=host, port=port, log_config=None, access_log=False)
@@ -171,7 +171,9 @@ def reset_password(
 @app.command("rotate-keys")
 @guarded
 def rotate_keys() -> None:
-    """Re-encrypt every stored secret with the first key in VPSPANEL_ENCRYPTION_KEYS."""
+    """Re-encrypt every stored secret with the first key in VPSPANEL_ENCRYPTION_KEYS: provider
+    API keys, and the root passwords of creates and rebuilds still in flight."""
+    from vpspanel.operations.handoff import reseal_with_current_key
     from vpspanel.provider_accounts.key_rotation import rotate_stored_secrets
     from vpspanel.state import AppState
 
@@ -181,7 +183,10 @@ def rotate_keys() -> None:
         state = AppState.from_settings(settings)
         try:
             async with state.sessionmaker() as session, session.begin():
-                return await rotate_stored_secrets(session, state.secret_box)
+                api_keys = await rotate_stored_secrets(session, state.secret_box)
+                return api_keys + await reseal_with_current_key(
+                    session, state.secret_box, state.clock()
+                )
         finally:
             await state.close()
 

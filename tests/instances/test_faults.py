@@ -274,10 +274,10 @@ class TestAmbiguousActionFailures:
         with pytest.raises(WorkerDied):
             await worker.run_once()
         monkeypatch.setattr(tasks, "_send", real_send)
-        # The dead worker's lease lapses; another worker (same process key) takes over.
+        # The dead worker's lease lapses; another worker takes over.
         base = fast_state.clock()
         monkeypatch.setattr(fast_state, "clock", lambda: base + worker.config.lease * 2)
-        successor = Worker(fast_state, config=worker.config, handoff=worker.handoff)
+        successor = Worker(fast_state, config=worker.config)
         await wait_for_status(client, headers, instance_id, "running", successor)
 
         assert sim.request_count(provider_type, "POST", path) == 1

@@ -3,8 +3,8 @@
 Settings come from VPSPANEL_* environment variables (the test database and key).
 - `work`: the standalone worker entry (`run_standalone`).
 - `hold: true` in the options: wait for a line on stdin before working.
-- `deploy`: accept one deploy as the API would (sealing the password with THIS process's
-  key), print the instance id, then run the standalone worker entry.
+- `deploy`: accept one deploy as the API would (sealing the password with the key ring),
+  print the instance id, then run the standalone worker entry.
 """
 
 from __future__ import annotations
@@ -51,7 +51,6 @@ async def main(mode: str, options: dict[str, Any]) -> None:
         poll_interval_s=options.get("poll_s", 0.05),
         idle_sleep_s=0.05,
         create_quiet_period_s=options.get("recheck_s", 0.0),
-        foreign_seal_grace=timedelta(seconds=options.get("seal_grace_s", 900)),
     )
     if mode == "deploy":
         print(await deploy(settings, options["deploy"]), flush=True)

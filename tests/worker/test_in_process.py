@@ -12,10 +12,17 @@ from tests.instances.support import create_offer, deploy_body, operations_of, pi
 from vpspanel.app import WorkerMode, create_app
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
+from vpspanel.worker.config import WorkerConfig
+from vpspanel.worker.runner import Worker
 
 
 async def _deploy_and_watch(
-    state: AppState, sim: SimulatorServer, mode: WorkerMode, wanted: set[str]
+    state: AppState,
+    sim: SimulatorServer,
+    mode: WorkerMode,
+    wanted: set[str],
+    *,
+    watch_s: float = 15.0,
 ) -> dict[str, Any]:
     offer = await create_offer(state, sim, "linode")
     app = create_app(state=state, worker=mode)
@@ -29,7 +36,7 @@ async def _deploy_and_watch(
         assert created.status_code == 201, created.text
         instance_id = created.json()["instance"]["id"]
         instance: dict[str, Any] = {}
-        for _ in range(300):
+        for _ in range(int(watch_s / 0.05)):
             response = await client.get(f"/api/vps/{instance_id}", headers=headers)
             instance = response.json()["instance"]
             if instance["status"] in wanted:
@@ -46,15 +53,19 @@ class TestInProcessWorker:
         assert instance["status"] == "running", instance
         assert instance["ip_address"]
 
-    async def test_no_worker_mode_still_sends_the_passwords_it_sealed(
+    async def test_no_worker_mode_accepts_a_deploy_and_sends_nothing_until_a_worker_runs(
         self, fast_state: AppState, sim: SimulatorServer
     ) -> None:
-        """With --no-worker, only this process can unseal the root password it accepted, so it
-        makes the create call itself and leaves the waiting to the standalone workers."""
-        instance = await _deploy_and_watch(
-            fast_state, sim, "sealed_only", {"provisioning", "running"}
-        )
-        assert instance["status"] in {"provisioning", "running"}, instance
+        """`serve --no-worker`: the deploy is accepted (201), no provider write leaves this
+        process; a worker elsewhere (here: one with its own sessions) completes it."""
+        instance = await _deploy_and_watch(fast_state, sim, "none", {"running"}, watch_s=1.0)
+        assert instance["status"] == "pending", instance
+        assert sim.request_count("linode", "POST") == 0
+        assert sim.instances("linode") == []
+        worker = Worker(fast_state, config=WorkerConfig.instant())
+        while await worker.run_once():
+            pass
         assert len(sim.instances("linode")) == 1
-        operations = await operations_of(fast_state, instance["id"])
-        assert all(operation.sealed_secret is None for operation in operations)
+        assert sim.request_count("linode", "POST") == 1
+        (operation,) = await operations_of(fast_state, instance["id"])
+        assert (operation.status, operation.sealed_secret) == ("succeeded", None)

@@ -1,4 +1,5 @@
-"""The runner's rules: leases, sealed secrets, one operation per instance, deadlines."""
+"""The runner's rules: leases, sealed secrets (any worker sends them, never after their
+expiry), one operation per instance, deadlines."""
 
 from __future__ import annotations
 
@@ -20,12 +21,12 @@ from tests.instances.support import (
 )
 from vpspanel.db.types import utcnow
 from vpspanel.instances.tasks import SECRET_LOST_REASON, TOO_SLOW
-from vpspanel.operations.handoff import SEAL_LIFETIME, SecretHandoff
 from vpspanel.operations.repository import OperationRepository
+from vpspanel.security.secrets import SecretBox, generate_key
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
 from vpspanel.worker.config import WorkerConfig
-from vpspanel.worker.main import default_config, in_process_worker
+from vpspanel.worker.main import in_process_worker
 from vpspanel.worker.runner import Worker, run_worker
 
 
@@ -59,23 +60,23 @@ async def _deploy(
 
 
 class TestSealedSecrets:
-    async def test_a_password_sealed_by_a_living_process_is_left_to_it(
-        self, fast_state: AppState, client: AsyncClient, sim: SimulatorServer
+    async def test_a_worker_never_sends_a_password_past_its_expiry(
+        self,
+        fast_state: AppState,
+        client: AsyncClient,
+        sim: SimulatorServer,
+        shifted_clock: list[timedelta],
     ) -> None:
-        await _deploy(fast_state, client, sim)
-        stranger = Worker(fast_state, config=WorkerConfig.instant(), handoff=SecretHandoff())
-        assert await stranger.run_once() is False
-
-    async def test_a_password_whose_process_is_gone_fails_asking_for_a_new_one(
-        self, fast_state: AppState, client: AsyncClient, sim: SimulatorServer
-    ) -> None:
+        """Even a worker whose own deadline is later (misconfigured) finds the password gone:
+        it expires with the deadline it was accepted under."""
         offer, headers, (instance_id,) = await _deploy(fast_state, client, sim)
-        restarted = Worker(
-            fast_state,
-            config=WorkerConfig.instant(foreign_seal_grace=timedelta(0)),
-            handoff=SecretHandoff(),
+        (operation,) = await operations_of(fast_state, instance_id)
+        assert operation.secret_expires_at is not None
+        shifted_clock[0] = operation.secret_expires_at - utcnow() + timedelta(seconds=1)
+        lenient = Worker(
+            fast_state, config=WorkerConfig.instant(timeouts={"create": timedelta(hours=2)})
         )
-        while await restarted.run_once():
+        while await lenient.run_once():
             pass
         instance = (await client.get(f"/api/vps/{instance_id}", headers=headers)).json()
         assert instance["instance"]["status"] == "failed"
@@ -83,7 +84,50 @@ class TestSealedSecrets:
         assert sim.request_count("linode", "POST") == 0
         assert await servers_at_provider(fast_state, offer.account) == []
         (operation,) = await operations_of(fast_state, instance_id)
-        assert operation.sealed_secret is None
+        assert (operation.sealed_secret, operation.secret_expires_at) == (None, None)
+
+    async def test_a_password_sealed_with_a_key_no_longer_configured_is_lost_not_a_crash(
+        self, fast_state: AppState, client: AsyncClient, sim: SimulatorServer, worker: Worker
+    ) -> None:
+        offer, headers, (instance_id,) = await _deploy(fast_state, client, sim)
+        original = fast_state.secret_box
+        fast_state.secret_box = SecretBox([generate_key()])
+        try:
+            while await worker.run_once():
+                pass
+        finally:
+            fast_state.secret_box = original
+        instance = (await client.get(f"/api/vps/{instance_id}", headers=headers)).json()
+        assert instance["instance"]["error"] == SECRET_LOST_REASON
+        assert sim.request_count("linode", "POST") == 0
+        assert await servers_at_provider(fast_state, offer.account) == []
+
+    async def test_the_sweep_erases_expired_passwords_and_keeps_the_others(
+        self,
+        fast_state: AppState,
+        client: AsyncClient,
+        sim: SimulatorServer,
+        shifted_clock: list[timedelta],
+    ) -> None:
+        _, _, (instance_id,) = await _deploy(fast_state, client, sim)
+        # Nothing can be claimed (no slots): only the periodic sweep runs.
+        sweeping = WorkerConfig.instant(concurrency=0, secret_sweep_interval_s=0.01)
+        assert await Worker(fast_state, config=sweeping).erase_expired_secrets() == 0
+        (operation,) = await operations_of(fast_state, instance_id)
+        assert operation.sealed_secret is not None and operation.secret_expires_at is not None
+        shifted_clock[0] = operation.secret_expires_at - utcnow()
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_worker(fast_state, stop, config=sweeping))
+        try:
+            async with asyncio.timeout(10):
+                while operation.sealed_secret is not None:
+                    await asyncio.sleep(0.02)
+                    (operation,) = await operations_of(fast_state, instance_id)
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, timeout=10)
+        assert (operation.status, operation.secret_expires_at) == ("queued", None)
+        assert sim.request_count("linode", "POST") == 0
 
 
 class TestClaiming:
@@ -180,12 +224,3 @@ class TestEntryPoints:
                     if got["instance"]["status"] == "running":
                         break
                     await asyncio.sleep(0.05)
-
-    def test_only_serve_on_sqlite_declares_foreign_seals_lost_at_once(
-        self, fast_state: AppState
-    ) -> None:
-        settings = fast_state.settings
-        on_sqlite = settings.database_url.startswith("sqlite")
-        in_process = default_config(settings, in_process=True).foreign_seal_grace
-        assert (in_process == timedelta(0)) is on_sqlite
-        assert default_config(settings).foreign_seal_grace == SEAL_LIFETIME

@@ -41,8 +41,7 @@ from vpspanel.instances.schemas import (
     ResizePlansOut,
     UserRef,
 )
-from vpspanel.operations import idempotency
-from vpspanel.operations.handoff import process_handoff, secret_context
+from vpspanel.operations import handoff, idempotency
 from vpspanel.operations.models import Operation
 from vpspanel.operations.repository import OperationRepository, OperationStatus
 from vpspanel.provider_accounts.models import ServiceProvider
@@ -58,8 +57,12 @@ from vpspanel.state import AppState
 from vpspanel.storefront import plans as on_sale
 from vpspanel.storefront import service as storefront
 from vpspanel.storefront.plans import SellablePlan
+from vpspanel.worker.config import WorkerConfig
 
 METRICS_CACHE_SECONDS = 60.0
+# The deadlines of the worker as `vpspanel serve` and `vpspanel worker` run it: a sealed root
+# password expires with its operation.
+OPERATION_DEADLINES = WorkerConfig()
 MAX_METRICS_HOURS = 24 * 30
 # ASCII digits only: str.isdigit() also accepts '²' and other digits int() refuses.
 _PERIOD = re.compile(r"([0-9]{1,3})([hd])")
@@ -269,8 +272,11 @@ async def _accept(
             "provider_image_id": image.upstream.id,
         },
     )
-    operation.sealed_secret = process_handoff().seal(
-        body.root_pass, context=secret_context(operation.id)
+    handoff.seal(
+        state.secret_box,
+        operation,
+        body.root_pass,
+        expires_at=now + OPERATION_DEADLINES.timeout_for(operation.type),
     )
     await session.flush()  # no ORM relationships: flush in foreign-key order by hand
     InstanceRepository(session).add_event(
@@ -387,8 +393,11 @@ async def act(
         instance_id=instance.id, type=action.value, now=now, payload=payload
     )
     if secret is not None:
-        operation.sealed_secret = process_handoff().seal(
-            secret, context=secret_context(operation.id)
+        handoff.seal(
+            state.secret_box,
+            operation,
+            secret,
+            expires_at=now + OPERATION_DEADLINES.timeout_for(operation.type),
         )
     await session.flush()
     InstanceRepository(session).add_event(
@@ -416,7 +425,7 @@ async def _cancel_create(
         may_have_been_sent = may_have_been_sent or bool((operation.result or {}).get("sent"))
         operation.status = OperationStatus.CANCELLED.value
         operation.error = DEPLOY_CANCELLED
-        operation.sealed_secret = None
+        handoff.clear(operation)
         operation.lease_owner = None
         operation.lease_expires_at = None
         operation.finished_at = now

@@ -48,10 +48,12 @@ from vpspanel.providers.types import (
 )
 from vpspanel.worker.config import WorkerConfig
 
+# The sealed root password is gone before it reached the cloud: it expired with the request,
+# or it can no longer be read (a key removed from the key ring too early).
 SECRET_LOST_REASON = " ".join(
     (
-        "The service restarted before your request reached the cloud, and the root password",
-        "is never kept. Please try again with a new root password.",
+        "Your request did not reach the cloud in time, and the root password is kept only",
+        "until then. Please try again with a new root password.",
     )
 )
 TOO_SLOW = "The cloud provider did not finish in time. Please try again."

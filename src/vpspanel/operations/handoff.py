@@ -1,69 +1,100 @@
-"""Handing a root password from the request that accepted it to the worker that uses it.
+"""Handing a root password from the request that accepted it to whichever worker sends it.
 
-The password is sealed with a key that exists only in this process's memory (never on disk,
-never in settings) and the ciphertext rides on the operation row until the provider call is
-made, then it is cleared. A database copy, backup or log of the row is useless without the
-process: after a restart the key is gone and the operation fails with "retry with a new
-password". See docs/decisions/root-password-handoff.md.
+The API seals the password with the application's key ring (`security.secrets.SecretBox`: the
+keys of ``VPSPANEL_ENCRYPTION_KEYS``, which also encrypt the provider API keys) into
+``operations.sealed_secret``. The AEAD associated data binds the ciphertext to its operation
+row, to its purpose and to its expiry (``operations.secret_expires_at``, the operation's
+deadline): copied to another row, or given a later expiry, it no longer decrypts. Any worker can
+unseal it until then. It is erased as soon as the provider has accepted it, whenever the
+operation ends, and by the worker's sweep once expired; a worker never unseals an expired one.
+See docs/decisions/root-password-handoff.md.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import os
-import secrets
-from datetime import timedelta
+import logging
+import uuid
+from datetime import datetime
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
-# How long a sealed secret may wait for its worker. After that no process will unseal it
-# (any worker then fails the operation), so a forgotten password cannot linger on a row.
-SEAL_LIFETIME = timedelta(minutes=15)
-_NONCE_BYTES = 12
+from vpspanel.operations.models import Operation
+from vpspanel.security.secrets import DecryptionError, SecretBox
 
+logger = logging.getLogger(__name__)
 
-class SecretHandoff:
-    """A per-process sealing key. `key_id` is stored next to each ciphertext so a worker can
-    tell which sealed operations it is able to run."""
-
-    def __init__(self) -> None:
-        self.key_id = secrets.token_hex(8)
-        self._aead = AESGCM(AESGCM.generate_key(bit_length=256))
-
-    def seal(self, plaintext: str, *, context: str) -> str:
-        nonce = os.urandom(_NONCE_BYTES)
-        sealed = self._aead.encrypt(nonce, plaintext.encode(), context.encode())
-        return f"{self.key_id}.{base64.urlsafe_b64encode(nonce + sealed).decode()}"
-
-    def unseal(self, token: str, *, context: str) -> str | None:
-        """The plaintext, or None when this process did not seal it (or it was tampered with)."""
-        key_id, _, payload = token.partition(".")
-        if key_id != self.key_id:
-            return None
-        try:
-            raw = base64.urlsafe_b64decode(payload.encode())
-            return self._aead.decrypt(
-                raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], context.encode()
-            ).decode()
-        except (binascii.Error, ValueError, InvalidTag):
-            return None
-
-    def owns(self, token: str) -> bool:
-        return token.partition(".")[0] == self.key_id
-
-    def __repr__(self) -> str:
-        return f"SecretHandoff(key_id={self.key_id!r})"
+# What a sealed secret is for, in its associated data: a secret of one purpose cannot pass
+# for another.
+ROOT_LOGIN = "root-login"
 
 
-_process_handoff = SecretHandoff()
+def secret_context(operation_id: uuid.UUID, expires_at: datetime, purpose: str = ROOT_LOGIN) -> str:
+    """The associated data of a sealed secret: its row, what it is for, and until when (whole
+    seconds since the epoch, so the value survives a database round trip exactly)."""
+    return f"operations.sealed_secret:{operation_id}:{purpose}:until={int(expires_at.timestamp())}"
 
 
-def process_handoff() -> SecretHandoff:
-    """The sealing key of this process, shared by its API and its in-process worker."""
-    return _process_handoff
+def seal(box: SecretBox, operation: Operation, secret: str, *, expires_at: datetime) -> None:
+    """Seal `secret` on `operation` (its id must be set) until `expires_at` (a UTC datetime,
+    cut to the whole second)."""
+    expires_at = expires_at.replace(microsecond=0)
+    operation.secret_expires_at = expires_at
+    operation.sealed_secret = box.encrypt(secret, context=secret_context(operation.id, expires_at))
 
 
-def secret_context(operation_id: object) -> str:
-    return f"operations.sealed_secret:{operation_id}"
+def unseal(box: SecretBox, operation: Operation, *, now: datetime) -> str | None:
+    """The sealed secret, or None when there is none to send: nothing sealed, expired at `now`,
+    or unreadable (written with a key no longer configured, moved from another row or
+    altered; logged without its content)."""
+    if operation.sealed_secret is None or operation.secret_expires_at is None:
+        return None
+    if now >= operation.secret_expires_at:
+        logger.info("operation %s: its sealed secret expired unsent", operation.id)
+        return None
+    try:
+        return box.decrypt(
+            operation.sealed_secret,
+            context=secret_context(operation.id, operation.secret_expires_at),
+        )
+    except DecryptionError as exc:
+        logger.warning("operation %s: sealed secret unreadable: %s", operation.id, exc)
+        return None
+
+
+def clear(operation: Operation) -> None:
+    operation.sealed_secret = None
+    operation.secret_expires_at = None
+
+
+async def erase_expired(session: AsyncSession, now: datetime) -> int:
+    """Erase every sealed secret whose expiry is at or before `now`; returns how many."""
+    result = await session.execute(
+        update(Operation)
+        .where(Operation.secret_expires_at <= now)
+        .values(sealed_secret=None, secret_expires_at=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def reseal_with_current_key(session: AsyncSession, box: SecretBox, now: datetime) -> int:
+    """For ``vpspanel rotate-keys``: seal each secret still in flight again under the current
+    key (same row, same expiry), so the old key can be removed at once; expired ones are erased
+    instead. Returns how many were sealed again. Raises `DecryptionError` when one was sealed
+    with a key that is not configured (write nothing then: roll the transaction back)."""
+    resealed = 0
+    in_flight = await session.scalars(
+        select(Operation).where(Operation.sealed_secret.is_not(None)).with_for_update()
+    )
+    for operation in in_flight:
+        expires_at = operation.secret_expires_at
+        if expires_at is None or now >= expires_at or operation.sealed_secret is None:
+            clear(operation)
+            continue
+        if box.needs_rotation(operation.sealed_secret):
+            operation.sealed_secret = box.rotate(
+                operation.sealed_secret, context=secret_context(operation.id, expires_at)
+            )
+            resealed += 1
+    await session.flush()
+    return resealed

@@ -19,6 +19,12 @@ class Operation(IdMixin, TimestampMixin, Base):
         Index("ix_operations_status_run_after", "status", "run_after"),
         Index("ix_operations_status_priority_run_after", "status", "priority", "run_after"),
         Index("ix_operations_instance_id_created_at", "instance_id", "created_at"),
+        Index(
+            "ix_operations_secret_expires_at",
+            "secret_expires_at",
+            sqlite_where=text("secret_expires_at IS NOT NULL"),
+            postgresql_where=text("secret_expires_at IS NOT NULL"),
+        ),
     )
 
     instance_id: Mapped[uuid.UUID] = mapped_column(
@@ -27,9 +33,11 @@ class Operation(IdMixin, TimestampMixin, Base):
     type: Mapped[str] = mapped_column(String(32), nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
-    # A secret the provider call needs (e.g. a root password), sealed with a short-lived key
-    # that lives only in worker memory; cleared as soon as the call is made.
+    # A secret the provider call needs (a root password), sealed with the application's key
+    # ring and bound to this row and to `secret_expires_at` (operations/handoff.py); erased as
+    # soon as the provider accepted it, when the operation ends, and at that expiry.
     sealed_secret: Mapped[str | None] = mapped_column(Text)
+    secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     # Claim order, lowest first (see OperationPriority): polls of servers the provider is
     # changing are never starved by queued creates.

@@ -142,18 +142,12 @@ class OperationRepository:
         owner: str,
         now: datetime,
         lease: timedelta,
-        handoff_key_id: str,
-        foreign_seal_grace: timedelta,
-        sealed_only: bool = False,
     ) -> Operation | None:
         """Take the next runnable operation (see `claim_many`), or None."""
         claimed = await self.claim_many(
             owner=owner,
             now=now,
             lease=lease,
-            handoff_key_id=handoff_key_id,
-            foreign_seal_grace=foreign_seal_grace,
-            sealed_only=sealed_only,
             limit=1,
         )
         return claimed[0] if claimed else None
@@ -164,9 +158,6 @@ class OperationRepository:
         owner: str,
         now: datetime,
         lease: timedelta,
-        handoff_key_id: str,
-        foreign_seal_grace: timedelta,
-        sealed_only: bool = False,
         limit: int,
     ) -> list[Operation]:
         """Take up to `limit` runnable operations in one statement: queued and due, or running
@@ -185,19 +176,6 @@ class OperationRepository:
         lapsed = and_(
             Operation.status == OperationStatus.RUNNING.value, Operation.lease_expires_at < now
         )
-        own_seal = Operation.sealed_secret.like(f"{handoff_key_id}.%")
-        # A secret sealed by another process is left to that process, unless that process
-        # evidently died mid-step (lapsed lease) or had its chance (grace over).
-        seal_ok = (
-            own_seal
-            if sealed_only
-            else or_(
-                Operation.sealed_secret.is_(None),
-                own_seal,
-                lapsed,
-                Operation.created_at < now - foreign_seal_grace,
-            )
-        )
         query = (
             select(Operation)
             .where(
@@ -208,7 +186,6 @@ class OperationRepository:
                     ),
                     lapsed,
                 ),
-                seal_ok,
                 ~has_earlier_unfinished,
             )
             .order_by(Operation.priority, Operation.run_after, Operation.created_at)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from vpspanel.operations.handoff import SEAL_LIFETIME
-
 
 def _default_timeouts() -> dict[str, timedelta]:
     return {
@@ -48,8 +46,8 @@ class WorkerConfig:
     # Every operation ends by its deadline: default 15 minutes, per type below.
     default_timeout: timedelta = timedelta(minutes=15)
     timeouts: dict[str, timedelta] = field(default_factory=_default_timeouts)
-    # Operations carrying a secret sealed by another process are left to it this long.
-    foreign_seal_grace: timedelta = SEAL_LIFETIME
+    # How often to erase the sealed root passwords past their operation's deadline.
+    secret_sweep_interval_s: float = 30.0
     concurrency: int = 4
     # Each slot claims up to this many due operations at once (one statement) and runs their
     # steps side by side: a step waits on the network, not the CPU, and their checkpoints and

@@ -29,8 +29,7 @@ from vpspanel.db.engine import skip_locked_rows
 from vpspanel.instances import tasks
 from vpspanel.instances.models import VpsInstance
 from vpspanel.instances.repository import InstanceRepository
-from vpspanel.operations import idempotency
-from vpspanel.operations.handoff import SecretHandoff, process_handoff, secret_context
+from vpspanel.operations import handoff, idempotency
 from vpspanel.operations.models import Operation
 from vpspanel.operations.repository import OperationRepository, OperationStatus, priority_of
 from vpspanel.provider_accounts.models import ServiceProvider
@@ -76,14 +75,10 @@ class Worker:
         state: AppState,
         *,
         config: WorkerConfig | None = None,
-        handoff: SecretHandoff | None = None,
-        sealed_only: bool = False,
         owner: str | None = None,
     ) -> None:
         self.state = state
         self.config = config or WorkerConfig()
-        self.handoff = handoff or process_handoff()
-        self.sealed_only = sealed_only
         self.owner = owner or f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._last_purge: datetime | None = None
         self.polls = SharedPolls()
@@ -103,9 +98,6 @@ class Worker:
                 owner=self.owner,
                 now=self.state.clock(),
                 lease=self.config.lease,
-                handoff_key_id=self.handoff.key_id,
-                foreign_seal_grace=self.config.foreign_seal_grace,
-                sealed_only=self.sealed_only,
                 limit=limit,
             )
             if not operations:
@@ -275,9 +267,7 @@ class Worker:
         )
 
     def _unseal(self, operation: Operation) -> str | None:
-        if operation.sealed_secret is None:
-            return None
-        return self.handoff.unseal(operation.sealed_secret, context=secret_context(operation.id))
+        return handoff.unseal(self.state.secret_box, operation, now=self.state.clock())
 
     async def _owned(self, session: AsyncSession, operation_id: uuid.UUID) -> Operation:
         current = await OperationRepository(session).get(operation_id, for_update=True)
@@ -336,7 +326,7 @@ class Worker:
         for column, value in outcome.instance.items():
             setattr(instance, column, value)
         if outcome.clear_secret or outcome.kind != "wait":
-            operation.sealed_secret = None
+            handoff.clear(operation)
         if outcome.milestone is not None:
             event_type, milestone = outcome.milestone
             created = InstanceRepository(session).add_event(
@@ -463,6 +453,26 @@ class Worker:
         async with self.state.sessionmaker() as session, session.begin():
             await idempotency.purge_expired(session, now)
 
+    async def erase_expired_secrets(self) -> int:
+        """Erase the sealed secrets past their operation's deadline (an operation no worker
+        reached in time keeps no ciphertext); returns how many."""
+        async with self.state.sessionmaker() as session, session.begin():
+            erased = await handoff.erase_expired(session, self.state.clock())
+        if erased:
+            logger.info("erased %d expired sealed secret(s)", erased)
+        return erased
+
+    async def _erase_expired_secrets_periodically(self, stop_event: asyncio.Event) -> None:
+        while not stop_event.is_set():
+            try:
+                await self.erase_expired_secrets()
+            except Exception:
+                logger.exception("erasing expired sealed secrets failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    stop_event.wait(), timeout=self.config.secret_sweep_interval_s
+                )
+
     async def _idle_s(self) -> float:
         """Sleep until the next queued operation is due (a parked create, a poll), at most
         `idle_sleep_s`: a slot that naps a whole second past a budget window wastes it."""
@@ -488,10 +498,11 @@ class Worker:
                     await asyncio.wait_for(stop_event.wait(), timeout=await self._idle_s())
 
     async def run(self, stop_event: asyncio.Event) -> None:
-        logger.info("worker %s started (sealed_only=%s)", self.owner, self.sealed_only)
+        logger.info("worker %s started", self.owner)
         slots = [
             asyncio.create_task(self._slot(stop_event)) for _ in range(self.config.concurrency)
         ]
+        slots.append(asyncio.create_task(self._erase_expired_secrets_periodically(stop_event)))
         if self.config.poll_interval_s > 0:
             slots.append(
                 asyncio.create_task(
@@ -514,7 +525,7 @@ class Worker:
                     await asyncio.wait_for(
                         stop_event.wait(), timeout=self.config.reconcile_interval_s
                     )
-                if stop_event.is_set() or self.sealed_only:
+                if stop_event.is_set():
                     continue
                 try:
                     await self.purge_expired_keys()
@@ -543,7 +554,6 @@ async def run_worker(
     stop_event: asyncio.Event,
     *,
     config: WorkerConfig | None = None,
-    sealed_only: bool = False,
 ) -> None:
     """Run operations until `stop_event` is set (a step in progress finishes first)."""
-    await Worker(state, config=config, sealed_only=sealed_only).run(stop_event)
+    await Worker(state, config=config).run(stop_event)
