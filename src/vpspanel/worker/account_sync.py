@@ -113,7 +113,9 @@ class AccountSync:
             # requests to every provider (the cursor and the sweep schedule are in the table).
             due = self._next_at.setdefault(account.id, now + self.config.feed_interval_s)
             if now >= due:
-                self._passes[account.id] = asyncio.create_task(self.run_pass(account))
+                self._passes[account.id] = asyncio.create_task(
+                    self.run_pass(account), name=f"{self.owner}|{account.id}"
+                )
 
     async def run_pass(self, account: ServiceProvider) -> ReconcileReport:
         """One pass for `account`: take its lease, poll its feed, sweep it if due. Never
