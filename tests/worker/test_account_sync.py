@@ -39,7 +39,14 @@ from vpspanel.worker import account_sync as account_sync_module
 from vpspanel.worker.account_sync import AccountSync
 from vpspanel.worker.config import WorkerConfig
 from vpspanel.worker.models import ProviderAccountSync
-from vpspanel.worker.reconcile import DELETED_AT_PROVIDER, NEVER_CREATED, reconcile
+from vpspanel.worker.reconcile import (
+    DELETED_AT_PROVIDER,
+    NEVER_CREATED,
+    AccountLeaseLost,
+    ReconcileReport,
+    reconcile,
+    sweep_account,
+)
 from vpspanel.worker.runner import Worker
 from vpspanel.worker.sync_repository import AccountSyncRepository
 
@@ -476,6 +483,29 @@ class TestLease:
             await AccountSyncRepository(session).release_leases("b")
         assert await take("a", now + timedelta(seconds=92))
 
+    async def test_a_worker_whose_lease_was_taken_over_writes_nothing(
+        self, fast_state: AppState, sim: SimulatorServer
+    ) -> None:
+        offer = await create_offer(fast_state, sim, "linode")
+        (instance_id,) = await _seed_bound_servers(fast_state, sim, offer, 1)
+        late = _sync(fast_state, owner="late")
+        assert await late._take_lease(offer.account.id) is not None
+        async with fast_state.sessionmaker() as session, session.begin():
+            await session.execute(  # it lapsed, and another worker took the account over
+                update(ProviderAccountSync).values(lease_owner="other")
+            )
+
+        with pytest.raises(AccountLeaseLost):
+            await sweep_account(
+                fast_state,
+                offer.account,
+                late.config,
+                ReconcileReport(),
+                fence=late._fence(offer.account.id),
+            )
+
+        assert (await _row(fast_state, instance_id)).ip_address is None  # not learnt
+
     async def test_two_workers_never_sweep_one_account_at_once(
         self,
         fast_state: AppState,
@@ -496,7 +526,9 @@ class TestLease:
         sweeps_by: dict[str, int] = {}
         real_sweep = account_sync_module.sweep_account
 
-        async def tracked_sweep(state: AppState, account: Any, config: Any, report: Any) -> None:
+        async def tracked_sweep(
+            state: AppState, account: Any, config: Any, report: Any, **kwargs: Any
+        ) -> None:
             task = asyncio.current_task()
             assert task is not None
             owner = task.get_name().split("|")[0]  # the scheduler names each pass
@@ -506,13 +538,13 @@ class TestLease:
             sweeps_by[owner] = sweeps_by.get(owner, 0) + 1
             try:
                 await asyncio.sleep(0.05)  # a slow listing widens any window
-                await real_sweep(state, account, config, report)
+                await real_sweep(state, account, config, report, **kwargs)
             finally:
                 sweeping[account.id].remove(owner)
 
         monkeypatch.setattr(account_sync_module, "sweep_account", tracked_sweep)
         config = WorkerConfig.instant(
-            feed_interval_s=0.02, reconcile_interval_s=0.02, account_lease_s=0.3
+            feed_interval_s=0.02, reconcile_interval_s=0.02, account_lease_s=2.0
         )
         workers = [Worker(fast_state, config=config, owner=f"worker-{n}") for n in range(2)]
         stops = [asyncio.Event(), asyncio.Event()]

@@ -56,7 +56,9 @@ class TestReconcile:
         )
         report = await reconcile(fast_state)
         assert report.untracked == 1
-        assert len(sim.instances("digitalocean", token=offer.token)) == 1
+        assert [server["id"] for server in sim.instances("digitalocean", token=offer.token)] == [
+            int(stray.id)
+        ]
 
     @pytest.mark.parametrize("provider_type", ["linode", "digitalocean"])
     async def test_an_operation_finishing_after_the_listing_is_not_overwritten(

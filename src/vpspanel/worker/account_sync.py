@@ -6,10 +6,15 @@ is slow or rate limited delays only itself. A pass first takes the account's lea
 conditional upsert on `provider_account_sync`: granted when the lease is free, expired or
 already ours), then polls the feed (`worker/feeds.py`) and stores the cursor; when the sweep is
 due (every `reconcile_interval_s`) or the feed reported a gap, it sweeps the account
-(`worker/reconcile.py`). The lease lasts `account_lease_s`, is renewed by every pass and, during
-a long pass, by a heartbeat; a worker that dies stops renewing it and another worker takes the
-account over when it lapses (with the cursor and the sweep schedule, both in the row). A
-stopping worker gives its leases up. An account stays with the worker that holds it.
+(`worker/reconcile.py`).
+
+The lease lasts `account_lease_s`. It is renewed by every pass, by a heartbeat during a long
+pass, and first thing in every write transaction of a pass (the fence: on PostgreSQL that
+UPDATE holds the lease row until the transaction ends, so a worker whose lease lapsed and was
+taken over writes nothing, and no takeover happens mid-write). A worker that dies stops
+renewing it and another worker takes the account over when it lapses, with the cursor and the
+sweep schedule, both in the row. A stopping worker gives its leases up. An account otherwise
+stays with the worker that holds it.
 
 Requests are never waited for inline: passes run with no budget patience, so a 429 or a full
 request budget raises at once and the account's next pass is put off until its Retry-After.
@@ -25,6 +30,8 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.provider_accounts.repository import ProviderAccountRepository
 from vpspanel.providers.errors import ProviderError, ProviderRateLimited
@@ -32,7 +39,7 @@ from vpspanel.providers.http import BUDGET_PATIENCE_S
 from vpspanel.state import AppState
 from vpspanel.worker.config import WorkerConfig
 from vpspanel.worker.feeds import poll_feed
-from vpspanel.worker.reconcile import ReconcileReport, sweep_account
+from vpspanel.worker.reconcile import AccountLeaseLost, Fence, ReconcileReport, sweep_account
 from vpspanel.worker.sync_repository import AccountSyncRepository, HeldAccount
 
 logger = logging.getLogger(__name__)
@@ -129,6 +136,8 @@ class AccountSync:
             if held is not None:
                 async with self._renewing(account.id):
                     await self._feed_and_sweep(account, held, report)
+        except AccountLeaseLost:
+            logger.warning("account %s: taken over by another worker mid-pass", account.id)
         except ProviderRateLimited as exc:
             report.deferred_accounts += 1
             next_in = max(exc.retry_after_s or 0.0, next_in)
@@ -162,8 +171,15 @@ class AccountSync:
         now = self.state.clock()
         sweep_now = held.sweep_due_at is None or held.sweep_due_at <= now
         # A sweep about to run covers whatever the feed names: no re-reads then.
+        fence = self._fence(account.id)
         poll = await poll_feed(
-            self.state, account, held.feed_cursor, self.config, report, reread=not sweep_now
+            self.state,
+            account,
+            held.feed_cursor,
+            self.config,
+            report,
+            reread=not sweep_now,
+            fence=fence,
         )
         sweep_due_at = None
         if poll.sweep_reason is not None and not sweep_now:
@@ -187,7 +203,7 @@ class AccountSync:
             report.feed_lag_s[account.id] = (now - held.last_feed_at).total_seconds()
         if not sweep_now:
             return
-        await sweep_account(self.state, account, self.config, report)
+        await sweep_account(self.state, account, self.config, report, fence=fence)
         async with self.state.sessionmaker() as session, session.begin():
             await AccountSyncRepository(session).record_sweep(
                 account.id,
@@ -195,6 +211,15 @@ class AccountSync:
                 at=now,
                 next_due_at=now + timedelta(seconds=self.config.reconcile_interval_s),
             )
+
+    def _fence(self, account_id: uuid.UUID) -> Fence:
+        async def still_ours(session: AsyncSession) -> bool:
+            until = self.state.clock() + timedelta(seconds=self.config.account_lease_s)
+            return await AccountSyncRepository(session).renew_lease(
+                account_id, owner=self.owner, until=until
+            )
+
+        return still_ours
 
     async def _take_lease(self, account_id: uuid.UUID) -> HeldAccount | None:
         now = self.state.clock()

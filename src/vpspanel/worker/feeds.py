@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.state import AppState
 from vpspanel.worker.config import WorkerConfig
-from vpspanel.worker.reconcile import ReconcileReport, reread_servers
+from vpspanel.worker.reconcile import Fence, ReconcileReport, reread_servers
 
 
 @dataclass(frozen=True)
@@ -35,9 +35,11 @@ async def poll_feed(
     report: ReconcileReport,
     *,
     reread: bool = True,
+    fence: Fence | None = None,
 ) -> FeedPoll:
     """Read the account's feed from `cursor` and, with `reread`, re-read and apply the servers
-    it names. Raises ProviderAuthError and ProviderRateLimited (the caller defers)."""
+    it names (each write transaction first asks `fence`). Raises ProviderAuthError and
+    ProviderRateLimited (the caller defers), and AccountLeaseLost."""
     report.feed_polls += 1
     batch = await state.providers.for_account(account).list_changes_since(cursor)
     read = not (batch.gap and batch.next_cursor == cursor)
@@ -49,7 +51,7 @@ async def poll_feed(
         reason is None
         and reread
         and changed
-        and not await reread_servers(state, account, changed, config, report)
+        and not await reread_servers(state, account, changed, config, report, fence=fence)
     ):
         reason = "a changed server could not be re-read"
     if reason is not None:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Literal
@@ -60,6 +60,16 @@ NEVER_CREATED = (
     "The server was never created at the cloud provider. Delete it and deploy again; you "
     "have not been charged for it."
 )
+
+
+# Called first in every write transaction of a sweep or re-read: True while this worker still
+# holds the account's lease (renewing it, and on PostgreSQL locking the lease row until the
+# transaction ends, so another worker cannot take the account over mid-write).
+Fence = Callable[[AsyncSession], Awaitable[bool]]
+
+
+class AccountLeaseLost(Exception):
+    """Another worker holds the account now: this pass writes nothing more."""
 
 
 @dataclass
@@ -143,23 +153,33 @@ async def reconcile(state: AppState, config: WorkerConfig | None = None) -> Reco
 
 
 async def sweep_account(
-    state: AppState, account: ServiceProvider, config: WorkerConfig, report: ReconcileReport
+    state: AppState,
+    account: ServiceProvider,
+    config: WorkerConfig,
+    report: ReconcileReport,
+    *,
+    fence: Fence | None = None,
 ) -> None:
     """Compare one account's complete listing with its instance rows and apply what differs.
 
     Adds to `report`. A listing that fails (any page) counts the account unreachable and
     changes nothing; ProviderRateLimited (including ProviderBudgetWait) propagates, for the
-    caller to defer the account."""
+    caller to defer the account; AccountLeaseLost when `fence` says the account is no longer
+    ours (nothing written)."""
     started = time.monotonic()
     report.sweeps += 1
     try:
-        await _sweep(state, account, config, report)
+        await _sweep(state, account, config, report, fence)
     finally:
         report.duration_s += time.monotonic() - started
 
 
 async def _sweep(
-    state: AppState, account: ServiceProvider, config: WorkerConfig, report: ReconcileReport
+    state: AppState,
+    account: ServiceProvider,
+    config: WorkerConfig,
+    report: ReconcileReport,
+    fence: Fence | None,
 ) -> None:
     provider = state.providers.for_account(account)
     listed_at = state.clock()
@@ -222,6 +242,7 @@ async def _sweep(
         if plan is not None:
             planned[instance.id] = plan
     async with state.sessionmaker() as session, session.begin():
+        await _check(fence, session)
         if planned:
             await _write(session, state, account, provider, planned, listed_at, config, report)
         report.untracked += await _note_untracked(session, state, account, listed, complete=True)
@@ -267,10 +288,12 @@ async def reread_servers(
     provider_instance_ids: Sequence[str],
     config: WorkerConfig,
     report: ReconcileReport,
+    *,
+    fence: Fence | None = None,
 ) -> bool:
     """Re-read the servers a change feed named (those that are ours: one GET each) and apply
     what changed; a 404 marks the instance deleted. False when a read failed (the caller
-    sweeps instead); ProviderRateLimited propagates."""
+    sweeps instead); ProviderRateLimited and AccountLeaseLost propagate."""
     provider = state.providers.for_account(account)
     read_at = state.clock()
     async with state.read_sessionmaker() as session:
@@ -300,6 +323,7 @@ async def reread_servers(
             return False
     stuck_before = state.clock() - timedelta(seconds=config.stuck_after_s)
     async with state.sessionmaker() as session, session.begin():
+        await _check(fence, session)
         instances = InstanceRepository(session)
         locked = await instances.live_of_account_servers(account.id, ours, for_update=True)
         busy = await OperationRepository(session).unfinished_instance_ids(
@@ -321,6 +345,11 @@ async def reread_servers(
 
 
 # -- deciding and applying -------------------------------------------------------------------
+
+
+async def _check(fence: Fence | None, session: AsyncSession) -> None:
+    if fence is not None and not await fence(session):
+        raise AccountLeaseLost()
 
 
 def _plan_for(
