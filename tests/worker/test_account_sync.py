@@ -25,6 +25,7 @@ from tests.instances.support import (
     provider_for,
     run_until_idle,
 )
+from vpspanel.auth.models import UserRole
 from vpspanel.db.types import utcnow
 from vpspanel.instances.models import InstanceEvent, VpsInstance
 from vpspanel.operations.models import Operation
@@ -133,6 +134,18 @@ class TestChangeFeed:
         assert "status running → stopped" in observed["message"]
         assert provider_type not in observed["message"].lower()
         assert "linode" not in observed["message"].lower()
+        admin, _, _ = await signed_in_headers(fast_state, client, role=UserRole.ADMIN)
+        seen_by_admin = await client.get(
+            f"/api/admin/instances/{instance['id']}/events", headers=admin
+        )
+        assert seen_by_admin.status_code == 200
+        assert seen_by_admin.json()["events"][-1] == observed
+        customer_asks = await client.get(
+            f"/api/admin/instances/{instance['id']}/events", headers=headers
+        )
+        assert customer_asks.status_code == 403
+        missing = await client.get(f"/api/admin/instances/{uuid.uuid4()}/events", headers=admin)
+        assert missing.status_code == 404
 
     @pytest.mark.parametrize("provider_type", PROVIDERS)
     async def test_boot_resize_and_rename_in_the_console_are_each_seen_at_the_next_poll(
