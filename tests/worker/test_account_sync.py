@@ -264,6 +264,60 @@ class TestChangeFeed:
         listed = (await client.get("/api/vps", headers=headers)).json()
         assert instance["id"] not in [item["id"] for item in listed["instances"]]
 
+    async def test_a_server_an_operation_of_ours_is_changing_is_not_re_read(
+        self, fast_state: AppState, client: AsyncClient, sim: SimulatorServer, worker: Worker
+    ) -> None:
+        offer, headers, instance, server = await _deployed(
+            fast_state, client, sim, worker, "linode"
+        )
+        sync = _sync(fast_state)
+        await sync.run_pass(offer.account)
+        assert (
+            await client.post(f"/api/vps/{instance['id']}/reboot", headers=headers)
+        ).status_code == 202
+        sim.change_instance("linode", server["id"], status="offline")
+
+        report = await sync.run_pass(offer.account)
+
+        assert report.lookups == 0 and report.updated == 0
+        assert (await _instance(client, headers, instance["id"]))["status"] == "rebooting"
+
+    async def test_more_changed_servers_than_a_poll_re_reads_sweep_the_account(
+        self, fast_state: AppState, client: AsyncClient, sim: SimulatorServer, worker: Worker
+    ) -> None:
+        offer, headers, instance, server = await _deployed(
+            fast_state, client, sim, worker, "digitalocean"
+        )
+        sync = _sync(fast_state, feed_reread_max=0)
+        await sync.run_pass(offer.account)
+        sim.change_instance("digitalocean", server["id"], status="off")
+        sim.clear_requests()
+
+        report = await sync.run_pass(offer.account)
+
+        assert report.gaps == 1 and report.sweeps == 1 and report.lookups == 0
+        assert sim.request_count("digitalocean", "GET", "/droplets") == 1
+        assert (await _instance(client, headers, instance["id"]))["status"] == "stopped"
+
+    async def test_a_feed_that_cannot_be_read_sweeps_at_most_every_four_intervals(
+        self, fast_state: AppState, client: AsyncClient, sim: SimulatorServer, worker: Worker
+    ) -> None:
+        offer, _, _, _ = await _deployed(fast_state, client, sim, worker, "linode")
+        sync = _sync(fast_state)
+        await sync.run_pass(offer.account)
+        sim.inject_fault("linode", "server_error", method="GET", path="^/account/events$", times=50)
+
+        soon_after = await sync.run_pass(offer.account)
+        assert soon_after.gaps == 1 and soon_after.sweeps == 0
+        async with fast_state.sessionmaker() as session, session.begin():
+            await session.execute(
+                update(ProviderAccountSync).values(last_sweep_at=utcnow() - timedelta(minutes=2))
+            )
+        later = await sync.run_pass(offer.account)
+
+        assert later.gaps == 1 and later.sweeps == 1
+        assert later.feed_lag_s[offer.account.id] > 0
+
     async def test_a_lost_cursor_sweeps_the_account(
         self, fast_state: AppState, client: AsyncClient, sim: SimulatorServer, worker: Worker
     ) -> None:

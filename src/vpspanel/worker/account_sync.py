@@ -44,9 +44,9 @@ from vpspanel.worker.sync_repository import AccountSyncRepository, HeldAccount
 
 logger = logging.getLogger(__name__)
 
-# After a gap, an account is swept again at most this many feed intervals after its last sweep:
-# a feed that stays unreadable (a key without the feed's scope) must not turn every poll into
-# a full listing.
+# A feed that could not be read sweeps its account at most this many feed intervals after the
+# last sweep: one that stays unreadable (a key without the feed's scope) must not turn every
+# poll into a full listing. Any other gap sweeps at once.
 GAP_SWEEP_SPACING_POLLS = 4
 
 ReportHook = Callable[[uuid.UUID, ReconcileReport], None]
@@ -184,7 +184,7 @@ class AccountSync:
         sweep_due_at = None
         if poll.sweep_reason is not None and not sweep_now:
             spacing = timedelta(seconds=self.config.feed_interval_s * GAP_SWEEP_SPACING_POLLS)
-            earliest = held.last_sweep_at + spacing if held.last_sweep_at else now
+            earliest = held.last_sweep_at + spacing if held.last_sweep_at and not poll.read else now
             sweep_now = earliest <= now
             sweep_due_at = now if sweep_now else earliest
             logger.info("account %s: feed gap (%s)", account.id, poll.sweep_reason)

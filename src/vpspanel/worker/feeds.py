@@ -1,10 +1,10 @@
 """One poll of a provider account's change feed (Linode `/account/events`, DigitalOcean
 `/v2/actions`, read through `Provider.list_changes_since`): one request when nothing happened.
 
-The servers the new entries name are re-read, those that are ours only, one GET each
-(`reconcile.reread_servers`). A gap (the feed starts, the cursor is lost or too old, more entries
-than a poll reads, the feed not readable) or more servers than `feed_reread_max` asks the caller
-for a full sweep of the account instead.
+The servers the new entries name are re-read, those that are ours and no operation of ours is
+working on, one GET each (`reconcile.reread_servers`). A gap (the feed starts, the cursor is
+lost or too old, more entries than a poll reads, the feed not readable), more such servers than
+`feed_reread_max` or a failed re-read asks the caller for a full sweep of the account instead.
 """
 
 from __future__ import annotations
@@ -45,15 +45,8 @@ async def poll_feed(
     read = not (batch.gap and batch.next_cursor == cursor)
     changed = batch.instance_ids
     reason = (batch.gap_reason or "the feed reported a gap") if batch.gap else None
-    if reason is None and len(changed) > config.feed_reread_max:
-        reason = f"{len(changed)} servers changed (more than {config.feed_reread_max})"
-    if (
-        reason is None
-        and reread
-        and changed
-        and not await reread_servers(state, account, changed, config, report, fence=fence)
-    ):
-        reason = "a changed server could not be re-read"
+    if reason is None and reread and changed:
+        reason = await reread_servers(state, account, changed, config, report, fence=fence)
     if reason is not None:
         report.gaps += 1
     return FeedPoll(next_cursor=batch.next_cursor, read=read, sweep_reason=reason)

@@ -290,22 +290,30 @@ async def reread_servers(
     report: ReconcileReport,
     *,
     fence: Fence | None = None,
-) -> bool:
-    """Re-read the servers a change feed named (those that are ours: one GET each) and apply
-    what changed; a 404 marks the instance deleted. False when a read failed (the caller
-    sweeps instead); ProviderRateLimited and AccountLeaseLost propagate."""
+) -> str | None:
+    """Re-read the servers a change feed named and apply what changed; a 404 marks the
+    instance deleted. Only ours are read (one GET each), and not those an operation of ours is
+    working on (it reads them itself). Returns why a full sweep is needed instead (more than
+    `feed_reread_max` to read, a read failed), None when done; ProviderRateLimited and
+    AccountLeaseLost propagate."""
     provider = state.providers.for_account(account)
     read_at = state.clock()
     async with state.read_sessionmaker() as session:
-        ours = [
-            instance.provider_instance_id
-            for instance in await InstanceRepository(session).live_of_account_servers(
-                account.id, provider_instance_ids
-            )
-            if instance.provider_instance_id is not None
-        ]
+        named = await InstanceRepository(session).live_of_account_servers(
+            account.id, provider_instance_ids
+        )
+        busy = await OperationRepository(session).unfinished_instance_ids(
+            instance_ids=[instance.id for instance in named]
+        )
+    ours = [
+        instance.provider_instance_id
+        for instance in named
+        if instance.provider_instance_id is not None and instance.id not in busy
+    ]
+    if len(ours) > config.feed_reread_max:
+        return f"{len(ours)} servers changed (more than {config.feed_reread_max})"
     if not ours:
-        return True
+        return None
     servers: dict[str, ProviderInstance | None] = {}
     for provider_instance_id in ours:
         report.lookups += 1
@@ -320,7 +328,7 @@ async def reread_servers(
                 provider_instance_id,
                 type(exc).__name__,
             )
-            return False
+            return "a changed server could not be re-read"
     stuck_before = state.clock() - timedelta(seconds=config.stuck_after_s)
     async with state.sessionmaker() as session, session.begin():
         await _check(fence, session)
@@ -341,7 +349,7 @@ async def reread_servers(
             plan = _plan_for(instance, row_plan, server, provider, stuck_before, config)
             if plan is not None:
                 _carry_out(session, instance, plan, row_plan, plans, provider, now, report, config)
-    return True
+    return None
 
 
 # -- deciding and applying -------------------------------------------------------------------
