@@ -693,7 +693,7 @@ export type EventOut = {
     /**
      * Type
      *
-     * What happened: the action (create, boot, shutdown, reboot, rebuild, resize, delete), a step of one (`created`, `retry` after a temporary provider failure), or something the panel noticed (`status_unknown`).
+     * What happened: the action (create, boot, shutdown, reboot, rebuild, resize, delete), a step of one (`created`, `retry` after a temporary provider failure), or something the panel noticed: `status_unknown`, `observed` (a change made outside the panel, seen at the provider: before → after), `deleted_at_provider`, `stuck` (left in a transitional status too long).
      */
     type: string;
 };
@@ -4092,6 +4092,78 @@ export type AdminGetInstanceResponses = {
 };
 
 export type AdminGetInstanceResponse = AdminGetInstanceResponses[keyof AdminGetInstanceResponses];
+
+export type AdminInstanceEventsData = {
+    body?: never;
+    path: {
+        /**
+         * Instance Id
+         *
+         * The server id.
+         */
+        instance_id: string;
+    };
+    query?: never;
+    url: '/api/admin/instances/{instance_id}/events';
+};
+
+export type AdminInstanceEventsErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type AdminInstanceEventsError = AdminInstanceEventsErrors[keyof AdminInstanceEventsErrors];
+
+export type AdminInstanceEventsResponses = {
+    /**
+     * Successful Response
+     */
+    200: EventList;
+};
+
+export type AdminInstanceEventsResponse = AdminInstanceEventsResponses[keyof AdminInstanceEventsResponses];
 
 export type AdminListOrganizationsData = {
     body?: never;

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.elements import ColumnElement
 
 READ_ONLY_OPTION = "vpspanel_read_only"
 _SelectT = TypeVar("_SelectT", bound=Select[Any])
@@ -176,6 +177,7 @@ def upsert(
     *,
     conflict_columns: Sequence[str],
     update: Mapping[str, Any],
+    where: ColumnElement[bool] | None = None,
 ) -> Insert:
     """``INSERT … ON CONFLICT (conflict_columns) DO UPDATE SET update`` into ``model``'s table,
     written for the database `session` is on (SQLite or PostgreSQL).
@@ -183,18 +185,20 @@ def upsert(
     One statement, so concurrent callers are serialised on the row by the database instead of
     reading and then writing in two steps (which lets N concurrent callers all read the same old
     value). ``update`` maps column names to values or SQL expressions over the existing row; chain
-    ``.returning(...)`` to read the row as written. Raises ``NotImplementedError`` on any other
+    ``.returning(...)`` to read the row as written. With ``where``, an existing row is only
+    updated when it holds (otherwise it is left alone and ``RETURNING`` yields no row): a
+    conditional claim in one statement. Raises ``NotImplementedError`` on any other
     dialect.
     """
     dialect_name = session.get_bind().dialect.name
     if dialect_name == "postgresql":
         pg_statement = postgresql_insert(model).values(**values)
         return pg_statement.on_conflict_do_update(
-            index_elements=list(conflict_columns), set_=dict(update)
+            index_elements=list(conflict_columns), set_=dict(update), where=where
         )
     if dialect_name == "sqlite":
         sqlite_statement = sqlite_insert(model).values(**values)
         return sqlite_statement.on_conflict_do_update(
-            index_elements=list(conflict_columns), set_=dict(update)
+            index_elements=list(conflict_columns), set_=dict(update), where=where
         )
     raise NotImplementedError(f"upsert is not written for the {dialect_name} dialect")

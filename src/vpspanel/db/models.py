@@ -16,6 +16,7 @@ from vpspanel.operations.models import IdempotencyRecord, Operation
 from vpspanel.organizations.models import Membership, Organization, OrganizationInvitation
 from vpspanel.provider_accounts.models import ServiceProvider, UpstreamCatalogCache
 from vpspanel.ssh_keys.models import SshKey
+from vpspanel.worker.models import ProviderAccountSync
 
 __all__ = [
     "ApiToken",
@@ -30,6 +31,7 @@ __all__ = [
     "OrganizationInvitation",
     "PanelSettings",
     "PasswordResetToken",
+    "ProviderAccountSync",
     "RateLimitCounter",
     "ServiceProvider",
     "SshKey",

@@ -11,7 +11,7 @@ from vpspanel.auth.deps import AdminUser
 from vpspanel.deps import SessionDep
 from vpspanel.errors import ERROR_RESPONSES
 from vpspanel.instances import service
-from vpspanel.instances.schemas import AdminInstanceEnvelope, AdminInstanceList
+from vpspanel.instances.schemas import AdminInstanceEnvelope, AdminInstanceList, EventList
 from vpspanel.providers.types import InstanceStatus
 
 router = APIRouter(prefix="/api/admin/instances", tags=["admin"], responses={**ERROR_RESPONSES})
@@ -52,3 +52,12 @@ async def get_instance(
     session: SessionDep,
 ) -> AdminInstanceEnvelope:
     return AdminInstanceEnvelope(instance=await service.admin_get(session, instance_id))
+
+
+@router.get("/{instance_id}/events", summary="One server's events")
+async def instance_events(
+    instance_id: Annotated[uuid.UUID, Path(description="The server id.")],
+    _admin: AdminUser,
+    session: SessionDep,
+) -> EventList:
+    return await service.admin_events(session, instance_id)

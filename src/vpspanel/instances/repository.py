@@ -59,6 +59,78 @@ class InstanceRepository:
             query = query.with_for_update().execution_options(populate_existing=True)
         return (await self.session.scalars(query)).one_or_none()
 
+    async def live_of_account(self, account_id: uuid.UUID) -> list[tuple[VpsInstance, str | None]]:
+        """Every instance of the provider account not yet deleted, each with its plan's
+        provider plan id (None without a plan): one statement (the sweep)."""
+        rows = await self.session.execute(
+            select(VpsInstance, VpsPlan.provider_plan_id)
+            .outerjoin(VpsPlan, VpsPlan.id == VpsInstance.plan_id)
+            .where(
+                VpsInstance.provider_id == account_id,
+                VpsInstance.deleted_at.is_(None),
+                VpsInstance.status != "deleted",
+            )
+        )
+        return [(instance, provider_plan_id) for instance, provider_plan_id in rows.all()]
+
+    async def live_of_account_servers(
+        self,
+        account_id: uuid.UUID,
+        provider_instance_ids: Sequence[str],
+        *,
+        for_update: bool = False,
+    ) -> list[VpsInstance]:
+        """The account's instances (not deleted) bound to these provider servers: one
+        statement (a change feed's re-read); with `for_update`, locked and re-read."""
+        if not provider_instance_ids:
+            return []
+        query = select(VpsInstance).where(
+            VpsInstance.provider_id == account_id,
+            VpsInstance.provider_instance_id.in_(set(provider_instance_ids)),
+            VpsInstance.deleted_at.is_(None),
+            VpsInstance.status != "deleted",
+        )
+        if for_update:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        return list((await self.session.scalars(query)).all())
+
+    async def lock_many(self, instance_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, VpsInstance]:
+        """These instances, each row locked until the transaction ends and re-read under the
+        lock: one statement."""
+        if not instance_ids:
+            return {}
+        rows = await self.session.scalars(
+            select(VpsInstance)
+            .where(VpsInstance.id.in_(set(instance_ids)))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return {instance.id: instance for instance in rows.all()}
+
+    async def live_ids_of_account(
+        self, account_id: uuid.UUID, instance_ids: Sequence[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        """Which of `instance_ids` are live instances of the account (not deleted)."""
+        if not instance_ids:
+            return set()
+        rows = await self.session.scalars(
+            select(VpsInstance.id).where(
+                VpsInstance.id.in_(set(instance_ids)),
+                VpsInstance.provider_id == account_id,
+                VpsInstance.status != "deleted",
+            )
+        )
+        return set(rows.all())
+
+    async def plans_of_account(self, account_id: uuid.UUID) -> dict[str, tuple[uuid.UUID, str]]:
+        """The account's plans: provider plan id -> (our plan id, its name)."""
+        rows = await self.session.execute(
+            select(VpsPlan.provider_plan_id, VpsPlan.id, VpsPlan.name).where(
+                VpsPlan.provider_id == account_id
+            )
+        )
+        return {provider_plan_id: (plan_id, name) for provider_plan_id, plan_id, name in rows}
+
     async def add(self, instance: VpsInstance) -> None:
         """Insert a new instance (flushed: its operation and event refer to it)."""
         self.session.add(instance)

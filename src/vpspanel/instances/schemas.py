@@ -222,7 +222,9 @@ class EventOut(_Strict):
         description=(
             "What happened: the action (create, boot, shutdown, reboot, rebuild, resize, "
             "delete), a step of one (`created`, `retry` after a temporary provider failure), "
-            "or something the panel noticed (`status_unknown`)."
+            "or something the panel noticed: `status_unknown`, `observed` (a change made "
+            "outside the panel, seen at the provider: before → after), `deleted_at_provider`, "
+            "`stuck` (left in a transitional status too long)."
         )
     )
     status: str = Field(description="One of queued, running, succeeded, failed.")

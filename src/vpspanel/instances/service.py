@@ -9,6 +9,7 @@ import re
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +21,7 @@ from vpspanel.customers.quota import check_room_for_one_more
 from vpspanel.errors import FieldError, InvalidState, NotFound, ValidationFailed
 from vpspanel.instances import state as transitions
 from vpspanel.instances import validation
-from vpspanel.instances.models import VpsInstance
+from vpspanel.instances.models import InstanceEvent, VpsInstance
 from vpspanel.instances.repository import AdminRow, InstanceRepository
 from vpspanel.instances.schemas import (
     AdminInstanceList,
@@ -554,6 +555,10 @@ async def resize_plans(
 
 async def events(session: AsyncSession, ctx: OrgContext, instance_id: uuid.UUID) -> EventList:
     instance = await _readable(session, ctx, instance_id)
+    return _event_list(await InstanceRepository(session).events(instance.id))
+
+
+def _event_list(events: Sequence[InstanceEvent]) -> EventList:
     return EventList(
         events=[
             EventOut(
@@ -564,7 +569,7 @@ async def events(session: AsyncSession, ctx: OrgContext, instance_id: uuid.UUID)
                 created_at=event.created_at,
                 finished_at=event.finished_at,
             )
-            for event in await InstanceRepository(session).events(instance.id)
+            for event in events
         ]
     )
 
@@ -658,6 +663,16 @@ async def admin_list(
         page=page,
         per_page=per_page,
     )
+
+
+async def admin_events(session: AsyncSession, instance_id: uuid.UUID) -> EventList:
+    """Any organization's server's events, oldest first (404 `not_found` if no such server):
+    the same history its customer reads, changes observed at the provider included."""
+    repository = InstanceRepository(session)
+    instance = await repository.get(instance_id)
+    if instance is None:
+        raise NotFound("Server not found.")
+    return _event_list(await repository.events(instance.id))
 
 
 async def admin_get(session: AsyncSession, instance_id: uuid.UUID) -> AdminInstanceOut:

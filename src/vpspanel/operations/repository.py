@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from vpspanel.db.engine import skip_locked_rows
+from vpspanel.instances.models import VpsInstance
 from vpspanel.operations.models import IdempotencyRecord, Operation
 
 
@@ -107,6 +108,25 @@ class OperationRepository:
             .limit(1)
         )
         return bool((result or {}).get("sent"))
+
+    async def unfinished_instance_ids(
+        self,
+        *,
+        account_id: uuid.UUID | None = None,
+        instance_ids: list[uuid.UUID] | None = None,
+    ) -> set[uuid.UUID]:
+        """The instances (of the provider account, or among `instance_ids`) with an operation
+        queued or running: one statement."""
+        query = select(Operation.instance_id).where(Operation.status.in_(UNFINISHED))
+        if account_id is not None:
+            query = query.join(VpsInstance, VpsInstance.id == Operation.instance_id).where(
+                VpsInstance.provider_id == account_id
+            )
+        if instance_ids is not None:
+            if not instance_ids:
+                return set()
+            query = query.where(Operation.instance_id.in_(set(instance_ids)))
+        return set((await self.session.scalars(query.distinct())).all())
 
     async def has_unfinished(self, instance_id: uuid.UUID) -> bool:
         """Whether an operation of the instance is queued or running."""

@@ -57,8 +57,22 @@ class WorkerConfig:
     # is parked until then instead (0: a slot never waits on a budget; None: wait in the step,
     # for tests whose provider clock skips its sleeps).
     budget_patience_s: float | None = 0.0
-    # How often to compare every provider account's servers with our records.
+    # How often each provider account is swept in full (a complete listing compared with our
+    # records); a gap in its change feed sweeps it at once (`worker/account_sync.py`).
     reconcile_interval_s: float = 300.0
+    # How often each account's change feed (Linode events, DigitalOcean actions) is read: one
+    # request when nothing happened. An out-of-band change is visible within about this long.
+    feed_interval_s: float = 15.0
+    # An account's feed and sweep belong to one worker for this long; renewed on every pass
+    # (so keep it well above `feed_interval_s`) and during a long one. A dead worker's lease
+    # lapses and another worker takes the account over.
+    account_lease_s: float = 60.0
+    # A feed naming more servers than this is answered with one full sweep of the account
+    # (ceil(N / page size) list requests) instead of one read per server.
+    feed_reread_max: int = 10
+    # A server left in a transitional status with no operation of ours for this long is
+    # re-read by the sweep and resolved, or marked failed with a reason.
+    stuck_after_s: float = 900.0
 
     def timeout_for(self, operation_type: str) -> timedelta:
         return self.timeouts.get(operation_type, self.default_timeout)
@@ -83,6 +97,7 @@ class WorkerConfig:
             "concurrency": 1,
             "claim_batch": 1,
             "reconcile_interval_s": 3600.0,
+            "feed_interval_s": 3600.0,
             "budget_patience_s": None,
         }
         values.update(overrides)

@@ -39,6 +39,7 @@ from vpspanel.providers.base import Provider
 from vpspanel.providers.http import BUDGET_PATIENCE_S
 from vpspanel.providers.types import InstanceStatus, ProviderInstance
 from vpspanel.state import AppState
+from vpspanel.worker.account_sync import AccountSync
 from vpspanel.worker.batching import GroupCommit
 from vpspanel.worker.config import WorkerConfig
 from vpspanel.worker.polling import (
@@ -48,7 +49,6 @@ from vpspanel.worker.polling import (
     SharedPolls,
     watch_accounts,
 )
-from vpspanel.worker.reconcile import reconcile
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +82,8 @@ class Worker:
         self.owner = owner or f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._last_purge: datetime | None = None
         self.polls = SharedPolls()
+        # Each provider account's change feed and sweep (one worker at a time per account).
+        self.account_sync = AccountSync(state, self.config, self.owner)
         # Checkpoints and outcomes of steps run side by side share transactions.
         self.writes = GroupCommit(lambda: self.state.sessionmaker, isolated=(LeaseLost,))
 
@@ -517,9 +519,10 @@ class Worker:
                     )
                 )
             )
+        if not self.sealed_only and self.config.feed_interval_s > 0:
+            slots.append(asyncio.create_task(self.account_sync.run(stop_event)))
         try:
-            # Upkeep waits one interval first: a restart does not start with a burst of list
-            # calls to every provider.
+            # Upkeep waits one interval first: a restart does not start with a burst of work.
             while not stop_event.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(
@@ -529,13 +532,6 @@ class Worker:
                     continue
                 try:
                     await self.purge_expired_keys()
-                    report = await reconcile(self.state)
-                    if report.updated or report.untracked:
-                        logger.info(
-                            "reconciled: %d updated, %d untracked",
-                            report.updated,
-                            len(report.untracked),
-                        )
                 except Exception:
                     logger.exception("periodic upkeep failed")
         finally:

@@ -1,0 +1,259 @@
+"""Each provider account's change feed and full sweep, on its own schedule, on one worker at a
+time.
+
+Every `feed_interval_s` a pass runs for each active account, as its own task: an account that
+is slow or rate limited delays only itself. A pass first takes the account's lease (one
+conditional upsert on `provider_account_sync`: granted when the lease is free, expired or
+already ours), then polls the feed (`worker/feeds.py`) and stores the cursor; when the sweep is
+due (every `reconcile_interval_s`) or the feed reported a gap, it sweeps the account
+(`worker/reconcile.py`).
+
+The lease lasts `account_lease_s`. It is renewed by every pass, by a heartbeat during a long
+pass, and first thing in every write transaction of a pass (the fence: on PostgreSQL that
+UPDATE holds the lease row until the transaction ends, so a worker whose lease lapsed and was
+taken over writes nothing, and no takeover happens mid-write). A worker that dies stops
+renewing it and another worker takes the account over when it lapses, with the cursor and the
+sweep schedule, both in the row. A stopping worker gives its leases up. An account otherwise
+stays with the worker that holds it.
+
+Requests are never waited for inline: passes run with no budget patience, so a 429 or a full
+request budget raises at once and the account's next pass is put off until its Retry-After.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.provider_accounts.repository import ProviderAccountRepository
+from vpspanel.providers.errors import ProviderError, ProviderRateLimited
+from vpspanel.providers.http import BUDGET_PATIENCE_S
+from vpspanel.state import AppState
+from vpspanel.worker.config import WorkerConfig
+from vpspanel.worker.feeds import poll_feed
+from vpspanel.worker.reconcile import AccountLeaseLost, Fence, ReconcileReport, sweep_account
+from vpspanel.worker.sync_repository import AccountSyncRepository, HeldAccount
+
+logger = logging.getLogger(__name__)
+
+# A feed that could not be read sweeps its account at most this many feed intervals after the
+# last sweep: one that stays unreadable (a key without the feed's scope) must not turn every
+# poll into a full listing. Any other gap sweeps at once.
+GAP_SWEEP_SPACING_POLLS = 4
+
+ReportHook = Callable[[uuid.UUID, ReconcileReport], None]
+
+
+class AccountSync:
+    """Runs the feed polls and sweeps of every active account for one worker (`owner`).
+
+    `report` adds up every pass since start; `on_report(account_id, report)` is called after
+    each pass (for metrics); `feed_lags_s()` gives each account's current feed lag."""
+
+    def __init__(
+        self,
+        state: AppState,
+        config: WorkerConfig,
+        owner: str,
+        *,
+        on_report: ReportHook | None = None,
+    ) -> None:
+        self.state = state
+        self.config = config
+        self.owner = owner
+        self.on_report = on_report
+        self.report = ReconcileReport()
+        self._next_at: dict[uuid.UUID, float] = {}
+        self._passes: dict[uuid.UUID, asyncio.Task[ReconcileReport]] = {}
+        self._last_read: dict[uuid.UUID, float] = {}
+        self._accounts: list[ServiceProvider] = []
+        self._accounts_read_at: float | None = None
+
+    def feed_lags_s(self) -> dict[uuid.UUID, float]:
+        """Seconds since each account's feed was last read successfully, by this worker."""
+        now = time.monotonic()
+        return {account_id: now - at for account_id, at in self._last_read.items()}
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Start every account's passes when due until `stop` is set; then end the passes
+        under way and give the leases up."""
+        tick = min(max(self.config.feed_interval_s / 4, 0.01), 1.0)
+        try:
+            while not stop.is_set():
+                try:
+                    await self._start_due()
+                except Exception:
+                    logger.exception("account sync: scheduling failed; trying again")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=tick)
+        finally:
+            for task in self._passes.values():
+                task.cancel()
+            await asyncio.gather(*self._passes.values(), return_exceptions=True)
+            try:
+                async with self.state.sessionmaker() as session, session.begin():
+                    await AccountSyncRepository(session).release_leases(self.owner)
+            except Exception:
+                logger.warning("account sync: leases not released; they lapse by themselves")
+
+    async def _start_due(self) -> None:
+        now = time.monotonic()
+        if self._accounts_read_at is None or (
+            now - self._accounts_read_at >= self.config.feed_interval_s
+        ):
+            async with self.state.read_sessionmaker() as session:
+                self._accounts = list(await ProviderAccountRepository(session).list_active())
+            self._accounts_read_at = now
+        for account in self._accounts:
+            running = self._passes.get(account.id)
+            if running is not None and not running.done():
+                continue
+            # The first pass waits one interval: a restart does not start with a burst of
+            # requests to every provider (the cursor and the sweep schedule are in the table).
+            due = self._next_at.setdefault(account.id, now + self.config.feed_interval_s)
+            if now >= due:
+                self._passes[account.id] = asyncio.create_task(
+                    self.run_pass(account), name=f"{self.owner}|{account.id}"
+                )
+
+    async def run_pass(self, account: ServiceProvider) -> ReconcileReport:
+        """One pass for `account`: take its lease, poll its feed, sweep it if due. Never
+        raises (a failure is logged and the next pass comes at its time)."""
+        report = ReconcileReport()
+        started = time.monotonic()
+        next_in = self.config.feed_interval_s
+        patience = BUDGET_PATIENCE_S.set(0.0)
+        try:
+            held = await self._take_lease(account.id)
+            if held is not None:
+                async with self._renewing(account.id):
+                    await self._feed_and_sweep(account, held, report)
+        except AccountLeaseLost:
+            logger.warning("account %s: taken over by another worker mid-pass", account.id)
+        except ProviderRateLimited as exc:
+            report.deferred_accounts += 1
+            next_in = max(exc.retry_after_s or 0.0, next_in)
+            logger.info("account %s rate limited: next pass in %.0fs", account.id, next_in)
+        except ProviderError as exc:
+            report.unreachable_accounts += 1
+            logger.warning("account %s: feed not read (%s)", account.id, type(exc).__name__)
+        except Exception:
+            logger.exception("account %s: sync pass failed", account.id)
+        finally:
+            BUDGET_PATIENCE_S.reset(patience)
+            self._next_at[account.id] = started + next_in
+        self.report.add(report)
+        if report.changed or report.untracked or report.gaps:
+            logger.info(
+                "account %s: %d updated, %d deleted, %d stuck failed, %d untracked, %d gaps",
+                account.id,
+                report.updated,
+                report.deleted,
+                report.stuck_failed,
+                report.untracked,
+                report.gaps,
+            )
+        if self.on_report is not None:
+            self.on_report(account.id, report)
+        return report
+
+    async def _feed_and_sweep(
+        self, account: ServiceProvider, held: HeldAccount, report: ReconcileReport
+    ) -> None:
+        now = self.state.clock()
+        sweep_now = held.sweep_due_at is None or held.sweep_due_at <= now
+        # A sweep about to run covers whatever the feed names: no re-reads then.
+        fence = self._fence(account.id)
+        poll = await poll_feed(
+            self.state,
+            account,
+            held.feed_cursor,
+            self.config,
+            report,
+            reread=not sweep_now,
+            fence=fence,
+        )
+        sweep_due_at = None
+        if poll.sweep_reason is not None and not sweep_now:
+            spacing = timedelta(seconds=self.config.feed_interval_s * GAP_SWEEP_SPACING_POLLS)
+            earliest = held.last_sweep_at + spacing if held.last_sweep_at and not poll.read else now
+            sweep_now = earliest <= now
+            sweep_due_at = now if sweep_now else earliest
+            logger.info("account %s: feed gap (%s)", account.id, poll.sweep_reason)
+        async with self.state.sessionmaker() as session, session.begin():
+            await AccountSyncRepository(session).record_feed(
+                account.id,
+                owner=self.owner,
+                cursor=poll.next_cursor,
+                read_at=now if poll.read else None,
+                sweep_due_at=sweep_due_at,
+            )
+        if poll.read:
+            self._last_read[account.id] = time.monotonic()
+            report.feed_lag_s[account.id] = 0.0
+        elif held.last_feed_at is not None:
+            report.feed_lag_s[account.id] = (now - held.last_feed_at).total_seconds()
+        if not sweep_now:
+            return
+        await sweep_account(self.state, account, self.config, report, fence=fence)
+        async with self.state.sessionmaker() as session, session.begin():
+            await AccountSyncRepository(session).record_sweep(
+                account.id,
+                owner=self.owner,
+                at=now,
+                next_due_at=now + timedelta(seconds=self.config.reconcile_interval_s),
+            )
+
+    def _fence(self, account_id: uuid.UUID) -> Fence:
+        async def still_ours(session: AsyncSession) -> bool:
+            until = self.state.clock() + timedelta(seconds=self.config.account_lease_s)
+            return await AccountSyncRepository(session).renew_lease(
+                account_id, owner=self.owner, until=until
+            )
+
+        return still_ours
+
+    async def _take_lease(self, account_id: uuid.UUID) -> HeldAccount | None:
+        now = self.state.clock()
+        async with self.state.sessionmaker() as session, session.begin():
+            return await AccountSyncRepository(session).take_lease(
+                account_id,
+                owner=self.owner,
+                now=now,
+                until=now + timedelta(seconds=self.config.account_lease_s),
+            )
+
+    @contextlib.asynccontextmanager
+    async def _renewing(self, account_id: uuid.UUID) -> AsyncIterator[None]:
+        """Keep the account's lease renewed while the pass runs."""
+
+        async def beat() -> None:
+            interval = self.config.account_lease_s / 3
+            while True:
+                await asyncio.sleep(interval)
+                try:
+                    async with self.state.sessionmaker() as session, session.begin():
+                        until = self.state.clock() + timedelta(seconds=self.config.account_lease_s)
+                        kept = await AccountSyncRepository(session).renew_lease(
+                            account_id, owner=self.owner, until=until
+                        )
+                    if not kept:
+                        logger.warning("account %s: lease lost during a pass", account_id)
+                except Exception:  # a missed beat is survivable; the next one may work
+                    logger.warning("account %s: lease renewal failed", account_id)
+
+        heartbeat = asyncio.create_task(beat())
+        try:
+            yield
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
