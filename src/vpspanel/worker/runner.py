@@ -519,7 +519,7 @@ class Worker:
                     )
                 )
             )
-        if not self.sealed_only and self.config.feed_interval_s > 0:
+        if self.config.feed_interval_s > 0:
             slots.append(asyncio.create_task(self.account_sync.run(stop_event)))
         try:
             # Upkeep waits one interval first: a restart does not start with a burst of work.
