@@ -349,6 +349,8 @@ async def test_a_provider_failure_on_delete_is_answered_and_can_be_retried(
     assert ROOT_PASS not in failed.text and offer.token not in failed.text
     # A 5xx may have been carried out: the orphan shows the delete under way.
     assert (await open_orphans(client, headers, state="deleting"))["total"] == 1
+    (waiting,) = (await open_orphans(client, headers))["orphans"]
+    assert waiting["state"] == "deleting"  # still shown by default: it needs another try
     assert int(stray.id) in [s["id"] for s in sim.instances("linode", token=offer.token)]
     sim.clear_faults()
     retried = await client.post(f"{ORPHANS}/{orphan['id']}/delete", headers=headers)

@@ -1487,7 +1487,7 @@ export type OrphanList = {
     /**
      * Total
      *
-     * How many orphans are in the asked state, on every page.
+     * How many orphans are in the asked states, on every page.
      */
     total: number;
 };
@@ -4375,7 +4375,7 @@ export type AdminListOrphansData = {
         /**
          * State
          *
-         * Only orphans in this state; `open` when absent.
+         * Only orphans in this state; when absent, those waiting for an admin: `open`, and `deleting` (a delete whose outcome is not known yet).
          */
         state?: OrphanState | null;
         /**

@@ -26,6 +26,8 @@ class OrphanState(StrEnum):
 
 # The states of a server still (as far as we know) at the provider.
 PRESENT_STATES = (OrphanState.OPEN, OrphanState.IGNORED, OrphanState.DELETING)
+# What the admin list shows by default: open ones, and deletes whose outcome is not known yet.
+AWAITING_DECISION = (OrphanState.OPEN, OrphanState.DELETING)
 
 
 class OrphanServer(IdMixin, Base):

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel.instances.models import InstanceEvent, VpsInstance
 from vpspanel.operations.models import Operation
-from vpspanel.orphans.models import PRESENT_STATES, OrphanServer, OrphanState
+from vpspanel.orphans.models import AWAITING_DECISION, PRESENT_STATES, OrphanServer, OrphanState
 from vpspanel.provider_accounts.models import ServiceProvider
 
 
@@ -104,14 +104,15 @@ class OrphanRepository:
     async def page(
         self, *, state: OrphanState | None, page: int, per_page: int
     ) -> tuple[list[OrphanRow], int]:
-        """Newest first (by when the sweep first saw them); `state` None means every state."""
-        query = select(OrphanServer, ServiceProvider.name).join(
-            ServiceProvider, ServiceProvider.id == OrphanServer.provider_account_id
+        """Newest first (by when the sweep first saw them); `state` None means those waiting
+        for an admin (`AWAITING_DECISION`)."""
+        states = [state.value] if state is not None else [s.value for s in AWAITING_DECISION]
+        query = (
+            select(OrphanServer, ServiceProvider.name)
+            .join(ServiceProvider, ServiceProvider.id == OrphanServer.provider_account_id)
+            .where(OrphanServer.state.in_(states))
         )
-        count = select(func.count()).select_from(OrphanServer)
-        if state is not None:
-            query = query.where(OrphanServer.state == state.value)
-            count = count.where(OrphanServer.state == state.value)
+        count = select(func.count()).select_from(OrphanServer).where(OrphanServer.state.in_(states))
         rows = await self.session.execute(
             query.order_by(OrphanServer.first_seen_at.desc(), OrphanServer.id)
             .limit(per_page)

@@ -26,8 +26,11 @@ async def list_orphans(
     session: SessionDep,
     state: Annotated[
         OrphanState | None,
-        Query(description="Only orphans in this state; `open` when absent."),
-    ] = OrphanState.OPEN,
+        Query(
+            description="Only orphans in this state; when absent, those waiting for an admin: "
+            "`open`, and `deleting` (a delete whose outcome is not known yet)."
+        ),
+    ] = None,
     page: Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1.")] = 1,
     per_page: Annotated[
         int, Query(ge=1, le=200, description="Orphans per page (at most 200).")

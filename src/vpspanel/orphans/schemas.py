@@ -42,7 +42,7 @@ class OrphanOut(_Strict):
 
 class OrphanList(_Strict):
     orphans: list[OrphanOut] = Field(description="This page, most recently found first.")
-    total: int = Field(description="How many orphans are in the asked state, on every page.")
+    total: int = Field(description="How many orphans are in the asked states, on every page.")
     page: int = Field(description="This page's number, from 1.")
     per_page: int = Field(description="The most orphans on one page.")
 
