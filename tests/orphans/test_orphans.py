@@ -443,3 +443,31 @@ async def test_a_thousand_tagged_servers_cost_two_reads_and_one_batched_insert(
     assert len(first_statements) - len(writes) == 2
     assert 1 <= len(writes) <= 3, writes  # one INSERT, in as few batches as the driver needs
     assert len(second_statements) == 2
+
+
+async def test_servers_on_their_way_out_are_not_new_orphans(
+    fast_state: AppState, client: AsyncClient, sim: SimulatorServer
+) -> None:
+    offer = await create_offer(fast_state, sim, "linode")
+    headers, _, _ = await signed_in_headers(fast_state, client)
+    just_deleted_id = await deploy_without_worker(client, headers, offer)
+    just_deleted = await tagged_server(fast_state, offer, "gone-1", uuid.UUID(just_deleted_id))
+    async with fast_state.sessionmaker() as session, session.begin():
+        instance = await session.get(VpsInstance, uuid.UUID(just_deleted_id))
+        assert instance is not None
+        # Our delete finished (the provider answered 404) after the listing was taken.
+        instance.provider_instance_id = just_deleted.id
+        instance.status = "deleted"
+        instance.deleted_at = fast_state.clock()
+    being_deleted = await tagged_server(fast_state, offer, "going-1")
+    sim.set_instance_status("linode", int(being_deleted.id), "deleting")
+    listed = await servers_at_provider(fast_state, offer.account)
+    assert {server.id for server in listed} == {just_deleted.id, being_deleted.id}
+
+    async with fast_state.sessionmaker() as session, session.begin():
+        assert (
+            await reconcile_orphans(session, fast_state, offer.account, listed, complete=True) == 0
+        )
+
+    async with fast_state.sessionmaker() as session:
+        assert (await session.scalars(select(OrphanServer))).all() == []

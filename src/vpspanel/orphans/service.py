@@ -39,6 +39,9 @@ log = structlog.get_logger(__name__)
 ORPHAN_NOT_FOUND = "Orphan server not found."
 # last_seen_at is refreshed at most this often: a sweep that finds nothing new writes nothing.
 LAST_SEEN_RESOLUTION = timedelta(minutes=30)
+# How long a provider may go on listing a server after answering 404 for it (listings are
+# eventually consistent, and a sweep's listing is older than its transaction).
+LISTING_LAG = timedelta(minutes=10)
 ADOPTED_EVENT = "adopted"
 ADOPTED_MESSAGE = (
     "The server was found at the cloud after all and is attached to this entry again; it "
@@ -83,6 +86,17 @@ def _is_orphan(server: ProviderInstance, account: ServiceProvider, claim: Claime
     return instance.provider_instance_id not in (None, server.id)
 
 
+def _going_away(server: ProviderInstance, claim: ClaimedBy | None, now: datetime) -> bool:
+    """A server on its way out, not worth a new orphan: the provider says it is being deleted,
+    or our own delete of it finished so recently that the listing may predate it."""
+    if server.status is InstanceStatus.DELETING:
+        return True
+    if claim is None or claim.instance.provider_instance_id != server.id:
+        return False
+    deleted_at = claim.instance.deleted_at
+    return deleted_at is not None and now - deleted_at < LISTING_LAG
+
+
 def _adoptable(account: ServiceProvider, claim: ClaimedBy | None) -> bool:
     return (
         claim is not None
@@ -122,22 +136,16 @@ async def reconcile_orphans(
     claims = await repository.instances_named({one.instance_id for one in tagged})
     orphans = await repository.of_account(account.id, [one.server.id for one in tagged])
 
-    # The oldest server carrying a lost create's tag is that create's; any later copy is not.
-    adopted: set[uuid.UUID] = set()
+    # The oldest server carrying a lost create's tag is that create's: once adopted, the
+    # instance (the same object, refreshed under its lock) is bound, and later copies are not.
     for one in sorted(tagged, key=_creation_order):
         claim = claims.get(one.instance_id)
-        if (
-            one.instance_id not in adopted
-            and _adoptable(account, claim)
-            and await _adopt(repository, one, now)
-        ):
-            adopted.add(one.instance_id)
-            _settle(orphans.get(one.server.id), OrphanState.ADOPTED, now)
-            continue
-        if not _is_orphan(one.server, account, claim):
-            _settle(orphans.get(one.server.id), OrphanState.ADOPTED, now)
-            continue
-        orphans[one.server.id] = _record(repository, orphans.get(one.server.id), one, account, now)
+        known = orphans.get(one.server.id)
+        adopted = _adoptable(account, claim) and await _adopt(repository, one, now)
+        if adopted or not _is_orphan(one.server, account, claim):
+            _settle(known, OrphanState.ADOPTED, now)
+        elif known is not None or not _going_away(one.server, claim, now):
+            orphans[one.server.id] = _record(repository, known, one, account, now)
 
     if complete:
         seen = {one.server.id for one in tagged}
