@@ -39,6 +39,7 @@ from vpspanel.instances.router import router as instances_router
 from vpspanel.logging import configure_logging
 from vpspanel.organizations.router import invitations_router
 from vpspanel.organizations.router import router as organizations_router
+from vpspanel.orphans.router import router as admin_orphans_router
 from vpspanel.provider_accounts.router import router as admin_providers_router
 from vpspanel.request_guards import BodySizeLimit, require_json_body
 from vpspanel.ssh_keys.router import router as ssh_keys_router
@@ -367,6 +368,7 @@ def install_routers(app: FastAPI) -> None:
     app.include_router(admin_providers_router)
     app.include_router(admin_catalog_router)
     app.include_router(admin_customers_router)
+    app.include_router(admin_orphans_router)
 
 
 def install_operations_routes(app: FastAPI, app_state: AppState) -> None:

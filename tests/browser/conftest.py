@@ -90,6 +90,8 @@ class Panel:
     """A running panel: its base URL and the demo admin's credentials."""
 
     url: str
+    # The panel's own database (for a test that stands in for its worker's sweep).
+    database_url: str = ""
     admin_email: str = ADMIN_EMAIL
     admin_password: str = ADMIN_PASSWORD
 
@@ -132,7 +134,7 @@ def panel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Panel]:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_seeded(url, process, data_dir / "serve.log")
-        yield Panel(url=url)
+        yield Panel(url=url, database_url=database_url)
     finally:
         process.terminate()
         try:

@@ -1,19 +1,28 @@
 """A deploy while the simulated clouds refuse every create: the customer sees the failure and
-its reason on the server's page; the admin sees the failed server and why on /admin#instances."""
+its reason on the server's page; the admin sees the failed server and why on /admin#instances,
+and deletes a tagged server nobody owns from the same page."""
 
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
+from pydantic import SecretStr
 
-from tests.browser.conftest import Panel, check_page
+from tests.browser.conftest import Panel, _run_outside_playwright_loop, check_page
 from tests.browser.test_auth import sign_in
 from tests.browser.test_customer import choose, register
+from tests.conftest import TEST_ENCRYPTION_KEY
+from vpspanel.config import Environment, Settings
+from vpspanel.orphans.service import reconcile_orphans
+from vpspanel.provider_accounts.repository import ProviderAccountRepository
+from vpspanel.state import AppState
 
 REFUSED = "The cloud provider refused this request."
 CREATE_PATHS = {"linode": r"linode/instances$", "digitalocean": r"droplets$"}
@@ -76,3 +85,86 @@ def test_a_failed_deploy_shows_its_reason_to_customer_and_admin(page: Page, pane
     expect(details).to_contain_text("Provider said:")
     expect(details).to_contain_text("failed")
     check_page(page, "admin-instance-details", narrow=True)
+
+
+DEMO_LINODE = ("linode/v4", "demo-linode-account")
+
+
+def _linode_server(panel: Panel, label: str, tags: list[str]) -> int:
+    """A server made at the simulated Linode account of the demo, as if by hand."""
+    path, token = DEMO_LINODE
+    answer = httpx.post(
+        f"{panel.url}/_sim/{path}/linode/instances",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"type": "g6-nanode-1", "region": "us-east", "label": label, "tags": tags},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    server_id: int = answer.json()["id"]
+    return server_id
+
+
+def _linode_server_ids(panel: Panel) -> set[int]:
+    answer = httpx.get(
+        f"{panel.url}/_sim/_control/linode/instances",
+        headers={"X-Simulator-Token": DEMO_LINODE[1]},
+        timeout=10,
+    )
+    return {server["id"] for server in answer.json()["instances"]}
+
+
+async def _sweep_orphans(panel: Panel, data_dir: Path) -> None:
+    """What the panel's worker sweep does with each account's complete listing."""
+    state = AppState.from_settings(
+        Settings(
+            env=Environment.TEST,
+            database_url=panel.database_url,
+            data_dir=data_dir,
+            encryption_keys=[SecretStr(TEST_ENCRYPTION_KEY)],
+        )
+    )
+    try:
+        async with state.read_sessionmaker() as session:
+            accounts = list(await ProviderAccountRepository(session).list_active())
+        for account in accounts:
+            listed = await state.providers.for_account(account).list_instances(tagged_only=False)
+            async with state.sessionmaker() as session, session.begin():
+                await reconcile_orphans(session, state, account, listed, complete=True)
+    finally:
+        await state.close()
+
+
+def test_an_admin_deletes_a_tagged_server_nobody_owns(
+    page: Page, panel: Panel, tmp_path: Path
+) -> None:
+    stray = f"stray-{uuid.uuid4().hex[:4]}"
+    stray_id = _linode_server(panel, stray, ["vpspanel", f"vpspanel:{uuid.uuid4()}"])
+    by_hand_id = _linode_server(panel, f"by-hand-{uuid.uuid4().hex[:4]}", [])
+    _run_outside_playwright_loop(_sweep_orphans(panel, tmp_path))
+
+    sign_in(page, panel, panel.admin_email, panel.admin_password)
+    expect(page).to_have_url(re.compile(r"/vps"))
+    page.goto(f"{panel.url}/admin#instances")
+    section = page.get_by_role("region", name="Servers at the provider without an owner")
+    row = section.get_by_role("row").filter(
+        has=page.get_by_role("rowheader", name=re.compile(stray))
+    )
+    expect(row).to_contain_text("Primary Linode Account")
+    expect(row).to_contain_text(str(stray_id))
+    expect(section).not_to_contain_text("by-hand-")
+    check_page(page, "admin-orphans")
+
+    row.get_by_role("button", name=f"Delete {stray}").click()
+    dialog = page.get_by_role("alertdialog", name=f"Delete {stray}?")
+    expect(dialog).to_contain_text(f"Server {stray_id} in Primary Linode Account")
+    check_page(page, "admin-orphan-delete", narrow=False)
+    dialog.get_by_role("button", name="Delete server").click()
+    expect(page.get_by_text(f"{stray} was deleted at the provider.")).to_be_visible()
+    expect(section.get_by_text("Every tagged server has an owner.")).to_be_visible()
+    check_page(page, "admin-orphans-none")
+
+    # The provider takes a little while to delete a server, as real clouds do.
+    deadline = time.monotonic() + 60
+    while stray_id in (remaining := _linode_server_ids(panel)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert stray_id not in remaining and by_hand_id in remaining

@@ -1453,6 +1453,125 @@ export type OrganizationUpdateIn = {
 };
 
 /**
+ * OrphanEnvelope
+ */
+export type OrphanEnvelope = {
+    /**
+     * The orphan, after the action.
+     */
+    orphan: OrphanOut;
+};
+
+/**
+ * OrphanList
+ */
+export type OrphanList = {
+    /**
+     * Orphans
+     *
+     * This page, most recently found first.
+     */
+    orphans: Array<OrphanOut>;
+    /**
+     * Page
+     *
+     * This page's number, from 1.
+     */
+    page: number;
+    /**
+     * Per Page
+     *
+     * The most orphans on one page.
+     */
+    per_page: number;
+    /**
+     * Total
+     *
+     * How many orphans are in the asked states, on every page.
+     */
+    total: number;
+};
+
+/**
+ * OrphanOut
+ */
+export type OrphanOut = {
+    /**
+     * Created At Provider
+     *
+     * When the provider created the server (UTC); null if it did not say.
+     */
+    created_at_provider: string | null;
+    /**
+     * First Seen At
+     *
+     * When a sweep first found it unowned (UTC).
+     */
+    first_seen_at: string;
+    /**
+     * Id
+     *
+     * The orphan's id (ours, not the provider's).
+     */
+    id: string;
+    /**
+     * Label
+     *
+     * The server's label (Linode) or name (DigitalOcean).
+     */
+    label: string;
+    /**
+     * Last Seen At
+     *
+     * When a sweep last listed it (UTC), refreshed at most every 30 minutes.
+     */
+    last_seen_at: string;
+    /**
+     * Provider Account Id
+     *
+     * The provider account it was found in.
+     */
+    provider_account_id: string;
+    /**
+     * Provider Account Name
+     *
+     * That provider account's name.
+     */
+    provider_account_name: string;
+    /**
+     * Provider Server Id
+     *
+     * The server's id at the provider.
+     */
+    provider_server_id: string;
+    /**
+     * `open` (waiting for a decision), `ignored` (kept, hidden from the open list), `deleting` (a delete was sent; ask again if it stays), `deleted` (deleted through the panel), `gone` (no longer listed by the provider), `adopted` (a server of ours owns it now).
+     */
+    state: OrphanState;
+    /**
+     * State Changed At
+     *
+     * When `state` last changed (UTC).
+     */
+    state_changed_at: string;
+    /**
+     * Tag
+     *
+     * Our identity tag on the server, `vpspanel:<instance id>`: the instance it names is missing, failed, deleted, or belongs to another account.
+     */
+    tag: string;
+};
+
+/**
+ * OrphanState
+ *
+ * Where an orphan stands. `open` and `ignored` are still at the provider; the rest are
+ * final: `deleted` by an admin through the panel, `gone` from a complete listing without us
+ * deleting it, `adopted` once an instance of ours owns the server again.
+ */
+export type OrphanState = 'open' | 'ignored' | 'deleting' | 'deleted' | 'gone' | 'adopted';
+
+/**
  * PanelSettingsOut
  */
 export type PanelSettingsOut = {
@@ -4320,6 +4439,306 @@ export type AdminUpdateOrganizationResponses = {
 };
 
 export type AdminUpdateOrganizationResponse = AdminUpdateOrganizationResponses[keyof AdminUpdateOrganizationResponses];
+
+export type AdminListOrphansData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * State
+         *
+         * Only orphans in this state; when absent, those waiting for an admin: `open`, and `deleting` (a delete whose outcome is not known yet).
+         */
+        state?: OrphanState | null;
+        /**
+         * Page
+         *
+         * Page number, from 1.
+         */
+        page?: number;
+        /**
+         * Per Page
+         *
+         * Orphans per page (at most 200).
+         */
+        per_page?: number;
+    };
+    url: '/api/admin/orphans';
+};
+
+export type AdminListOrphansErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type AdminListOrphansError = AdminListOrphansErrors[keyof AdminListOrphansErrors];
+
+export type AdminListOrphansResponses = {
+    /**
+     * Successful Response
+     */
+    200: OrphanList;
+};
+
+export type AdminListOrphansResponse = AdminListOrphansResponses[keyof AdminListOrphansResponses];
+
+export type AdminDeleteOrphanData = {
+    body?: never;
+    path: {
+        /**
+         * Orphan Id
+         *
+         * The orphan's id (from the list).
+         */
+        orphan_id: string;
+    };
+    query?: never;
+    url: '/api/admin/orphans/{orphan_id}/delete';
+};
+
+export type AdminDeleteOrphanErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type AdminDeleteOrphanError = AdminDeleteOrphanErrors[keyof AdminDeleteOrphanErrors];
+
+export type AdminDeleteOrphanResponses = {
+    /**
+     * Successful Response
+     */
+    200: OrphanEnvelope;
+};
+
+export type AdminDeleteOrphanResponse = AdminDeleteOrphanResponses[keyof AdminDeleteOrphanResponses];
+
+export type AdminIgnoreOrphanData = {
+    body?: never;
+    path: {
+        /**
+         * Orphan Id
+         *
+         * The orphan's id (from the list).
+         */
+        orphan_id: string;
+    };
+    query?: never;
+    url: '/api/admin/orphans/{orphan_id}/ignore';
+};
+
+export type AdminIgnoreOrphanErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type AdminIgnoreOrphanError = AdminIgnoreOrphanErrors[keyof AdminIgnoreOrphanErrors];
+
+export type AdminIgnoreOrphanResponses = {
+    /**
+     * Successful Response
+     */
+    200: OrphanEnvelope;
+};
+
+export type AdminIgnoreOrphanResponse = AdminIgnoreOrphanResponses[keyof AdminIgnoreOrphanResponses];
+
+export type AdminUnignoreOrphanData = {
+    body?: never;
+    path: {
+        /**
+         * Orphan Id
+         *
+         * The orphan's id (from the list).
+         */
+        orphan_id: string;
+    };
+    query?: never;
+    url: '/api/admin/orphans/{orphan_id}/unignore';
+};
+
+export type AdminUnignoreOrphanErrors = {
+    /**
+     * Malformed request
+     */
+    400: ErrorBody;
+    /**
+     * Not signed in
+     */
+    401: ErrorBody;
+    /**
+     * Not allowed for this role
+     */
+    403: ErrorBody;
+    /**
+     * Not found
+     */
+    404: ErrorBody;
+    /**
+     * State conflict
+     */
+    409: ErrorBody;
+    /**
+     * Request body too large
+     */
+    413: ErrorBody;
+    /**
+     * Request body is not JSON
+     */
+    415: ErrorBody;
+    /**
+     * Validation failed
+     */
+    422: ErrorBody;
+    /**
+     * Too many requests
+     */
+    429: ErrorBody;
+    /**
+     * Provider error
+     */
+    502: ErrorBody;
+    /**
+     * Provider or service unavailable
+     */
+    503: ErrorBody;
+};
+
+export type AdminUnignoreOrphanError = AdminUnignoreOrphanErrors[keyof AdminUnignoreOrphanErrors];
+
+export type AdminUnignoreOrphanResponses = {
+    /**
+     * Successful Response
+     */
+    200: OrphanEnvelope;
+};
+
+export type AdminUnignoreOrphanResponse = AdminUnignoreOrphanResponses[keyof AdminUnignoreOrphanResponses];
 
 export type AdminListPlansData = {
     body?: never;

@@ -47,6 +47,7 @@ export const baseHandlers = [
   ),
   http.get("*/api/vps/:id/events", () => HttpResponse.json({ events: [] })),
   http.get("*/api/account/ssh-keys", () => HttpResponse.json({ ssh_keys: [] })),
+  http.get("*/api/admin/orphans", () => HttpResponse.json({ orphans: [], total: 0, page: 1, per_page: 20 })),
   http.get("*/api/vps/images", () =>
     HttpResponse.json({
       images: [{ id: "img-debian12", label: "Debian 12", distribution: "Debian", version: "12" }],

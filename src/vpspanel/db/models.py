@@ -14,6 +14,7 @@ from vpspanel.db.base import Base
 from vpspanel.instances.models import InstanceEvent, VpsInstance
 from vpspanel.operations.models import IdempotencyRecord, Operation
 from vpspanel.organizations.models import Membership, Organization, OrganizationInvitation
+from vpspanel.orphans.models import OrphanServer
 from vpspanel.provider_accounts.models import ServiceProvider, UpstreamCatalogCache
 from vpspanel.ssh_keys.models import SshKey
 from vpspanel.worker.models import ProviderAccountSync
@@ -29,6 +30,7 @@ __all__ = [
     "Operation",
     "Organization",
     "OrganizationInvitation",
+    "OrphanServer",
     "PanelSettings",
     "PasswordResetToken",
     "ProviderAccountSync",

@@ -3,8 +3,8 @@
 import { type InfiniteData, infiniteQueryOptions, queryOptions, type UseMutationOptions } from '@tanstack/react-query';
 
 import { client } from '../client.gen';
-import { acceptInvitation, adminCreatePlan, adminCreateProvider, adminDeletePlan, adminDeleteProvider, adminGetInstance, adminGetPlan, adminGetProvider, adminGetSettings, adminGetUser, adminInstanceEvents, adminListInstances, adminListOrganizations, adminListPlans, adminListProviders, adminListUsers, adminRefreshPlanPrices, adminRotateProviderApiKey, adminTestProvider, adminUpdateOrganization, adminUpdatePlan, adminUpdateProvider, adminUpdateSettings, adminUpdateUser, adminUpstreamImages, adminUpstreamPlans, adminUpstreamRegions, bootInstance, changeMemberRole, changeMyPassword, createApiToken, createInvitation, createOrganization, createSshKey, deleteInstance, deleteSshKey, deployInstance, getAccount, getInstance, getInstanceMetrics, getMe, health, leaveOrganization, listApiTokens, listImages, listInstanceEvents, listInstances, listInvitations, listMembers, listMySessions, listOrganizations, listPlans, listRegions, listResizePlans, listSshKeys, login, logout, type Options, passwordReset, passwordResetConfirm, previewInvitation, rebootInstance, rebuildInstance, register, removeMember, renameOrganization, renameSshKey, resendInvitation, resizeInstance, revokeApiToken, revokeInvitation, revokeMySession, shutdownInstance, updateMyAccount } from '../sdk.gen';
-import type { AcceptInvitationData, AcceptInvitationError, AcceptInvitationResponse, AdminCreatePlanData, AdminCreatePlanError, AdminCreatePlanResponse, AdminCreateProviderData, AdminCreateProviderError, AdminCreateProviderResponse, AdminDeletePlanData, AdminDeletePlanError, AdminDeletePlanResponse, AdminDeleteProviderData, AdminDeleteProviderError, AdminDeleteProviderResponse, AdminGetInstanceData, AdminGetInstanceError, AdminGetInstanceResponse, AdminGetPlanData, AdminGetPlanError, AdminGetPlanResponse, AdminGetProviderData, AdminGetProviderError, AdminGetProviderResponse, AdminGetSettingsData, AdminGetSettingsError, AdminGetSettingsResponse, AdminGetUserData, AdminGetUserError, AdminGetUserResponse, AdminInstanceEventsData, AdminInstanceEventsError, AdminInstanceEventsResponse, AdminListInstancesData, AdminListInstancesError, AdminListInstancesResponse, AdminListOrganizationsData, AdminListOrganizationsError, AdminListOrganizationsResponse, AdminListPlansData, AdminListPlansError, AdminListPlansResponse, AdminListProvidersData, AdminListProvidersError, AdminListProvidersResponse, AdminListUsersData, AdminListUsersError, AdminListUsersResponse, AdminRefreshPlanPricesData, AdminRefreshPlanPricesError, AdminRefreshPlanPricesResponse, AdminRotateProviderApiKeyData, AdminRotateProviderApiKeyError, AdminRotateProviderApiKeyResponse, AdminTestProviderData, AdminTestProviderError, AdminTestProviderResponse, AdminUpdateOrganizationData, AdminUpdateOrganizationError, AdminUpdateOrganizationResponse, AdminUpdatePlanData, AdminUpdatePlanError, AdminUpdatePlanResponse, AdminUpdateProviderData, AdminUpdateProviderError, AdminUpdateProviderResponse, AdminUpdateSettingsData, AdminUpdateSettingsError, AdminUpdateSettingsResponse, AdminUpdateUserData, AdminUpdateUserError, AdminUpdateUserResponse, AdminUpstreamImagesData, AdminUpstreamImagesError, AdminUpstreamImagesResponse, AdminUpstreamPlansData, AdminUpstreamPlansError, AdminUpstreamPlansResponse, AdminUpstreamRegionsData, AdminUpstreamRegionsError, AdminUpstreamRegionsResponse, BootInstanceData, BootInstanceError, BootInstanceResponse, ChangeMemberRoleData, ChangeMemberRoleError, ChangeMemberRoleResponse, ChangeMyPasswordData, ChangeMyPasswordError, ChangeMyPasswordResponse, CreateApiTokenData, CreateApiTokenError, CreateApiTokenResponse, CreateInvitationData, CreateInvitationError, CreateInvitationResponse, CreateOrganizationData, CreateOrganizationError, CreateOrganizationResponse, CreateSshKeyData, CreateSshKeyError, CreateSshKeyResponse, DeleteInstanceData, DeleteInstanceError, DeleteInstanceResponse, DeleteSshKeyData, DeleteSshKeyError, DeleteSshKeyResponse, DeployInstanceData, DeployInstanceError, DeployInstanceResponse, GetAccountData, GetAccountError, GetAccountResponse, GetInstanceData, GetInstanceError, GetInstanceMetricsData, GetInstanceMetricsError, GetInstanceMetricsResponse, GetInstanceResponse, GetMeData, GetMeError, GetMeResponse, HealthData, HealthError, LeaveOrganizationData, LeaveOrganizationError, LeaveOrganizationResponse, ListApiTokensData, ListApiTokensError, ListApiTokensResponse, ListImagesData, ListImagesError, ListImagesResponse, ListInstanceEventsData, ListInstanceEventsError, ListInstanceEventsResponse, ListInstancesData, ListInstancesError, ListInstancesResponse, ListInvitationsData, ListInvitationsError, ListInvitationsResponse, ListMembersData, ListMembersError, ListMembersResponse, ListMySessionsData, ListMySessionsError, ListMySessionsResponse, ListOrganizationsData, ListOrganizationsError, ListOrganizationsResponse, ListPlansData, ListPlansError, ListPlansResponse, ListRegionsData, ListRegionsError, ListRegionsResponse, ListResizePlansData, ListResizePlansError, ListResizePlansResponse, ListSshKeysData, ListSshKeysError, ListSshKeysResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, PasswordResetConfirmData, PasswordResetConfirmError, PasswordResetConfirmResponse, PasswordResetData, PasswordResetError, PasswordResetResponse, PreviewInvitationData, PreviewInvitationError, PreviewInvitationResponse, RebootInstanceData, RebootInstanceError, RebootInstanceResponse, RebuildInstanceData, RebuildInstanceError, RebuildInstanceResponse, RegisterData, RegisterError, RegisterResponse, RemoveMemberData, RemoveMemberError, RemoveMemberResponse, RenameOrganizationData, RenameOrganizationError, RenameOrganizationResponse, RenameSshKeyData, RenameSshKeyError, RenameSshKeyResponse, ResendInvitationData, ResendInvitationError, ResendInvitationResponse, ResizeInstanceData, ResizeInstanceError, ResizeInstanceResponse, RevokeApiTokenData, RevokeApiTokenError, RevokeApiTokenResponse, RevokeInvitationData, RevokeInvitationError, RevokeInvitationResponse, RevokeMySessionData, RevokeMySessionError, RevokeMySessionResponse, ShutdownInstanceData, ShutdownInstanceError, ShutdownInstanceResponse, UpdateMyAccountData, UpdateMyAccountError, UpdateMyAccountResponse } from '../types.gen';
+import { acceptInvitation, adminCreatePlan, adminCreateProvider, adminDeleteOrphan, adminDeletePlan, adminDeleteProvider, adminGetInstance, adminGetPlan, adminGetProvider, adminGetSettings, adminGetUser, adminIgnoreOrphan, adminInstanceEvents, adminListInstances, adminListOrganizations, adminListOrphans, adminListPlans, adminListProviders, adminListUsers, adminRefreshPlanPrices, adminRotateProviderApiKey, adminTestProvider, adminUnignoreOrphan, adminUpdateOrganization, adminUpdatePlan, adminUpdateProvider, adminUpdateSettings, adminUpdateUser, adminUpstreamImages, adminUpstreamPlans, adminUpstreamRegions, bootInstance, changeMemberRole, changeMyPassword, createApiToken, createInvitation, createOrganization, createSshKey, deleteInstance, deleteSshKey, deployInstance, getAccount, getInstance, getInstanceMetrics, getMe, health, leaveOrganization, listApiTokens, listImages, listInstanceEvents, listInstances, listInvitations, listMembers, listMySessions, listOrganizations, listPlans, listRegions, listResizePlans, listSshKeys, login, logout, type Options, passwordReset, passwordResetConfirm, previewInvitation, rebootInstance, rebuildInstance, register, removeMember, renameOrganization, renameSshKey, resendInvitation, resizeInstance, revokeApiToken, revokeInvitation, revokeMySession, shutdownInstance, updateMyAccount } from '../sdk.gen';
+import type { AcceptInvitationData, AcceptInvitationError, AcceptInvitationResponse, AdminCreatePlanData, AdminCreatePlanError, AdminCreatePlanResponse, AdminCreateProviderData, AdminCreateProviderError, AdminCreateProviderResponse, AdminDeleteOrphanData, AdminDeleteOrphanError, AdminDeleteOrphanResponse, AdminDeletePlanData, AdminDeletePlanError, AdminDeletePlanResponse, AdminDeleteProviderData, AdminDeleteProviderError, AdminDeleteProviderResponse, AdminGetInstanceData, AdminGetInstanceError, AdminGetInstanceResponse, AdminGetPlanData, AdminGetPlanError, AdminGetPlanResponse, AdminGetProviderData, AdminGetProviderError, AdminGetProviderResponse, AdminGetSettingsData, AdminGetSettingsError, AdminGetSettingsResponse, AdminGetUserData, AdminGetUserError, AdminGetUserResponse, AdminIgnoreOrphanData, AdminIgnoreOrphanError, AdminIgnoreOrphanResponse, AdminInstanceEventsData, AdminInstanceEventsError, AdminInstanceEventsResponse, AdminListInstancesData, AdminListInstancesError, AdminListInstancesResponse, AdminListOrganizationsData, AdminListOrganizationsError, AdminListOrganizationsResponse, AdminListOrphansData, AdminListOrphansError, AdminListOrphansResponse, AdminListPlansData, AdminListPlansError, AdminListPlansResponse, AdminListProvidersData, AdminListProvidersError, AdminListProvidersResponse, AdminListUsersData, AdminListUsersError, AdminListUsersResponse, AdminRefreshPlanPricesData, AdminRefreshPlanPricesError, AdminRefreshPlanPricesResponse, AdminRotateProviderApiKeyData, AdminRotateProviderApiKeyError, AdminRotateProviderApiKeyResponse, AdminTestProviderData, AdminTestProviderError, AdminTestProviderResponse, AdminUnignoreOrphanData, AdminUnignoreOrphanError, AdminUnignoreOrphanResponse, AdminUpdateOrganizationData, AdminUpdateOrganizationError, AdminUpdateOrganizationResponse, AdminUpdatePlanData, AdminUpdatePlanError, AdminUpdatePlanResponse, AdminUpdateProviderData, AdminUpdateProviderError, AdminUpdateProviderResponse, AdminUpdateSettingsData, AdminUpdateSettingsError, AdminUpdateSettingsResponse, AdminUpdateUserData, AdminUpdateUserError, AdminUpdateUserResponse, AdminUpstreamImagesData, AdminUpstreamImagesError, AdminUpstreamImagesResponse, AdminUpstreamPlansData, AdminUpstreamPlansError, AdminUpstreamPlansResponse, AdminUpstreamRegionsData, AdminUpstreamRegionsError, AdminUpstreamRegionsResponse, BootInstanceData, BootInstanceError, BootInstanceResponse, ChangeMemberRoleData, ChangeMemberRoleError, ChangeMemberRoleResponse, ChangeMyPasswordData, ChangeMyPasswordError, ChangeMyPasswordResponse, CreateApiTokenData, CreateApiTokenError, CreateApiTokenResponse, CreateInvitationData, CreateInvitationError, CreateInvitationResponse, CreateOrganizationData, CreateOrganizationError, CreateOrganizationResponse, CreateSshKeyData, CreateSshKeyError, CreateSshKeyResponse, DeleteInstanceData, DeleteInstanceError, DeleteInstanceResponse, DeleteSshKeyData, DeleteSshKeyError, DeleteSshKeyResponse, DeployInstanceData, DeployInstanceError, DeployInstanceResponse, GetAccountData, GetAccountError, GetAccountResponse, GetInstanceData, GetInstanceError, GetInstanceMetricsData, GetInstanceMetricsError, GetInstanceMetricsResponse, GetInstanceResponse, GetMeData, GetMeError, GetMeResponse, HealthData, HealthError, LeaveOrganizationData, LeaveOrganizationError, LeaveOrganizationResponse, ListApiTokensData, ListApiTokensError, ListApiTokensResponse, ListImagesData, ListImagesError, ListImagesResponse, ListInstanceEventsData, ListInstanceEventsError, ListInstanceEventsResponse, ListInstancesData, ListInstancesError, ListInstancesResponse, ListInvitationsData, ListInvitationsError, ListInvitationsResponse, ListMembersData, ListMembersError, ListMembersResponse, ListMySessionsData, ListMySessionsError, ListMySessionsResponse, ListOrganizationsData, ListOrganizationsError, ListOrganizationsResponse, ListPlansData, ListPlansError, ListPlansResponse, ListRegionsData, ListRegionsError, ListRegionsResponse, ListResizePlansData, ListResizePlansError, ListResizePlansResponse, ListSshKeysData, ListSshKeysError, ListSshKeysResponse, LoginData, LoginError, LoginResponse, LogoutData, LogoutError, LogoutResponse, PasswordResetConfirmData, PasswordResetConfirmError, PasswordResetConfirmResponse, PasswordResetData, PasswordResetError, PasswordResetResponse, PreviewInvitationData, PreviewInvitationError, PreviewInvitationResponse, RebootInstanceData, RebootInstanceError, RebootInstanceResponse, RebuildInstanceData, RebuildInstanceError, RebuildInstanceResponse, RegisterData, RegisterError, RegisterResponse, RemoveMemberData, RemoveMemberError, RemoveMemberResponse, RenameOrganizationData, RenameOrganizationError, RenameOrganizationResponse, RenameSshKeyData, RenameSshKeyError, RenameSshKeyResponse, ResendInvitationData, ResendInvitationError, ResendInvitationResponse, ResizeInstanceData, ResizeInstanceError, ResizeInstanceResponse, RevokeApiTokenData, RevokeApiTokenError, RevokeApiTokenResponse, RevokeInvitationData, RevokeInvitationError, RevokeInvitationResponse, RevokeMySessionData, RevokeMySessionError, RevokeMySessionResponse, ShutdownInstanceData, ShutdownInstanceError, ShutdownInstanceResponse, UpdateMyAccountData, UpdateMyAccountError, UpdateMyAccountResponse } from '../types.gen';
 
 export type QueryKey<TOptions extends Options> = [
     Pick<TOptions, 'baseUrl' | 'body' | 'headers' | 'path' | 'query'> & {
@@ -415,6 +415,102 @@ export const adminUpdateOrganizationMutation = (options?: Partial<Options<AdminU
     const mutationOptions: UseMutationOptions<AdminUpdateOrganizationResponse, AdminUpdateOrganizationError, Options<AdminUpdateOrganizationData>> = {
         mutationFn: async (fnOptions) => {
             const { data } = await adminUpdateOrganization({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+export const adminListOrphansQueryKey = (options?: Options<AdminListOrphansData>) => createQueryKey('adminListOrphans', options);
+
+/**
+ * Servers at the provider without an owner
+ */
+export const adminListOrphansOptions = (options?: Options<AdminListOrphansData>) => queryOptions<AdminListOrphansResponse, AdminListOrphansError, AdminListOrphansResponse, ReturnType<typeof adminListOrphansQueryKey>>({
+    queryFn: async ({ queryKey, signal }) => {
+        const { data } = await adminListOrphans({
+            ...options,
+            ...queryKey[0],
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: adminListOrphansQueryKey(options)
+});
+
+export const adminListOrphansInfiniteQueryKey = (options?: Options<AdminListOrphansData>): QueryKey<Options<AdminListOrphansData>> => createQueryKey('adminListOrphans', options, true);
+
+/**
+ * Servers at the provider without an owner
+ */
+export const adminListOrphansInfiniteOptions = (options?: Options<AdminListOrphansData>) => infiniteQueryOptions<AdminListOrphansResponse, AdminListOrphansError, InfiniteData<AdminListOrphansResponse>, QueryKey<Options<AdminListOrphansData>>, number | Pick<QueryKey<Options<AdminListOrphansData>>[0], 'body' | 'headers' | 'path' | 'query'>>(
+// @ts-ignore
+{
+    queryFn: async ({ pageParam, queryKey, signal }) => {
+        // @ts-ignore
+        const page: Pick<QueryKey<Options<AdminListOrphansData>>[0], 'body' | 'headers' | 'path' | 'query'> = typeof pageParam === 'object' ? pageParam : {
+            query: {
+                page: pageParam
+            }
+        };
+        const params = createInfiniteParams(queryKey, page);
+        const { data } = await adminListOrphans({
+            ...options,
+            ...params,
+            signal,
+            throwOnError: true
+        });
+        return data;
+    },
+    queryKey: adminListOrphansInfiniteQueryKey(options)
+});
+
+/**
+ * Delete an orphan server at the provider
+ */
+export const adminDeleteOrphanMutation = (options?: Partial<Options<AdminDeleteOrphanData>>): UseMutationOptions<AdminDeleteOrphanResponse, AdminDeleteOrphanError, Options<AdminDeleteOrphanData>> => {
+    const mutationOptions: UseMutationOptions<AdminDeleteOrphanResponse, AdminDeleteOrphanError, Options<AdminDeleteOrphanData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await adminDeleteOrphan({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Hide an orphan server from the open list
+ */
+export const adminIgnoreOrphanMutation = (options?: Partial<Options<AdminIgnoreOrphanData>>): UseMutationOptions<AdminIgnoreOrphanResponse, AdminIgnoreOrphanError, Options<AdminIgnoreOrphanData>> => {
+    const mutationOptions: UseMutationOptions<AdminIgnoreOrphanResponse, AdminIgnoreOrphanError, Options<AdminIgnoreOrphanData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await adminIgnoreOrphan({
+                ...options,
+                ...fnOptions,
+                throwOnError: true
+            });
+            return data;
+        }
+    };
+    return mutationOptions;
+};
+
+/**
+ * Put an ignored orphan server back on the open list
+ */
+export const adminUnignoreOrphanMutation = (options?: Partial<Options<AdminUnignoreOrphanData>>): UseMutationOptions<AdminUnignoreOrphanResponse, AdminUnignoreOrphanError, Options<AdminUnignoreOrphanData>> => {
+    const mutationOptions: UseMutationOptions<AdminUnignoreOrphanResponse, AdminUnignoreOrphanError, Options<AdminUnignoreOrphanData>> = {
+        mutationFn: async (fnOptions) => {
+            const { data } = await adminUnignoreOrphan({
                 ...options,
                 ...fnOptions,
                 throwOnError: true

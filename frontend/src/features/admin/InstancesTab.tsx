@@ -10,6 +10,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { StatusBadge, statusLook } from "@/features/vps/status";
 import { absoluteTime, relativeTime } from "@/lib/time";
 import { InstanceDetailsDialog } from "./instances/InstanceDetailsDialog";
+import { OrphansSection } from "./instances/OrphansSection";
 import { QueryProblem } from "@/components/query-problem";
 
 export const ADMIN_PER_PAGE = 50;
@@ -246,6 +247,7 @@ export function InstancesTab() {
           </>
         )
       )}
+      <OrphansSection />
       {details && (
         <InstanceDetailsDialog
           summary={details}
