@@ -9,6 +9,7 @@ never take the same operation.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from vpspanel.db.engine import skip_locked_rows
+from vpspanel.instances.models import VpsInstance
 from vpspanel.operations.models import IdempotencyRecord, Operation
 
 
@@ -168,11 +170,14 @@ class OperationRepository:
         foreign_seal_grace: timedelta,
         sealed_only: bool = False,
         limit: int,
+        exclude_accounts: Collection[uuid.UUID] = (),
     ) -> list[Operation]:
         """Take up to `limit` runnable operations in one statement: queued and due, or running
         with a lapsed lease (its worker died), lowest priority first and then the longest due.
         Only the oldest unfinished operation of an instance is runnable, so an instance runs
-        one operation at a time, in order (and never two in one claim)."""
+        one operation at a time, in order (and never two in one claim). Operations of the
+        provider accounts in `exclude_accounts` (the caller has enough of theirs running) are
+        left for later."""
         earlier = aliased(Operation)
         has_earlier_unfinished = exists().where(
             earlier.instance_id == Operation.instance_id,
@@ -214,6 +219,12 @@ class OperationRepository:
             .order_by(Operation.priority, Operation.run_after, Operation.created_at)
             .limit(limit)
         )
+        if exclude_accounts:
+            query = query.where(
+                Operation.instance_id.not_in(
+                    select(VpsInstance.id).where(VpsInstance.provider_id.in_(exclude_accounts))
+                )
+            )
         query = skip_locked_rows(query, self.session, of=Operation)
         operations = list((await self.session.scalars(query)).all())
         for operation in operations:
