@@ -138,6 +138,22 @@ class OperationRepository:
             )
         ).one_or_none()
 
+    async def unfinished_summary(self) -> tuple[dict[str, int], datetime | None]:
+        """How many operations are queued and running ({status: count}, both keys always
+        there), and when the oldest unfinished one was accepted (None: none), in one query."""
+        counts = {status: 0 for status in UNFINISHED}
+        oldest: datetime | None = None
+        rows = await self.session.execute(
+            select(Operation.status, func.count(), func.min(Operation.created_at))
+            .where(Operation.status.in_(UNFINISHED))
+            .group_by(Operation.status)
+        )
+        for status, count, created_at in rows.all():
+            counts[status] = count
+            if created_at is not None and (oldest is None or created_at < oldest):
+                oldest = created_at
+        return counts, oldest
+
     async def claim(
         self,
         *,
