@@ -72,4 +72,3 @@ class TestInstanceCounts:
         assert sample("vpspanel_instances", status="running") == 3
         assert 'vpspanel_instances{status="running"} 3.0' in response.text
         assert len([s for s in use.statements if "vps_instances" in s]) == 1
-
