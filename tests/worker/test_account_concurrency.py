@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import timedelta
 
 from httpx import AsyncClient
 
@@ -103,3 +104,29 @@ class TestSlowAccount:
         healthy_s, _ = await _race(fast_state, client, sim, config)
         print(f"\nwithout the limit: healthy account's creates done in {healthy_s}s")
         assert healthy_s is None or healthy_s >= SLOW_ANSWER_S
+
+
+class TestRateLimitedAccount:
+    async def test_a_429_parks_that_accounts_create_and_the_others_run_on(
+        self, fast_state: AppState, client: AsyncClient, sim: SimulatorServer
+    ) -> None:
+        # One Linode create a minute: the second is answered 429 with Retry-After ~60 s.
+        sim.configure(rate_limits={"linode": {"create": {"limit": 1, "window_seconds": 60}}})
+        limited = await _deploy(fast_state, client, sim, "linode", 2)
+        healthy = await _deploy(fast_state, client, sim, "digitalocean", PER_ACCOUNT)
+        worker = Worker(
+            fast_state, config=WorkerConfig.instant(concurrency=4, budget_patience_s=0.0)
+        )
+        stop = asyncio.Event()
+        running = asyncio.create_task(worker.run(stop))
+        try:
+            healthy_s = await _seconds_until_done(fast_state, healthy, limit_s=10.0)
+        finally:
+            stop.set()
+            await asyncio.wait_for(running, timeout=30)
+        print(f"\nhealthy account's creates done in {healthy_s}s beside a 429")
+        assert healthy_s is not None and healthy_s < 5.0
+        parked = [op for i in limited for op in await operations_of(fast_state, i)]
+        waiting = [op for op in parked if op.status == "queued"]
+        assert len(waiting) == 1  # not waited out inline: parked until the provider's reset
+        assert waiting[0].run_after >= fast_state.clock() + timedelta(seconds=30)

@@ -596,6 +596,8 @@ class Worker:
         running: set[asyncio.Task[None]] = set()
         try:
             while not stop_event.is_set():
+                # Cleared before claiming: a step that ends meanwhile still wakes the wait.
+                self._step_done.clear()
                 room = self.config.concurrency - len(running)
                 asked = min(room, self.config.claim_batch)
                 claimed: list[Claimed] = []
@@ -608,7 +610,6 @@ class Worker:
                     self._start_step(one, running)
                 if claimed and len(claimed) == asked and len(running) < self.config.concurrency:
                     continue  # more may be due: claim again at once
-                self._step_done.clear()
                 # Until a step ends (room again) or the next queued operation is due.
                 timeout = await self._idle_s() if asked > 0 else self.config.idle_sleep_s
                 stop = asyncio.ensure_future(stop_event.wait())
