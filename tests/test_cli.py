@@ -182,3 +182,19 @@ class TestRotateKeys:
         monkeypatch.setenv("VPSPANEL_ENCRYPTION_KEYS", placeholder)
         code, output = invoke("rotate-keys")
         assert_one_line_error(code, output, "VPSPANEL_ENCRYPTION_KEYS")
+
+
+class TestStatus:
+    def test_prints_health_queue_oldest_and_orphans_one_line_each(
+        self, cli_env: dict[str, str]
+    ) -> None:
+        assert invoke("migrate")[0] == 0
+        _store_provider_key(cli_env["VPSPANEL_DATABASE_URL"], OLD_KEY)
+        code, output = invoke("status")
+        assert code == 0, output
+        assert output.strip().splitlines() == [
+            "account Linode (linode): not checked yet",
+            "queue: 0 queued, 0 running",
+            "oldest unfinished operation: none",
+            "orphans: n/a",
+        ]

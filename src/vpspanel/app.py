@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import json
 import time
 import uuid
@@ -15,11 +16,12 @@ import structlog
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from vpspanel import metrics
 from vpspanel.api_tokens.router import router as api_tokens_router
 from vpspanel.auth.account_router import router as account_router
 from vpspanel.auth.router import router as auth_router
@@ -35,6 +37,7 @@ from vpspanel.errors import (
     ServiceUnavailable,
 )
 from vpspanel.instances.admin_router import router as admin_instances_router
+from vpspanel.instances.repository import InstanceRepository
 from vpspanel.instances.router import router as instances_router
 from vpspanel.logging import configure_logging
 from vpspanel.organizations.router import invitations_router
@@ -57,9 +60,6 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 WorkerMode = Literal["all", "none"]
-
-REQUESTS = Counter("vpspanel_http_requests_total", "HTTP requests", ["method", "route", "status"])
-LATENCY = Histogram("vpspanel_http_request_seconds", "HTTP request latency", ["method", "route"])
 
 STATUS_CODES = {
     400: "bad_request",
@@ -235,8 +235,8 @@ def install_request_context(app: FastAPI) -> None:
         route = request.scope.get("route")
         route_path = getattr(route, "path", "unmatched")
         elapsed = time.perf_counter() - started
-        REQUESTS.labels(request.method, route_path, str(response.status_code)).inc()
-        LATENCY.labels(request.method, route_path).observe(elapsed)
+        metrics.HTTP_REQUESTS.labels(request.method, route_path, str(response.status_code)).inc()
+        metrics.HTTP_REQUEST_SECONDS.labels(request.method, route_path).observe(elapsed)
         response.headers["X-Request-Id"] = request_id
         log.info(
             "request",
@@ -385,5 +385,26 @@ def install_operations_routes(app: FastAPI, app_state: AppState) -> None:
         return JSONResponse({"status": "ok", "database": "ok"})
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
-    async def metrics() -> Response:
+    async def prometheus_metrics(request: Request) -> Response:
+        # With VPSPANEL_METRICS_TOKEN set, a scrape must present it as a bearer token;
+        # unset, the endpoint is open (keep it off the public network then).
+        token = app_state.settings.metrics_token
+        if token is not None and token.get_secret_value():
+            presented = request.headers.get("authorization", "")
+            expected = f"Bearer {token.get_secret_value()}"
+            if not hmac.compare_digest(presented.encode(), expected.encode()):
+                return JSONResponse(
+                    {
+                        "error": "unauthenticated",
+                        "detail": "A valid metrics token is required.",
+                        "fields": [],
+                    },
+                    status_code=401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+        try:
+            async with app_state.read_sessionmaker() as session:
+                metrics.set_instance_counts(await InstanceRepository(session).count_by_status())
+        except Exception as exc:  # the other metrics are still worth a scrape
+            log.warning("metrics_instance_count_failed", error_type=type(exc).__name__)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -215,6 +215,28 @@ def refresh_prices() -> None:
 
 @app.command()
 @guarded
+def status() -> None:
+    """Print each provider account's health, the operations queue and its oldest unfinished
+    operation, and the orphans waiting for a decision (one line each)."""
+    from vpspanel.state import AppState
+    from vpspanel.worker.status import collect_status
+
+    settings = _settings()
+
+    async def _collect() -> list[str]:
+        state = AppState.from_settings(settings)
+        try:
+            async with state.read_sessionmaker() as session:
+                return (await collect_status(session, state.clock())).lines()
+        finally:
+            await state.close()
+
+    for line in asyncio.run(_collect()):
+        typer.echo(line)
+
+
+@app.command()
+@guarded
 def simulator(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 9100,

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
         Field(default_factory=list)
     )
     log_json: bool = True
+    # When set, `/metrics` answers only a scrape sending `Authorization: Bearer <token>`
+    # (401 otherwise); unset, it is open to whoever reaches it.
+    metrics_token: SecretStr | None = None
     # Larger request bodies are refused with 413 before they are read whole.
     max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     log_level: str = "INFO"

@@ -2299,6 +2299,9 @@ export type ProviderOut = {
 
 /**
  * ProviderStatusOut
+ *
+ * The account's health: the last connection test, or the last request of background work
+ * (polls, feeds, sweeps) that failed for the whole account (key refused, provider down).
  */
 export type ProviderStatusOut = {
     /**
@@ -2310,15 +2313,33 @@ export type ProviderStatusOut = {
     /**
      * Error
      *
-     * Why the last check failed, or null.
+     * Why it is failing (no key, no URL credentials in it), or null when ok.
      */
     error: string | null;
     /**
+     * Failures
+     *
+     * Account failures in a row (0 when ok).
+     */
+    failures: number;
+    /**
+     * Next Attempt At
+     *
+     * While failing: when background work will try the account again (UTC; it backs off from 30 s, doubling, to at most 15 minutes); null otherwise.
+     */
+    next_attempt_at: string | null;
+    /**
      * Ok
      *
-     * Whether the last check succeeded; null: never checked.
+     * Whether the account last worked; null: never checked.
      */
     ok: boolean | null;
+    /**
+     * Since
+     *
+     * Since when `ok` has held its value (UTC), or null if never checked.
+     */
+    since: string | null;
 };
 
 /**

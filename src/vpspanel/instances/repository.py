@@ -198,6 +198,13 @@ class InstanceRepository:
         )
         return {operation.instance_id: operation for operation in rows.all()}
 
+    async def count_by_status(self) -> dict[str, int]:
+        """status -> how many instances have it (every organization): one grouped query."""
+        rows = await self.session.execute(
+            select(VpsInstance.status, func.count()).group_by(VpsInstance.status)
+        )
+        return {status: count for status, count in rows.all()}
+
     async def provider_types(
         self, provider_ids: Sequence[uuid.UUID | None]
     ) -> dict[uuid.UUID, str]:

@@ -49,6 +49,7 @@ from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.provider_accounts.repository import ProviderAccountRepository
 from vpspanel.provider_errors import customer_error
 from vpspanel.providers.errors import ProviderError
+from vpspanel.providers.http import BUDGET_PATIENCE_S, RequestPriority, request_priority
 from vpspanel.providers.registry import PROVIDER_TYPES, driver_class
 from vpspanel.providers.types import InstanceStatus
 from vpspanel.providers.validation import unique_ssh_public_keys
@@ -69,6 +70,7 @@ MAX_METRICS_HOURS = 24 * 30
 _PERIOD = re.compile(r"([0-9]{1,3})([hd])")
 # Per process, oldest first; bounded so that many servers or periods cannot grow it forever.
 MAX_METRICS_CACHE_ENTRIES = 1024
+METRICS_BUDGET_PATIENCE_S = 5.0
 _metrics_cache: OrderedDict[tuple[uuid.UUID, int], tuple[float, MetricsOut]] = OrderedDict()
 
 DEPLOY_CANCELLED = "Deploy cancelled: the server was deleted before it was ready."
@@ -620,12 +622,19 @@ async def metrics(
         account = await ProviderAccountRepository(session).get(instance.provider_id)
     if account is None:
         raise NotFound("Server not found.")
+    # A graph is the least urgent use of the account's request budget: it yields to
+    # operations, feeds and sweeps, and waits at most METRICS_BUDGET_PATIENCE_S for room
+    # (then 503 "try again shortly") instead of holding the request.
+    patience = BUDGET_PATIENCE_S.set(METRICS_BUDGET_PATIENCE_S)
     try:
-        raw = await state.providers.for_account(account).get_metrics(
-            instance.provider_instance_id, hours
-        )
+        with request_priority(RequestPriority.LOW):
+            raw = await state.providers.for_account(account).get_metrics(
+                instance.provider_instance_id, hours
+            )
     except ProviderError as exc:
         raise customer_error(exc) from None
+    finally:
+        BUDGET_PATIENCE_S.reset(patience)
     window = raw.window
     result = MetricsOut(
         start=window.start_s if window else None,

@@ -9,6 +9,7 @@ never take the same operation.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from enum import IntEnum, StrEnum
 from typing import Any
@@ -156,6 +157,22 @@ class OperationRepository:
             )
         ).one_or_none()
 
+    async def unfinished_summary(self) -> tuple[dict[str, int], datetime | None]:
+        """How many operations are queued and running ({status: count}, both keys always
+        there), and when the oldest unfinished one was accepted (None: none), in one query."""
+        counts = {status: 0 for status in UNFINISHED}
+        oldest: datetime | None = None
+        rows = await self.session.execute(
+            select(Operation.status, func.count(), func.min(Operation.created_at))
+            .where(Operation.status.in_(UNFINISHED))
+            .group_by(Operation.status)
+        )
+        for status, count, created_at in rows.all():
+            counts[status] = count
+            if created_at is not None and (oldest is None or created_at < oldest):
+                oldest = created_at
+        return counts, oldest
+
     async def claim(
         self,
         *,
@@ -179,11 +196,14 @@ class OperationRepository:
         now: datetime,
         lease: timedelta,
         limit: int,
+        exclude_accounts: Collection[uuid.UUID] = (),
     ) -> list[Operation]:
         """Take up to `limit` runnable operations in one statement: queued and due, or running
         with a lapsed lease (its worker died), lowest priority first and then the longest due.
         Only the oldest unfinished operation of an instance is runnable, so an instance runs
-        one operation at a time, in order (and never two in one claim)."""
+        one operation at a time, in order (and never two in one claim). Operations of the
+        provider accounts in `exclude_accounts` (the caller has enough of theirs running) are
+        left for later."""
         earlier = aliased(Operation)
         has_earlier_unfinished = exists().where(
             earlier.instance_id == Operation.instance_id,
@@ -211,6 +231,12 @@ class OperationRepository:
             .order_by(Operation.priority, Operation.run_after, Operation.created_at)
             .limit(limit)
         )
+        if exclude_accounts:
+            query = query.where(
+                Operation.instance_id.not_in(
+                    select(VpsInstance.id).where(VpsInstance.provider_id.in_(exclude_accounts))
+                )
+            )
         query = skip_locked_rows(query, self.session, of=Operation)
         operations = list((await self.session.scalars(query)).all())
         for operation in operations:

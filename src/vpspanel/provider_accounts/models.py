@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vpspanel.db.base import Base, IdMixin, TimestampMixin
@@ -39,6 +39,13 @@ class ServiceProvider(IdMixin, TimestampMixin, Base):
     status_ok: Mapped[bool | None] = mapped_column()
     status_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status_error: Mapped[str | None] = mapped_column(String(500))
+    # Health (provider_accounts/health.py): since when status_ok has held its value, how many
+    # account failures in a row, and until when background work leaves the account alone.
+    status_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status_failures: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default=text("0")
+    )
+    status_next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # How many servers the cloud account may hold and held when last checked (DigitalOcean's
     # droplet_limit); NULL where the provider has no such limit or it was never read.
     server_limit: Mapped[int | None] = mapped_column(Integer)

@@ -43,7 +43,12 @@ def provider_out(account: ServiceProvider, state: AppState) -> ProviderOut:
         key_expires_at=account.key_expires_at,
         key_expiring_soon=key_expiring_soon(account, state.clock()),
         status=ProviderStatusOut(
-            ok=account.status_ok, checked_at=account.status_checked_at, error=account.status_error
+            ok=account.status_ok,
+            checked_at=account.status_checked_at,
+            error=account.status_error,
+            since=account.status_since,
+            failures=account.status_failures or 0,
+            next_attempt_at=account.status_next_attempt_at,
         ),
         server_limit=(
             ServerLimitOut(

@@ -171,9 +171,24 @@ class ApiKeyRotateIn(BaseModel):
 
 
 class ProviderStatusOut(BaseModel):
-    ok: bool | None = Field(description="Whether the last check succeeded; null: never checked.")
+    """The account's health: the last connection test, or the last request of background work
+    (polls, feeds, sweeps) that failed for the whole account (key refused, provider down)."""
+
+    ok: bool | None = Field(description="Whether the account last worked; null: never checked.")
     checked_at: datetime | None = Field(description="When it was last checked (UTC), or null.")
-    error: str | None = Field(description="Why the last check failed, or null.")
+    error: str | None = Field(
+        description="Why it is failing (no key, no URL credentials in it), or null when ok."
+    )
+    since: datetime | None = Field(
+        description="Since when `ok` has held its value (UTC), or null if never checked."
+    )
+    failures: int = Field(description="Account failures in a row (0 when ok).")
+    next_attempt_at: datetime | None = Field(
+        description=(
+            "While failing: when background work will try the account again (UTC; it backs "
+            "off from 30 s, doubling, to at most 15 minutes); null otherwise."
+        )
+    )
 
 
 class ServerLimitOut(BaseModel):

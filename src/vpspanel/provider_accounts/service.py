@@ -28,6 +28,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel.errors import Conflict, NotFound, ValidationFailed
+from vpspanel.provider_accounts import health
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.provider_accounts.repository import ProviderAccountRepository
 from vpspanel.provider_accounts.schemas import (
@@ -110,6 +111,7 @@ class ProviderAccountService:
             active=True,
             status_ok=True,
             status_checked_at=now,
+            status_since=now,
             status_error=None,
         )
         _record_server_limit(account, verified, now)
@@ -206,9 +208,8 @@ class ProviderAccountService:
         account.cloud_account_id = verified.account.cloud_account_id
         now = self.state.clock()
         account.key_rotated_at = now
-        account.status_ok = True
-        account.status_checked_at = now
-        account.status_error = None
+        # A key that just verified: background work may use the account again at once.
+        health.mark_ok(account, now)
         _record_server_limit(account, verified, now)
 
     async def _cloud_account_of(self, known: ServiceProvider) -> str | None:
@@ -266,12 +267,14 @@ class ProviderAccountService:
         account = await self.get(provider_id, for_update=True)
         if result is not None and account.cloud_account_id is None:
             account.cloud_account_id = result.account.cloud_account_id
-        account.status_ok = error is None
-        account.status_checked_at = self.state.clock()
+        now = self.state.clock()
+        if error is None:
+            health.mark_ok(account, now)  # a passing test ends a backoff at once
+        else:
+            # The column holds 500 characters; a diagnosis names a host of up to 253.
+            health.mark_failed(account, error, now)
         if result is not None:
-            _record_server_limit(account, result, account.status_checked_at)
-        # The column holds 500 characters; a diagnosis names a host of up to 253.
-        account.status_error = error[:500] if error is not None else None
+            _record_server_limit(account, result, now)
         await self.accounts.flush()
         return ProviderTestOut(
             ok=error is None,

@@ -51,6 +51,7 @@ from vpspanel.provider_accounts.schemas import (
 from vpspanel.provider_errors import customer_error
 from vpspanel.providers.base import Provider
 from vpspanel.providers.errors import ProviderError
+from vpspanel.providers.http import RequestPriority, request_priority
 from vpspanel.providers.types import ProviderImage, ProviderPlan, ProviderRegion
 from vpspanel.state import AppState
 
@@ -281,8 +282,16 @@ class UpstreamCatalog:
             lambda cache: cache.lease(account.id, kind, now, now + CLAIM_LIFETIME, force=force)
         ):
             return await self._served_by_other(account, kind, cached)
+        # Refreshing a catalog we can still serve is the least urgent use of the account's
+        # request budget; a first fill is someone waiting for the list.
+        priority = (
+            RequestPriority.LOW
+            if cached is not None and cached.filled
+            else RequestPriority.CUSTOMER
+        )
         try:
-            items = await _FETCHERS[kind](self.state.providers.for_account(account))
+            with request_priority(priority):
+                items = await _FETCHERS[kind](self.state.providers.for_account(account))
         except ProviderError as exc:
             _log_fetch_failure(account, kind, exc)
             if cached is None or not cached.filled:

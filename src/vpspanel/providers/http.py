@@ -9,6 +9,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import bisect
+import contextlib
 import contextvars
 import hashlib
 import logging
@@ -19,14 +20,16 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from enum import IntEnum
 from importlib import metadata
 from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
 
 import httpx
 
+from vpspanel import metrics
 from vpspanel.providers.base import Provider
 from vpspanel.providers.errors import (
     ProviderBudgetWait,
@@ -54,6 +57,42 @@ _RETRYABLE_STATUSES = frozenset({408, 500, 502, 503, 504})
 BUDGET_PATIENCE_S: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "budget_patience_s", default=None
 )
+
+
+class RequestPriority(IntEnum):
+    """Who a request is for, most urgent first. A lower priority may use an account's budget
+    only while more than its `PRIORITY_RESERVE` share of each rule is left, so a customer's
+    action always finds room however busy the background is."""
+
+    CUSTOMER = 0  # operations a customer or an admin asked for, and their status reads
+    BACKGROUND = 1  # change feeds and full sweeps: keep the panel true to the cloud
+    LOW = 2  # live metrics graphs and catalog refreshes: fine to wait or skip
+
+
+# The share of each rule's `max_requests` kept free from requests of this priority.
+PRIORITY_RESERVE: dict[RequestPriority, float] = {
+    RequestPriority.CUSTOMER: 0.0,
+    RequestPriority.BACKGROUND: 0.2,
+    RequestPriority.LOW: 0.5,
+}
+
+# The priority of the requests sent by this task; set it around a unit of work
+# (`REQUEST_PRIORITY.set(...)` / `.reset(token)`, or `request_priority(...)`). Unset, a request
+# counts as a customer's: a caller that forgot is never starved.
+REQUEST_PRIORITY: contextvars.ContextVar[RequestPriority] = contextvars.ContextVar(
+    "request_priority", default=RequestPriority.CUSTOMER
+)
+
+
+@contextlib.contextmanager
+def request_priority(priority: RequestPriority) -> Iterator[None]:
+    """Send the requests made inside the block at `priority`."""
+    token = REQUEST_PRIORITY.set(priority)
+    try:
+        yield
+    finally:
+        REQUEST_PRIORITY.reset(token)
+
 
 # ---------------------------------------------------------------------------------------------
 # Shared client
@@ -123,10 +162,17 @@ class RateRule:
     # stop short of it, so status polls of servers already made always have room.
     read_share: float = 0.0
 
-    def capacity(self, write: bool) -> int:
-        if not write:
-            return self.max_requests
-        return max(self.max_requests - math.ceil(self.max_requests * self.read_share), 1)
+    def capacity(self, write: bool, priority: RequestPriority = RequestPriority.CUSTOMER) -> int:
+        """How many requests of this kind the window may hold: the whole rule, less the read
+        share for a write, less the reserve kept from lower priorities (at least one)."""
+        kept = self.reserved(priority)
+        if write:
+            kept = max(kept, math.ceil(self.max_requests * self.read_share))
+        return max(self.max_requests - kept, 1)
+
+    def reserved(self, priority: RequestPriority) -> int:
+        """Requests of this rule's window kept free from `priority`."""
+        return math.ceil(self.max_requests * PRIORITY_RESERVE[priority])
 
     def matches(self, method: str, path: str) -> bool:
         if self.methods is not None and method not in self.methods:
@@ -203,13 +249,19 @@ class RateBudgets:
         del window.answered_at[:cutoff]
 
     def _wait_s(
-        self, account: str, rules: list[RateRule], now: float, margin_s: float, write: bool
+        self,
+        account: str,
+        rules: list[RateRule],
+        now: float,
+        margin_s: float,
+        write: bool,
+        priority: RequestPriority,
     ) -> float:
         wait = 0.0
         for rule in rules:
             window = self._window(account, rule)
             self._expire(window, rule, now, margin_s)
-            over = len(window.answered_at) + window.in_flight - rule.capacity(write) + 1
+            over = len(window.answered_at) + window.in_flight - rule.capacity(write, priority) + 1
             if over > 0:
                 if over <= len(window.answered_at):
                     wait = max(wait, window.answered_at[over - 1] + rule.window_s + margin_s - now)
@@ -218,7 +270,8 @@ class RateBudgets:
             if window.server_allowance is not None:
                 if now >= window.server_until:
                     window.server_allowance = None
-                elif window.server_allowance <= 0:
+                elif window.server_allowance <= min(rule.reserved(priority), rule.max_requests - 1):
+                    # The provider's own count is low: what is left is kept for those above.
                     wait = max(wait, window.server_until - now)
         return wait
 
@@ -230,11 +283,12 @@ class RateBudgets:
         margin_s: float = 0.0,
         *,
         write: bool = False,
+        priority: RequestPriority = RequestPriority.CUSTOMER,
     ) -> float:
         """Count one request against every rule and return 0, or return how long to wait.
-        A `write` leaves each rule's read share free."""
+        A `write` leaves each rule's read share free; a lower `priority` leaves its reserve."""
         with self._lock:
-            wait = self._wait_s(account, rules, now, margin_s, write)
+            wait = self._wait_s(account, rules, now, margin_s, write, priority)
             if wait > 0:
                 return wait
             for rule in rules:
@@ -243,6 +297,23 @@ class RateBudgets:
                 if window.server_allowance is not None:
                     window.server_allowance -= 1
             return 0.0
+
+    def headroom(self, account: str, rules: Iterable[RateRule], now: float) -> float:
+        """The fraction (0.0-1.0) of the tightest of `rules` still free for `account` at
+        monotonic time `now`: 1.0 when nothing is counted (or no rule applies), 0.0 when the
+        window is full or the provider told us it is. A poller stretches its interval as this
+        falls (see `stretched_interval_s`)."""
+        free = 1.0
+        with self._lock:
+            for rule in rules:
+                window = self._window(account, rule)
+                self._expire(window, rule, now, 0.0)
+                used = len(window.answered_at) + window.in_flight
+                left = rule.max_requests - used
+                if window.server_allowance is not None and now < window.server_until:
+                    left = min(left, window.server_allowance)
+                free = min(free, max(left, 0) / rule.max_requests)
+        return free
 
     async def acquire(
         self,
@@ -253,15 +324,19 @@ class RateBudgets:
         *,
         write: bool = False,
         patience_s: float | None = None,
-    ) -> None:
-        """Wait until every rule allows one more request, and count it as in flight (call
-        `settle` when its answer arrives or it fails). Past `patience_s` of waiting, raise
-        ProviderBudgetWait with the time still to wait instead."""
+        priority: RequestPriority = RequestPriority.CUSTOMER,
+    ) -> float:
+        """Wait until every rule allows one more request at `priority`, and count it as in
+        flight (call `settle` when its answer arrives or it fails); returns the seconds
+        waited. Past `patience_s` of waiting, raise ProviderBudgetWait with the time still to
+        wait instead."""
         waited = 0.0
         while True:
-            wait = self.try_acquire(account, rules, clock.monotonic(), margin_s, write=write)
+            wait = self.try_acquire(
+                account, rules, clock.monotonic(), margin_s, write=write, priority=priority
+            )
             if wait <= 0:
-                return
+                return waited
             if patience_s is not None and waited + wait > patience_s:
                 raise ProviderBudgetWait("no room in the request budget", retry_after_s=wait)
             await clock.sleep(wait)
@@ -297,6 +372,18 @@ class RateBudgets:
 
 
 DEFAULT_BUDGETS = RateBudgets()
+
+
+def stretched_interval_s(
+    interval_s: float, headroom: float, *, low_water: float = 0.5, max_factor: float = 8.0
+) -> float:
+    """A poller's interval given its account's budget `headroom` (0.0-1.0): `interval_s`
+    while at least `low_water` of the budget is free, then longer as it runs out, up to
+    `max_factor` times `interval_s` when nothing is left."""
+    if headroom >= low_water:
+        return interval_s
+    factor = min(low_water / max(headroom, low_water / max_factor), max_factor)
+    return interval_s * factor
 
 
 # ---------------------------------------------------------------------------------------------
@@ -433,6 +520,7 @@ class Transport:
         rules = self.limits.matching(method, path)
         http = self._http or get_shared_client()
         what = f"{self.provider_name} {method} {path}"
+        endpoint = metrics.endpoint_template(path)
         attempt = 0
         while True:
             attempt += 1
@@ -447,12 +535,14 @@ class Transport:
                     headers=self._headers(headers),
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                self._count_answer(method, endpoint, type(exc).__name__)
                 # Never left this process: safe to retry even a create.
                 if not last_attempt:
                     await self.clock.sleep(self._backoff_s(attempt))
                     continue
                 raise self._not_connected(exc, what, http) from None
             except httpx.TransportError as exc:
+                self._count_answer(method, endpoint, type(exc).__name__)
                 # Sent, but the answer was lost: only idempotent requests may be repeated.
                 if idempotent and not last_attempt:
                     await self.clock.sleep(self._backoff_s(attempt))
@@ -460,6 +550,7 @@ class Transport:
                 raise self._no_answer(exc, what, http, may_have_happened) from None
             finally:
                 self._budgets.settle(self._account, rules, self.clock.monotonic())
+            self._count_answer(method, endpoint, str(response.status_code))
 
             self._learn_from_headers(response, rules)
             status = response.status_code
@@ -471,6 +562,7 @@ class Transport:
                 retry_after, wait = self._rate_limited(response, rules, attempt, what)
                 if not last_attempt and wait <= self.retry.max_retry_after_s:
                     logger.info("%s: rate limited, waiting %.2fs", what, wait)
+                    metrics.record_rate_limit_wait(self.provider_name, "retry_after", wait)
                     await self.clock.sleep(wait)
                     continue
                 raise ProviderRateLimited(
@@ -488,27 +580,43 @@ class Transport:
                 raise self._diagnosed(failed, self._status_diagnosis(response, path))
             raise self._refused(response, method, path)
 
+    def headroom(self, method: str = "GET", path: str = "") -> float:
+        """The fraction (0.0-1.0) of this account's budget left for `method path` (by default
+        the account-wide rules a GET falls under), now: `RateBudgets.headroom`."""
+        return self._budgets.headroom(
+            self._account, self.limits.matching(method.upper(), path), self.clock.monotonic()
+        )
+
     # -- the steps of `request` ------------------------------------------------------------
 
+    def _count_answer(self, method: str, endpoint: str, outcome: str) -> None:
+        metrics.UPSTREAM_REQUESTS.labels(self.provider_name, method, endpoint, outcome).inc()
+
     async def _take_budget(self, rules: list[RateRule], what: str, *, write: bool) -> None:
-        """Wait for room in this account's request budget (counted in `budget_wait_s`), or
-        raise ProviderBudgetWait when the caller's patience is shorter than the wait."""
-        ready_at = self.clock.monotonic()
+        """Wait for room in this account's request budget at the task's `REQUEST_PRIORITY`
+        (counted in `budget_wait_s`), or raise ProviderBudgetWait when the caller's patience
+        is shorter than the wait."""
         try:
-            await self._budgets.acquire(
+            waited = await self._budgets.acquire(
                 self._account,
                 rules,
                 self.clock,
                 self.limits.margin_s,
                 write=write,
                 patience_s=BUDGET_PATIENCE_S.get(),
+                priority=REQUEST_PRIORITY.get(),
             )
         except ProviderBudgetWait as no_room:
+            metrics.record_rate_limit_wait(
+                self.provider_name, "parked", no_room.retry_after_s or 0.0
+            )
             raise ProviderBudgetWait(
                 f"{what}: no room in the request budget",
                 retry_after_s=no_room.retry_after_s or 0.0,
             ) from None
-        self.budget_wait_s += self.clock.monotonic() - ready_at
+        if waited > 0:
+            metrics.record_rate_limit_wait(self.provider_name, "budget", waited)
+        self.budget_wait_s += waited
 
     def _not_connected(
         self, exc: httpx.TransportError, what: str, http: httpx.AsyncClient
@@ -571,6 +679,7 @@ class Transport:
         patience = BUDGET_PATIENCE_S.get()
         if patience is not None and wait > patience:
             # Refused, so nothing happened: the caller parks instead of holding on.
+            metrics.record_rate_limit_wait(self.provider_name, "parked", wait)
             raise ProviderBudgetWait(f"{what}: rate limited by the provider", retry_after_s=wait)
         return retry_after, wait
 

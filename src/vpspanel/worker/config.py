@@ -48,10 +48,14 @@ class WorkerConfig:
     timeouts: dict[str, timedelta] = field(default_factory=_default_timeouts)
     # How often to erase the sealed root passwords past their operation's deadline.
     secret_sweep_interval_s: float = 30.0
-    concurrency: int = 4
-    # Each slot claims up to this many due operations at once (one statement) and runs their
-    # steps side by side: a step waits on the network, not the CPU, and their checkpoints and
-    # outcomes then share transactions (`worker/batching.py`).
+    # Steps in flight at once (each its own asyncio task: a step waits on the network, not the
+    # CPU, and the checkpoints and outcomes of steps ending together share transactions,
+    # `worker/batching.py`).
+    concurrency: int = 32
+    # ... of which at most this many for one provider account: a cloud that answers slowly
+    # (30 s timeouts) holds only its own account's share, never every step of the worker.
+    account_concurrency: int = 8
+    # Due operations claimed per statement.
     claim_batch: int = 8
     # How long a step may wait for room in a provider's request budget before its operation
     # is parked until then instead (0: a slot never waits on a budget; None: wait in the step,

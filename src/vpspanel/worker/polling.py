@@ -42,6 +42,7 @@ from sqlalchemy import select, update
 from vpspanel.instances.models import VpsInstance
 from vpspanel.operations.models import Operation
 from vpspanel.operations.repository import OperationPriority, OperationStatus
+from vpspanel.provider_accounts import health
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.providers.base import Provider
 from vpspanel.providers.errors import ProviderError
@@ -214,15 +215,22 @@ async def _watch_once(state: AppState, polls: SharedPolls, settle: Settle | None
             continue
         async with state.read_sessionmaker() as session:
             account = await session.get(ServiceProvider, account_id)
-        if account is None:
-            continue
+        if account is None or health.backing_off(account, state.clock()):
+            continue  # a failing account: its operations poll on their own, backing off
         token = BUDGET_PATIENCE_S.set(0.0)  # no room for a read now: the next interval
         try:
+            # On behalf of customers' creates: their priority (the task's default).
             listed = await polls.refresh(state.providers.for_account(account), str(account_id))
-        except ProviderError:
+        except ProviderError as exc:
+            if health.is_account_failure(exc):
+                async with state.sessionmaker() as session, session.begin():
+                    await health.record_failure(session, account_id, exc, state.clock())
             continue
         finally:
             BUDGET_PATIENCE_S.reset(token)
+        if account.status_ok is False or account.status_failures:
+            async with state.sessionmaker() as session, session.begin():
+                await health.record_success(session, account_id, state.clock())
         # A server missing from the listing is read on its own (its step counts the misses).
         missing = [
             operation_id

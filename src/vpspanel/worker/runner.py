@@ -1,9 +1,12 @@
 """The durable operations runner.
 
-Operations live in the database. A worker slot claims a few due ones in one statement (see
-`OperationRepository.claim_many`), runs one step of each side by side with no transaction open,
-and applies each outcome under its lease (checkpoints and outcomes written together share a
-transaction, `worker/batching.py`): the operation is re-queued to look again later, or ends.
+Operations live in the database. The worker claims due ones a few at a time in one statement
+(see `OperationRepository.claim_many`), runs one step of each as its own asyncio task with no
+transaction open, and applies each outcome under its lease (checkpoints and outcomes written
+together share a transaction, `worker/batching.py`): the operation is re-queued to look again
+later, or ends. At most `config.concurrency` steps are in flight, and at most
+`config.account_concurrency` of one provider account: a cloud that answers slowly (30 s
+timeouts) holds only its own account's share, and the claims go on for the others.
 A worker that dies simply stops renewing its lease; when the lease lapses another worker claims
 the operation and carries on from its last checkpoint. Every operation has a deadline, so
 every operation ends.
@@ -17,14 +20,17 @@ import logging
 import os
 import socket
 import uuid
+from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vpspanel import provider_errors
+from vpspanel import metrics, provider_errors
 from vpspanel.db.engine import skip_locked_rows
 from vpspanel.instances import tasks
 from vpspanel.instances.models import VpsInstance
@@ -32,11 +38,12 @@ from vpspanel.instances.repository import InstanceRepository
 from vpspanel.operations import handoff, idempotency
 from vpspanel.operations.models import Operation
 from vpspanel.operations.repository import OperationRepository, OperationStatus, priority_of
+from vpspanel.provider_accounts import health
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.provider_accounts.repository import ProviderAccountRepository
 from vpspanel.providers import errors as perr
 from vpspanel.providers.base import Provider
-from vpspanel.providers.http import BUDGET_PATIENCE_S
+from vpspanel.providers.http import BUDGET_PATIENCE_S, RequestPriority, request_priority
 from vpspanel.providers.types import InstanceStatus, ProviderInstance
 from vpspanel.state import AppState
 from vpspanel.worker.account_sync import AccountSync
@@ -51,6 +58,8 @@ from vpspanel.worker.polling import (
 )
 
 logger = logging.getLogger(__name__)
+# What the worker claims and finishes, as structured events (one line each, at INFO).
+log = structlog.get_logger(__name__)
 
 PURGE_EVERY = timedelta(minutes=10)
 
@@ -68,7 +77,8 @@ class Claimed:
 
 class Worker:
     """Runs operations. `run_once()` claims one runnable operation and runs one step of it;
-    `run(stop_event)` loops with `config.concurrency` slots."""
+    `run(stop_event)` keeps up to `config.concurrency` steps in flight, at most
+    `config.account_concurrency` of them for one provider account."""
 
     def __init__(
         self,
@@ -86,21 +96,29 @@ class Worker:
         self.account_sync = AccountSync(state, self.config, self.owner)
         # Checkpoints and outcomes of steps run side by side share transactions.
         self.writes = GroupCommit(lambda: self.state.sessionmaker, isolated=(LeaseLost,))
+        # Steps claimed and not yet finished, per provider account (None: no account), and
+        # the gate that lets at most `account_concurrency` of an account's run at once.
+        self._in_flight: Counter[uuid.UUID | None] = Counter()
+        self._account_gates: dict[uuid.UUID, asyncio.Semaphore] = {}
+        self._step_done = asyncio.Event()
 
     # -- claiming ---------------------------------------------------------------------
     async def _claim(self) -> Claimed | None:
         claimed = await self._claim_many(1)
         return claimed[0] if claimed else None
 
-    async def _claim_many(self, limit: int) -> list[Claimed]:
+    async def _claim_many(
+        self, limit: int, exclude_accounts: Collection[uuid.UUID] = ()
+    ) -> list[Claimed]:
         """Claim up to `limit` runnable operations, with their instances and accounts, in one
-        transaction."""
+        transaction; none of the accounts in `exclude_accounts`."""
         async with self.state.sessionmaker() as session:
             operations = await OperationRepository(session).claim_many(
                 owner=self.owner,
                 now=self.state.clock(),
                 lease=self.config.lease,
                 limit=limit,
+                exclude_accounts=exclude_accounts,
             )
             if not operations:
                 await session.rollback()
@@ -132,6 +150,18 @@ class Worker:
                 account = accounts.get(instance.provider_id) if instance.provider_id else None
                 claimed.append(Claimed(operation, instance, account))
             await session.commit()
+        for one in claimed:
+            # The first step at INFO; later steps (status polls) at DEBUG, or they would drown
+            # the log of a busy worker.
+            log.log(
+                logging.INFO if one.operation.attempts == 1 else logging.DEBUG,
+                "operation_claimed",
+                operation_id=str(one.operation.id),
+                type=one.operation.type,
+                account=str(one.instance.provider_id),
+                attempt=one.operation.attempts,
+                worker=self.owner,
+            )
         return claimed
 
     @staticmethod
@@ -175,11 +205,24 @@ class Worker:
             raise crashes[0]
         return bool(claimed)
 
+    def _account_gate(self, account_id: uuid.UUID | None) -> asyncio.Semaphore | None:
+        if account_id is None:
+            return None
+        gate = self._account_gates.get(account_id)
+        if gate is None:
+            gate = self._account_gates[account_id] = asyncio.Semaphore(
+                self.config.account_concurrency
+            )
+        return gate
+
     async def _run_claimed(self, claimed: Claimed) -> None:
         operation = claimed.operation
+        # The lease is renewed while the step waits for its account's turn, too.
         heartbeat = asyncio.create_task(self._heartbeat(operation.id))
+        gate = self._account_gate(claimed.instance.provider_id)
         try:
-            outcome = await self._execute(claimed)
+            async with gate or contextlib.nullcontext():
+                outcome = await self._execute(claimed)
         except LeaseLost:
             logger.warning("operation %s: lease lost during the step", operation.id)
             return
@@ -218,20 +261,45 @@ class Worker:
         )
         patience = BUDGET_PATIENCE_S.set(self.config.budget_patience_s)
         try:
-            async with asyncio.timeout(self.config.step_timeout_s):
-                return await operation_type.step(step)
+            # Customers' operations come first in the account's request budget.
+            with request_priority(RequestPriority.CUSTOMER):
+                async with asyncio.timeout(self.config.step_timeout_s):
+                    outcome = await operation_type.step(step)
+            if account.status_ok is False or account.status_failures:
+                await self._note_account_health(account.id, None)
+            return outcome
         except perr.ProviderBudgetWait as exc:
             # Nothing was sent: park the operation until the budget has room and free the
             # slot for work that can run now (not a retry: nothing went wrong).
             logger.debug("operation %s parked %.2fs: %s", operation.id, exc.retry_after_s, exc)
             return tasks.wait(exc.retry_after_s or 0.0)
         except perr.ProviderError as exc:
+            if health.is_account_failure(exc):
+                await self._note_account_health(account.id, exc)
             return self._after_provider_error(operation, operation_type, exc)
         except TimeoutError:
             logger.warning("operation %s (%s) step timed out", operation.id, operation.type)
             return tasks.wait(self.config.backoff_s(operation.attempts))
         finally:
             BUDGET_PATIENCE_S.reset(patience)
+
+    async def _note_account_health(
+        self, account_id: uuid.UUID, failure: perr.ProviderError | None
+    ) -> None:
+        """Record on the account row that it failed as a whole (`failure`), or answered again
+        after failing; a write that fails is only logged (the next step tries again)."""
+        now = self.state.clock()
+
+        async def write(session: AsyncSession) -> None:
+            if failure is None:
+                await health.record_success(session, account_id, now)
+            else:
+                await health.record_failure(session, account_id, failure, now)
+
+        try:
+            await self.writes.run(write)
+        except Exception:
+            logger.warning("account %s: could not record its health", account_id, exc_info=True)
 
     def _after_provider_error(
         self,
@@ -436,7 +504,7 @@ class Worker:
                 operation, instance, outcome.status or InstanceStatus.UNKNOWN, now
             )
             await self._mark_event(session, operation, "succeeded", message, finished_at=now)
-            logger.info("operation %s (%s) succeeded", operation.id, operation.type)
+            self._record_end(operation, instance, "succeeded", now)
             return
         reason = outcome.reason or tasks.TOO_SLOW
         operation.status = OperationStatus.FAILED.value
@@ -444,7 +512,26 @@ class Worker:
         if operation_type.fail(instance, reason):
             OperationRepository(session).add(instance_id=instance.id, type="sync", now=now)
         await self._mark_event(session, operation, "failed", reason, finished_at=now)
-        logger.info("operation %s (%s) failed", operation.id, operation.type)
+        self._record_end(operation, instance, "failed", now)
+
+    def _record_end(
+        self, operation: Operation, instance: VpsInstance, outcome: str, now: datetime
+    ) -> None:
+        """Count an ended operation and log it (the metric is counted before the commit: an
+        outcome whose commit fails is re-run and may count twice, never zero times)."""
+        duration_s = (now - operation.created_at).total_seconds()
+        metrics.record_operation_end(operation.type, outcome, duration_s)
+        log.info(
+            "operation_finished",
+            operation_id=str(operation.id),
+            type=operation.type,
+            account=str(instance.provider_id),
+            outcome=outcome,
+            duration_s=round(duration_s, 3),
+            attempts=operation.attempts,
+            error=operation.error if outcome == "failed" else None,
+            worker=self.owner,
+        )
 
     # -- the loop ---------------------------------------------------------------------
     async def purge_expired_keys(self) -> None:
@@ -488,22 +575,76 @@ class Worker:
         until_due = (due_at - self.state.clock()).total_seconds()
         return min(max(until_due, 0.005), self.config.idle_sleep_s)
 
-    async def _slot(self, stop_event: asyncio.Event) -> None:
-        while not stop_event.is_set():
-            try:
-                worked = await self.run_batch(self.config.claim_batch)
-            except Exception:
-                logger.exception("worker step crashed; continuing")
-                worked = False
-            if not worked:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop_event.wait(), timeout=await self._idle_s())
+    def _full_accounts(self) -> list[uuid.UUID]:
+        """Accounts with `account_concurrency` steps claimed: claim none of theirs for now."""
+        return [
+            account_id
+            for account_id, steps in self._in_flight.items()
+            if account_id is not None and steps >= self.config.account_concurrency
+        ]
+
+    def _start_step(self, claimed: Claimed, running: set[asyncio.Task[None]]) -> None:
+        account_id = claimed.instance.provider_id
+        self._in_flight[account_id] += 1
+        task = asyncio.create_task(self._run_claimed(claimed))
+        running.add(task)
+
+        def done(finished: asyncio.Task[None]) -> None:
+            running.discard(finished)
+            self._in_flight[account_id] -= 1
+            if self._in_flight[account_id] <= 0:
+                del self._in_flight[account_id]
+            if not finished.cancelled() and finished.exception() is not None:
+                logger.error("worker step crashed", exc_info=finished.exception())
+            self._step_done.set()
+
+        task.add_done_callback(done)
+
+    async def _dispatch(self, stop_event: asyncio.Event) -> None:
+        """Claim due operations while there is room and run each step as its own task: at
+        most `concurrency` in flight, at most `account_concurrency` per provider account
+        (their operations are not claimed while it has that many). Waits for a step to end,
+        or until the next operation is due, when there is nothing it may claim."""
+        running: set[asyncio.Task[None]] = set()
+        try:
+            while not stop_event.is_set():
+                # Cleared before claiming: a step that ends meanwhile still wakes the wait.
+                self._step_done.clear()
+                room = self.config.concurrency - len(running)
+                asked = min(room, self.config.claim_batch)
+                claimed: list[Claimed] = []
+                if asked > 0:
+                    try:
+                        claimed = await self._claim_many(asked, self._full_accounts())
+                    except Exception:
+                        logger.exception("claiming operations failed; trying again")
+                for one in claimed:
+                    self._start_step(one, running)
+                if claimed and len(claimed) == asked and len(running) < self.config.concurrency:
+                    continue  # more may be due: claim again at once
+                # Until a step ends (room again) or the next queued operation is due.
+                timeout = await self._idle_s() if asked > 0 else self.config.idle_sleep_s
+                stop = asyncio.ensure_future(stop_event.wait())
+                step_done = asyncio.ensure_future(self._step_done.wait())
+                try:
+                    await asyncio.wait(
+                        {stop, step_done}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                    )
+                finally:
+                    stop.cancel()
+                    step_done.cancel()
+        finally:
+            # A step in progress finishes (and writes its outcome) before the worker stops.
+            await asyncio.gather(*running, return_exceptions=True)
 
     async def run(self, stop_event: asyncio.Event) -> None:
-        logger.info("worker %s started", self.owner)
-        slots = [
-            asyncio.create_task(self._slot(stop_event)) for _ in range(self.config.concurrency)
-        ]
+        log.info(
+            "worker_started",
+            worker=self.owner,
+            concurrency=self.config.concurrency,
+            account_concurrency=self.config.account_concurrency,
+        )
+        slots = [asyncio.create_task(self._dispatch(stop_event))]
         slots.append(asyncio.create_task(self._erase_expired_secrets_periodically(stop_event)))
         if self.config.poll_interval_s > 0:
             slots.append(
@@ -537,7 +678,7 @@ class Worker:
         finally:
             stop_event.set()
             await asyncio.gather(*slots, return_exceptions=True)
-            logger.info("worker %s stopped", self.owner)
+            log.info("worker_stopped", worker=self.owner)
 
 
 async def _no_checkpoint(changes: dict[str, Any]) -> None:

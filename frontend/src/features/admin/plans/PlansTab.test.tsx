@@ -14,7 +14,7 @@ const provider = {
   id: "prov-1", name: "Linode main", type: "linode", active: true, api_base_url: null, api_key_hint: "…abcd",
   cloud_account_id: null, configuration: { allowed_regions: ["us-east", "br-gru", "ap-south"] },
   created_at: "2026-11-30T10:00:00Z", updated_at: "2026-11-30T10:00:00Z", key_expires_at: null,
-  key_expiring_soon: false, key_rotated_at: null, status: { ok: true, checked_at: null, error: null },
+  key_expiring_soon: false, key_rotated_at: null, status: { ok: true, checked_at: null, error: null, since: null, failures: 0, next_attempt_at: null },
 };
 
 function plan(overrides: Record<string, unknown> = {}) {

@@ -39,7 +39,7 @@ import { cn } from "@/lib/utils";
 import { errorText, writeProvider } from "./api";
 import { DeleteProviderDialog } from "./DeleteProviderDialog";
 import { EditProviderDialog } from "./EditProviderDialog";
-import { checkStatus, configurationChips, customBaseUrl, keyAge, keyExpiry, serverLimit, type Tone, typeName } from "./format";
+import { accountHealth, checkStatus, configurationChips, customBaseUrl, keyAge, keyExpiry, serverLimit, type Tone, typeName } from "./format";
 import { ProviderLogo } from "./ProviderLogo";
 import { RotateKeyDialog } from "./RotateKeyDialog";
 
@@ -76,6 +76,7 @@ export function ProviderCard({ provider, tick }: { provider: ProviderOut; tick: 
   const menuButton = React.useRef<HTMLButtonElement>(null);
   const titleId = `provider-${provider.id}-title`;
   const status = checkStatus(provider.status, now);
+  const health = accountHealth(provider.status, now);
   const expiry = keyExpiry(provider.key_expires_at, now);
   const baseUrl = customBaseUrl(provider);
   const limit = serverLimit(provider.server_limit);
@@ -114,6 +115,12 @@ export function ProviderCard({ provider, tick }: { provider: ProviderOut; tick: 
           <p className="mt-0.5 flex flex-wrap items-center gap-2 text-sm text-muted-foreground">
             {typeName(provider.type)}
             <Badge variant={provider.active ? "success" : "secondary"}>{provider.active ? "Active" : "Inactive"}</Badge>
+            {health && (
+              <Badge variant="destructive" data-health={health.label}>
+                <AlertTriangle aria-hidden />
+                {health.label}
+              </Badge>
+            )}
           </p>
         </div>
         <DropdownMenu>
@@ -143,6 +150,7 @@ export function ProviderCard({ provider, tick }: { provider: ProviderOut; tick: 
             <span aria-hidden className={cn("mt-1.5 size-2 shrink-0 rounded-full", DOT[status.tone])} />
             <span className="min-w-0" title={provider.status.checked_at ? absoluteTime(provider.status.checked_at) : undefined}>
               {status.text}
+              {health?.detail && <span className="block text-muted-foreground">{health.detail}</span>}
             </span>
           </dd>
         </div>

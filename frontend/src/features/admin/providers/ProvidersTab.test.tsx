@@ -25,7 +25,7 @@ function provider(overrides: Partial<ProviderOut> = {}): ProviderOut {
     key_rotated_at: null,
     key_expires_at: null,
     key_expiring_soon: false,
-    status: { ok: true, checked_at: new Date(Date.now() - 3 * 60_000).toISOString(), error: null },
+    status: { ok: true, checked_at: new Date(Date.now() - 3 * 60_000).toISOString(), error: null, since: null, failures: 0, next_attempt_at: null },
     server_limit: null,
     created_at: "2026-11-01T10:00:00Z",
     updated_at: "2026-11-01T10:00:00Z",
@@ -47,6 +47,32 @@ async function card(name: string) {
 }
 
 describe("/admin#providers", () => {
+  it("badges an account that keeps failing, with its reason and next try", async () => {
+    useProviders(
+      provider(),
+      provider({
+        id: "p2",
+        name: "Down account",
+        status: {
+          ok: false,
+          checked_at: new Date(Date.now() - 60_000).toISOString(),
+          error: "The cloud provider is not reachable right now. (api.example.test:443 answered 503)",
+          since: new Date(Date.now() - 20 * 60_000).toISOString(),
+          failures: 4,
+          next_attempt_at: new Date(Date.now() + 5 * 60_000).toISOString(),
+        },
+      }),
+    );
+    renderApp("/admin#providers");
+    const down = await card("Down account");
+    expect(within(down).getByText("Backing off")).toBeInTheDocument();
+    expect(within(down).getByText(/^Error: The cloud provider is not reachable right now\. \(api\.example\.test:443 answered 503\)/)).toBeInTheDocument();
+    expect(within(down).getByText(/4 failures in a row · next try in [45] min/)).toBeInTheDocument();
+    const healthy = await card("Primary Linode Account");
+    expect(within(healthy).queryByText("Backing off")).not.toBeInTheDocument();
+    expect(within(healthy).queryByText("Failing")).not.toBeInTheDocument();
+  });
+
   it("shows each account's status, key, custom base URL and configuration", async () => {
     useProviders(
       provider({
@@ -60,7 +86,14 @@ describe("/admin#providers", () => {
         api_base_url: "https://api.digitalocean.com/v2",
         configuration: { ipv6_enabled: true },
         server_limit: { limit: 10, used: 10, checked_at: new Date(Date.now() - 3_600_000).toISOString() },
-        status: { ok: false, checked_at: new Date(Date.now() - 3_600_000).toISOString(), error: "The provider rejected the API key." },
+        status: {
+          ok: false,
+          checked_at: new Date(Date.now() - 3_600_000).toISOString(),
+          error: "The provider rejected the API key.",
+          since: null,
+          failures: 1,
+          next_attempt_at: null,
+        },
       }),
     );
     renderApp("/admin#providers");

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { checkStatus, configurationChips, customBaseUrl, keyExpiry, serverLimit } from "./format";
+import { accountHealth, checkStatus, configurationChips, customBaseUrl, keyExpiry, serverLimit } from "./format";
 
 const NOW = Date.parse("2026-12-01T12:00:00Z");
 const DAY = 24 * 3600 * 1000;
 const at = (offset: number) => new Date(NOW + offset).toISOString();
+const healthy = { ok: true, checked_at: null, error: null, since: null, failures: 0, next_attempt_at: null };
 
 describe("keyExpiry", () => {
   it("is amber from 14 days out, plain before, red once passed", () => {
@@ -19,12 +20,23 @@ describe("keyExpiry", () => {
 
 describe("checkStatus", () => {
   it("reads the last check", () => {
-    expect(checkStatus({ ok: true, checked_at: at(-3 * 60_000), error: null }, NOW)).toEqual({
+    expect(checkStatus({ ...healthy, checked_at: at(-3 * 60_000) }, NOW)).toEqual({
       tone: "ok",
       text: "Connected · checked 3 min. ago",
     });
-    expect(checkStatus({ ok: false, checked_at: null, error: "Rejected." }, NOW)).toEqual({ tone: "error", text: "Error: Rejected." });
-    expect(checkStatus({ ok: null, checked_at: null, error: null }, NOW)).toEqual({ tone: "neutral", text: "Never checked" });
+    expect(checkStatus({ ...healthy, ok: false, error: "Rejected.", failures: 1 }, NOW)).toEqual({ tone: "error", text: "Error: Rejected." });
+    expect(checkStatus({ ...healthy, ok: null }, NOW)).toEqual({ tone: "neutral", text: "Never checked" });
+  });
+});
+
+describe("accountHealth", () => {
+  it("badges an account backing off, then failing once it may try again", () => {
+    const failing = { ...healthy, ok: false, error: "Down.", since: at(-10 * 60_000), failures: 3, next_attempt_at: at(4 * 60_000) };
+    expect(accountHealth(failing, NOW)).toMatchObject({ label: "Backing off" });
+    expect(accountHealth(failing, NOW)?.detail).toMatch(/3 failures in a row · next try in 4 min/);
+    expect(accountHealth({ ...failing, next_attempt_at: at(-1000) }, NOW)?.label).toBe("Failing");
+    expect(accountHealth(healthy, NOW)).toBeNull();
+    expect(accountHealth({ ...healthy, ok: null }, NOW)).toBeNull();
   });
 });
 
@@ -53,7 +65,7 @@ describe("customBaseUrl", () => {
 
 describe("past events", () => {
   it("never read as future when the server's clock is a little ahead", () => {
-    expect(checkStatus({ ok: true, checked_at: at(11_000), error: null }, NOW).text).toBe("Connected · checked just now");
+    expect(checkStatus({ ...healthy, checked_at: at(11_000) }, NOW).text).toBe("Connected · checked just now");
   });
 });
 

@@ -52,6 +52,24 @@ export function checkStatus(status: ProviderOut["status"], now: number): { tone:
   return { tone: "neutral", text: "Never checked" };
 }
 
+/** A badge for an account failing as a whole (key refused, provider down): "Backing off" while
+ * background work leaves it alone (until `next_attempt_at`), "Failing" once it may try again;
+ * null while the account works or was never checked. `detail` says since when and the next try
+ * (the reason is the status line's). */
+export function accountHealth(
+  status: ProviderOut["status"],
+  now: number,
+): { label: "Backing off" | "Failing"; detail: string } | null {
+  if (status.ok !== false) return null;
+  const next = status.next_attempt_at ? new Date(status.next_attempt_at).getTime() : null;
+  const backingOff = next !== null && next > now;
+  const parts = [];
+  if (status.since) parts.push(`failing since ${absoluteTime(status.since)}`);
+  if (status.failures > 1) parts.push(`${status.failures} failures in a row`);
+  if (backingOff && status.next_attempt_at) parts.push(`next try ${relativeTime(status.next_attempt_at, now)}`);
+  return { label: backingOff ? "Backing off" : "Failing", detail: parts.join(" · ") };
+}
+
 /** The key's expiry: red once expired, amber within 14 days, plain otherwise; null without one. */
 export function keyExpiry(expiresAt: string | null, now: number): { tone: Tone; text: string; title: string } | null {
   if (!expiresAt) return null;
