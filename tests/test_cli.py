@@ -196,5 +196,5 @@ class TestStatus:
             "account Linode (linode): not checked yet",
             "queue: 0 queued, 0 running",
             "oldest unfinished operation: none",
-            "orphans: n/a",
+            "orphans: 0 waiting for a decision",
         ]

@@ -31,6 +31,7 @@ from vpspanel.providers.base import identity_tag
 from vpspanel.providers.types import CreateInstanceSpec, InstanceStatus, ProviderInstance
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
+from vpspanel.worker.reconcile import reconcile
 
 ORPHANS = "/api/admin/orphans"
 
@@ -79,7 +80,9 @@ async def sweep(state: AppState, offer: Offer, *, complete: bool = True) -> int:
     """What the worker's sweep does for one account: list everything, then reconcile."""
     listed = await servers_at_provider(state, offer.account)
     async with state.sessionmaker() as session, session.begin():
-        return await reconcile_orphans(session, state, offer.account, listed, complete=complete)
+        return (
+            await reconcile_orphans(session, state, offer.account, listed, complete=complete)
+        ).open
 
 
 async def admin_headers(state: AppState, client: AsyncClient) -> dict[str, str]:
@@ -134,10 +137,10 @@ async def test_a_second_sweep_with_nothing_changed_writes_nothing(
 
     with counting(fast_state.engine) as use:
         async with fast_state.sessionmaker() as session, session.begin():
-            assert (
-                await reconcile_orphans(session, fast_state, offer.account, listed, complete=True)
-                == 5
+            tally = await reconcile_orphans(
+                session, fast_state, offer.account, listed, complete=True
             )
+            assert tally.open == 5
 
     # Two reads (the instances the tags name; the account's orphans), whatever the count.
     assert len(use.statements) == 2, use.statements
@@ -433,7 +436,7 @@ async def test_a_thousand_tagged_servers_cost_two_reads_and_one_batched_insert(
                 found = await reconcile_orphans(
                     session, fast_state, offer.account, listed, complete=True
                 )
-        return found, use.statements
+        return found.open, use.statements
 
     first, first_statements = await run()
     again, second_statements = await run()
@@ -465,9 +468,39 @@ async def test_servers_on_their_way_out_are_not_new_orphans(
     assert {server.id for server in listed} == {just_deleted.id, being_deleted.id}
 
     async with fast_state.sessionmaker() as session, session.begin():
-        assert (
-            await reconcile_orphans(session, fast_state, offer.account, listed, complete=True) == 0
-        )
+        tally = await reconcile_orphans(session, fast_state, offer.account, listed, complete=True)
+        assert tally.open == 0
 
     async with fast_state.sessionmaker() as session:
         assert (await session.scalars(select(OrphanServer))).all() == []
+
+
+@pytest.mark.parametrize("provider_type", ["linode", "digitalocean"])
+async def test_the_workers_sweep_adopts_a_lost_create_and_lists_a_stranger(
+    provider_type: str, fast_state: AppState, client: AsyncClient, sim: SimulatorServer
+) -> None:
+    """Through the worker's own sweep (`worker.reconcile`), not a direct call: the server of
+    a lost create is adopted (not merely matched by its tag), a tagged server nobody owns is
+    listed for admins, and an untagged one is left alone."""
+    offer = await create_offer(fast_state, sim, provider_type)
+    headers, _, _ = await signed_in_headers(fast_state, client)
+    instance_id = await deploy_without_worker(client, headers, offer)
+    await fail_create_as_lost(fast_state, instance_id, sent=True)
+    landed = await tagged_server(fast_state, offer, "web-1", uuid.UUID(instance_id))
+    stranger = await tagged_server(fast_state, offer, "nobody-owns-me")
+    untagged_server(sim, offer, "made-in-the-console")
+
+    report = await reconcile(fast_state)
+
+    assert report.adopted == 1 and report.untracked == 1
+    async with fast_state.sessionmaker() as session:
+        instance = await session.get(VpsInstance, uuid.UUID(instance_id))
+        assert instance is not None and instance.provider_instance_id == landed.id
+        assert instance.status != InstanceStatus.FAILED.value
+    events = (await client.get(f"/api/vps/{instance_id}/events", headers=headers)).json()
+    assert [event["type"] for event in events["events"]].count(ADOPTED_EVENT) == 1
+    listed = await open_orphans(client, await admin_headers(fast_state, client))
+    assert [item["provider_server_id"] for item in listed["orphans"]] == [stranger.id]
+
+    again = await reconcile(fast_state)
+    assert again.adopted == 0 and again.untracked == 1 and again.changed == 0

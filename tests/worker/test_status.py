@@ -1,24 +1,34 @@
 """`vpspanel status` reads (the CLI's own test is in tests/test_cli.py): an account backing
-off with its reason, queue depth, the oldest unfinished operation's age, and the orphans
-through the counter the caller gives."""
+off with its reason, queue depth, the oldest unfinished operation's age, and the open
+orphans."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.factories import create_committed_user, seed_running_servers
 from vpspanel.operations.repository import OperationRepository
+from vpspanel.orphans.models import OrphanServer, OrphanState
 from vpspanel.provider_accounts import health
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.state import AppState
 from vpspanel.worker.status import collect_status
 
 
-async def three_orphans(session: AsyncSession) -> int | None:
-    return 3
+def orphan(account: ServiceProvider, server_id: str, state: OrphanState) -> OrphanServer:
+    now = account.created_at
+    return OrphanServer(
+        provider_account_id=account.id,
+        provider_server_id=server_id,
+        label=f"server-{server_id}",
+        tag="vpspanel:00000000-0000-0000-0000-000000000000",
+        first_seen_at=now,
+        last_seen_at=now,
+        state=state.value,
+        state_changed_at=now,
+    )
 
 
 class TestCollectStatus:
@@ -35,8 +45,13 @@ class TestCollectStatus:
             operations = OperationRepository(session)
             operations.add(instance_id=instance_ids[0], type="reboot", now=now - timedelta(hours=3))
             operations.add(instance_id=instance_ids[1], type="shutdown", now=now)
+            # Three wait for a decision; ignored and deleted ones do not count.
+            for server_id in ("1", "2", "3"):
+                session.add(orphan(account, server_id, OrphanState.OPEN))
+            session.add(orphan(account, "4", OrphanState.IGNORED))
+            session.add(orphan(account, "5", OrphanState.DELETED))
         async with state.read_sessionmaker() as session:
-            status = await collect_status(session, now, count_orphans=three_orphans)
+            status = await collect_status(session, now)
         lines = status.lines()
         assert lines[0] == (
             "account Linode main (linode): backing off until "
@@ -46,7 +61,7 @@ class TestCollectStatus:
         assert lines[1:] == [
             "queue: 2 queued, 0 running",
             "oldest unfinished operation: 3h00m old",
-            "orphans: 3",
+            "orphans: 3 waiting for a decision",
         ]
 
     async def test_an_account_past_its_backoff_is_failing_not_backing_off(
@@ -61,4 +76,4 @@ class TestCollectStatus:
         async with state.read_sessionmaker() as session:
             status = await collect_status(session, now)
         assert status.lines()[0].endswith(": failing: down")
-        assert status.lines()[-1] in ("orphans: n/a", "orphans: 0")
+        assert status.lines()[-1] == "orphans: 0 waiting for a decision"

@@ -17,6 +17,7 @@ from vpspanel.instances.models import InstanceEvent, VpsInstance
 from vpspanel.operations.models import Operation
 from vpspanel.organizations.models import Organization
 from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.providers.types import InstanceStatus
 
 
 class ListedInstance(NamedTuple):
@@ -68,7 +69,7 @@ class InstanceRepository:
             .where(
                 VpsInstance.provider_id == account_id,
                 VpsInstance.deleted_at.is_(None),
-                VpsInstance.status != "deleted",
+                VpsInstance.status != InstanceStatus.DELETED,
             )
         )
         return [(instance, provider_plan_id) for instance, provider_plan_id in rows.all()]
@@ -88,7 +89,7 @@ class InstanceRepository:
             VpsInstance.provider_id == account_id,
             VpsInstance.provider_instance_id.in_(set(provider_instance_ids)),
             VpsInstance.deleted_at.is_(None),
-            VpsInstance.status != "deleted",
+            VpsInstance.status != InstanceStatus.DELETED,
         )
         if for_update:
             query = query.with_for_update().execution_options(populate_existing=True)
@@ -106,21 +107,6 @@ class InstanceRepository:
             .execution_options(populate_existing=True)
         )
         return {instance.id: instance for instance in rows.all()}
-
-    async def live_ids_of_account(
-        self, account_id: uuid.UUID, instance_ids: Sequence[uuid.UUID]
-    ) -> set[uuid.UUID]:
-        """Which of `instance_ids` are live instances of the account (not deleted)."""
-        if not instance_ids:
-            return set()
-        rows = await self.session.scalars(
-            select(VpsInstance.id).where(
-                VpsInstance.id.in_(set(instance_ids)),
-                VpsInstance.provider_id == account_id,
-                VpsInstance.status != "deleted",
-            )
-        )
-        return set(rows.all())
 
     async def plans_of_account(self, account_id: uuid.UUID) -> dict[str, tuple[uuid.UUID, str]]:
         """The account's plans: provider plan id -> (our plan id, its name)."""

@@ -97,6 +97,11 @@ class OrphanRepository:
         )
         return {row.provider_server_id: row for row in rows.all()}
 
+    async def count_open(self) -> int:
+        """Orphans waiting for an admin's decision, over every account."""
+        query = select(func.count()).where(OrphanServer.state == OrphanState.OPEN.value)
+        return int(await self.session.scalar(query) or 0)
+
     def add(self, orphan: OrphanServer) -> OrphanServer:
         self.session.add(orphan)
         return orphan

@@ -107,6 +107,15 @@ def _adoptable(account: ServiceProvider, claim: ClaimedBy | None) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class OrphanTally:
+    """What one listing left: the account's `open` orphans, and how many lost creates it
+    `adopted`."""
+
+    open: int
+    adopted: int
+
+
 async def reconcile_orphans(
     session: AsyncSession,
     state: AppState,
@@ -114,7 +123,7 @@ async def reconcile_orphans(
     listed: Sequence[ProviderInstance],
     *,
     complete: bool,
-) -> int:
+) -> OrphanTally:
     """Bring the account's orphans in line with one listing of its servers.
 
     `listed`: every server the listing returned, tagged or not (untagged ones are skipped).
@@ -124,8 +133,7 @@ async def reconcile_orphans(
 
     Runs inside the caller's transaction and never commits; makes no provider call. Costs two
     queries (the instance rows the tags name, with their create operations; the account's
-    orphan rows), plus one locked read per adoption. Returns how many of the account's orphans
-    are `open` afterwards."""
+    orphan rows), plus one locked read per adoption."""
     now = state.clock()
     repository = OrphanRepository(session)
     tagged: list[_Tagged] = []
@@ -134,6 +142,7 @@ async def reconcile_orphans(
         if instance_id is not None:
             tagged.append(_Tagged(server, instance_id))
     claims = await repository.instances_named({one.instance_id for one in tagged})
+    adoptions = 0
     orphans = await repository.of_account(account.id, [one.server.id for one in tagged])
 
     # The oldest server carrying a lost create's tag is that create's: once adopted, the
@@ -142,6 +151,7 @@ async def reconcile_orphans(
         claim = claims.get(one.instance_id)
         known = orphans.get(one.server.id)
         adopted = _adoptable(account, claim) and await _adopt(repository, one, now)
+        adoptions += adopted
         if adopted or not _is_orphan(one.server, account, claim):
             _settle(known, OrphanState.ADOPTED, now)
         elif known is not None or not _going_away(one.server, claim, now):
@@ -156,7 +166,8 @@ async def reconcile_orphans(
                 _settle(orphan, OrphanState.DELETED, now)
             else:
                 _settle(orphan, OrphanState.GONE, now)
-    return sum(1 for orphan in orphans.values() if orphan.state == OrphanState.OPEN.value)
+    still_open = sum(1 for orphan in orphans.values() if orphan.state == OrphanState.OPEN.value)
+    return OrphanTally(open=still_open, adopted=adoptions)
 
 
 async def _adopt(repository: OrphanRepository, one: _Tagged, now: datetime) -> bool:

@@ -124,6 +124,11 @@ class Provider(abc.ABC):
     async def get_metrics(self, provider_instance_id: str, period_hours: int) -> InstanceMetrics:
         """CPU percent and network bits/s over the last `period_hours`."""
 
+    def budget_headroom(self) -> float:
+        """The fraction (0.0-1.0) of the account's request budget free now for a read; a
+        poller stretches its interval as it falls. A provider without budgets has 1.0."""
+        return 1.0
+
     @abc.abstractmethod
     async def list_changes_since(self, cursor: str | None) -> ChangeBatch:
         """The account's instance changes recorded in the provider's activity feed since

@@ -823,3 +823,6 @@ class HttpProvider(Provider):
     @property
     def transport(self) -> Transport:
         return self._transport
+
+    def budget_headroom(self) -> float:
+        return self._transport.headroom()

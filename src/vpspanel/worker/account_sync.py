@@ -18,6 +18,11 @@ stays with the worker that holds it.
 
 Requests are never waited for inline: passes run with no budget patience, so a 429 or a full
 request budget raises at once and the account's next pass is put off until its Retry-After.
+They are sent at background priority (customers' operations keep their share of the budget),
+and the next pass comes later as the account's budget runs low (`stretched_interval_s`). An
+account whose key is refused or whose provider is down is recorded as failing
+(`provider_accounts.health`) and left alone until its backoff ends; its first answer clears it.
+Each pass updates the feed, sweep and orphan metrics (`vpspanel.metrics`).
 """
 
 from __future__ import annotations
@@ -32,10 +37,17 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vpspanel import metrics
+from vpspanel.provider_accounts import health
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.provider_accounts.repository import ProviderAccountRepository
 from vpspanel.providers.errors import ProviderError, ProviderRateLimited
-from vpspanel.providers.http import BUDGET_PATIENCE_S
+from vpspanel.providers.http import (
+    BUDGET_PATIENCE_S,
+    RequestPriority,
+    request_priority,
+    stretched_interval_s,
+)
 from vpspanel.state import AppState
 from vpspanel.worker.config import WorkerConfig
 from vpspanel.worker.feeds import poll_feed
@@ -116,6 +128,8 @@ class AccountSync:
             running = self._passes.get(account.id)
             if running is not None and not running.done():
                 continue
+            if health.backing_off(account, self.state.clock()):
+                continue
             # The first pass waits one interval: a restart does not start with a burst of
             # requests to every provider (the cursor and the sweep schedule are in the table).
             due = self._next_at.setdefault(account.id, now + self.config.feed_interval_s)
@@ -132,10 +146,14 @@ class AccountSync:
         next_in = self.config.feed_interval_s
         patience = BUDGET_PATIENCE_S.set(0.0)
         try:
-            held = await self._take_lease(account.id)
-            if held is not None:
-                async with self._renewing(account.id):
-                    await self._feed_and_sweep(account, held, report)
+            with request_priority(RequestPriority.BACKGROUND):
+                held = await self._take_lease(account.id)
+                if held is not None:
+                    async with self._renewing(account.id):
+                        await self._feed_and_sweep(account, held, report)
+                    await self._record_health(account, None)
+            headroom = self.state.providers.for_account(account).budget_headroom()
+            next_in = stretched_interval_s(next_in, headroom)
         except AccountLeaseLost:
             logger.warning("account %s: taken over by another worker mid-pass", account.id)
         except ProviderRateLimited as exc:
@@ -145,25 +163,47 @@ class AccountSync:
         except ProviderError as exc:
             report.unreachable_accounts += 1
             logger.warning("account %s: feed not read (%s)", account.id, type(exc).__name__)
+            retry_in = await self._record_health(account, exc)
+            next_in = max(retry_in or 0.0, next_in)
         except Exception:
             logger.exception("account %s: sync pass failed", account.id)
         finally:
             BUDGET_PATIENCE_S.reset(patience)
             self._next_at[account.id] = started + next_in
         self.report.add(report)
+        _record_metrics(account.id, report)
         if report.changed or report.untracked or report.gaps:
             logger.info(
-                "account %s: %d updated, %d deleted, %d stuck failed, %d untracked, %d gaps",
+                "account %s: %d updated, %d deleted, %d stuck failed, %d adopted, "
+                "%d untracked, %d gaps",
                 account.id,
                 report.updated,
                 report.deleted,
                 report.stuck_failed,
+                report.adopted,
                 report.untracked,
                 report.gaps,
             )
         if self.on_report is not None:
             self.on_report(account.id, report)
         return report
+
+    async def _record_health(
+        self, account: ServiceProvider, failure: ProviderError | None
+    ) -> float | None:
+        """Record that the account answered (`failure` None; written only when it was failing)
+        or failed; returns the seconds until background work may try it again, if it now
+        backs off."""
+        now = self.state.clock()
+        if failure is None and account.status_ok is True and not account.status_failures:
+            return None
+        async with self.state.sessionmaker() as session, session.begin():
+            if failure is None:
+                await health.record_success(session, account.id, now)
+                account.status_ok, account.status_failures = True, 0
+                return None
+            retry_at = await health.record_failure(session, account.id, failure, now)
+        return None if retry_at is None else (retry_at - now).total_seconds()
 
     async def _feed_and_sweep(
         self, account: ServiceProvider, held: HeldAccount, report: ReconcileReport
@@ -257,3 +297,21 @@ class AccountSync:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
+
+
+def _record_metrics(account_id: uuid.UUID, report: ReconcileReport) -> None:
+    """One pass's feed lag, sweep time, applied changes and open orphans, in Prometheus."""
+    account = str(account_id)
+    if account_id in report.feed_lag_s:
+        metrics.FEED_LAG_SECONDS.labels(account).set(report.feed_lag_s[account_id])
+    if report.sweeps:
+        metrics.SWEEP_SECONDS.labels(account).observe(report.duration_s)
+    for kind, count in (
+        ("updated", report.updated),
+        ("deleted", report.deleted),
+        ("adopted", report.adopted),
+    ):
+        if count:
+            metrics.SWEEP_CHANGES.labels(kind).inc(count)
+    if account_id in report.open_orphans:
+        metrics.ORPHANS.labels(account).set(report.open_orphans[account_id])

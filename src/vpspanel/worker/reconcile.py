@@ -22,8 +22,9 @@ The rules, for both readers:
   anything is compared, so a partial listing deletes nothing.
 - Every change applied adds an `observed` event with before → after, in the customer's words
   (never the provider's name); admins read the same events.
-- Tagged servers no live instance of the account claims go to `_note_untracked`. Servers
-  without our tag are never listed, so never touched.
+- Tagged servers no live instance of the account claims go to `orphans.reconcile_orphans`
+  (which adopts a lost create's server or lists it for an admin). Servers without our tag
+  are never listed, so never touched.
 """
 
 from __future__ import annotations
@@ -38,10 +39,12 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vpspanel import metrics
 from vpspanel.instances.models import VpsInstance
 from vpspanel.instances.repository import InstanceRepository
 from vpspanel.instances.state import is_transitional
 from vpspanel.operations.repository import OperationRepository
+from vpspanel.orphans.service import reconcile_orphans
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.provider_accounts.repository import ProviderAccountRepository
 from vpspanel.providers.base import Provider, instance_id_from_tags
@@ -80,7 +83,9 @@ class ReconcileReport:
     `deleted`: instances marked deleted after a complete listing and a 404;
     `stuck_resolved` / `stuck_failed`: instances transitional with no operation past
     `stuck_after_s`, resolved from a re-read / marked failed with a reason;
-    `untracked`: tagged servers no live instance of the account claims;
+    `untracked`: tagged servers no live instance of the account claims (open orphans);
+    `adopted`: servers of lost creates bound to their instance (`orphans.service`);
+    `open_orphans`: per account id, its open orphans after its last complete listing;
     `unreachable_accounts`: listings that failed (nothing compared for them);
     `lookups`: direct reads of one server (deletion checks, feed re-reads);
     `sweeps` / `feed_polls` / `gaps`: passes made, and feed polls that asked for a sweep;
@@ -93,6 +98,7 @@ class ReconcileReport:
     stuck_resolved: int = 0
     stuck_failed: int = 0
     untracked: int = 0
+    adopted: int = 0
     unreachable_accounts: int = 0
     lookups: int = 0
     sweeps: int = 0
@@ -101,14 +107,16 @@ class ReconcileReport:
     deferred_accounts: int = 0
     duration_s: float = 0.0
     feed_lag_s: dict[uuid.UUID, float] = field(default_factory=dict)
+    open_orphans: dict[uuid.UUID, int] = field(default_factory=dict)
 
     def add(self, other: ReconcileReport) -> None:
-        """Add `other`'s counters to these (its feed lags replace ours)."""
+        """Add `other`'s counters to these (its feed lags and orphan counts replace ours)."""
         for counter in fields(self):
             name = counter.name
-            if name != "feed_lag_s":
+            if name not in ("feed_lag_s", "open_orphans"):
                 setattr(self, name, getattr(self, name) + getattr(other, name))
         self.feed_lag_s.update(other.feed_lag_s)
+        self.open_orphans.update(other.open_orphans)
 
     @property
     def changed(self) -> int:
@@ -204,8 +212,14 @@ async def _sweep(
         if entry is None:
             our_id = instance_id_from_tags(server.tags)
             entry = by_id.get(our_id) if our_id is not None else None
-            if entry is None or entry[0].provider_instance_id is not None:
-                continue  # not ours, or a second server carrying the tag of a bound instance
+            if (
+                entry is None
+                or entry[0].provider_instance_id is not None
+                or entry[0].status == InstanceStatus.FAILED
+            ):
+                # Not ours, a second server carrying the tag of a bound instance, or the
+                # server of a create that failed: the orphan pass adopts it or lists it.
+                continue
         instance, row_plan = entry
         seen.add(instance.id)
         if instance.id in busy or instance.updated_at > listed_at:
@@ -245,38 +259,14 @@ async def _sweep(
         await _check(fence, session)
         if planned:
             await _write(session, state, account, provider, planned, listed_at, config, report)
-        report.untracked += await _note_untracked(session, state, account, listed, complete=True)
+        orphans = await reconcile_orphans(session, state, account, listed, complete=True)
+        report.untracked += orphans.open
+        report.adopted += orphans.adopted
+        report.open_orphans[account.id] = orphans.open
     if planned:
         logger.info(
             "sweep: account %s: %d listed, %d to apply", account.id, len(listed), len(planned)
         )
-
-
-async def _note_untracked(
-    session: AsyncSession,
-    state: AppState,
-    account: ServiceProvider,
-    listed: Sequence[ProviderInstance],
-    complete: bool,
-) -> int:
-    """The tagged servers of a listing that no live instance of `account` claims (its row is
-    missing, deleted or of another account): logged and counted, never touched here (a person
-    decides). Called once per listing inside the sweep's transaction; returns how many.
-
-    The orphans work replaces this body with `reconcile_orphans(session, state, account,
-    listed, complete=complete)` (which may adopt a lost create); `state` and `complete` are
-    passed for it."""
-    del state, complete  # the log needs neither
-    ours = {
-        server.id: our_id
-        for server in listed
-        if (our_id := instance_id_from_tags(server.tags)) is not None
-    }
-    live = await InstanceRepository(session).live_ids_of_account(account.id, list(ours.values()))
-    untracked = [server_id for server_id, our_id in ours.items() if our_id not in live]
-    for server_id in untracked:
-        logger.warning("reconcile: untracked server %s/%s", account.id, server_id)
-    return len(untracked)
 
 
 # -- a change feed's re-read -----------------------------------------------------------------
@@ -452,6 +442,7 @@ def _carry_out(
         return
     if plan.action == "fail":
         reason = plan.reason or NEVER_CREATED
+        metrics.STUCK_INSTANCES_FAILED.labels(instance.status).inc()
         instance.updated_at = now
         instance.status = InstanceStatus.FAILED.value
         instance.error = reason[:500]

@@ -1,27 +1,20 @@
 """`vpspanel status`: what an operator asks first, one line each: is every provider account
 working (or backing off, and why), how deep the operations queue is, how old its oldest
-unfinished operation is, and how many orphans wait for a decision.
-
-The orphans count reads through `OrphanCounter` (the `orphans` table belongs to another
-change): `count_orphans_table` counts its rows when the table exists and answers None ("n/a")
-when it does not.
+unfinished operation is, and how many orphans wait for a decision (a handful of queries,
+none per row).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel.operations.repository import OperationRepository, OperationStatus
+from vpspanel.orphans.repository import OrphanRepository
 from vpspanel.provider_accounts import health
 from vpspanel.provider_accounts.repository import ProviderAccountRepository
-
-# session -> how many orphans are open, or None when this installation has no orphans table.
-OrphanCounter = Callable[[AsyncSession], Awaitable[int | None]]
 
 
 @dataclass(frozen=True)
@@ -41,7 +34,7 @@ class PanelStatus:
     queued: int
     running: int
     oldest_unfinished_age_s: float | None  # None: nothing unfinished
-    orphans: int | None  # None: not known here
+    orphans: int  # open ones, waiting for an admin
 
     def lines(self) -> list[str]:
         """The report, one line each (accounts first)."""
@@ -53,23 +46,11 @@ class PanelStatus:
             if age is None
             else f"oldest unfinished operation: {_duration(age)} old"
         )
-        out.append(f"orphans: {'n/a' if self.orphans is None else self.orphans}")
+        out.append(f"orphans: {self.orphans} waiting for a decision")
         return out
 
 
-async def count_orphans_table(session: AsyncSession) -> int | None:
-    """Rows of the `orphans` table, or None when the table does not exist (yet)."""
-    connection = await session.connection()
-    exists = await connection.run_sync(lambda sync: inspect(sync).has_table("orphans"))
-    if not exists:
-        return None
-    count: int = (await session.execute(text("SELECT count(*) FROM orphans"))).scalar_one()
-    return count
-
-
-async def collect_status(
-    session: AsyncSession, now: datetime, *, count_orphans: OrphanCounter = count_orphans_table
-) -> PanelStatus:
+async def collect_status(session: AsyncSession, now: datetime) -> PanelStatus:
     """Read everything `vpspanel status` prints (a handful of queries, none per row)."""
     accounts = [
         AccountLine(
@@ -89,7 +70,7 @@ async def collect_status(
         queued=counts[OperationStatus.QUEUED.value],
         running=counts[OperationStatus.RUNNING.value],
         oldest_unfinished_age_s=(now - oldest).total_seconds() if oldest is not None else None,
-        orphans=await count_orphans(session),
+        orphans=await OrphanRepository(session).count_open(),
     )
 
 
