@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response, status
 
+from vpspanel.auth import service
 from vpspanel.auth.account import (
     confirm_password_reset,
     request_password_reset,
@@ -24,7 +25,6 @@ from vpspanel.auth.schemas import (
 )
 from vpspanel.auth.service import (
     IssuedSession,
-    LoginService,
     create_user,
     issue_session,
     revoke_session,
@@ -80,7 +80,8 @@ async def register(
     ),
 )
 async def login(body: LoginIn, request: Request, response: Response, state: StateDep) -> LoginOut:
-    issued = await LoginService(state).login(
+    issued = await service.login(
+        state,
         body.email,
         body.password,
         client_address(request, state.settings.trusted_proxies),
