@@ -166,13 +166,13 @@ async def state(migrated_state: AppState) -> AsyncIterator[AppState]:
 async def session(migrated_state: AppState) -> AsyncIterator[AsyncSession]:
     async with migrated_state.engine.connect() as connection:
         transaction = await connection.begin()
-        db = AsyncSession(
+        session = AsyncSession(
             bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
         )
         try:
-            yield db
+            yield session
         finally:
-            await db.close()
+            await session.close()
             await transaction.rollback()
 
 

@@ -60,8 +60,8 @@ async def bearer_headers(state: AppState, role: UserRole) -> dict[str, str]:
     user, _ = await create_committed_user(state, role=role)
     token = new_session_token()
     now = state.clock()
-    async with state.sessionmaker() as db, db.begin():
-        db.add(
+    async with state.sessionmaker() as session, session.begin():
+        session.add(
             AuthSession(
                 user_id=user.id,
                 token_hash=hash_token(token),

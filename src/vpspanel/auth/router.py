@@ -48,18 +48,18 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
     ),
 )
 async def register(
-    body: RegisterIn, request: Request, response: Response, db: SessionDep, state: StateDep
+    body: RegisterIn, request: Request, response: Response, session: SessionDep, state: StateDep
 ) -> RegisterOut:
     """403 `registration_closed` unless the admin's registration setting is `open`."""
-    require_open_registration(await registration_policy(db))
+    require_open_registration(await registration_policy(session))
     user, organization = await create_user(
-        db,
+        session,
         email=body.email,
         password=body.password,
         name=body.name,
         organization_name=body.organization_name,
     )
-    issued = await issue_session(db, state, user, request.headers.get("user-agent"))
+    issued = await issue_session(session, state, user, request.headers.get("user-agent"))
     _set_session_cookies(response, state, issued)
     return RegisterOut(
         user=UserOut.model_validate(user),
@@ -171,7 +171,7 @@ async def password_reset_confirm(
 @router.post(
     "/logout", status_code=status.HTTP_204_NO_CONTENT, summary="Sign out (revokes this session)"
 )
-async def logout(principal: PrincipalDep, db: SessionDep, state: StateDep) -> Response:
+async def logout(principal: PrincipalDep, session: SessionDep, state: StateDep) -> Response:
     """Ends the calling session. An API token or a Supabase access token is not a session of
     ours: 400, and nothing is revoked."""
     if principal.token is not None:
@@ -185,7 +185,7 @@ async def logout(principal: PrincipalDep, db: SessionDep, state: StateDep) -> Re
             "keep and cannot revoke: sign out with Supabase (supabase.auth.signOut()).",
             code="external_session",
         )
-    await revoke_session(db, principal.session.id, state.clock())
+    await revoke_session(session, principal.session.id, state.clock())
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
@@ -193,8 +193,8 @@ async def logout(principal: PrincipalDep, db: SessionDep, state: StateDep) -> Re
 
 
 @router.get("/me", summary="The signed-in user and their organizations", name="get_me")
-async def me(user: CurrentUser, db: SessionDep) -> MeOut:
-    memberships = await UserRepository(db).organizations_of(user.id)
+async def me(user: CurrentUser, session: SessionDep) -> MeOut:
+    memberships = await UserRepository(session).organizations_of(user.id)
     return MeOut(
         user=UserOut.model_validate(user),
         organizations=[
