@@ -253,17 +253,3 @@ async def operations_of(state: AppState, instance_id: str) -> list[Operation]:
             .order_by(Operation.created_at)
         )
         return list(rows.all())
-
-
-async def deploy_running(
-    client: AsyncClient, headers: dict[str, str], offer: Offer, worker: Worker, **overrides: Any
-) -> dict[str, Any]:
-    """Deploy through the API and drive the worker until the server runs."""
-    image = await pick_image(client, headers, offer.small.id, offer.setup.image_distribution)
-    created = await client.post(
-        "/api/vps", json=deploy_body(offer, image, **overrides), headers=headers
-    )
-    assert created.status_code == 201, created.text
-    return await wait_for_status(
-        client, headers, created.json()["instance"]["id"], "running", worker
-    )
