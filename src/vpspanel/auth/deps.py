@@ -22,8 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from vpspanel.api_tokens.models import ApiToken
-from vpspanel.api_tokens.repository import ApiTokenRepository
-from vpspanel.api_tokens.service import is_api_token
+from vpspanel.auth.api_token_repository import ApiTokenRepository
 from vpspanel.auth.models import AuthSession, User, UserRole
 from vpspanel.auth.repository import SessionRepository, UserRepository
 from vpspanel.auth.supabase import SupabaseSignIn
@@ -31,7 +30,7 @@ from vpspanel.deps import SessionDep, StateDep, reading
 from vpspanel.errors import BadRequest, Forbidden, NotFound, Unauthenticated
 from vpspanel.organizations.models import Organization
 from vpspanel.security.supabase_jwt import is_jwt_shaped
-from vpspanel.security.tokens import hash_token, tokens_match
+from vpspanel.security.tokens import hash_token, is_api_token, tokens_match
 from vpspanel.state import AppState
 
 SESSION_COOKIE = "vpspanel_session"

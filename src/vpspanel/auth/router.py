@@ -29,7 +29,7 @@ from vpspanel.auth.service import (
     issue_session,
     revoke_session,
 )
-from vpspanel.customers.settings import registration_policy, require_open_registration
+from vpspanel.auth.signup_settings import registration_policy, require_open_registration
 from vpspanel.deps import SessionDep, StateDep
 from vpspanel.errors import BadRequest
 from vpspanel.organizations.models import MembershipRole

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vpspanel.api_tokens.repository import ApiTokenRepository
+from vpspanel.auth.api_token_repository import ApiTokenRepository
 from vpspanel.auth.models import AuthSession, User, UserRole
 from vpspanel.auth.rate_limit import WindowCounter
 from vpspanel.auth.repository import SessionRepository, UserRepository
-from vpspanel.customers.settings import new_organization_limit
+from vpspanel.auth.signup_settings import new_organization_limit
 from vpspanel.errors import Conflict, InvalidCredentials, NotFound, TooManyRequests
 from vpspanel.input_rules import normalize_email
 from vpspanel.organizations.models import Membership, MembershipRole, Organization

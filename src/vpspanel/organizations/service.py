@@ -16,12 +16,12 @@ from datetime import datetime, timedelta
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vpspanel.api_tokens.repository import ApiTokenRepository
+from vpspanel.auth.api_token_repository import ApiTokenRepository
 from vpspanel.auth.models import User
 from vpspanel.auth.repository import UserRepository
 from vpspanel.auth.schemas import OrganizationOut, RegisterIn
 from vpspanel.auth.service import IssuedSession, create_user, issue_session
-from vpspanel.customers.settings import (
+from vpspanel.auth.signup_settings import (
     RegistrationMode,
     new_organization_limit,
     registration_policy,
