@@ -7,6 +7,8 @@ PostgreSQL; unset means SQLite). Fixtures:
 - ``state`` / ``app`` / ``client``: the real application committing for real (requests, workers
   and concurrency behave as in production); every table is emptied after the test.
 - Every test fails if one task held two pooled connections at once (tests/support/pool_guard.py).
+- tests/fixtures/: the simulator, instant providers, the worker, clocks and signed-in clients,
+  for every directory (`pytest_plugins` below).
 """
 
 from __future__ import annotations
@@ -37,6 +39,15 @@ from vpspanel.security.passwords import use_hasher
 from vpspanel.state import AppState
 
 TEST_ENCRYPTION_KEY = "q0BTmBnGcrFqo7TbBbMrdY0sAKhW8rZzF9fQdx6uOQ4="
+
+# Shared fixtures (simulator, instant providers, worker, clocks, signed-in clients), one place.
+pytest_plugins = [
+    "tests.fixtures.simulator",
+    "tests.fixtures.providers",
+    "tests.fixtures.worker",
+    "tests.fixtures.clocks",
+    "tests.fixtures.clients",
+]
 
 
 # Argon2 at its production cost takes ~0.1-0.5 s a hash; the suite hashes hundreds of times.
@@ -166,13 +177,13 @@ async def state(migrated_state: AppState) -> AsyncIterator[AppState]:
 async def session(migrated_state: AppState) -> AsyncIterator[AsyncSession]:
     async with migrated_state.engine.connect() as connection:
         transaction = await connection.begin()
-        db = AsyncSession(
+        session = AsyncSession(
             bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
         )
         try:
-            yield db
+            yield session
         finally:
-            await db.close()
+            await session.close()
             await transaction.rollback()
 
 

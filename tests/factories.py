@@ -12,6 +12,7 @@ from httpx import AsyncClient
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tests.instances.support import Offer, deploy_body, pick_image, wait_for_status
 from vpspanel.auth.models import User, UserRole
 from vpspanel.auth.service import create_user as service_create_user
 from vpspanel.catalog.models import VpsPlan
@@ -20,6 +21,7 @@ from vpspanel.instances.models import VpsInstance
 from vpspanel.organizations.models import Organization
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.state import AppState
+from vpspanel.worker.runner import Worker
 
 DEFAULT_PASSWORD = "correct horse battery"
 _sequence = itertools.count(1)
@@ -57,6 +59,30 @@ async def signed_in_headers(
     user, organization = await create_committed_user(state, role=role)
     token = await login(client, user.email)
     return {"Authorization": f"Bearer {token}"}, user, organization
+
+
+async def running_instance(
+    client: AsyncClient,
+    headers: dict[str, str],
+    offer: Offer,
+    worker: Worker,
+    *,
+    image: str | None = None,
+    max_steps: int = 200,
+    **overrides: Any,
+) -> dict[str, Any]:
+    """A server of `offer` deployed through the API (`POST /api/vps` with `deploy_body`, its
+    fields replaced by `overrides`; the plan's usual image unless `image` is given), after
+    driving `worker` until the API shows it running. Returns the API's `instance` object."""
+    if image is None:
+        image = await pick_image(client, headers, offer.small.id, offer.setup.image_distribution)
+    created = await client.post(
+        "/api/vps", json=deploy_body(offer, image, **overrides), headers=headers
+    )
+    assert created.status_code == 201, created.text
+    return await wait_for_status(
+        client, headers, created.json()["instance"]["id"], "running", worker, max_steps=max_steps
+    )
 
 
 async def seed_running_servers(

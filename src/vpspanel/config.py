@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import secrets
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -168,10 +167,6 @@ class Settings(BaseSettings):
         """The `iss` of the project's access tokens (empty when Supabase sign-in is off)."""
         return self.supabase_url + "/auth/v1" if self.supabase_url else ""
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
     def resolved_encryption_keys(self) -> list[str]:
         """The configured keys, or in development a generated key file kept under data_dir."""
         if self.encryption_keys:
@@ -193,10 +188,6 @@ def load_or_create_dev_key(path: Path) -> str:
         handle.write(key + "\n")
     log.warning("generated_dev_encryption_key", path=str(path.resolve()))
     return key
-
-
-def random_token(nbytes: int = 32) -> str:
-    return secrets.token_urlsafe(nbytes)
 
 
 @lru_cache(maxsize=1)

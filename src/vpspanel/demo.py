@@ -28,14 +28,14 @@ from sqlalchemy.engine import make_url
 
 from vpspanel.auth.models import User, UserRole
 from vpspanel.auth.service import create_user
+from vpspanel.catalog import service as plan_service
 from vpspanel.catalog.models import VpsPlan
 from vpspanel.catalog.schemas import PlanCreateIn
-from vpspanel.catalog.service import PlanService
 from vpspanel.config import Settings
+from vpspanel.provider_accounts import service as account_service
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.provider_accounts.repository import ProviderAccountRepository
 from vpspanel.provider_accounts.schemas import ProviderCreateIn
-from vpspanel.provider_accounts.service import ProviderAccountService
 from vpspanel.providers.errors import ProviderUnavailable
 from vpspanel.state import AppState
 
@@ -162,9 +162,10 @@ async def seed_demo(state: AppState, public_url: str, simulator_url: str | None 
 async def _seed_accounts(state: AppState, simulator_url: str) -> None:
     """The demo's provider accounts, in one transaction."""
     async with state.sessionmaker() as session, session.begin():
-        accounts = ProviderAccountService(session, state)
         for name, provider_type, path, token, _plan_id in DEMO_ACCOUNTS:
-            await accounts.create(
+            await account_service.create(
+                session,
+                state,
                 ProviderCreateIn.model_validate(
                     {
                         "name": name,
@@ -172,7 +173,7 @@ async def _seed_accounts(state: AppState, simulator_url: str) -> None:
                         "api_key": token,
                         "api_base_url": f"{simulator_url}/{path}",
                     }
-                )
+                ),
             )
 
 
@@ -200,12 +201,14 @@ async def _seed_plans(state: AppState) -> None:
             and (upstream_plan.regions is None or region.id in upstream_plan.regions)
         ][:MAX_REGIONS_PER_PLAN]
         async with state.sessionmaker() as session, session.begin():
-            await PlanService(session, state).create(
+            await plan_service.create(
+                session,
+                state,
                 PlanCreateIn(
                     provider_id=account.id,
                     provider_plan_id=plan_id,
                     name=DEMO_PLAN_NAME,
                     markup_price=DEMO_MARKUP,
                     regions=regions,
-                )
+                ),
             )

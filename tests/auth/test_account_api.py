@@ -5,8 +5,8 @@ from __future__ import annotations
 from httpx import AsyncClient
 from sqlalchemy import select
 
-from tests.auth.conftest import Clock
 from tests.factories import DEFAULT_PASSWORD, create_committed_user, login
+from tests.fixtures.clocks import Clock
 from vpspanel.auth.models import AuthSession
 from vpspanel.state import AppState
 

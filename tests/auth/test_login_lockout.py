@@ -8,8 +8,9 @@ import ipaddress
 import pytest
 from httpx import AsyncClient
 
-from tests.auth.conftest import ClientFrom, Clock
 from tests.factories import DEFAULT_PASSWORD, create_committed_user
+from tests.fixtures.clients import ClientFrom
+from tests.fixtures.clocks import Clock
 from vpspanel.state import AppState
 
 WRONG = "wrong password!"

@@ -9,8 +9,8 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy import select, update
 
-from tests.auth.conftest import Clock
 from tests.factories import DEFAULT_PASSWORD, create_committed_user, login
+from tests.fixtures.clocks import Clock
 from tests.instances.test_secrets import database_text
 from tests.support.smtp import SmtpServer
 from vpspanel.auth.models import PasswordResetToken, User

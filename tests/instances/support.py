@@ -1,31 +1,24 @@
 """Shared test helpers for servers, operations and the worker: provider accounts and plans
-inserted as rows, a simulator, and ways to drive the worker deterministically."""
+inserted as rows, deploy bodies, and ways to drive the worker deterministically."""
 
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from httpx import AsyncClient
 from sqlalchemy import select
 
 from vpspanel.catalog.models import VpsPlan, VpsPlanRegion
-from vpspanel.instances import service as instances_service
 from vpspanel.operations.models import Operation
-from vpspanel.provider_accounts.connect import ProviderConnector
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.providers.base import Provider
-from vpspanel.providers.key_ids import DEFAULT_KEY_IDS
 from vpspanel.security.secrets import key_hint, provider_key_context
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
-from vpspanel.worker.config import WorkerConfig
 from vpspanel.worker.runner import Worker
 
 ROOT_PASS = "Canary-Root-Pass-7731!"
@@ -69,65 +62,6 @@ SETUPS = {
         "Ubuntu",
     ),
 }
-
-
-class NoSleepClock:
-    """Provider transport clock whose sleeps return at once and move its time forward."""
-
-    def __init__(self) -> None:
-        self.skipped = 0.0
-
-    def monotonic(self) -> float:
-        return time.monotonic() + self.skipped
-
-    def time(self) -> float:
-        return time.time() + self.skipped
-
-    async def sleep(self, seconds: float) -> None:
-        self.skipped += max(seconds, 0.0)
-        await asyncio.sleep(0)
-
-
-@pytest.fixture(scope="session")
-def simulator() -> Iterator[SimulatorServer]:
-    with SimulatorServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-def simulator_defaults(simulator: SimulatorServer) -> dict[str, Any]:
-    """The simulator's configuration before any test changed it."""
-    defaults: dict[str, Any] = simulator.config()
-    return defaults
-
-
-@pytest.fixture
-def sim(
-    simulator: SimulatorServer, simulator_defaults: dict[str, Any]
-) -> Iterator[SimulatorServer]:
-    # `reset` keeps the configuration: a test's `configure` (a droplet limit of 1) must not
-    # outlive it.
-    simulator.configure(**simulator_defaults)
-    simulator.reset()
-    yield simulator
-    simulator.reset()
-    simulator.configure(**simulator_defaults)
-
-
-@pytest.fixture
-def fast_state(state: AppState) -> Iterator[AppState]:
-    """The app state with provider back-off sleeps made instant and per-process caches empty."""
-    original = state.providers
-    state.providers = ProviderConnector(state.secret_box, clock=NoSleepClock())
-    instances_service._metrics_cache.clear()
-    DEFAULT_KEY_IDS.clear()
-    yield state
-    state.providers = original
-
-
-@pytest.fixture
-def worker(fast_state: AppState) -> Worker:
-    return Worker(fast_state, config=WorkerConfig.instant())
 
 
 def provider_url(sim: SimulatorServer, provider_type: str) -> str:
@@ -319,17 +253,3 @@ async def operations_of(state: AppState, instance_id: str) -> list[Operation]:
             .order_by(Operation.created_at)
         )
         return list(rows.all())
-
-
-async def deploy_running(
-    client: AsyncClient, headers: dict[str, str], offer: Offer, worker: Worker, **overrides: Any
-) -> dict[str, Any]:
-    """Deploy through the API and drive the worker until the server runs."""
-    image = await pick_image(client, headers, offer.small.id, offer.setup.image_distribution)
-    created = await client.post(
-        "/api/vps", json=deploy_body(offer, image, **overrides), headers=headers
-    )
-    assert created.status_code == 201, created.text
-    return await wait_for_status(
-        client, headers, created.json()["instance"]["id"], "running", worker
-    )

@@ -13,8 +13,8 @@ from httpx import ASGITransport, AsyncClient, Response
 from sqlalchemy import delete, func, select
 
 from tests.factories import signed_in_headers
+from tests.fixtures.providers import InstantClock
 from tests.instances.support import (
-    NoSleepClock,
     create_offer,
     deploy_body,
     pick_image,
@@ -39,7 +39,7 @@ async def burst_state(state: AppState, test_settings: Settings) -> AsyncIterator
     """The app on an engine of its own with the production pool settings (the tables are
     emptied by `state`)."""
     burst = AppState.from_settings(test_settings)
-    burst.providers = ProviderConnector(burst.secret_box, clock=NoSleepClock())
+    burst.providers = ProviderConnector(burst.secret_box, clock=InstantClock())
     yield burst
     await burst.engine.dispose()
 

@@ -9,13 +9,12 @@ import uuid
 import pytest
 from httpx import AsyncClient
 
-from tests.factories import signed_in_headers
+from tests.factories import running_instance, signed_in_headers
 from tests.instances.support import (
     STRONG_PASS,
     create_offer,
     create_plan,
     deploy_body,
-    deploy_running,
     pick_image,
     provider_for,
 )
@@ -42,7 +41,7 @@ async def test_resize_takes_only_our_plan_ids(
 ) -> None:
     offer = await create_offer(fast_state, sim, provider_type)
     headers, _, _ = await signed_in_headers(fast_state, client)
-    server = await deploy_running(client, headers, offer, worker)
+    server = await running_instance(client, headers, offer, worker)
     resize = f"/api/vps/{server['id']}/resize"
 
     for unknown in (offer.setup.large, str(uuid.uuid4()), "not-a-plan"):
@@ -68,7 +67,7 @@ async def test_a_plan_of_another_cloud_or_region_is_reported_on_type(
         regions=[("eu-west", "London, UK", "gb")],
     )
     headers, _, _ = await signed_in_headers(fast_state, client)
-    server = await deploy_running(client, headers, linode, worker)
+    server = await running_instance(client, headers, linode, worker)
     resize = f"/api/vps/{server['id']}/resize"
 
     field, message = _field_error(
@@ -91,7 +90,7 @@ async def test_rebuild_takes_only_our_image_ids(
 ) -> None:
     offer = await create_offer(fast_state, sim, provider_type)
     headers, _, _ = await signed_in_headers(fast_state, client)
-    server = await deploy_running(client, headers, offer, worker)
+    server = await running_instance(client, headers, offer, worker)
     image = await pick_image(client, headers, offer.small.id, offer.setup.image_distribution)
     upstream_ids = [i.id for i in await provider_for(fast_state, offer.account).list_images()]
     assert image not in upstream_ids

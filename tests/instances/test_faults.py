@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from tests.factories import signed_in_headers
+from tests.factories import running_instance, signed_in_headers
 from tests.instances.support import (
     Offer,
     create_offer,
@@ -85,10 +85,7 @@ class TestActionFaults:
         )
         offer = await create_offer(fast_state, sim, "linode")
         headers, _, _ = await signed_in_headers(fast_state, client)
-        image = await pick_image(client, headers, offer.small.id, "Ubuntu")
-        created = await client.post("/api/vps", json=deploy_body(offer, image), headers=headers)
-        instance_id = created.json()["instance"]["id"]
-        await wait_for_status(client, headers, instance_id, "running", worker)
+        instance_id = (await running_instance(client, headers, offer, worker))["id"]
         # Refused every time (429): nothing happened, so it is sent again until the deadline.
         # (A 5xx may have been carried out: that is watched, never sent again.)
         sim.inject_fault("linode", "rate_limit", method="POST", path=r"/reboot$", times=10_000)
@@ -116,10 +113,7 @@ class TestActionFaults:
     ) -> None:
         offer = await create_offer(fast_state, sim, "digitalocean")
         headers, _, _ = await signed_in_headers(fast_state, client)
-        image = await pick_image(client, headers, offer.small.id, "Ubuntu")
-        created = await client.post("/api/vps", json=deploy_body(offer, image), headers=headers)
-        instance_id = created.json()["instance"]["id"]
-        await wait_for_status(client, headers, instance_id, "running", worker)
+        instance_id = (await running_instance(client, headers, offer, worker))["id"]
         sim.inject_fault(
             "digitalocean", "server_error", method="POST", path=r"/actions$", status=403
         )
@@ -193,9 +187,7 @@ class TestAmbiguousActionFailures:
         offer = await create_offer(fast_state, sim, provider_type)
         headers, _, _ = await signed_in_headers(fast_state, client)
         image = await pick_image(client, headers, offer.small.id, "Ubuntu")
-        created = await client.post("/api/vps", json=deploy_body(offer, image), headers=headers)
-        instance_id = created.json()["instance"]["id"]
-        await wait_for_status(client, headers, instance_id, "running", worker)
+        instance_id = (await running_instance(client, headers, offer, worker, image=image))["id"]
         path = ACTION_PATHS[(provider_type, action)]
         sim.clear_requests()
         sim.inject_fault(provider_type, kind, method="POST", path=path, **options)  # type: ignore[arg-type]
@@ -224,10 +216,7 @@ class TestAmbiguousActionFailures:
     ) -> None:
         offer = await create_offer(fast_state, sim, provider_type)
         headers, _, _ = await signed_in_headers(fast_state, client)
-        image = await pick_image(client, headers, offer.small.id, "Ubuntu")
-        created = await client.post("/api/vps", json=deploy_body(offer, image), headers=headers)
-        instance_id = created.json()["instance"]["id"]
-        await wait_for_status(client, headers, instance_id, "running", worker)
+        instance_id = (await running_instance(client, headers, offer, worker))["id"]
         path = ACTION_PATHS[(provider_type, "shutdown")]
         sim.clear_requests()
         # A 502 that did not carry the request out: the server stays up.
@@ -253,9 +242,7 @@ class TestAmbiguousActionFailures:
         offer = await create_offer(fast_state, sim, provider_type)
         headers, _, _ = await signed_in_headers(fast_state, client)
         image = await pick_image(client, headers, offer.small.id, "Ubuntu")
-        created = await client.post("/api/vps", json=deploy_body(offer, image), headers=headers)
-        instance_id = created.json()["instance"]["id"]
-        await wait_for_status(client, headers, instance_id, "running", worker)
+        instance_id = (await running_instance(client, headers, offer, worker, image=image))["id"]
         path = ACTION_PATHS[(provider_type, "rebuild")]
         sim.clear_requests()
         real_send = tasks._send

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from tests.factories import signed_in_headers
-from tests.instances.support import create_offer, deploy_running
+from tests.factories import running_instance, signed_in_headers
+from tests.instances.support import create_offer
 from vpspanel.auth.models import UserRole
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
@@ -30,7 +30,7 @@ async def _seen_after(
 ) -> tuple[dict[str, str], dict[str, Any]]:
     offer = await create_offer(fast_state, sim, provider_type)
     headers, _, _ = await signed_in_headers(fast_state, client)
-    instance = await deploy_running(client, headers, offer, worker)
+    instance = await running_instance(client, headers, offer, worker)
     (server,) = sim.instances(provider_type, token=offer.token)
     sim.set_instance_status(provider_type, server["id"], provider_status)
     await reconcile(fast_state)

@@ -6,12 +6,11 @@ from __future__ import annotations
 import pytest
 from httpx import AsyncClient
 
-from tests.factories import signed_in_headers
+from tests.factories import running_instance, signed_in_headers
 from tests.instances.support import (
     STRONG_PASS,
     create_offer,
     deploy_body,
-    deploy_running,
     pick_image,
     servers_at_provider,
 )
@@ -74,7 +73,7 @@ async def test_a_fully_qualified_name_is_deployed_on_both_clouds(
 ) -> None:
     offer = await create_offer(fast_state, sim, provider_type)
     headers, _, _ = await signed_in_headers(fast_state, client)
-    running = await deploy_running(client, headers, offer, worker, label=LONG_FQDN)
+    running = await running_instance(client, headers, offer, worker, label=LONG_FQDN)
     assert running["label"] == LONG_FQDN
     (server,) = await servers_at_provider(fast_state, offer.account)
     if provider_type == "digitalocean":

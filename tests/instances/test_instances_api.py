@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 from httpx import AsyncClient
 
-from tests.factories import signed_in_headers
+from tests.factories import running_instance, signed_in_headers
 from tests.instances.support import (
     create_account,
     create_offer,
     create_plan,
-    deploy_running,
     operations_of,
     wait_for_status,
 )
@@ -28,7 +27,7 @@ class TestReading:
         offer = await create_offer(fast_state, sim, "linode")
         headers, _, _ = await signed_in_headers(fast_state, client)
         ids = [
-            (await deploy_running(client, headers, offer, worker, label=f"web-{n}"))["id"]
+            (await running_instance(client, headers, offer, worker, label=f"web-{n}"))["id"]
             for n in range(3)
         ]
         before = sim.request_count()
@@ -48,7 +47,7 @@ class TestActions:
     ) -> None:
         offer = await create_offer(fast_state, sim, "linode")
         headers, _, _ = await signed_in_headers(fast_state, client)
-        instance = await deploy_running(client, headers, offer, worker)
+        instance = await running_instance(client, headers, offer, worker)
         booted = await client.post(f"/api/vps/{instance['id']}/boot", headers=headers)
         assert booted.status_code == 409
         assert booted.json()["error"] == "invalid_state"
@@ -63,7 +62,7 @@ class TestActions:
     ) -> None:
         offer = await create_offer(fast_state, sim, "linode")
         headers, _, _ = await signed_in_headers(fast_state, client)
-        instance = await deploy_running(client, headers, offer, worker, type=str(offer.large.id))
+        instance = await running_instance(client, headers, offer, worker, type=str(offer.large.id))
         other_account, _ = await create_account(fast_state, sim, "linode")
         foreign = await create_plan(
             fast_state,
@@ -93,7 +92,7 @@ class TestActions:
     ) -> None:
         offer = await create_offer(fast_state, sim, "digitalocean")
         headers, _, _ = await signed_in_headers(fast_state, client)
-        instance = await deploy_running(client, headers, offer, worker)
+        instance = await running_instance(client, headers, offer, worker)
         response = await client.post(
             f"/api/vps/{instance['id']}/rebuild",
             json={"image": instance["image"], "root_pass": "weakpass"},
@@ -116,7 +115,7 @@ class TestActions:
     ) -> None:
         offer = await create_offer(fast_state, sim, "linode")
         headers, _, _ = await signed_in_headers(fast_state, client)
-        instance = await deploy_running(client, headers, offer, worker)
+        instance = await running_instance(client, headers, offer, worker)
         response = await client.post(
             f"/api/vps/{instance['id']}/rebuild",
             json={"image": instance["image"], "root_pass": root_pass},
@@ -133,7 +132,7 @@ class TestMetrics:
     ) -> None:
         offer = await create_offer(fast_state, sim, "digitalocean")
         headers, _, _ = await signed_in_headers(fast_state, client)
-        instance = await deploy_running(client, headers, offer, worker)
+        instance = await running_instance(client, headers, offer, worker)
         url = f"/api/vps/{instance['id']}/metrics?period=24h"
         first = await client.get(url, headers=headers)
         assert first.status_code == 200, first.text
@@ -167,7 +166,7 @@ class TestMetrics:
     ) -> None:
         offer = await create_offer(fast_state, sim, "digitalocean")
         headers, _, _ = await signed_in_headers(fast_state, client)
-        instance = await deploy_running(client, headers, offer, worker)
+        instance = await running_instance(client, headers, offer, worker)
         response = await client.get(
             f"/api/vps/{instance['id']}/metrics", params={"period": period}, headers=headers
         )
@@ -185,7 +184,7 @@ class TestMetrics:
         monkeypatch.setattr(instances_service, "MAX_METRICS_CACHE_ENTRIES", 3)
         offer = await create_offer(fast_state, sim, "digitalocean")
         headers, _, _ = await signed_in_headers(fast_state, client)
-        instance = await deploy_running(client, headers, offer, worker)
+        instance = await running_instance(client, headers, offer, worker)
         for period in ("1h", "2h", "3h", "4h", "5h"):
             response = await client.get(
                 f"/api/vps/{instance['id']}/metrics?period={period}", headers=headers
@@ -201,8 +200,8 @@ class TestAdminList:
         linode = await create_offer(fast_state, sim, "linode")
         digitalocean = await create_offer(fast_state, sim, "digitalocean")
         customer, _, organization = await signed_in_headers(fast_state, client)
-        first = await deploy_running(client, customer, linode, worker)
-        second = await deploy_running(client, customer, digitalocean, worker)
+        first = await running_instance(client, customer, linode, worker)
+        second = await running_instance(client, customer, digitalocean, worker)
         await client.post(f"/api/vps/{second['id']}/shutdown", headers=customer)
         await wait_for_status(client, customer, second["id"], "stopped", worker)
         admin, _, _ = await signed_in_headers(fast_state, client, role=UserRole.ADMIN)

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import pytest
 from httpx import AsyncClient
 
-from tests.factories import signed_in_headers
-from tests.instances.support import ROOT_PASS, create_offer, deploy_running
+from tests.factories import running_instance, signed_in_headers
+from tests.instances.support import ROOT_PASS, create_offer
 from tests.providers.support import FakeClock
 from vpspanel.providers.base import Provider
 from vpspanel.providers.http import RateBudgets
@@ -127,7 +127,7 @@ class TestMetricsPeriods:
     ) -> None:
         offer = await create_offer(fast_state, sim, provider_type)
         headers, _, _ = await signed_in_headers(fast_state, client)
-        instance = await deploy_running(client, headers, offer, worker)
+        instance = await running_instance(client, headers, offer, worker)
 
         for period, resolution_s in (("24h", 300), ("7d", 900), ("30d", 3600)):
             response = await client.get(

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from httpx import AsyncClient
 
-from tests.factories import signed_in_headers
+from tests.factories import running_instance, signed_in_headers
 from tests.instances.support import (
     create_offer,
     deploy_body,
@@ -80,13 +80,10 @@ async def test_each_retry_of_a_create_is_an_event_the_customer_reads(
 ) -> None:
     offer = await create_offer(fast_state, sim, provider_type)
     headers, _, _ = await signed_in_headers(fast_state, client)
-    image = await pick_image(client, headers, offer.small.id, "Ubuntu")
     path = "/linode/instances" if provider_type == "linode" else "/droplets"
     # Refused outright (the connection answered 503 before anything was made), twice.
     sim.inject_fault(provider_type, "server_error", method="POST", path=f"^{path}$", times=2)
-    created = await client.post("/api/vps", json=deploy_body(offer, image), headers=headers)
-    instance_id = created.json()["instance"]["id"]
-    await wait_for_status(client, headers, instance_id, "running", worker)
+    instance_id = (await running_instance(client, headers, offer, worker))["id"]
     events = (await client.get(f"/api/vps/{instance_id}/events", headers=headers)).json()
     retries = [e["message"] for e in events["events"] if e["type"] == "retry"]
     assert retries, events
@@ -151,15 +148,12 @@ async def test_a_last_create_that_lands_late_is_found_not_left_behind(
     )
     offer = await create_offer(fast_state, sim, provider_type)
     headers, _, _ = await signed_in_headers(fast_state, client)
-    image = await pick_image(client, headers, offer.small.id, "Ubuntu")
     path = "/linode/instances" if provider_type == "linode" else "/droplets"
     sim.inject_fault(
         provider_type, "late_write", method="POST", path=f"^{path}$", write_delay_seconds=0.5
     )
-    created = await client.post("/api/vps", json=deploy_body(offer, image), headers=headers)
-    instance_id = created.json()["instance"]["id"]
 
-    running = await wait_for_status(client, headers, instance_id, "running", worker, max_steps=2000)
+    running = await running_instance(client, headers, offer, worker, max_steps=2000)
 
     assert running["ip_address"]
     assert sim.request_count(provider_type, "POST", path) == 1

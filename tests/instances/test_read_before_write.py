@@ -12,14 +12,8 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy import delete, event
 
-from tests.factories import signed_in_headers
-from tests.instances.support import (
-    create_offer,
-    deploy_body,
-    deploy_running,
-    pick_image,
-    rebuild_body,
-)
+from tests.factories import running_instance, signed_in_headers
+from tests.instances.support import create_offer, deploy_body, pick_image, rebuild_body
 from vpspanel.db.engine import READ_ONLY_OPTION
 from vpspanel.provider_accounts.models import ServiceProvider, UpstreamCatalogCache
 from vpspanel.simulator.testing import SimulatorServer
@@ -132,7 +126,7 @@ async def test_a_rebuild_asks_for_images_with_no_write_transaction_open(
 ) -> None:
     offer = await create_offer(fast_state, sim, "linode")
     headers, _, _ = await signed_in_headers(fast_state, client)
-    server = await deploy_running(client, headers, offer, worker)
+    server = await running_instance(client, headers, offer, worker)
     image = await pick_image(client, headers, offer.small.id, offer.setup.image_distribution)
     await empty_image_cache(fast_state)
 

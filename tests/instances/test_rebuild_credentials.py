@@ -7,14 +7,8 @@ from __future__ import annotations
 import pytest
 from httpx import AsyncClient
 
-from tests.factories import signed_in_headers
-from tests.instances.support import (
-    STRONG_PASS,
-    create_offer,
-    deploy_running,
-    pick_image,
-    wait_for_status,
-)
+from tests.factories import running_instance, signed_in_headers
+from tests.instances.support import STRONG_PASS, create_offer, pick_image, wait_for_status
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
 from vpspanel.worker.runner import Worker
@@ -33,7 +27,7 @@ async def test_every_instance_view_shows_the_capability(
 ) -> None:
     offer = await create_offer(fast_state, sim, provider_type)
     headers, _, _ = await signed_in_headers(fast_state, client)
-    server = await deploy_running(client, headers, offer, worker)
+    server = await running_instance(client, headers, offer, worker)
     expected = {"rebuild_sets_credentials": sets_credentials}
     assert server["capabilities"] == expected
     listed = (await client.get("/api/vps", headers=headers)).json()["instances"]
@@ -48,7 +42,7 @@ async def test_digitalocean_refuses_a_root_pass_and_rebuilds_without_one(
 ) -> None:
     offer = await create_offer(fast_state, sim, "digitalocean")
     headers, _, _ = await signed_in_headers(fast_state, client)
-    server = await deploy_running(client, headers, offer, worker)
+    server = await running_instance(client, headers, offer, worker)
     image = await pick_image(client, headers, offer.small.id, offer.setup.image_distribution)
     rebuild = f"/api/vps/{server['id']}/rebuild"
 
@@ -78,7 +72,7 @@ async def test_linode_requires_a_root_pass_to_rebuild(
 ) -> None:
     offer = await create_offer(fast_state, sim, "linode")
     headers, _, _ = await signed_in_headers(fast_state, client)
-    server = await deploy_running(client, headers, offer, worker)
+    server = await running_instance(client, headers, offer, worker)
     image = await pick_image(client, headers, offer.small.id, offer.setup.image_distribution)
     missing = await client.post(
         f"/api/vps/{server['id']}/rebuild", json={"image": image}, headers=headers

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from tests.factories import signed_in_headers
-from tests.instances.support import create_account, create_offer, deploy_running
+from tests.factories import running_instance, signed_in_headers
+from tests.instances.support import create_account, create_offer
 from vpspanel.provider_accounts import upstream
 from vpspanel.provider_accounts.upstream import UpstreamCatalog
 from vpspanel.providers.digitalocean.driver import DigitalOceanProvider
@@ -46,7 +46,7 @@ class TestCallSitePriorities:
         offer = await create_offer(fast_state, sim, "digitalocean")
         headers, _, _ = await signed_in_headers(fast_state, client)
         with request_priority(RequestPriority.LOW):  # a worker step sets its own
-            instance = await deploy_running(client, headers, offer, worker)
+            instance = await running_instance(client, headers, offer, worker)
         assert seen["step"] is RequestPriority.CUSTOMER
         response = await client.get(f"/api/vps/{instance['id']}/metrics?period=1h", headers=headers)
         assert response.status_code == 200, response.text

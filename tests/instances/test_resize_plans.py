@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from tests.factories import create_committed_user, login, signed_in_headers
-from tests.instances.support import create_account, create_offer, create_plan, deploy_running
+from tests.factories import create_committed_user, login, running_instance, signed_in_headers
+from tests.instances.support import create_account, create_offer, create_plan
 from vpspanel.organizations.models import Membership
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
@@ -101,7 +101,7 @@ async def test_lists_exactly_the_plans_resize_accepts(
     }
     headers, _, _ = await signed_in_headers(fast_state, client)
     servers = [
-        await deploy_running(client, headers, offer, worker, label=f"web-{n}") for n in range(2)
+        await running_instance(client, headers, offer, worker, label=f"web-{n}") for n in range(2)
     ]
 
     plans = await _resize_plans(client, headers, servers[0])
@@ -143,7 +143,7 @@ async def test_a_server_on_the_largest_plan_has_none(
 ) -> None:
     offer = await create_offer(fast_state, sim, "linode")
     headers, _, _ = await signed_in_headers(fast_state, client)
-    server = await deploy_running(client, headers, offer, worker, type=str(offer.large.id))
+    server = await running_instance(client, headers, offer, worker, type=str(offer.large.id))
     assert await _resize_plans(client, headers, server) == []
 
 
@@ -162,7 +162,7 @@ async def test_a_cheaper_larger_plan_shows_a_negative_difference(
         markup="0.50",
     )
     headers, _, _ = await signed_in_headers(fast_state, client)
-    server = await deploy_running(client, headers, offer, worker, type=str(offer.large.id))
+    server = await running_instance(client, headers, offer, worker, type=str(offer.large.id))
     (plan,) = await _resize_plans(client, headers, server)
     assert (plan["id"], plan["price_difference_monthly"]) == (str(bargain.id), "-2.50")
 
@@ -172,7 +172,7 @@ async def test_only_the_acting_organization_sees_them(
 ) -> None:
     offer = await create_offer(fast_state, sim, "linode")
     owner_headers, _, organization = await signed_in_headers(fast_state, client)
-    server = await deploy_running(client, owner_headers, offer, worker)
+    server = await running_instance(client, owner_headers, offer, worker)
     url = f"/api/vps/{server['id']}/resize-plans"
 
     stranger_headers, _, _ = await signed_in_headers(fast_state, client)
@@ -214,7 +214,7 @@ async def test_a_bad_resize_names_the_field(
 ) -> None:
     offer = await create_offer(fast_state, sim, "linode")
     headers, _, _ = await signed_in_headers(fast_state, client)
-    server = await deploy_running(client, headers, offer, worker)
+    server = await running_instance(client, headers, offer, worker)
     response = await client.post(f"/api/vps/{server['id']}/resize", json=body, headers=headers)
     assert response.status_code == 422, response.text
     assert field in [problem["field"] for problem in response.json()["fields"]]

@@ -8,8 +8,8 @@ import uuid
 import pytest
 from httpx import AsyncClient
 
-from tests.factories import signed_in_headers
-from tests.instances.support import create_offer, deploy_running
+from tests.factories import running_instance, signed_in_headers
+from tests.instances.support import create_offer
 from vpspanel.instances import tasks
 from vpspanel.instances.models import VpsInstance
 from vpspanel.simulator.testing import SimulatorServer
@@ -30,7 +30,7 @@ class TestStaleErrors:
     ) -> None:
         offer = await create_offer(fast_state, sim, provider_type)
         headers, _, _ = await signed_in_headers(fast_state, client)
-        instance = await deploy_running(client, headers, offer, worker)
+        instance = await running_instance(client, headers, offer, worker)
         # What a sync that could not read the server leaves behind.
         async with fast_state.sessionmaker() as session, session.begin():
             row = await session.get(VpsInstance, uuid.UUID(instance["id"]))
@@ -49,7 +49,7 @@ class TestStaleErrors:
     ) -> None:
         offer = await create_offer(fast_state, sim, "digitalocean")
         headers, _, _ = await signed_in_headers(fast_state, client)
-        instance = await deploy_running(client, headers, offer, worker)
+        instance = await running_instance(client, headers, offer, worker)
         sim.inject_fault(
             "digitalocean", "server_error", method="POST", path=r"/actions$", status=403
         )

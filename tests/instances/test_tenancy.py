@@ -10,8 +10,8 @@ from fastapi.routing import APIRoute
 from httpx import AsyncClient
 from starlette.routing import BaseRoute
 
-from tests.factories import create_committed_user, login, signed_in_headers
-from tests.instances.support import SSH_KEY, STRONG_PASS, create_offer, deploy_running
+from tests.factories import create_committed_user, login, running_instance, signed_in_headers
+from tests.instances.support import SSH_KEY, STRONG_PASS, create_offer
 from vpspanel.organizations.models import Membership
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
@@ -62,7 +62,7 @@ class TestTenancy:
     ) -> None:
         offer = await create_offer(fast_state, sim, "linode")
         owner_headers, _, _ = await signed_in_headers(fast_state, client)
-        instance = await deploy_running(client, owner_headers, offer, worker)
+        instance = await running_instance(client, owner_headers, offer, worker)
         stranger_headers, _, _ = await signed_in_headers(fast_state, client)
 
         for method, path in instance_routes(app):
@@ -87,7 +87,7 @@ class TestTenancy:
     ) -> None:
         offer = await create_offer(fast_state, sim, "linode")
         owner_headers, _, organization = await signed_in_headers(fast_state, client)
-        instance = await deploy_running(client, owner_headers, offer, worker)
+        instance = await running_instance(client, owner_headers, offer, worker)
         member, _ = await create_committed_user(fast_state)
         async with fast_state.sessionmaker() as session, session.begin():
             session.add(

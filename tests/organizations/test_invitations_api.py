@@ -16,9 +16,9 @@ from sqlalchemy import select, text, update
 from tests.factories import login
 from tests.organizations.support import Person, owner_and_member, person
 from tests.support.smtp import SmtpServer
+from vpspanel.auth.signup_settings import RegistrationMode
 from vpspanel.config import Settings
 from vpspanel.customers.models import SETTINGS_ROW_ID, PanelSettings
-from vpspanel.customers.settings import RegistrationMode
 from vpspanel.db.base import Base
 from vpspanel.organizations.models import Membership, Organization, OrganizationInvitation
 from vpspanel.security.tokens import hash_token

@@ -1,17 +1,8 @@
-from tests.provider_accounts.support import (
-    admin,
-    closed_port_url,
-    customer,
-    instant_providers,
-    sim,
-    simulator_server,
-)
+"""Provider-account tests never wait out a provider's back-off."""
 
-__all__ = [
-    "admin",
-    "closed_port_url",
-    "customer",
-    "instant_providers",
-    "sim",
-    "simulator_server",
-]
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _no_back_off_waits(instant_providers: None) -> None:
+    """Every test here runs with `instant_providers` (tests/fixtures/providers.py)."""

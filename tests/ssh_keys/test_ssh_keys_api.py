@@ -9,13 +9,12 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from tests.factories import signed_in_headers
+from tests.factories import running_instance, signed_in_headers
 from tests.instances.support import (
     SSH_KEY,
     STRONG_PASS,
     create_offer,
     deploy_body,
-    deploy_running,
     pick_image,
     wait_for_status,
 )
@@ -156,18 +155,15 @@ class TestDeployWithSavedKeys:
         headers, _, _ = await signed_in_headers(fast_state, client)
         first = await save_key(client, headers, SSH_KEY)
         second = await save_key(client, headers, SECOND_KEY, name="desk")
-        image = await pick_image(client, headers, offer.small.id, "Ubuntu")
-        body = deploy_body(
+        await running_instance(
+            client,
+            headers,
             offer,
-            image,
+            worker,
             # The raw key is the saved one under another comment: installed once.
             ssh_keys=[SSH_KEY.replace("me@laptop", "me@elsewhere")],
             ssh_key_ids=[first["id"], second["id"]],
         )
-        created = await client.post("/api/vps", json=body, headers=headers)
-        assert created.status_code == 201, created.text
-        instance_id = created.json()["instance"]["id"]
-        await wait_for_status(client, headers, instance_id, "running", worker)
         installed = [" ".join(key.split()[:2]) for key in _droplet_keys(sim)]
         assert installed == [" ".join(SSH_KEY.split()[:2]), " ".join(SECOND_KEY.split()[:2])]
 
@@ -219,7 +215,7 @@ class TestRebuildWithSavedKeys:
         monkeypatch.setattr(LinodeProvider, "rebuild", spy)
         offer = await create_offer(fast_state, sim, "linode")
         headers, _, _ = await signed_in_headers(fast_state, client)
-        instance = await deploy_running(client, headers, offer, worker)
+        instance = await running_instance(client, headers, offer, worker)
         saved = await save_key(client, headers, SECOND_KEY)
         image = await pick_image(client, headers, offer.small.id, "Ubuntu")
         response = await client.post(
@@ -251,7 +247,7 @@ class TestRebuildWithSavedKeys:
         stranger_headers, _, _ = await signed_in_headers(fast_state, client)
         foreign = await save_key(client, stranger_headers)
         headers, _, _ = await signed_in_headers(fast_state, client)
-        instance = await deploy_running(client, headers, offer, worker)
+        instance = await running_instance(client, headers, offer, worker)
         image = await pick_image(client, headers, offer.small.id, "Ubuntu")
         response = await client.post(
             f"/api/vps/{instance['id']}/rebuild",
@@ -266,7 +262,7 @@ class TestRebuildWithSavedKeys:
     ) -> None:
         offer = await create_offer(fast_state, sim, "digitalocean")
         headers, _, _ = await signed_in_headers(fast_state, client)
-        instance = await deploy_running(client, headers, offer, worker)
+        instance = await running_instance(client, headers, offer, worker)
         image = await pick_image(client, headers, offer.small.id, "Ubuntu")
         response = await client.post(
             f"/api/vps/{instance['id']}/rebuild",

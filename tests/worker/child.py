@@ -36,7 +36,7 @@ async def deploy(settings: Settings, request: dict[str, Any]) -> str:
             assert user is not None and organization is not None
             ctx = OrgContext(user=user, organization=organization, role="owner")
             _status, answer = await service.deploy(
-                state, session, ctx, DeployIn.model_validate(request["body"]), None
+                session, state, ctx, DeployIn.model_validate(request["body"]), None
             )
             await session.commit()
         return str(answer["instance"]["id"])

@@ -16,12 +16,11 @@ from httpx import AsyncClient
 from sqlalchemy import insert, select, update
 
 from tests.db_counts import counting
-from tests.factories import create_committed_user, signed_in_headers
+from tests.factories import create_committed_user, running_instance, signed_in_headers
 from tests.instances.support import (
     ROOT_PASS,
     Offer,
     create_offer,
-    deploy_running,
     provider_for,
     run_until_idle,
 )
@@ -97,7 +96,7 @@ async def _deployed(
     started, the account swept): what the tests below change behind the panel's back."""
     offer = await create_offer(state, sim, provider)
     headers, _, _ = await signed_in_headers(state, client)
-    instance = await deploy_running(client, headers, offer, worker)
+    instance = await running_instance(client, headers, offer, worker)
     (server,) = sim.instances(provider, token=offer.token)
     return offer, headers, instance, server
 
@@ -415,7 +414,7 @@ class TestSweep:
         offer = await create_offer(fast_state, sim, provider_type)
         headers, _, _ = await signed_in_headers(fast_state, client)
         for n in range(3):
-            await deploy_running(client, headers, offer, worker, label=f"web-{n}")
+            await running_instance(client, headers, offer, worker, label=f"web-{n}")
         await reconcile(fast_state)
         sim.clear_requests()
 
@@ -587,7 +586,7 @@ class TestLease:
         ]
         headers, _, _ = await signed_in_headers(fast_state, client)
         for offer in offers:
-            await deploy_running(client, headers, offer, worker)
+            await running_instance(client, headers, offer, worker)
         sweeping: dict[uuid.UUID, list[str]] = {offer.account.id: [] for offer in offers}
         overlaps: list[str] = []
         sweeps_by: dict[str, int] = {}

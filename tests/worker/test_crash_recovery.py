@@ -18,14 +18,13 @@ import pytest
 from httpx import AsyncClient
 
 from tests.conftest import TEST_ENCRYPTION_KEY
-from tests.factories import signed_in_headers
+from tests.factories import running_instance, signed_in_headers
 from tests.instances.support import (
     create_offer,
     deploy_body,
     operations_of,
     pick_image,
     servers_at_provider,
-    wait_for_status,
 )
 from vpspanel.config import Settings
 from vpspanel.simulator.testing import SimulatorServer
@@ -219,10 +218,7 @@ class TestKilledWorker:
     ) -> None:
         offer = await create_offer(fast_state, sim, provider_type)
         headers, _user, _org = await signed_in_headers(fast_state, client)
-        image = await pick_image(client, headers, offer.small.id, "Ubuntu")
-        created = await client.post("/api/vps", json=deploy_body(offer, image), headers=headers)
-        instance_id = created.json()["instance"]["id"]
-        await wait_for_status(client, headers, instance_id, "running", worker)
+        instance_id = (await running_instance(client, headers, offer, worker))["id"]
         sim.configure(durations={"reboot": 2.0})
 
         second = spawn("work", {"lease_s": 1.0, "hold": True})

@@ -12,8 +12,8 @@ import pytest
 from httpx import AsyncClient
 from prometheus_client import REGISTRY
 
-from tests.factories import signed_in_headers
-from tests.instances.support import create_offer, deploy_body, deploy_running, pick_image
+from tests.factories import running_instance, signed_in_headers
+from tests.instances.support import create_offer, deploy_body, pick_image
 from tests.provider_accounts.support import bearer_headers
 from vpspanel.auth.models import UserRole
 from vpspanel.provider_accounts import health
@@ -37,7 +37,7 @@ class TestOperationMetrics:
         timed = sample("vpspanel_operation_seconds_count", **labels)
         offer = await create_offer(fast_state, sim, "linode")
         headers, _, _ = await signed_in_headers(fast_state, client)
-        await deploy_running(client, headers, offer, worker)
+        await running_instance(client, headers, offer, worker)
         assert sample("vpspanel_operations_total", **labels) == ended + 1
         assert sample("vpspanel_operation_seconds_count", **labels) == timed + 1
 
@@ -53,7 +53,7 @@ class TestWorkerLogs:
     ) -> None:
         offer = await create_offer(fast_state, sim, "digitalocean")
         headers, _, _ = await signed_in_headers(fast_state, client)
-        instance = await deploy_running(client, headers, offer, worker)
+        instance = await running_instance(client, headers, offer, worker)
         events = [
             json.loads(line)
             for line in capsys.readouterr().err.splitlines()
@@ -80,7 +80,7 @@ class TestAccountHealth:
         down = await create_offer(fast_state, sim, "linode")
         healthy = await create_offer(fast_state, sim, "digitalocean")
         headers, _, _ = await signed_in_headers(fast_state, client)
-        running = await deploy_running(client, headers, healthy, worker)
+        running = await running_instance(client, headers, healthy, worker)
         image = await pick_image(client, headers, down.small.id, down.setup.image_distribution)
         sim.inject_fault("linode", "server_error", status=503, times=1000)
         created = await client.post(

@@ -8,14 +8,8 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from tests.factories import signed_in_headers
-from tests.instances.support import (
-    ROOT_PASS,
-    create_offer,
-    deploy_running,
-    provider_for,
-    run_until_idle,
-)
+from tests.factories import running_instance, signed_in_headers
+from tests.instances.support import ROOT_PASS, create_offer, provider_for, run_until_idle
 from vpspanel.providers.types import CreateInstanceSpec
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
@@ -29,7 +23,7 @@ class TestReconcile:
     ) -> None:
         offer = await create_offer(fast_state, sim, "linode")
         headers, _, _ = await signed_in_headers(fast_state, client)
-        instance = await deploy_running(client, headers, offer, worker)
+        instance = await running_instance(client, headers, offer, worker)
         (server,) = sim.instances("linode", token=offer.token)
         sim.set_instance_status("linode", server["id"], "offline")
 
@@ -72,7 +66,7 @@ class TestReconcile:
     ) -> None:
         offer = await create_offer(fast_state, sim, provider_type)
         headers, _, _ = await signed_in_headers(fast_state, client)
-        instance = await deploy_running(client, headers, offer, worker)
+        instance = await running_instance(client, headers, offer, worker)
         assert (
             await client.post(f"/api/vps/{instance['id']}/shutdown", headers=headers)
         ).status_code == 202
@@ -96,7 +90,7 @@ class TestReconcile:
     ) -> None:
         offer = await create_offer(fast_state, sim, "linode")
         headers, _, _ = await signed_in_headers(fast_state, client)
-        instance = await deploy_running(client, headers, offer, worker)
+        instance = await running_instance(client, headers, offer, worker)
         await client.post(f"/api/vps/{instance['id']}/reboot", headers=headers)
         (server,) = sim.instances("linode", token=offer.token)
         sim.set_instance_status("linode", server["id"], "offline")

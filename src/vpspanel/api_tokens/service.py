@@ -9,22 +9,15 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel.api_tokens.models import ApiToken
-from vpspanel.api_tokens.repository import ApiTokenRepository
 from vpspanel.api_tokens.schemas import ApiTokenCreated, ApiTokenIn, ApiTokenList, ApiTokenOut
+from vpspanel.auth.api_token_repository import ApiTokenRepository
 from vpspanel.auth.models import User, UserRole
 from vpspanel.auth.repository import UserRepository
 from vpspanel.errors import FieldError, NotFound, ValidationFailed
 from vpspanel.organizations.models import Organization
-from vpspanel.security.tokens import hash_token, new_token
+from vpspanel.security.tokens import API_TOKEN_PREFIX, hash_token, new_token
 
-# Tells an API token from a session token in `Authorization: Bearer`, and lets secret
-# scanners recognise a leaked one.
-API_TOKEN_PREFIX = "vpst_"  # noqa: S105 (a public marker, not a secret)
 SHOWN_PREFIX_LENGTH = len(API_TOKEN_PREFIX) + 8
-
-
-def is_api_token(token: str) -> bool:
-    return token.startswith(API_TOKEN_PREFIX)
 
 
 def token_out(token: ApiToken, organization: Organization) -> ApiTokenOut:

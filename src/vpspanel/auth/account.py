@@ -12,7 +12,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vpspanel.api_tokens.repository import ApiTokenRepository
+from vpspanel.auth.api_token_repository import ApiTokenRepository
 from vpspanel.auth.models import AuthSession, PasswordResetToken, User
 from vpspanel.auth.rate_limit import WindowCounter
 from vpspanel.auth.repository import SessionRepository, UserRepository
@@ -60,7 +60,7 @@ def _policy(password: str, email: str, field: str) -> None:
 
 
 async def update_account(
-    db: AsyncSession,
+    session: AsyncSession,
     state: AppState,
     user: User,
     *,
@@ -75,24 +75,24 @@ async def update_account(
         # Before the request's session writes: the throttle commits on its own (on SQLite
         # the request's write would hold the lock it needs).
         await _require_current_password(state, user, current_password)
-    user = await db.merge(user)
+    user = await session.merge(user)
     if name is not None:
         user.name = name
     if new_email is not None and new_email != user.email:
         taken = Conflict("An account with this email already exists.", code="email_taken")
-        if await UserRepository(db).get_by_email(new_email) is not None:
+        if await UserRepository(session).get_by_email(new_email) is not None:
             raise taken
         user.email = new_email
         try:
-            await db.flush()
+            await session.flush()
         except IntegrityError as exc:  # registered concurrently
             raise taken from exc
-    await db.flush()
+    await session.flush()
     return user
 
 
 async def change_password(
-    db: AsyncSession,
+    session: AsyncSession,
     state: AppState,
     user: User,
     current_session_id: uuid.UUID,
@@ -103,9 +103,9 @@ async def change_password(
     """Set a new password and revoke every other session of the user (this one stays)."""
     await _require_current_password(state, user, current_password)
     _policy(new_password, user.email, "new_password")
-    user = await db.merge(user)
+    user = await session.merge(user)
     user.password_hash = hash_password(new_password)
-    await db.execute(
+    await session.execute(
         update(AuthSession)
         .where(
             AuthSession.user_id == user.id,
@@ -114,12 +114,14 @@ async def change_password(
         )
         .values(revoked_at=state.clock())
     )
-    await db.flush()
+    await session.flush()
 
 
-async def active_sessions(db: AsyncSession, user_id: uuid.UUID, now: datetime) -> list[AuthSession]:
+async def active_sessions(
+    session: AsyncSession, user_id: uuid.UUID, now: datetime
+) -> list[AuthSession]:
     """The user's sessions that still work, newest first."""
-    rows = await db.scalars(
+    rows = await session.scalars(
         select(AuthSession)
         .where(
             AuthSession.user_id == user_id,
@@ -132,15 +134,15 @@ async def active_sessions(db: AsyncSession, user_id: uuid.UUID, now: datetime) -
 
 
 async def revoke_own_session(
-    db: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID, now: datetime
+    session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID, now: datetime
 ) -> None:
     """Sign one of the user's own sessions out. Another user's session id is 404, like an
     unknown one."""
-    found = await db.get(AuthSession, session_id)
+    found = await session.get(AuthSession, session_id)
     if found is None or found.user_id != user_id or found.revoked_at is not None:
         raise NotFound("Session not found.")
     found.revoked_at = now
-    await db.flush()
+    await session.flush()
 
 
 @dataclass(frozen=True)
@@ -179,17 +181,17 @@ async def request_password_reset(
         )
     token = new_token()
     token_hash = hash_token(token)
-    async with state.sessionmaker() as db, db.begin():
-        user = await UserRepository(db).get_by_email(email)
+    async with state.sessionmaker() as session, session.begin():
+        user = await UserRepository(session).get_by_email(email)
         user_id = user.id if user is not None and user.active else None
-        await db.execute(
+        await session.execute(
             delete(PasswordResetToken).where(
                 PasswordResetToken.user_id == user_id, PasswordResetToken.used_at.is_(None)
             )
         )
         if user_id is None:
             return None
-        db.add(
+        session.add(
             PasswordResetToken(
                 user_id=user_id,
                 token_hash=token_hash,
@@ -235,9 +237,9 @@ async def confirm_password_reset(
     count, reset_in = await counter.hit(f"reset-confirm:address:{client_address}", now)
     if count > state.settings.login_attempts_per_address:
         raise TooManyRequests(reset_in, f"Too many attempts. Try again in {reset_in} seconds.")
-    async with state.sessionmaker() as db, db.begin():
+    async with state.sessionmaker() as session, session.begin():
         row = (
-            await db.execute(
+            await session.execute(
                 select(PasswordResetToken, User)
                 .join(User, User.id == PasswordResetToken.user_id)
                 .where(
@@ -256,5 +258,5 @@ async def confirm_password_reset(
         reset.used_at = now
         user.password_hash = hash_password(password)
         # A reset is how someone takes an account back: nothing issued before it stays valid.
-        await SessionRepository(db).revoke_all_of(user.id, now)
-        await ApiTokenRepository(db).delete_all_of(user.id)
+        await SessionRepository(session).revoke_all_of(user.id, now)
+        await ApiTokenRepository(session).delete_all_of(user.id)

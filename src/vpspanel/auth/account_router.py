@@ -34,10 +34,10 @@ async def get_account(user: CurrentUser) -> UserOut:
     ),
 )
 async def update_my_account(
-    body: AccountUpdateIn, user: SignedInUser, db: SessionDep, state: StateDep
+    body: AccountUpdateIn, user: SignedInUser, session: SessionDep, state: StateDep
 ) -> UserOut:
     updated = await update_account(
-        db,
+        session,
         state,
         user,
         name=body.name,
@@ -57,10 +57,10 @@ async def update_my_account(
     ),
 )
 async def change_my_password(
-    body: PasswordChangeIn, principal: SessionPrincipal, db: SessionDep, state: StateDep
+    body: PasswordChangeIn, principal: SessionPrincipal, session: SessionDep, state: StateDep
 ) -> Response:
     await change_password(
-        db,
+        session,
         state,
         principal.user,
         principal.session.id,
@@ -72,9 +72,9 @@ async def change_my_password(
 
 @router.get("/sessions", summary="My signed-in sessions")
 async def list_my_sessions(
-    user: SignedInUser, principal: PrincipalDep, db: SessionDep, state: StateDep
+    user: SignedInUser, principal: PrincipalDep, session: SessionDep, state: StateDep
 ) -> list[SessionOut]:
-    sessions = await active_sessions(db, user.id, state.clock())
+    sessions = await active_sessions(session, user.id, state.clock())
     return [
         SessionOut(
             id=item.id,
@@ -97,8 +97,8 @@ async def list_my_sessions(
 async def revoke_my_session(
     session_id: Annotated[uuid.UUID, Path(description="The session id from the sessions list.")],
     user: SignedInUser,
-    db: SessionDep,
+    session: SessionDep,
     state: StateDep,
 ) -> Response:
-    await revoke_own_session(db, user.id, session_id, state.clock())
+    await revoke_own_session(session, user.id, session_id, state.clock())
     return Response(status_code=status.HTTP_204_NO_CONTENT)

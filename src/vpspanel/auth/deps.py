@@ -22,8 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from vpspanel.api_tokens.models import ApiToken
-from vpspanel.api_tokens.repository import ApiTokenRepository
-from vpspanel.api_tokens.service import is_api_token
+from vpspanel.auth.api_token_repository import ApiTokenRepository
 from vpspanel.auth.models import AuthSession, User, UserRole
 from vpspanel.auth.repository import SessionRepository, UserRepository
 from vpspanel.auth.supabase import SupabaseSignIn
@@ -31,7 +30,7 @@ from vpspanel.deps import SessionDep, StateDep, reading
 from vpspanel.errors import BadRequest, Forbidden, NotFound, Unauthenticated
 from vpspanel.organizations.models import Organization
 from vpspanel.security.supabase_jwt import is_jwt_shaped
-from vpspanel.security.tokens import hash_token, tokens_match
+from vpspanel.security.tokens import hash_token, is_api_token, tokens_match
 from vpspanel.state import AppState
 
 SESSION_COOKIE = "vpspanel_session"
@@ -65,27 +64,27 @@ class Principal:
     token: ApiToken | None = None
 
 
-async def _token_principal(state: AppState, db: AsyncSession, raw: str) -> Principal | None:
-    """The API token's user, or None when `raw` is no live API token. Reads in `db`."""
+async def _token_principal(state: AppState, session: AsyncSession, raw: str) -> Principal | None:
+    """The API token's user, or None when `raw` is no live API token. Reads in `session`."""
     now = state.clock()
-    found = await ApiTokenRepository(db).get_active_by_hash(hash_token(raw), now)
+    found = await ApiTokenRepository(session).get_active_by_hash(hash_token(raw), now)
     if found is None:
         return None
     token, user = found
     _refuse_suspended(user)
     last = token.last_used_at
     if last is None or now - last >= TOKEN_USE_RECORDED_EVERY:
-        await _end_reading(db)
+        await _end_reading(session)
         async with state.sessionmaker() as write, write.begin():
             await ApiTokenRepository(write).touch(token.id, now, TOKEN_USE_RECORDED_EVERY)
     return Principal(user=user, token=token)
 
 
-async def _end_reading(db: AsyncSession) -> None:
+async def _end_reading(session: AsyncSession) -> None:
     """End the read transaction (the request's, when it shares it) before a short write, so
     that no pooled connection is held while the write waits for its own. The request's next
     read begins a new transaction; this happens at most once a minute per credential."""
-    await db.commit()
+    await session.commit()
 
 
 def _refuse_suspended(user: User) -> None:
@@ -109,8 +108,8 @@ async def get_principal(
         raise Unauthenticated()
     api_token = bearer is not None and is_api_token(token)
     if api_token:
-        async with reading(request, state, session) as db:
-            by_token = await _token_principal(state, db, token)
+        async with reading(request, state, session) as read:
+            by_token = await _token_principal(state, read, token)
         if by_token is not None:
             return by_token
         # Not a live API token; a session token may (rarely) start the same way.
@@ -118,24 +117,24 @@ async def get_principal(
         # Its own sessions: verifying may fetch the signing keys, with no connection held.
         user = await SupabaseSignIn(state, state.supabase).user_for_token(token)
         return Principal(user=user)
-    async with reading(request, state, session) as db:
+    async with reading(request, state, session) as read:
         return await _session_principal(
-            request, state, db, token, api_token=api_token, from_cookie=bearer is None
+            request, state, read, token, api_token=api_token, from_cookie=bearer is None
         )
 
 
 async def _session_principal(
     request: Request,
     state: AppState,
-    db: AsyncSession,
+    session: AsyncSession,
     token: str,
     *,
     api_token: bool,
     from_cookie: bool,
 ) -> Principal:
-    """The user of session token `token` (a bearer or the cookie). Reads in `db`."""
+    """The user of session token `token` (a bearer or the cookie). Reads in `session`."""
     now = state.clock()
-    found = await SessionRepository(db).get_active_by_hash(hash_token(token), now)
+    found = await SessionRepository(session).get_active_by_hash(hash_token(token), now)
     if found is None:
         raise Unauthenticated(
             "This API token is unknown, revoked or expired."
@@ -150,10 +149,10 @@ async def _session_principal(
             raise Forbidden("Missing or wrong CSRF token.", code="csrf_failed")
     last_used = auth_session.last_used_at
     if last_used is None or now - last_used >= SESSION_TOUCH_INTERVAL:
-        await _end_reading(db)
+        await _end_reading(session)
         async with state.sessionmaker() as write, write.begin():
             await SessionRepository(write).touch(auth_session.id, now, SESSION_TOUCH_INTERVAL)
-        # As written, without marking the row changed: `db` may be the request's read session,
+        # As written, without marking the row changed: `session` may be the request's read session,
         # which must never flush a write.
         set_committed_value(auth_session, "last_used_at", now)
     return Principal(user=user, session=auth_session)
@@ -256,8 +255,8 @@ async def get_org_context(
     token acts only in its own organization: any other is not found (404). Reads in the
     request's session where it only reads (`deps.reading`)."""
     user = principal.user
-    async with reading(request, state, session) as db:
-        memberships = await UserRepository(db).organizations_of(user.id)
+    async with reading(request, state, session) as read:
+        memberships = await UserRepository(read).organizations_of(user.id)
     if principal.token is not None:
         pinned = principal.token.organization_id
         memberships = [(org, role) for org, role in memberships if org.id == pinned]

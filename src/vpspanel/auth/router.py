@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response, status
 
+from vpspanel.auth import service
 from vpspanel.auth.account import (
     confirm_password_reset,
     request_password_reset,
@@ -24,12 +25,11 @@ from vpspanel.auth.schemas import (
 )
 from vpspanel.auth.service import (
     IssuedSession,
-    LoginService,
     create_user,
     issue_session,
     revoke_session,
 )
-from vpspanel.customers.settings import registration_policy, require_open_registration
+from vpspanel.auth.signup_settings import registration_policy, require_open_registration
 from vpspanel.deps import SessionDep, StateDep
 from vpspanel.errors import BadRequest
 from vpspanel.organizations.models import MembershipRole
@@ -48,18 +48,18 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
     ),
 )
 async def register(
-    body: RegisterIn, request: Request, response: Response, db: SessionDep, state: StateDep
+    body: RegisterIn, request: Request, response: Response, session: SessionDep, state: StateDep
 ) -> RegisterOut:
     """403 `registration_closed` unless the admin's registration setting is `open`."""
-    require_open_registration(await registration_policy(db))
+    require_open_registration(await registration_policy(session))
     user, organization = await create_user(
-        db,
+        session,
         email=body.email,
         password=body.password,
         name=body.name,
         organization_name=body.organization_name,
     )
-    issued = await issue_session(db, state, user, request.headers.get("user-agent"))
+    issued = await issue_session(session, state, user, request.headers.get("user-agent"))
     _set_session_cookies(response, state, issued)
     return RegisterOut(
         user=UserOut.model_validate(user),
@@ -80,7 +80,8 @@ async def register(
     ),
 )
 async def login(body: LoginIn, request: Request, response: Response, state: StateDep) -> LoginOut:
-    issued = await LoginService(state).login(
+    issued = await service.login(
+        state,
         body.email,
         body.password,
         client_address(request, state.settings.trusted_proxies),
@@ -170,7 +171,7 @@ async def password_reset_confirm(
 @router.post(
     "/logout", status_code=status.HTTP_204_NO_CONTENT, summary="Sign out (revokes this session)"
 )
-async def logout(principal: PrincipalDep, db: SessionDep, state: StateDep) -> Response:
+async def logout(principal: PrincipalDep, session: SessionDep, state: StateDep) -> Response:
     """Ends the calling session. An API token or a Supabase access token is not a session of
     ours: 400, and nothing is revoked."""
     if principal.token is not None:
@@ -184,7 +185,7 @@ async def logout(principal: PrincipalDep, db: SessionDep, state: StateDep) -> Re
             "keep and cannot revoke: sign out with Supabase (supabase.auth.signOut()).",
             code="external_session",
         )
-    await revoke_session(db, principal.session.id, state.clock())
+    await revoke_session(session, principal.session.id, state.clock())
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
@@ -192,8 +193,8 @@ async def logout(principal: PrincipalDep, db: SessionDep, state: StateDep) -> Re
 
 
 @router.get("/me", summary="The signed-in user and their organizations", name="get_me")
-async def me(user: CurrentUser, db: SessionDep) -> MeOut:
-    memberships = await UserRepository(db).organizations_of(user.id)
+async def me(user: CurrentUser, session: SessionDep) -> MeOut:
+    memberships = await UserRepository(session).organizations_of(user.id)
     return MeOut(
         user=UserOut.model_validate(user),
         organizations=[

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vpspanel.api_tokens.repository import ApiTokenRepository
+from vpspanel.auth.api_token_repository import ApiTokenRepository
 from vpspanel.auth.models import AuthSession, User, UserRole
 from vpspanel.auth.rate_limit import WindowCounter
 from vpspanel.auth.repository import SessionRepository, UserRepository
-from vpspanel.customers.settings import new_organization_limit
+from vpspanel.auth.signup_settings import new_organization_limit
 from vpspanel.errors import Conflict, InvalidCredentials, NotFound, TooManyRequests
 from vpspanel.input_rules import normalize_email
 from vpspanel.organizations.models import Membership, MembershipRole, Organization
@@ -108,7 +108,13 @@ def _account_key(email: str) -> str:
     return "login:account:" + email_digest(email)
 
 
-class LoginService:
+async def login(
+    state: AppState,
+    email: str,
+    password: str,
+    client_address: str,
+    user_agent: str | None = None,
+) -> IssuedSession:
     """Sign-in runs as its own short transactions, not the request's: a failed attempt must be
     counted (committed) even though the request answers with an error.
 
@@ -120,55 +126,46 @@ class LoginService:
       (``login_attempts_per_account_per_minute``): a spread-out guesser is slowed to that rate,
       and the owner waits at most a minute;
     - per address across accounts (``login_attempts_per_address`` a login window).
-    """
 
-    def __init__(self, state: AppState) -> None:
-        self.state = state
-        self.counter = WindowCounter(
-            state.sessionmaker, timedelta(seconds=state.settings.login_window_seconds)
-        )
-        self.slowdown = WindowCounter(state.sessionmaker, SLOWDOWN_WINDOW)
-
-    async def login(
-        self, email: str, password: str, client_address: str, user_agent: str | None = None
-    ) -> IssuedSession:
-        """Raises ``TooManyRequests`` (429 with the seconds to wait) once this attempt would go
-        over a limit, ``InvalidCredentials`` (401) otherwise on any failure. The attempt is
-        counted before the password is verified, so concurrent guesses cannot all slip under
-        the limit."""
-        now = self.state.clock()
-        settings = self.state.settings
-        email = normalize_email(email)
-        pair_count, pair_reset = await self.counter.hit(_pair_key(email, client_address), now)
-        account_count, account_reset = await self.slowdown.hit(_account_key(email), now)
-        address_count, address_reset = await self.counter.hit(_address_key(client_address), now)
-        waits = []
-        if pair_count > settings.login_attempts_per_account:
-            waits.append(pair_reset)
-        if account_count > settings.login_attempts_per_account_per_minute:
-            waits.append(account_reset)
-        if address_count > settings.login_attempts_per_address:
-            waits.append(address_reset)
-        if waits:
-            wait = max(waits)
-            raise TooManyRequests(
-                wait, f"Too many sign-in attempts. Try again in {_in_words(wait)}."
-            )
-        async with self.state.read_sessionmaker() as session:
-            user = await UserRepository(session).get_by_email(email)
-        password_ok = verify_password(user.password_hash if user else None, password)
-        if user is None or not password_ok or not user.active:
-            raise InvalidCredentials()
-        # A successful sign-in wipes this place's failures and does not use up the address's
-        # or the account's allowance (many people may sign in from behind one address).
-        await self.counter.clear(_pair_key(email, client_address))
-        await self.slowdown.refund(_account_key(email))
-        await self.counter.refund(_address_key(client_address))
-        async with self.state.sessionmaker() as session, session.begin():
-            if needs_rehash(user.password_hash):
-                user = await session.merge(user)
-                user.password_hash = hash_password(password)
-            return await issue_session(session, self.state, user, user_agent)
+    Raises ``TooManyRequests`` (429 with the seconds to wait) once this attempt would go
+    over a limit, ``InvalidCredentials`` (401) otherwise on any failure. The attempt is
+    counted before the password is verified, so concurrent guesses cannot all slip under
+    the limit."""
+    counter = WindowCounter(
+        state.sessionmaker, timedelta(seconds=state.settings.login_window_seconds)
+    )
+    slowdown = WindowCounter(state.sessionmaker, SLOWDOWN_WINDOW)
+    now = state.clock()
+    settings = state.settings
+    email = normalize_email(email)
+    pair_count, pair_reset = await counter.hit(_pair_key(email, client_address), now)
+    account_count, account_reset = await slowdown.hit(_account_key(email), now)
+    address_count, address_reset = await counter.hit(_address_key(client_address), now)
+    waits = []
+    if pair_count > settings.login_attempts_per_account:
+        waits.append(pair_reset)
+    if account_count > settings.login_attempts_per_account_per_minute:
+        waits.append(account_reset)
+    if address_count > settings.login_attempts_per_address:
+        waits.append(address_reset)
+    if waits:
+        wait = max(waits)
+        raise TooManyRequests(wait, f"Too many sign-in attempts. Try again in {_in_words(wait)}.")
+    async with state.read_sessionmaker() as session:
+        user = await UserRepository(session).get_by_email(email)
+    password_ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not password_ok or not user.active:
+        raise InvalidCredentials()
+    # A successful sign-in wipes this place's failures and does not use up the address's
+    # or the account's allowance (many people may sign in from behind one address).
+    await counter.clear(_pair_key(email, client_address))
+    await slowdown.refund(_account_key(email))
+    await counter.refund(_address_key(client_address))
+    async with state.sessionmaker() as session, session.begin():
+        if needs_rehash(user.password_hash):
+            user = await session.merge(user)
+            user.password_hash = hash_password(password)
+        return await issue_session(session, state, user, user_agent)
 
 
 def _in_words(seconds: int) -> str:

@@ -69,17 +69,21 @@ class SupabaseSignIn:
         return user
 
     async def _linked_user(self, subject: str) -> User | None:
-        async with self.state.read_sessionmaker() as db:
-            return await ExternalIdentityRepository(db).get_user(IdentityProvider.SUPABASE, subject)
+        async with self.state.read_sessionmaker() as session:
+            return await ExternalIdentityRepository(session).get_user(
+                IdentityProvider.SUPABASE, subject
+            )
 
     async def _first_sign_in(self, claims: SupabaseClaims) -> User:
         email = _email_of(claims)
         try:
-            async with self.state.sessionmaker() as db, db.begin():
-                if await UserRepository(db).get_by_email(email) is not None:
+            async with self.state.sessionmaker() as session, session.begin():
+                if await UserRepository(session).get_by_email(email) is not None:
                     raise account_exists()
-                user, _ = await create_user(db, email=email, password=None, name=_name_of(claims))
-                await ExternalIdentityRepository(db).add(
+                user, _ = await create_user(
+                    session, email=email, password=None, name=_name_of(claims)
+                )
+                await ExternalIdentityRepository(session).add(
                     ExternalIdentity(
                         user_id=user.id, provider=IdentityProvider.SUPABASE, subject=claims.subject
                     )

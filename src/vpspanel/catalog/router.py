@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from vpspanel import pricing
 from vpspanel.auth.deps import AdminUser
+from vpspanel.catalog import service
 from vpspanel.catalog.schemas import (
     PlanCreateIn,
     PlanEnvelope,
@@ -22,7 +23,7 @@ from vpspanel.catalog.schemas import (
     PriceRefreshOut,
     ProviderType,
 )
-from vpspanel.catalog.service import PlanService, PlanView
+from vpspanel.catalog.service import PlanView
 from vpspanel.deps import SessionDep, StateDep
 from vpspanel.provider_accounts.schemas import (
     UpstreamImagesOut,
@@ -140,8 +141,8 @@ def plan_out(view: PlanView) -> PlanOut:
 
 
 @router.get("/plans", summary="All VPS plans, with upstream and customer prices")
-async def list_plans(_admin: AdminUser, db: SessionDep, state: StateDep) -> PlansOut:
-    views = await PlanService(db, state).list_all()
+async def list_plans(_admin: AdminUser, session: SessionDep) -> PlansOut:
+    views = await service.list_all(session)
     return PlansOut(plans=[plan_out(view) for view in views])
 
 
@@ -149,31 +150,29 @@ async def list_plans(_admin: AdminUser, db: SessionDep, state: StateDep) -> Plan
     "/plans", status_code=status.HTTP_201_CREATED, summary="Create a VPS plan from an upstream plan"
 )
 async def create_plan(
-    body: PlanCreateIn, _admin: AdminUser, db: SessionDep, state: StateDep
+    body: PlanCreateIn, _admin: AdminUser, session: SessionDep, state: StateDep
 ) -> PlanEnvelope:
-    return PlanEnvelope(plan=plan_out(await PlanService(db, state).create(body)))
+    return PlanEnvelope(plan=plan_out(await service.create(session, state, body)))
 
 
 @router.post("/plans/refresh-prices", summary="Refresh base prices from the providers")
 async def refresh_plan_prices(
-    _admin: AdminUser, db: SessionDep, state: StateDep, body: PriceRefreshIn | None = None
+    _admin: AdminUser, session: SessionDep, state: StateDep, body: PriceRefreshIn | None = None
 ) -> PriceRefreshOut:
     provider_id = body.provider_id if body is not None else None
-    return await PlanService(db, state).refresh_prices(provider_id)
+    return await service.refresh_prices(session, state, provider_id)
 
 
 @router.get("/plans/{plan_id}", summary="One VPS plan")
-async def get_plan(
-    plan_id: PlanId, _admin: AdminUser, db: SessionDep, state: StateDep
-) -> PlanEnvelope:
-    return PlanEnvelope(plan=plan_out(await PlanService(db, state).get(plan_id)))
+async def get_plan(plan_id: PlanId, _admin: AdminUser, session: SessionDep) -> PlanEnvelope:
+    return PlanEnvelope(plan=plan_out(await service.get(session, plan_id)))
 
 
 @router.patch("/plans/{plan_id}", summary="Change a VPS plan (name, markup, regions, active)")
 async def update_plan(
-    plan_id: PlanId, body: PlanUpdateIn, _admin: AdminUser, db: SessionDep, state: StateDep
+    plan_id: PlanId, body: PlanUpdateIn, _admin: AdminUser, session: SessionDep, state: StateDep
 ) -> PlanEnvelope:
-    return PlanEnvelope(plan=plan_out(await PlanService(db, state).update(plan_id, body)))
+    return PlanEnvelope(plan=plan_out(await service.update(session, state, plan_id, body)))
 
 
 @router.delete(
@@ -181,8 +180,6 @@ async def update_plan(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a VPS plan no server uses",
 )
-async def delete_plan(
-    plan_id: PlanId, _admin: AdminUser, db: SessionDep, state: StateDep
-) -> Response:
-    await PlanService(db, state).delete(plan_id)
+async def delete_plan(plan_id: PlanId, _admin: AdminUser, session: SessionDep) -> Response:
+    await service.delete(session, plan_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

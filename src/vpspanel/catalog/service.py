@@ -1,5 +1,5 @@
 """VPS plans, the admin's side: what we sell, built from an upstream plan plus our markup, in
-chosen regions. `PlanService` creates, edits and deletes plans and refreshes their base prices
+chosen regions. This module creates, edits and deletes plans and refreshes their base prices
 from the providers. What a customer may buy is read by `storefront/plans.py`.
 """
 
@@ -52,197 +52,214 @@ class PlanView:
     regions: list[VpsPlanRegion]
 
 
-class PlanService:
-    """Admin plan operations. Each asks the provider (through the cache) BEFORE its first
-    statement on `db`, never after: no provider call happens inside a write transaction (on
-    SQLite it holds the only write lock, which the cache's own writes would wait for)."""
+# Each operation that asks the provider (through the cache) does so BEFORE its first statement on
+# `session`, never after: no provider call happens inside a write transaction (on SQLite it holds
+# the only write lock, which the cache's own writes would wait for).
 
-    def __init__(self, db: AsyncSession, state: AppState) -> None:
-        self.db = db
-        self.state = state
-        self.plans = PlanRepository(db)
-        self.accounts = ProviderAccountRepository(db)
-        self.upstream = UpstreamCatalog(state)
 
-    async def list_all(self) -> list[PlanView]:
-        rows = await self.plans.list_all()
-        regions = await self.plans.regions_of([plan.id for plan, _ in rows])
-        return [PlanView(plan, account, regions[plan.id]) for plan, account in rows]
+async def list_all(session: AsyncSession) -> list[PlanView]:
+    plans = PlanRepository(session)
+    rows = await plans.list_all()
+    regions = await plans.regions_of([plan.id for plan, _ in rows])
+    return [PlanView(plan, account, regions[plan.id]) for plan, account in rows]
 
-    async def get(self, plan_id: uuid.UUID) -> PlanView:
-        plan, account = await self._load(plan_id)
-        return await self._view(plan, account)
 
-    async def create(self, body: PlanCreateIn) -> PlanView:
-        known = await self._read_account(body.provider_id)
-        if known is None:
-            raise _unknown_provider()
-        lists = await self._upstream_lists(known)
-        account = await self.accounts.get(body.provider_id)
+async def get(session: AsyncSession, plan_id: uuid.UUID) -> PlanView:
+    plan, account = await _load(session, plan_id)
+    return await _view(session, plan, account)
+
+
+async def create(session: AsyncSession, state: AppState, body: PlanCreateIn) -> PlanView:
+    known = await _read_account(state, body.provider_id)
+    if known is None:
+        raise _unknown_provider()
+    lists = await _upstream_lists(state, known)
+    plans = PlanRepository(session)
+    account = await ProviderAccountRepository(session).get(body.provider_id)
+    if account is None:
+        raise _unknown_provider()
+    upstream_plan = _upstream_plan(lists, body.provider_plan_id)
+    regions = _checked_regions(account, upstream_plan, lists, body.regions)
+    if await plans.exists_named(account.id, upstream_plan.id, body.name):
+        raise _duplicate()
+    plan = VpsPlan(
+        id=uuid.uuid4(),
+        provider_id=account.id,
+        name=body.name,
+        provider_plan_id=upstream_plan.id,
+        base_price=pricing.monthly(upstream_plan.price_monthly),
+        base_price_hourly=pricing.hourly(upstream_plan.price_hourly),
+        markup_price=body.markup_price,
+        specifications=_specifications(upstream_plan, [r.id for r in regions]),
+        active=body.active,
+    )
+    region_rows = [_plan_region(plan.id, upstream_plan, region) for region in regions]
+    if not await plans.add(plan, region_rows):
+        raise _duplicate()
+    log.info("plan_created", plan_id=str(plan.id), provider_id=str(account.id))
+    return PlanView(plan, account, sorted(region_rows, key=lambda r: r.region_id))
+
+
+async def update(
+    session: AsyncSession, state: AppState, plan_id: uuid.UUID, body: PlanUpdateIn
+) -> PlanView:
+    lists = await _lists_for_new_regions(state, plan_id, body.regions)
+    plans = PlanRepository(session)
+    plan, account = await _load(session, plan_id, for_update=True)
+    if body.name is not None and body.name != plan.name:
+        if plan.provider_id is not None and await plans.exists_named(
+            plan.provider_id, plan.provider_plan_id, body.name, excluding=plan.id
+        ):
+            raise _duplicate()
+        if not await plans.rename(plan, body.name):
+            raise _duplicate()
+    if body.markup_price is not None:
+        plan.markup_price = body.markup_price
+    if body.active is not None:
+        if body.active and (account is None):
+            raise Conflict(
+                "This plan's provider account was removed; it cannot be sold again.",
+                code="invalid_state",
+            )
+        plan.active = body.active
+    if body.regions is not None:
         if account is None:
-            raise _unknown_provider()
-        upstream_plan = _upstream_plan(lists, body.provider_plan_id)
-        regions = _checked_regions(account, upstream_plan, lists, body.regions)
-        if await self.plans.exists_named(account.id, upstream_plan.id, body.name):
-            raise _duplicate()
-        plan = VpsPlan(
-            id=uuid.uuid4(),
-            provider_id=account.id,
-            name=body.name,
-            provider_plan_id=upstream_plan.id,
-            base_price=pricing.monthly(upstream_plan.price_monthly),
-            base_price_hourly=pricing.hourly(upstream_plan.price_hourly),
-            markup_price=body.markup_price,
-            specifications=_specifications(upstream_plan, [r.id for r in regions]),
-            active=body.active,
-        )
-        region_rows = [_plan_region(plan.id, upstream_plan, region) for region in regions]
-        if not await self.plans.add(plan, region_rows):
-            raise _duplicate()
-        log.info("plan_created", plan_id=str(plan.id), provider_id=str(account.id))
-        return PlanView(plan, account, sorted(region_rows, key=lambda r: r.region_id))
+            raise Conflict(
+                "This plan's provider account was removed; its regions cannot change.",
+                code="invalid_state",
+            )
+        await _set_regions(session, plan, account, body.regions, lists)
+    await plans.flush()
+    return await _view(session, plan, account)
 
-    async def update(self, plan_id: uuid.UUID, body: PlanUpdateIn) -> PlanView:
-        lists = await self._lists_for_new_regions(plan_id, body.regions)
-        plan, account = await self._load(plan_id, for_update=True)
-        if body.name is not None and body.name != plan.name:
-            if plan.provider_id is not None and await self.plans.exists_named(
-                plan.provider_id, plan.provider_plan_id, body.name, excluding=plan.id
-            ):
-                raise _duplicate()
-            if not await self.plans.rename(plan, body.name):
-                raise _duplicate()
-        if body.markup_price is not None:
-            plan.markup_price = body.markup_price
-        if body.active is not None:
-            if body.active and (account is None):
-                raise Conflict(
-                    "This plan's provider account was removed; it cannot be sold again.",
-                    code="invalid_state",
+
+async def delete(session: AsyncSession, plan_id: uuid.UUID) -> None:
+    plans = PlanRepository(session)
+    plan, _ = await _load(session, plan_id, for_update=True)
+    if await plans.count_live_instances(plan.id):
+        raise Conflict("Servers use this plan. Deactivate it instead.", code="plan_in_use")
+    await plans.delete(plan)
+
+
+async def refresh_prices(
+    session: AsyncSession, state: AppState, provider_id: uuid.UUID | None = None
+) -> PriceRefreshOut:
+    """Re-read base prices (and specifications) from the providers, bypassing the cache.
+    Only plan rows change; what instances were charged is not touched."""
+    async with state.read_sessionmaker() as read:
+        listed = await PlanRepository(read).list_all(provider_id=provider_id)
+    accounts = {account.id: account for _, account in listed if account is not None}
+    upstream = UpstreamCatalog(state)
+    upstream_plans: dict[uuid.UUID, dict[str, UpstreamPlan]] = {}
+    failures: list[PriceRefreshFailure] = []
+    for account in accounts.values():
+        try:
+            snapshot = await upstream.plans(account, force=True)
+        except AppError as exc:
+            failures.append(PriceRefreshFailure(provider_id=account.id, error=exc.detail))
+            continue
+        if snapshot.stale:
+            failures.append(
+                PriceRefreshFailure(
+                    provider_id=account.id, error="The provider is not reachable right now."
                 )
-            plan.active = body.active
-        if body.regions is not None:
-            if account is None:
-                raise Conflict(
-                    "This plan's provider account was removed; its regions cannot change.",
-                    code="invalid_state",
-                )
-            await self._set_regions(plan, account, body.regions, lists)
-        await self.plans.flush()
-        return await self._view(plan, account)
+            )
+            continue
+        upstream_plans[account.id] = {item.id: item for item in snapshot.items}
+    # The write transaction starts here, after every provider call.
+    plans = PlanRepository(session)
+    rows = [
+        (plan, account)
+        for plan, account in await plans.list_all(provider_id=provider_id)
+        if account is not None and account.id in upstream_plans
+    ]
+    regions = await plans.regions_of([plan.id for plan, _ in rows])
+    changes: list[PriceChangeOut] = []
+    missing: list[uuid.UUID] = []
+    for plan, account in rows:
+        current = upstream_plans[account.id].get(plan.provider_plan_id)
+        if current is None:
+            missing.append(plan.id)
+            continue
+        changes.extend(_apply_prices(plan, current, regions[plan.id]))
+    await plans.flush()
+    log.info("plan_prices_refreshed", plans=len(rows), changes=len(changes))
+    return PriceRefreshOut(
+        plans_checked=len(rows), changes=changes, missing_upstream=missing, failures=failures
+    )
 
-    async def delete(self, plan_id: uuid.UUID) -> None:
-        plan, _ = await self._load(plan_id, for_update=True)
-        if await self.plans.count_live_instances(plan.id):
-            raise Conflict("Servers use this plan. Deactivate it instead.", code="plan_in_use")
-        await self.plans.delete(plan)
 
-    async def refresh_prices(self, provider_id: uuid.UUID | None = None) -> PriceRefreshOut:
-        """Re-read base prices (and specifications) from the providers, bypassing the cache.
-        Only plan rows change; what instances were charged is not touched."""
-        async with self.state.read_sessionmaker() as read:
-            listed = await PlanRepository(read).list_all(provider_id=provider_id)
-        accounts = {account.id: account for _, account in listed if account is not None}
-        upstream_plans: dict[uuid.UUID, dict[str, UpstreamPlan]] = {}
-        failures: list[PriceRefreshFailure] = []
-        for account in accounts.values():
-            try:
-                snapshot = await self.upstream.plans(account, force=True)
-            except AppError as exc:
-                failures.append(PriceRefreshFailure(provider_id=account.id, error=exc.detail))
-                continue
-            if snapshot.stale:
-                failures.append(
-                    PriceRefreshFailure(
-                        provider_id=account.id, error="The provider is not reachable right now."
-                    )
-                )
-                continue
-            upstream_plans[account.id] = {item.id: item for item in snapshot.items}
-        # The write transaction starts here, after every provider call.
-        rows = [
-            (plan, account)
-            for plan, account in await self.plans.list_all(provider_id=provider_id)
-            if account is not None and account.id in upstream_plans
-        ]
-        regions = await self.plans.regions_of([plan.id for plan, _ in rows])
-        changes: list[PriceChangeOut] = []
-        missing: list[uuid.UUID] = []
-        for plan, account in rows:
-            current = upstream_plans[account.id].get(plan.provider_plan_id)
-            if current is None:
-                missing.append(plan.id)
-                continue
-            changes.extend(_apply_prices(plan, current, regions[plan.id]))
-        await self.plans.flush()
-        log.info("plan_prices_refreshed", plans=len(rows), changes=len(changes))
-        return PriceRefreshOut(
-            plans_checked=len(rows), changes=changes, missing_upstream=missing, failures=failures
-        )
+# --- helpers --------------------------------------------------------------------------------
 
-    # --- helpers ----------------------------------------------------------------------------
 
-    async def _load(
-        self, plan_id: uuid.UUID, *, for_update: bool = False
-    ) -> tuple[VpsPlan, ServiceProvider | None]:
-        found = await self.plans.get(plan_id, for_update=for_update)
-        if found is None:
-            raise NotFound("Plan not found.")
-        return found
+async def _load(
+    session: AsyncSession, plan_id: uuid.UUID, *, for_update: bool = False
+) -> tuple[VpsPlan, ServiceProvider | None]:
+    found = await PlanRepository(session).get(plan_id, for_update=for_update)
+    if found is None:
+        raise NotFound("Plan not found.")
+    return found
 
-    async def _view(self, plan: VpsPlan, account: ServiceProvider | None) -> PlanView:
-        regions = (await self.plans.regions_of([plan.id]))[plan.id]
-        return PlanView(plan, account, regions)
 
-    async def _read_account(self, provider_id: uuid.UUID) -> ServiceProvider | None:
-        """The account, read in a short session of its own (no write lock taken)."""
-        async with self.state.read_sessionmaker() as read:
-            return await ProviderAccountRepository(read).get(provider_id)
+async def _view(session: AsyncSession, plan: VpsPlan, account: ServiceProvider | None) -> PlanView:
+    regions = (await PlanRepository(session).regions_of([plan.id]))[plan.id]
+    return PlanView(plan, account, regions)
 
-    async def _upstream_lists(self, account: ServiceProvider) -> UpstreamLists:
-        plans = await self.upstream.plans(account)
-        regions = await self.upstream.regions(account)
-        return UpstreamLists(plans=plans.items, regions=regions.items)
 
-    async def _lists_for_new_regions(
-        self, plan_id: uuid.UUID, wanted: Sequence[str] | None
-    ) -> UpstreamLists | None:
-        """The upstream lists when `wanted` adds regions to the plan, else None."""
-        if wanted is None:
+async def _read_account(state: AppState, provider_id: uuid.UUID) -> ServiceProvider | None:
+    """The account, read in a short session of its own (no write lock taken)."""
+    async with state.read_sessionmaker() as read:
+        return await ProviderAccountRepository(read).get(provider_id)
+
+
+async def _upstream_lists(state: AppState, account: ServiceProvider) -> UpstreamLists:
+    upstream = UpstreamCatalog(state)
+    plans = await upstream.plans(account)
+    regions = await upstream.regions(account)
+    return UpstreamLists(plans=plans.items, regions=regions.items)
+
+
+async def _lists_for_new_regions(
+    state: AppState, plan_id: uuid.UUID, wanted: Sequence[str] | None
+) -> UpstreamLists | None:
+    """The upstream lists when `wanted` adds regions to the plan, else None."""
+    if wanted is None:
+        return None
+    async with state.read_sessionmaker() as read:
+        repository = PlanRepository(read)
+        found = await repository.get(plan_id)
+        if found is None or found[1] is None:
             return None
-        async with self.state.read_sessionmaker() as read:
-            repository = PlanRepository(read)
-            found = await repository.get(plan_id)
-            if found is None or found[1] is None:
-                return None
-            current = {row.region_id for row in (await repository.regions_of([plan_id]))[plan_id]}
-        if all(region in current for region in wanted):
-            return None
-        return await self._upstream_lists(found[1])
+        current = {row.region_id for row in (await repository.regions_of([plan_id]))[plan_id]}
+    if all(region in current for region in wanted):
+        return None
+    return await _upstream_lists(state, found[1])
 
-    async def _set_regions(
-        self,
-        plan: VpsPlan,
-        account: ServiceProvider,
-        wanted: Sequence[str],
-        lists: UpstreamLists | None,
-    ) -> None:
-        current = {row.region_id for row in (await self.plans.regions_of([plan.id]))[plan.id]}
-        added = [region for region in wanted if region not in current]
-        new_rows: list[VpsPlanRegion] = []
-        if added:
-            if lists is None:
-                # A concurrent change removed a region since the lists were (not) fetched; the
-                # provider is never asked inside this write transaction.
-                raise Conflict(
-                    "The plan's regions changed meanwhile; send the change again.",
-                    code="plan_changed",
-                )
-            upstream_plan = _upstream_plan(lists, plan.provider_plan_id)
-            for region in _checked_regions(account, upstream_plan, lists, added):
-                new_rows.append(_plan_region(plan.id, upstream_plan, region))
-        await self.plans.replace_regions(plan.id, keep=list(wanted), add=new_rows)
-        plan.specifications = {**plan.specifications, "regions": sorted(wanted)}
+
+async def _set_regions(
+    session: AsyncSession,
+    plan: VpsPlan,
+    account: ServiceProvider,
+    wanted: Sequence[str],
+    lists: UpstreamLists | None,
+) -> None:
+    plans = PlanRepository(session)
+    current = {row.region_id for row in (await plans.regions_of([plan.id]))[plan.id]}
+    added = [region for region in wanted if region not in current]
+    new_rows: list[VpsPlanRegion] = []
+    if added:
+        if lists is None:
+            # A concurrent change removed a region since the lists were (not) fetched; the
+            # provider is never asked inside this write transaction.
+            raise Conflict(
+                "The plan's regions changed meanwhile; send the change again.",
+                code="plan_changed",
+            )
+        upstream_plan = _upstream_plan(lists, plan.provider_plan_id)
+        for region in _checked_regions(account, upstream_plan, lists, added):
+            new_rows.append(_plan_region(plan.id, upstream_plan, region))
+    await plans.replace_regions(plan.id, keep=list(wanted), add=new_rows)
+    plan.specifications = {**plan.specifications, "regions": sorted(wanted)}
 
 
 def _upstream_plan(lists: UpstreamLists, provider_plan_id: str) -> UpstreamPlan:
@@ -371,8 +388,8 @@ async def refresh_plan_prices(
     state: AppState, provider_id: uuid.UUID | None = None
 ) -> PriceRefreshOut:
     """For the CLI / a scheduled job: refresh every plan's base prices in one transaction
-    (begun after the provider calls, see PlanService)."""
-    async with state.sessionmaker() as db:
-        result = await PlanService(db, state).refresh_prices(provider_id)
-        await db.commit()
+    (begun after the provider calls, see `refresh_prices`)."""
+    async with state.sessionmaker() as session:
+        result = await refresh_prices(session, state, provider_id)
+        await session.commit()
         return result

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from vpspanel.customers.settings import RegistrationMode
+from vpspanel.auth.signup_settings import RegistrationMode
 
 SERVER_LIMIT_MAX = 100_000
 ServerLimit = Annotated[int, Field(ge=0, le=SERVER_LIMIT_MAX)]

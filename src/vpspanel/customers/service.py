@@ -8,10 +8,10 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vpspanel.api_tokens.repository import ApiTokenRepository
+from vpspanel.auth import signup_settings as panel
+from vpspanel.auth.api_token_repository import ApiTokenRepository
 from vpspanel.auth.models import User
 from vpspanel.auth.repository import SessionRepository
-from vpspanel.customers import settings as panel
 from vpspanel.customers.repository import CustomerRepository
 from vpspanel.customers.schemas import (
     CustomerOrganizationList,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from alembic import command
@@ -39,7 +38,3 @@ async def upgrade_engine(engine: AsyncEngine, revision: str = "head") -> None:
 
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade)
-
-
-async def upgrade_database_async(url: str) -> None:
-    await asyncio.to_thread(upgrade_database, url)

@@ -52,7 +52,7 @@ async def deploy(
         ),
     ] = None,
 ) -> JSONResponse:
-    status, answer = await service.deploy(state, session, ctx, body, idempotency_key)
+    status, answer = await service.deploy(session, state, ctx, body, idempotency_key)
     return JSONResponse(answer, status_code=status)
 
 
@@ -78,7 +78,7 @@ async def boot(
     instance_id: InstanceId, ctx: OrgContextDep, session: SessionDep, state: StateDep
 ) -> InstanceEnvelope:
     return InstanceEnvelope(
-        instance=await service.act(state, session, ctx, instance_id, Action.BOOT)
+        instance=await service.act(session, state, ctx, instance_id, Action.BOOT)
     )
 
 
@@ -92,7 +92,7 @@ async def shutdown(
     instance_id: InstanceId, ctx: OrgContextDep, session: SessionDep, state: StateDep
 ) -> InstanceEnvelope:
     return InstanceEnvelope(
-        instance=await service.act(state, session, ctx, instance_id, Action.SHUTDOWN)
+        instance=await service.act(session, state, ctx, instance_id, Action.SHUTDOWN)
     )
 
 
@@ -103,7 +103,7 @@ async def reboot(
     instance_id: InstanceId, ctx: OrgContextDep, session: SessionDep, state: StateDep
 ) -> InstanceEnvelope:
     return InstanceEnvelope(
-        instance=await service.act(state, session, ctx, instance_id, Action.REBOOT)
+        instance=await service.act(session, state, ctx, instance_id, Action.REBOOT)
     )
 
 
@@ -121,7 +121,7 @@ async def rebuild(
     state: StateDep,
 ) -> InstanceEnvelope:
     return InstanceEnvelope(
-        instance=await service.act(state, session, ctx, instance_id, Action.REBUILD, body)
+        instance=await service.act(session, state, ctx, instance_id, Action.REBUILD, body)
     )
 
 
@@ -139,7 +139,7 @@ async def resize(
     state: StateDep,
 ) -> InstanceEnvelope:
     return InstanceEnvelope(
-        instance=await service.act(state, session, ctx, instance_id, Action.RESIZE, body)
+        instance=await service.act(session, state, ctx, instance_id, Action.RESIZE, body)
     )
 
 
@@ -159,7 +159,7 @@ async def delete(
     instance_id: InstanceId, ctx: OrgContextDep, session: SessionDep, state: StateDep
 ) -> InstanceEnvelope:
     return InstanceEnvelope(
-        instance=await service.act(state, session, ctx, instance_id, Action.DELETE)
+        instance=await service.act(session, state, ctx, instance_id, Action.DELETE)
     )
 
 

@@ -186,8 +186,8 @@ def _fail(problems: list[FieldError]) -> ValidationFailed:
 
 
 async def deploy(
-    state: AppState,
     session: AsyncSession,
+    state: AppState,
     ctx: OrgContext,
     body: DeployIn,
     idempotency_key: str | None,
@@ -209,7 +209,7 @@ async def deploy(
             return outcome.status, outcome.body
         claimed = outcome
     try:
-        instance = await _accept(state, session, ctx, body)
+        instance = await _accept(session, state, ctx, body)
         answer = InstanceEnvelope(instance=await _out(session, instance)).model_dump(mode="json")
         if claimed is not None:
             await idempotency.complete(session, claimed, status=201, body=answer)
@@ -221,7 +221,7 @@ async def deploy(
 
 
 async def _accept(
-    state: AppState, session: AsyncSession, ctx: OrgContext, body: DeployIn
+    session: AsyncSession, state: AppState, ctx: OrgContext, body: DeployIn
 ) -> VpsInstance:
     """Check the order against the catalog in short reads of their own (the image list may
     take a provider call), then record it in `session`, which holds its connection only for
@@ -331,8 +331,8 @@ async def list_page(
 
 
 async def act(
-    state: AppState,
     session: AsyncSession,
+    state: AppState,
     ctx: OrgContext,
     instance_id: uuid.UUID,
     action: transitions.Action,

@@ -32,7 +32,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from vpspanel.instances.models import VpsInstance
 from vpspanel.instances.state import CREATE, TRANSITIONS, Action
@@ -46,7 +46,6 @@ from vpspanel.providers.types import (
     InstanceStatus,
     ProviderInstance,
 )
-from vpspanel.worker.config import WorkerConfig
 
 # The sealed root password is gone before it reached the cloud: it expired with the request,
 # or it can no longer be read (a key removed from the key ring too early).
@@ -97,6 +96,23 @@ def retry_message(retries: int, max_retries: int) -> str:
     )
 
 
+class Pacing(Protocol):
+    """The worker's timings a task reads (`worker.config.WorkerConfig` is one): the tasks say
+    what happens next, the worker decides how fast, so this package never imports the worker."""
+
+    @property
+    def poll_interval_s(self) -> float: ...
+    @property
+    def create_quiet_period_s(self) -> float: ...
+    @property
+    def settle_s(self) -> float: ...
+    @property
+    def power_resend_after_s(self) -> float: ...
+    @property
+    def max_retries(self) -> int: ...
+    def backoff_s(self, attempts: int, retry_after_s: float | None = None) -> float: ...
+
+
 @dataclass
 class Step:
     operation: Operation
@@ -104,7 +120,7 @@ class Step:
     account: ServiceProvider
     provider: Provider
     now: datetime
-    config: WorkerConfig
+    config: Pacing
     unseal: Callable[[], str | None]
     checkpoint: Callable[[dict[str, Any]], Awaitable[None]]
 

@@ -57,31 +57,34 @@ def _delivery(request: Request, state: AppState) -> service.Delivery:
 
 
 @router.get("", summary="My organizations, with my role in each")
-async def list_organizations(user: CurrentUser, db: SessionDep) -> OrganizationList:
-    return OrganizationList(organizations=await service.list_mine(db, user))
+async def list_organizations(user: CurrentUser, session: SessionDep) -> OrganizationList:
+    return OrganizationList(organizations=await service.list_mine(session, user))
 
 
 @router.post(
     "", status_code=status.HTTP_201_CREATED, summary="Create an organization (I become its owner)"
 )
 async def create_organization(
-    body: OrganizationCreateIn, user: SignedInUser, db: SessionDep
+    body: OrganizationCreateIn, user: SignedInUser, session: SessionDep
 ) -> OrganizationOut:
-    return await service.create(db, user, body.name)
+    return await service.create(session, user, body.name)
 
 
 @router.patch("/{organization_id}", summary="Rename an organization (owners)")
 async def rename_organization(
-    organization_id: OrganizationId, body: OrganizationUpdateIn, user: SignedInUser, db: SessionDep
+    organization_id: OrganizationId,
+    body: OrganizationUpdateIn,
+    user: SignedInUser,
+    session: SessionDep,
 ) -> OrganizationOut:
-    return await service.rename(db, user, organization_id, body.name)
+    return await service.rename(session, user, organization_id, body.name)
 
 
 @router.get("/{organization_id}/members", summary="The organization's members (owners)")
 async def list_members(
-    organization_id: OrganizationId, user: SignedInUser, db: SessionDep
+    organization_id: OrganizationId, user: SignedInUser, session: SessionDep
 ) -> MemberList:
-    return MemberList(members=await service.list_members(db, user, organization_id))
+    return MemberList(members=await service.list_members(session, user, organization_id))
 
 
 @router.patch(
@@ -93,9 +96,9 @@ async def change_member_role(
     user_id: MemberId,
     body: MemberUpdateIn,
     user: SignedInUser,
-    db: SessionDep,
+    session: SessionDep,
 ) -> MemberOut:
-    return await service.change_role(db, user, organization_id, user_id, body.role)
+    return await service.change_role(session, user, organization_id, user_id, body.role)
 
 
 @router.delete(
@@ -104,9 +107,9 @@ async def change_member_role(
     summary="Remove a member (owners; never the last owner)",
 )
 async def remove_member(
-    organization_id: OrganizationId, user_id: MemberId, user: SignedInUser, db: SessionDep
+    organization_id: OrganizationId, user_id: MemberId, user: SignedInUser, session: SessionDep
 ) -> Response:
-    await service.remove_member(db, user, organization_id, user_id)
+    await service.remove_member(session, user, organization_id, user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -116,9 +119,9 @@ async def remove_member(
     summary="Leave an organization (not as its last owner)",
 )
 async def leave_organization(
-    organization_id: OrganizationId, user: SignedInUser, db: SessionDep
+    organization_id: OrganizationId, user: SignedInUser, session: SessionDep
 ) -> Response:
-    await service.leave(db, user, organization_id)
+    await service.leave(session, user, organization_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -126,10 +129,10 @@ async def leave_organization(
     "/{organization_id}/invitations", summary="Pending invitations (owners; never their links)"
 )
 async def list_invitations(
-    organization_id: OrganizationId, user: SignedInUser, db: SessionDep, state: StateDep
+    organization_id: OrganizationId, user: SignedInUser, session: SessionDep, state: StateDep
 ) -> InvitationList:
     return InvitationList(
-        invitations=await service.list_invitations(db, user, organization_id, state.clock())
+        invitations=await service.list_invitations(session, user, organization_id, state.clock())
     )
 
 
@@ -143,11 +146,11 @@ async def create_invitation(
     body: InvitationCreateIn,
     request: Request,
     user: SignedInUser,
-    db: SessionDep,
+    session: SessionDep,
     state: StateDep,
 ) -> InvitationSent:
     return await service.invite(
-        db, _delivery(request, state), user, organization_id, body.email, body.role
+        session, _delivery(request, state), user, organization_id, body.email, body.role
     )
 
 
@@ -160,10 +163,10 @@ async def revoke_invitation(
     organization_id: OrganizationId,
     invitation_id: InvitationId,
     user: SignedInUser,
-    db: SessionDep,
+    session: SessionDep,
     state: StateDep,
 ) -> Response:
-    await service.revoke_invitation(db, user, organization_id, invitation_id, state.clock())
+    await service.revoke_invitation(session, user, organization_id, invitation_id, state.clock())
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -176,19 +179,19 @@ async def resend_invitation(
     invitation_id: InvitationId,
     request: Request,
     user: SignedInUser,
-    db: SessionDep,
+    session: SessionDep,
     state: StateDep,
 ) -> InvitationSent:
     return await service.resend_invitation(
-        db, _delivery(request, state), user, organization_id, invitation_id
+        session, _delivery(request, state), user, organization_id, invitation_id
     )
 
 
 @invitations_router.get("/{token}", summary="What an invitation link is for (public)")
 async def preview_invitation(
-    token: InvitationToken, db: SessionDep, state: StateDep
+    token: InvitationToken, session: SessionDep, state: StateDep
 ) -> InvitationPreview:
-    return await service.preview_invitation(db, token, state.clock())
+    return await service.preview_invitation(session, token, state.clock())
 
 
 @invitations_router.post(
@@ -201,12 +204,12 @@ async def accept_invitation(
     request: Request,
     response: Response,
     principal: OptionalPrincipalDep,
-    db: SessionDep,
+    session: SessionDep,
     state: StateDep,
 ) -> InvitationAccepted:
     user = principal.user if principal else None
     accepted = await service.accept_invitation(
-        db, state, token, user, body, user_agent=request.headers.get("user-agent")
+        session, state, token, user, body, user_agent=request.headers.get("user-agent")
     )
-    session = signed_in(response, accepted.session, state) if accepted.session else None
-    return InvitationAccepted(organization=accepted.organization, session=session)
+    signed_in_as = signed_in(response, accepted.session, state) if accepted.session else None
+    return InvitationAccepted(organization=accepted.organization, session=signed_in_as)

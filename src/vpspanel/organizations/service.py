@@ -16,12 +16,12 @@ from datetime import datetime, timedelta
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vpspanel.api_tokens.repository import ApiTokenRepository
+from vpspanel.auth.api_token_repository import ApiTokenRepository
 from vpspanel.auth.models import User
 from vpspanel.auth.repository import UserRepository
 from vpspanel.auth.schemas import OrganizationOut, RegisterIn
 from vpspanel.auth.service import IssuedSession, create_user, issue_session
-from vpspanel.customers.settings import (
+from vpspanel.auth.signup_settings import (
     RegistrationMode,
     new_organization_limit,
     registration_policy,
@@ -75,14 +75,14 @@ def _last_owner() -> Conflict:
 
 
 async def _membership(
-    db: AsyncSession,
+    session: AsyncSession,
     user: User,
     organization_id: uuid.UUID,
     *,
     owner: bool = True,
     lock: bool = False,
 ) -> tuple[Organization, Membership]:
-    found = await OrganizationRepository(db).membership_of(user.id, organization_id, lock=lock)
+    found = await OrganizationRepository(session).membership_of(user.id, organization_id, lock=lock)
     if found is None:
         raise _not_found()
     if owner and found[1].role != MembershipRole.OWNER:
@@ -96,15 +96,15 @@ def _organization_out(organization: Organization, role: str) -> OrganizationOut:
     )
 
 
-async def list_mine(db: AsyncSession, user: User) -> list[OrganizationOut]:
-    memberships = await UserRepository(db).organizations_of(user.id)
+async def list_mine(session: AsyncSession, user: User) -> list[OrganizationOut]:
+    memberships = await UserRepository(session).organizations_of(user.id)
     return [_organization_out(organization, role) for organization, role in memberships]
 
 
-async def create(db: AsyncSession, user: User, name: str) -> OrganizationOut:
-    organizations = OrganizationRepository(db)
+async def create(session: AsyncSession, user: User, name: str) -> OrganizationOut:
+    organizations = OrganizationRepository(session)
     organization = await organizations.add(
-        Organization(name=name, server_limit=await new_organization_limit(db))
+        Organization(name=name, server_limit=await new_organization_limit(session))
     )
     await organizations.add_membership(
         Membership(user_id=user.id, organization_id=organization.id, role=MembershipRole.OWNER)
@@ -113,16 +113,18 @@ async def create(db: AsyncSession, user: User, name: str) -> OrganizationOut:
 
 
 async def rename(
-    db: AsyncSession, user: User, organization_id: uuid.UUID, name: str
+    session: AsyncSession, user: User, organization_id: uuid.UUID, name: str
 ) -> OrganizationOut:
-    organization, membership = await _membership(db, user, organization_id)
+    organization, membership = await _membership(session, user, organization_id)
     organization.name = name
-    await db.flush()
+    await session.flush()
     return _organization_out(organization, membership.role)
 
 
-async def list_members(db: AsyncSession, user: User, organization_id: uuid.UUID) -> list[MemberOut]:
-    await _membership(db, user, organization_id)
+async def list_members(
+    session: AsyncSession, user: User, organization_id: uuid.UUID
+) -> list[MemberOut]:
+    await _membership(session, user, organization_id)
     return [
         MemberOut.model_validate(
             {
@@ -133,28 +135,28 @@ async def list_members(db: AsyncSession, user: User, organization_id: uuid.UUID)
                 "joined_at": membership.created_at,
             }
         )
-        for membership, member in await OrganizationRepository(db).members(organization_id)
+        for membership, member in await OrganizationRepository(session).members(organization_id)
     ]
 
 
 async def _target(
-    db: AsyncSession, organization_id: uuid.UUID, user_id: uuid.UUID
+    session: AsyncSession, organization_id: uuid.UUID, user_id: uuid.UUID
 ) -> tuple[Membership, User]:
-    organizations = OrganizationRepository(db)
+    organizations = OrganizationRepository(session)
     membership = await organizations.get_membership(organization_id, user_id)
-    member = await UserRepository(db).get(user_id) if membership else None
+    member = await UserRepository(session).get(user_id) if membership else None
     if membership is None or member is None:
         raise NotFound("Member not found.")
     return membership, member
 
 
 async def change_role(
-    db: AsyncSession, user: User, organization_id: uuid.UUID, user_id: uuid.UUID, role: Role
+    session: AsyncSession, user: User, organization_id: uuid.UUID, user_id: uuid.UUID, role: Role
 ) -> MemberOut:
     """Raises 409 `last_owner` when this would demote the only owner."""
-    await _membership(db, user, organization_id, lock=True)
-    membership, member = await _target(db, organization_id, user_id)
-    organizations = OrganizationRepository(db)
+    await _membership(session, user, organization_id, lock=True)
+    membership, member = await _target(session, organization_id, user_id)
+    organizations = OrganizationRepository(session)
     if (
         membership.role == MembershipRole.OWNER
         and MembershipRole(role) != MembershipRole.OWNER
@@ -162,7 +164,7 @@ async def change_role(
     ):
         raise _last_owner()
     membership.role = role
-    await db.flush()
+    await session.flush()
     return MemberOut.model_validate(
         {
             "user_id": member.id,
@@ -174,8 +176,8 @@ async def change_role(
     )
 
 
-async def _remove(db: AsyncSession, membership: Membership) -> None:
-    organizations = OrganizationRepository(db)
+async def _remove(session: AsyncSession, membership: Membership) -> None:
+    organizations = OrganizationRepository(session)
     if (
         membership.role == MembershipRole.OWNER
         and await organizations.count_owners(membership.organization_id) <= 1
@@ -183,24 +185,24 @@ async def _remove(db: AsyncSession, membership: Membership) -> None:
         raise _last_owner()
     await organizations.delete_membership(membership)
     # Their tokens for this organization end with the membership (not revived by a re-invite).
-    await ApiTokenRepository(db).delete_for_organization(
+    await ApiTokenRepository(session).delete_for_organization(
         membership.user_id, membership.organization_id
     )
 
 
 async def remove_member(
-    db: AsyncSession, user: User, organization_id: uuid.UUID, user_id: uuid.UUID
+    session: AsyncSession, user: User, organization_id: uuid.UUID, user_id: uuid.UUID
 ) -> None:
     """Raises 409 `last_owner` when this would remove the only owner."""
-    await _membership(db, user, organization_id, lock=True)
-    membership, _ = await _target(db, organization_id, user_id)
-    await _remove(db, membership)
+    await _membership(session, user, organization_id, lock=True)
+    membership, _ = await _target(session, organization_id, user_id)
+    await _remove(session, membership)
 
 
-async def leave(db: AsyncSession, user: User, organization_id: uuid.UUID) -> None:
+async def leave(session: AsyncSession, user: User, organization_id: uuid.UUID) -> None:
     """Any member may leave; the only owner gets 409 `last_owner`."""
-    _, membership = await _membership(db, user, organization_id, owner=False, lock=True)
-    await _remove(db, membership)
+    _, membership = await _membership(session, user, organization_id, owner=False, lock=True)
+    await _remove(session, membership)
 
 
 @dataclass(frozen=True)
@@ -260,7 +262,7 @@ async def _send(
 
 
 async def invite(
-    db: AsyncSession,
+    session: AsyncSession,
     delivery: Delivery,
     user: User,
     organization_id: uuid.UUID,
@@ -270,12 +272,12 @@ async def invite(
     """Raises 409 `already_member` if the address belongs to a member, 409 `already_invited`
     while an unexpired invitation to it is pending (resend that one), 503 `mail_not_sent` if a
     configured relay refused the email. An expired pending invitation is replaced."""
-    organization, _ = await _membership(db, user, organization_id)
-    if await OrganizationRepository(db).member_by_email(organization_id, email) is not None:
+    organization, _ = await _membership(session, user, organization_id)
+    if await OrganizationRepository(session).member_by_email(organization_id, email) is not None:
         raise Conflict("Someone with this email is already a member.", code="already_member")
     token = new_token()
     now = delivery.state.clock()
-    for pending in await InvitationRepository(db).open_for_email(organization_id, email):
+    for pending in await InvitationRepository(session).open_for_email(organization_id, email):
         if pending.expires_at > now:
             raise Conflict(
                 f"{email} already has a pending invitation: resend it, or revoke it first to "
@@ -283,7 +285,7 @@ async def invite(
                 code="already_invited",
             )
         pending.revoked_at = now
-    invitation = await InvitationRepository(db).add(
+    invitation = await InvitationRepository(session).add(
         OrganizationInvitation(
             organization_id=organization_id,
             email=email,
@@ -298,61 +300,61 @@ async def invite(
 
 
 async def list_invitations(
-    db: AsyncSession, user: User, organization_id: uuid.UUID, now: datetime
+    session: AsyncSession, user: User, organization_id: uuid.UUID, now: datetime
 ) -> list[InvitationOut]:
-    await _membership(db, user, organization_id)
+    await _membership(session, user, organization_id)
     return [
         _invitation_out(invitation, inviter, now)
-        for invitation, inviter in await InvitationRepository(db).list_open(organization_id)
+        for invitation, inviter in await InvitationRepository(session).list_open(organization_id)
     ]
 
 
 async def _open_invitation(
-    db: AsyncSession, organization_id: uuid.UUID, invitation_id: uuid.UUID
+    session: AsyncSession, organization_id: uuid.UUID, invitation_id: uuid.UUID
 ) -> OrganizationInvitation:
-    invitation = await InvitationRepository(db).get_open(organization_id, invitation_id)
+    invitation = await InvitationRepository(session).get_open(organization_id, invitation_id)
     if invitation is None:
         raise NotFound("Invitation not found (it may have been accepted or revoked).")
     return invitation
 
 
 async def revoke_invitation(
-    db: AsyncSession,
+    session: AsyncSession,
     user: User,
     organization_id: uuid.UUID,
     invitation_id: uuid.UUID,
     now: datetime,
 ) -> None:
-    await _membership(db, user, organization_id)
-    invitation = await _open_invitation(db, organization_id, invitation_id)
+    await _membership(session, user, organization_id)
+    invitation = await _open_invitation(session, organization_id, invitation_id)
     invitation.revoked_at = now
-    await db.flush()
+    await session.flush()
 
 
 async def resend_invitation(
-    db: AsyncSession,
+    session: AsyncSession,
     delivery: Delivery,
     user: User,
     organization_id: uuid.UUID,
     invitation_id: uuid.UUID,
 ) -> InvitationSent:
     """A new token (the old link stops working) and 7 more days."""
-    organization, _ = await _membership(db, user, organization_id)
-    invitation = await _open_invitation(db, organization_id, invitation_id)
+    organization, _ = await _membership(session, user, organization_id)
+    invitation = await _open_invitation(session, organization_id, invitation_id)
     token = new_token()
     invitation.token_hash = hash_token(token)
     invitation.expires_at = delivery.state.clock() + INVITATION_TTL
     invitation.invited_by_id = user.id
-    await db.flush()
+    await session.flush()
     return await _send(delivery, invitation, organization, user, token)
 
 
-async def preview_invitation(db: AsyncSession, token: str, now: datetime) -> InvitationPreview:
-    found = await InvitationRepository(db).get_pending_by_hash(hash_token(token), now)
+async def preview_invitation(session: AsyncSession, token: str, now: datetime) -> InvitationPreview:
+    found = await InvitationRepository(session).get_pending_by_hash(hash_token(token), now)
     if found is None:
         raise NotFound(INVITATION_GONE, code="invitation_not_found")
     invitation, organization, inviter = found
-    account = await UserRepository(db).get_by_email(invitation.email)
+    account = await UserRepository(session).get_by_email(invitation.email)
     return InvitationPreview.model_validate(
         {
             "organization_name": organization.name,
@@ -387,7 +389,7 @@ class Accepted:
 
 
 async def accept_invitation(
-    db: AsyncSession,
+    session: AsyncSession,
     state: AppState,
     token: str,
     user: User | None,
@@ -400,7 +402,7 @@ async def accept_invitation(
     (`name` and `password` required; an existing account is 401 `sign_in_required`) and sign
     it in. A token works once: of two concurrent accepts one wins, the other is 404."""
     now = state.clock()
-    invitations = InvitationRepository(db)
+    invitations = InvitationRepository(session)
     found = await invitations.get_pending_by_hash(hash_token(token), now)
     if found is None:
         raise NotFound(INVITATION_GONE, code="invitation_not_found")
@@ -411,14 +413,14 @@ async def accept_invitation(
             "to sign in or sign up with the invited address.",
             code="invitation_email_mismatch",
         )
-    if user is None and await registration_policy(db) is RegistrationMode.CLOSED:
+    if user is None and await registration_policy(session) is RegistrationMode.CLOSED:
         # An invitation opens an `invite_only` panel, not a closed one.
         raise Forbidden(
             "Registration is closed on this panel: ask its administrator for an account, then "
             "sign in to accept.",
             code="registration_closed",
         )
-    if user is None and await UserRepository(db).get_by_email(invitation.email) is not None:
+    if user is None and await UserRepository(session).get_by_email(invitation.email) is not None:
         raise Unauthenticated(
             "An account with the invited email exists: sign in to accept.",
             code="sign_in_required",
@@ -431,15 +433,15 @@ async def accept_invitation(
     if user is None:
         fields = _registration_fields(invitation.email, body)
         user, _ = await create_user(
-            db, email=invitation.email, password=fields.password, name=fields.name
+            session, email=invitation.email, password=fields.password, name=fields.name
         )
-        issued = await issue_session(db, state, user, user_agent)
-    organizations = OrganizationRepository(db)
+        issued = await issue_session(session, state, user, user_agent)
+    organizations = OrganizationRepository(session)
     if await organizations.get_membership(organization.id, user.id) is not None:
         raise Conflict("You are already a member of this organization.", code="already_member")
     await organizations.add_membership(
         Membership(user_id=user.id, organization_id=organization.id, role=invitation.role)
     )
     invitation.accepted_by_id = user.id
-    await db.flush()
+    await session.flush()
     return Accepted(organization=_organization_out(organization, invitation.role), session=issued)

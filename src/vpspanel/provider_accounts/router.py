@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Response, status
 
 from vpspanel.auth.deps import AdminUser
 from vpspanel.deps import SessionDep, StateDep
+from vpspanel.provider_accounts import service
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.provider_accounts.schemas import (
     ApiKeyRotateIn,
@@ -21,7 +22,7 @@ from vpspanel.provider_accounts.schemas import (
     ProviderUpdateIn,
     ServerLimitOut,
 )
-from vpspanel.provider_accounts.service import ProviderAccountService, key_expiring_soon
+from vpspanel.provider_accounts.service import key_expiring_soon
 from vpspanel.state import AppState
 
 router = APIRouter(prefix="/api/admin/providers", tags=["admin: providers"])
@@ -67,8 +68,8 @@ def provider_out(account: ServiceProvider, state: AppState) -> ProviderOut:
 
 
 @router.get("", summary="All provider accounts")
-async def list_providers(_admin: AdminUser, db: SessionDep, state: StateDep) -> ProvidersOut:
-    accounts = await ProviderAccountService(db, state).list_all()
+async def list_providers(_admin: AdminUser, session: SessionDep, state: StateDep) -> ProvidersOut:
+    accounts = await service.list_all(session)
     return ProvidersOut(providers=[provider_out(account, state) for account in accounts])
 
 
@@ -78,17 +79,17 @@ async def list_providers(_admin: AdminUser, db: SessionDep, state: StateDep) -> 
     summary="Connect a provider account (the key is verified)",
 )
 async def create_provider(
-    body: ProviderCreateIn, _admin: AdminUser, db: SessionDep, state: StateDep
+    body: ProviderCreateIn, _admin: AdminUser, session: SessionDep, state: StateDep
 ) -> ProviderEnvelope:
-    account = await ProviderAccountService(db, state).create(body)
+    account = await service.create(session, state, body)
     return ProviderEnvelope(provider=provider_out(account, state))
 
 
 @router.get("/{provider_id}", summary="One provider account")
 async def get_provider(
-    provider_id: ProviderAccountId, _admin: AdminUser, db: SessionDep, state: StateDep
+    provider_id: ProviderAccountId, _admin: AdminUser, session: SessionDep, state: StateDep
 ) -> ProviderEnvelope:
-    account = await ProviderAccountService(db, state).get(provider_id)
+    account = await service.get(session, provider_id)
     return ProviderEnvelope(provider=provider_out(account, state))
 
 
@@ -97,10 +98,10 @@ async def update_provider(
     provider_id: ProviderAccountId,
     body: ProviderUpdateIn,
     _admin: AdminUser,
-    db: SessionDep,
+    session: SessionDep,
     state: StateDep,
 ) -> ProviderEnvelope:
-    account = await ProviderAccountService(db, state).update(provider_id, body)
+    account = await service.update(session, state, provider_id, body)
     return ProviderEnvelope(provider=provider_out(account, state))
 
 
@@ -113,20 +114,25 @@ async def rotate_api_key(
     provider_id: ProviderAccountId,
     body: ApiKeyRotateIn,
     _admin: AdminUser,
-    db: SessionDep,
+    session: SessionDep,
     state: StateDep,
 ) -> ProviderEnvelope:
-    account = await ProviderAccountService(db, state).rotate_key(
-        provider_id, body.api_key, body.expires_at, allow_account_change=body.allow_account_change
+    account = await service.rotate_key(
+        session,
+        state,
+        provider_id,
+        body.api_key,
+        body.expires_at,
+        allow_account_change=body.allow_account_change,
     )
     return ProviderEnvelope(provider=provider_out(account, state))
 
 
 @router.post("/{provider_id}/test", summary="Check a provider account's key and permissions")
 async def test_provider(
-    provider_id: ProviderAccountId, _admin: AdminUser, db: SessionDep, state: StateDep
+    provider_id: ProviderAccountId, _admin: AdminUser, session: SessionDep, state: StateDep
 ) -> ProviderTestOut:
-    return await ProviderAccountService(db, state).test(provider_id)
+    return await service.test(session, state, provider_id)
 
 
 @router.delete(
@@ -135,7 +141,7 @@ async def test_provider(
     summary="Delete a provider account no server uses",
 )
 async def delete_provider(
-    provider_id: ProviderAccountId, _admin: AdminUser, db: SessionDep, state: StateDep
+    provider_id: ProviderAccountId, _admin: AdminUser, session: SessionDep
 ) -> Response:
-    await ProviderAccountService(db, state).delete(provider_id)
+    await service.delete(session, provider_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -187,17 +187,6 @@ _DO_REGIONS: list[tuple[str, str, bool]] = [
     ("blr1", "Bangalore 1", True),
     ("syd1", "Sydney 1", True),
 ]
-_DO_COUNTRY = {
-    "nyc": "us",
-    "sfo": "us",
-    "ams": "nl",
-    "sgp": "sg",
-    "lon": "gb",
-    "fra": "de",
-    "tor": "ca",
-    "blr": "in",
-    "syd": "au",
-}
 
 _ALL_AVAILABLE = [slug for slug, _, available in _DO_REGIONS if available]
 _BIG_REGIONS = ["nyc1", "nyc3", "sfo3", "ams3", "fra1", "lon1", "tor1"]
@@ -291,10 +280,6 @@ def _do_region(row: tuple[str, str, bool]) -> JSON:
         "features": ["backups", "ipv6", "metadata", "install_agent", "storage", "image_transfer"],
         "sizes": [s["slug"] for s in DO_SIZES if slug in s["regions"] and s["available"]],
     }
-
-
-def do_region_country(slug: str) -> str:
-    return _DO_COUNTRY.get(slug[:3], "us")
 
 
 def _do_image(row: tuple[int, str, str, str, int, float, str]) -> JSON:

@@ -300,13 +300,6 @@ class SimulatorState:
             else:
                 instance.status = transition.final_status
 
-    def transition_end(self, instance: Instance) -> float:
-        """When the current transition is expected to finish (now if idle)."""
-        transition = instance.transition
-        if transition is None:
-            return self.clock.now()
-        return transition.step_started + sum(seconds for _, seconds in transition.steps)
-
     # --- faults and counters -------------------------------------------------------
 
     def add_fault(
