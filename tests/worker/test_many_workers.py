@@ -17,10 +17,10 @@ from httpx import AsyncClient
 from sqlalchemy import func, select
 
 from tests.factories import signed_in_headers
+from tests.fixtures.providers import InstantClock
 from tests.instances.support import (
     SSH_KEY,
     STRONG_PASS,
-    NoSleepClock,
     Offer,
     create_offer,
     pick_image,
@@ -49,7 +49,7 @@ CONFIG = WorkerConfig.instant(concurrency=2, claim_batch=4, power_resend_after_s
 async def second_state(test_settings: Settings) -> AsyncIterator[AppState]:
     """Another process's view: its own engine, key ring object and provider clients."""
     state = AppState.from_settings(test_settings)
-    state.providers = ProviderConnector(state.secret_box, clock=NoSleepClock())
+    state.providers = ProviderConnector(state.secret_box, clock=InstantClock())
     yield state
     await state.close()
 

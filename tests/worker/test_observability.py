@@ -13,8 +13,8 @@ from httpx import AsyncClient
 from prometheus_client import REGISTRY
 
 from tests.factories import running_instance, signed_in_headers
+from tests.fixtures.clients import bearer_headers
 from tests.instances.support import create_offer, deploy_body, pick_image
-from tests.provider_accounts.support import bearer_headers
 from vpspanel.auth.models import UserRole
 from vpspanel.provider_accounts import health
 from vpspanel.provider_accounts.repository import ProviderAccountRepository
