@@ -28,7 +28,7 @@ from tests.instances.support import (
 )
 from vpspanel.config import Settings
 from vpspanel.instances.models import VpsInstance
-from vpspanel.instances.service import OPERATION_DEADLINES
+from vpspanel.operations import deadlines
 from vpspanel.operations import handoff
 from vpspanel.operations.models import Operation
 from vpspanel.operations.repository import OperationRepository
@@ -88,7 +88,7 @@ async def _queue_creates(state: AppState, offer: Offer, organization_id: uuid.UU
                 state.secret_box,
                 operation,
                 STRONG_PASS,
-                expires_at=now + OPERATION_DEADLINES.timeout_for("create"),
+                expires_at=now + deadlines.timeout_for("create"),
             )
 
 

@@ -53,6 +53,7 @@ class PlanRepository:
     async def regions_of(
         self, plan_ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[VpsPlanRegion]]:
+        """plan id -> the regions it is sold in, by region id (one query)."""
         by_plan: dict[uuid.UUID, list[VpsPlanRegion]] = {plan_id: [] for plan_id in plan_ids}
         if not plan_ids:
             return by_plan

@@ -42,7 +42,7 @@ from vpspanel.instances.schemas import (
     ResizePlansOut,
     UserRef,
 )
-from vpspanel.operations import handoff, idempotency
+from vpspanel.operations import deadlines, handoff, idempotency
 from vpspanel.operations.models import Operation
 from vpspanel.operations.repository import OperationRepository, OperationStatus
 from vpspanel.provider_accounts.models import ServiceProvider
@@ -59,12 +59,8 @@ from vpspanel.state import AppState
 from vpspanel.storefront import plans as on_sale
 from vpspanel.storefront import service as storefront
 from vpspanel.storefront.plans import SellablePlan
-from vpspanel.worker.config import WorkerConfig
 
 METRICS_CACHE_SECONDS = 60.0
-# The deadlines of the worker as `vpspanel serve` and `vpspanel worker` run it: a sealed root
-# password expires with its operation.
-OPERATION_DEADLINES = WorkerConfig()
 MAX_METRICS_HOURS = 24 * 30
 # ASCII digits only: str.isdigit() also accepts '²' and other digits int() refuses.
 _PERIOD = re.compile(r"([0-9]{1,3})([hd])")
@@ -279,7 +275,7 @@ async def _accept(
         state.secret_box,
         operation,
         body.root_pass,
-        expires_at=now + OPERATION_DEADLINES.timeout_for(operation.type),
+        expires_at=now + deadlines.timeout_for(operation.type),
     )
     await session.flush()  # no ORM relationships: flush in foreign-key order by hand
     InstanceRepository(session).add_event(
@@ -400,7 +396,7 @@ async def act(
             state.secret_box,
             operation,
             secret,
-            expires_at=now + OPERATION_DEADLINES.timeout_for(operation.type),
+            expires_at=now + deadlines.timeout_for(operation.type),
         )
     await session.flush()
     InstanceRepository(session).add_event(

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel import pricing
 from vpspanel.catalog.models import VpsPlan, VpsPlanRegion
+from vpspanel.catalog.repository import PlanRepository
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.provider_accounts.schemas import UpstreamImage
 from vpspanel.storefront.repository import OnSaleRepository
@@ -64,7 +65,7 @@ async def list_sellable_plans(
     offered there, with `price_monthly` / `price_hourly` set to that region's price."""
     repository = OnSaleRepository(session)
     rows = await repository.list_on_sale()
-    regions = await repository.regions_of([plan.id for plan, _ in rows])
+    regions = await PlanRepository(session).regions_of([plan.id for plan, _ in rows])
     plans = [_sellable(plan, account, regions[plan.id]) for plan, account in rows]
     if region is None:
         return plans
@@ -86,7 +87,9 @@ async def get_sellable_plan(
     if found is None:
         return None
     plan, account = found
-    sellable = _sellable(plan, account, (await repository.regions_of([plan.id]))[plan.id])
+    sellable = _sellable(
+        plan, account, (await PlanRepository(session).regions_of([plan.id]))[plan.id]
+    )
     if region is None:
         return sellable
     offered = sellable.region(region)
@@ -112,7 +115,7 @@ async def get_plan(session: AsyncSession, plan_id: uuid.UUID) -> VpsPlan | None:
 async def customer_price_monthly(session: AsyncSession, plan: VpsPlan, region_id: str) -> Decimal:
     """What `plan` costs the customer a month in `region_id`, sold or not: that region's price,
     or the plan's list price where it no longer has the region."""
-    regions = (await OnSaleRepository(session).regions_of([plan.id]))[plan.id]
+    regions = (await PlanRepository(session).regions_of([plan.id]))[plan.id]
     offered = next((region for region in regions if region.region_id == region_id), None)
     base = offered.base_price_monthly if offered is not None else plan.base_price
     return pricing.price_monthly(base, plan.markup_price)

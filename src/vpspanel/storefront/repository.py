@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vpspanel.catalog.models import VpsPlan, VpsPlanRegion
+from vpspanel.catalog.models import VpsPlan
 from vpspanel.provider_accounts.models import ServiceProvider
 
 
@@ -45,19 +45,3 @@ class OnSaleRepository:
         """Any plan, on sale or not (the plan an existing server is on)."""
         plan: VpsPlan | None = await self.session.get(VpsPlan, plan_id)
         return plan
-
-    async def regions_of(
-        self, plan_ids: Sequence[uuid.UUID]
-    ) -> dict[uuid.UUID, list[VpsPlanRegion]]:
-        """plan id -> the regions it is sold in, by region id."""
-        by_plan: dict[uuid.UUID, list[VpsPlanRegion]] = {plan_id: [] for plan_id in plan_ids}
-        if not plan_ids:
-            return by_plan
-        rows = await self.session.scalars(
-            select(VpsPlanRegion)
-            .where(VpsPlanRegion.plan_id.in_(plan_ids))
-            .order_by(VpsPlanRegion.region_id)
-        )
-        for row in rows:
-            by_plan[row.plan_id].append(row)
-        return by_plan

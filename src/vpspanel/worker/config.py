@@ -5,14 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-
-def _default_timeouts() -> dict[str, timedelta]:
-    return {
-        "create": timedelta(minutes=20),
-        "rebuild": timedelta(minutes=20),
-        "resize": timedelta(minutes=30),
-        "delete": timedelta(minutes=10),
-    }
+from vpspanel.operations import deadlines
 
 
 @dataclass(frozen=True)
@@ -44,8 +37,8 @@ class WorkerConfig:
     # One step (a provider call) may not take longer than this.
     step_timeout_s: float = 300.0
     # Every operation ends by its deadline: default 15 minutes, per type below.
-    default_timeout: timedelta = timedelta(minutes=15)
-    timeouts: dict[str, timedelta] = field(default_factory=_default_timeouts)
+    default_timeout: timedelta = deadlines.DEFAULT_TIMEOUT
+    timeouts: dict[str, timedelta] = field(default_factory=deadlines.default_timeouts)
     # How often to erase the sealed root passwords past their operation's deadline.
     secret_sweep_interval_s: float = 30.0
     # Steps in flight at once (each its own asyncio task: a step waits on the network, not the
