@@ -28,8 +28,7 @@ from tests.instances.support import (
 )
 from vpspanel.config import Settings
 from vpspanel.instances.models import VpsInstance
-from vpspanel.operations import deadlines
-from vpspanel.operations import handoff
+from vpspanel.operations import deadlines, handoff
 from vpspanel.operations.models import Operation
 from vpspanel.operations.repository import OperationRepository
 from vpspanel.provider_accounts.connect import ProviderConnector
