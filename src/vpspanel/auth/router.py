@@ -8,7 +8,7 @@ from vpspanel.auth.account import (
     send_reset_email,
 )
 from vpspanel.auth.client_address import client_address
-from vpspanel.auth.deps import CSRF_COOKIE, SESSION_COOKIE, CurrentUser, PrincipalDep
+from vpspanel.auth.deps import CSRF_COOKIE, SESSION_COOKIE, PrincipalDep
 from vpspanel.auth.repository import UserRepository
 from vpspanel.auth.schemas import (
     LoginIn,
@@ -192,8 +192,11 @@ async def logout(principal: PrincipalDep, db: SessionDep, state: StateDep) -> Re
 
 
 @router.get("/me", summary="The signed-in user and their organizations", name="get_me")
-async def me(user: CurrentUser, db: SessionDep) -> MeOut:
-    memberships = await UserRepository(db).organizations_of(user.id)
+async def me(principal: PrincipalDep, db: SessionDep) -> MeOut:
+    user = principal.user
+    memberships = principal.organizations
+    if memberships is None:  # signed in otherwise than with a session of ours
+        memberships = await UserRepository(db).organizations_of(user.id)
     return MeOut(
         user=UserOut.model_validate(user),
         organizations=[
