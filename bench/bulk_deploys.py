@@ -41,6 +41,7 @@ from tests.instances.support import SSH_KEY, STRONG_PASS, create_offer
 
 from vpspanel.config import Environment, Settings
 from vpspanel.db.migrate import upgrade_engine
+from vpspanel.gc_tuning import tune_for_serving
 from vpspanel.instances.models import VpsInstance
 from vpspanel.operations.handoff import process_handoff, secret_context
 from vpspanel.operations.repository import OperationRepository
@@ -288,6 +289,7 @@ async def _main(in_process: bool) -> None:
         state = AppState.from_settings(settings)
         state.providers = ProviderConnector(state.secret_box, limits=scaled_limits())
         await upgrade_engine(state.engine)
+        tune_for_serving()  # as `vpspanel worker` does
         try:
             for provider in ("linode", "digitalocean"):
                 sim.reset()
