@@ -10,7 +10,9 @@ accepts them) and the worker runs with its production concurrency. We measure:
 - SSH key requests and status polls the provider received.
 
 Run from the repository root: `uv run python -m bench.bulk_deploys` (SQLite in a temporary
-directory, the simulator in-process; about two minutes). Limits are scaled down from the real
+directory; about a minute). The simulator runs in its own process (`vpspanel simulator` on a
+free port), so that its CPU is not counted against the worker; `--in-process` runs it on a
+thread of the bench's process instead, as the tests do. Limits are scaled down from the real
 windows so it runs in seconds: Linode's 10 creates per 30 s become 10 per 3 s; DigitalOcean
 keeps its real 250 requests per minute (100 creates fit in one window, as in production).
 It reuses the test suite's fixtures for rows (a customer, an account, a plan).
@@ -18,14 +20,20 @@ It reuses the test suite's fixtures for rows (a customer, an account, a plan).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import math
+import socket
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
+import httpx
 from pydantic import SecretStr
 from sqlalchemy import select
 from tests.factories import create_committed_user
@@ -33,6 +41,7 @@ from tests.instances.support import SSH_KEY, STRONG_PASS, create_offer
 
 from vpspanel.config import Environment, Settings
 from vpspanel.db.migrate import upgrade_engine
+from vpspanel.gc_tuning import tune_for_serving
 from vpspanel.instances.models import VpsInstance
 from vpspanel.instances.service import OPERATION_DEADLINES
 from vpspanel.operations import handoff
@@ -40,6 +49,7 @@ from vpspanel.operations.repository import OperationRepository
 from vpspanel.provider_accounts.connect import ProviderConnector
 from vpspanel.providers.http import RateLimits, close_shared_client
 from vpspanel.providers.registry import default_limits
+from vpspanel.simulator.settings import Durations
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
 from vpspanel.worker.config import WorkerConfig
@@ -220,8 +230,60 @@ async def bulk_deploy(
     )
 
 
-async def _main() -> None:
-    with tempfile.TemporaryDirectory() as tmp, SimulatorServer() as sim:
+class SimulatorProcess(SimulatorServer):
+    """`vpspanel simulator` in a process of its own on a free port, driven through the same
+    control API helpers as the in-process `SimulatorServer` (its `app` and `state` are unused).
+    Every transition is instant unless configured, as with `SimulatorSettings.instant()`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Self:
+        with socket.socket() as sock:
+            sock.bind((self._host, 0))
+            port: int = sock.getsockname()[1]
+        self._process = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "vpspanel"),
+                "simulator",
+                "--host",
+                self._host,
+                "--port",
+                str(port),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + self._startup_timeout
+        while True:
+            try:
+                httpx.get(f"http://{self._host}:{port}/_control/config", timeout=1)
+                break
+            except httpx.TransportError:
+                if self._process.poll() is not None or time.monotonic() > deadline:
+                    self._process.kill()
+                    raise RuntimeError("the simulator process did not start") from None
+                time.sleep(0.1)
+        self._port = port
+        self._client = httpx.Client(base_url=self.control_url, timeout=10.0)
+        self.configure(durations=dict.fromkeys(Durations.model_fields, 0.0))
+        return self
+
+    def stop(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(timeout=10)
+            self._process = None
+        self._port = None
+
+
+async def _main(in_process: bool) -> None:
+    simulator = SimulatorServer() if in_process else SimulatorProcess()
+    with tempfile.TemporaryDirectory() as tmp, simulator as sim:
         settings = Settings(
             env=Environment.TEST,
             database_url=f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}",
@@ -231,6 +293,7 @@ async def _main() -> None:
         state = AppState.from_settings(settings)
         state.providers = ProviderConnector(state.secret_box, limits=scaled_limits())
         await upgrade_engine(state.engine)
+        tune_for_serving()  # as `vpspanel worker` does
         try:
             for provider in ("linode", "digitalocean"):
                 sim.reset()
@@ -241,4 +304,8 @@ async def _main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(_main())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--in-process", action="store_true", help="run the simulator on a thread of this process"
+    )
+    asyncio.run(_main(parser.parse_args().in_process))

@@ -8,7 +8,7 @@ import hmac
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Literal
 
@@ -19,7 +19,9 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vpspanel import metrics
 from vpspanel.api_tokens.router import router as api_tokens_router
@@ -166,23 +168,53 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 def install_input_guard(app: FastAPI) -> None:
     """No legitimate input holds a NUL character, and PostgreSQL cannot store one in text:
-    refuse it at the door instead of failing deep inside a transaction."""
+    refuse it at the door instead of failing deep inside a transaction. A plain ASGI
+    middleware: a request without a body costs two substring checks."""
 
-    @app.middleware("http")
-    async def _refuse_nul(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if "\x00" in request.url.path:
-            return _nul_refused([])
-        if "%00" in request.url.query:
-            return _nul_refused(
-                [name for name, value in request.query_params.multi_items() if "\x00" in value]
-            )
-        if request.method in BODY_METHODS:
-            body = await request.body()
+    def input_guard(inner: ASGIApp) -> ASGIApp:
+        async def guard(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await inner(scope, receive, send)
+                return
+            if "\x00" in scope["path"]:
+                await _nul_refused([])(scope, receive, send)
+                return
+            if b"%00" in scope["query_string"]:
+                query = Request(scope).query_params.multi_items()
+                await _nul_refused([name for name, value in query if "\x00" in value])(
+                    scope, receive, send
+                )
+                return
+            if scope["method"] not in BODY_METHODS:
+                await inner(scope, receive, send)
+                return
+            chunks: list[bytes] = []
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return  # the client went away before sending its body
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    break
+            body = b"".join(chunks)
             if any(marker in body for marker in NUL_MARKERS):
-                return _nul_refused(_fields_with_nul(body))
-        return await call_next(request)
+                await _nul_refused(_fields_with_nul(body))(scope, receive, send)
+                return
+            replayed = False
+
+            async def replay() -> Message:
+                # The body once, whole, as read; then whatever comes next (a disconnect).
+                nonlocal replayed
+                if replayed:
+                    return await receive()
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+
+            await inner(scope, replay, send)
+
+        return guard
+
+    app.add_middleware(input_guard)
 
 
 def _fields_with_nul(body: bytes) -> list[str]:
@@ -221,32 +253,47 @@ def _nul_refused(fields: list[str]) -> JSONResponse:
 
 
 def install_request_context(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def _request_context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
-        structlog.contextvars.bind_contextvars(request_id=request_id)
-        started = time.perf_counter()
-        try:
-            response = await call_next(request)
-        finally:
-            structlog.contextvars.unbind_contextvars("request_id")
-        route = request.scope.get("route")
-        route_path = getattr(route, "path", "unmatched")
-        elapsed = time.perf_counter() - started
-        metrics.HTTP_REQUESTS.labels(request.method, route_path, str(response.status_code)).inc()
-        metrics.HTTP_REQUEST_SECONDS.labels(request.method, route_path).observe(elapsed)
-        response.headers["X-Request-Id"] = request_id
-        log.info(
-            "request",
-            request_id=request_id,
-            method=request.method,
-            route=route_path,
-            status=response.status_code,
-            ms=round(elapsed * 1000, 1),
-        )
-        return response
+    """Each request's id (from `X-Request-Id` or new) bound to its log lines and sent back, its
+    count and latency per route, and one log line. A plain ASGI middleware: no task or stream
+    per request, as `@app.middleware("http")` would add."""
+
+    def request_context(inner: ASGIApp) -> ASGIApp:
+        async def context(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await inner(scope, receive, send)
+                return
+            request_id = Headers(scope=scope).get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+            status = 500  # if no response starts, the app's error handler answers 500
+
+            async def send_with_id(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                    MutableHeaders(scope=message)["X-Request-Id"] = request_id
+                await send(message)
+
+            structlog.contextvars.bind_contextvars(request_id=request_id)
+            started = time.perf_counter()
+            try:
+                await inner(scope, receive, send_with_id)
+            finally:
+                structlog.contextvars.unbind_contextvars("request_id")
+            route_path = getattr(scope.get("route"), "path", "unmatched")
+            elapsed = time.perf_counter() - started
+            metrics.HTTP_REQUESTS.labels(scope["method"], route_path, str(status)).inc()
+            metrics.HTTP_REQUEST_SECONDS.labels(scope["method"], route_path).observe(elapsed)
+            log.info(
+                "request",
+                request_id=request_id,
+                method=scope["method"],
+                route=route_path,
+                status=status,
+                ms=round(elapsed * 1000, 1),
+            )
+
+        return context
+
+    app.add_middleware(request_context)
 
 
 def _demo_simulator(settings: Settings) -> tuple[Starlette, SimulatorSnapshots]:

@@ -69,6 +69,7 @@ def serve(
 
     from vpspanel.app import create_app
     from vpspanel.db.migrate import upgrade_database
+    from vpspanel.gc_tuning import tune_for_serving
 
     settings = _settings()
     upgrade_database(settings.database_url)
@@ -78,6 +79,7 @@ def serve(
         worker="none" if no_worker else "all",
         demo_public_url=f"http://{public_host}:{port}" if demo else None,
     )
+    tune_for_serving()
     uvicorn.run(application, host=host, port=port, log_config=None, access_log=False)
 
 
@@ -86,10 +88,12 @@ def serve(
 def worker() -> None:
     """Run the operations worker and reconcilers alone (for more machines)."""
     from vpspanel.db.migrate import upgrade_database
+    from vpspanel.gc_tuning import tune_for_serving
     from vpspanel.worker.main import run_standalone
 
     settings = _settings()
     upgrade_database(settings.database_url)
+    tune_for_serving()
     asyncio.run(run_standalone(settings))
 
 

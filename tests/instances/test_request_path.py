@@ -26,7 +26,7 @@ async def counted_get(
 
 
 class TestReadingServersCosts:
-    async def test_the_list_is_one_session_one_transaction_four_statements(
+    async def test_the_list_is_one_session_one_transaction_two_statements(
         self, state: AppState, client: AsyncClient
     ) -> None:
         headers, _, organization = await signed_in_headers(state, client)
@@ -34,11 +34,33 @@ class TestReadingServersCosts:
         body, use = await counted_get(state, client, "/api/vps?per_page=50", headers)
         assert [item["id"] for item in body["instances"]] == [str(i) for i in ids]  # type: ignore[index]
         assert body["instances"][0]["plan"]["name"] == "Standard 1GB"  # type: ignore[index]
-        # The session and its user, the organizations, the count, the page with plan names and
-        # account types.
-        assert (use.sessions, use.transactions, len(use.statements)) == (1, 1, 4), use.statements
+        assert body["total"] == SERVERS
+        # The session with its user and their organizations; the page with plan names, account
+        # types and the count.
+        assert (use.sessions, use.transactions, len(use.statements)) == (1, 1, 2), use.statements
 
-    async def test_one_server_is_one_session_one_transaction_three_statements(
+    async def test_a_page_past_the_end_still_counts_the_servers(
+        self, state: AppState, client: AsyncClient
+    ) -> None:
+        headers, _, organization = await signed_in_headers(state, client)
+        ids = await seed_running_servers(state, organization, SERVERS)
+        body, _ = await counted_get(state, client, "/api/vps?per_page=2&page=2", headers)
+        assert [item["id"] for item in body["instances"]] == [str(ids[2])]  # type: ignore[index]
+        assert body["total"] == SERVERS
+        body, use = await counted_get(state, client, "/api/vps?per_page=2&page=3", headers)
+        assert (body["instances"], body["total"]) == ([], SERVERS)
+        # An empty page cannot carry the count: it is read on its own.
+        assert len(use.statements) == 3, use.statements
+
+    async def test_me_reads_the_organizations_with_the_session(
+        self, state: AppState, client: AsyncClient
+    ) -> None:
+        headers, _, organization = await signed_in_headers(state, client)
+        body, use = await counted_get(state, client, "/api/auth/me", headers)
+        assert [item["id"] for item in body["organizations"]] == [str(organization.id)]  # type: ignore[index]
+        assert (use.sessions, use.transactions, len(use.statements)) == (1, 1, 1), use.statements
+
+    async def test_one_server_is_one_session_one_transaction_two_statements(
         self, state: AppState, client: AsyncClient
     ) -> None:
         headers, _, organization = await signed_in_headers(state, client)
@@ -46,8 +68,9 @@ class TestReadingServersCosts:
         body, use = await counted_get(state, client, f"/api/vps/{ids[1]}", headers)
         assert body["instance"]["label"] == "web1"  # type: ignore[index]
         assert body["instance"]["capabilities"]["rebuild_sets_credentials"] is True  # type: ignore[index]
-        # The session and its user, the organizations, the server with its plan and account.
-        assert (use.sessions, use.transactions, len(use.statements)) == (1, 1, 3), use.statements
+        # The session with its user and their organizations; the server with its plan and
+        # account.
+        assert (use.sessions, use.transactions, len(use.statements)) == (1, 1, 2), use.statements
 
     async def test_a_recorded_use_is_its_own_short_write_and_the_answer_still_reads(
         self, state: AppState, client: AsyncClient
@@ -65,4 +88,4 @@ class TestReadingServersCosts:
         # The read session ends its transaction before the write (never two connections at
         # once), then reads on in a new one; the UPDATE is the one statement more, and the read
         # session writes nothing.
-        assert (use.sessions, use.transactions, len(use.statements)) == (2, 3, 4), use.statements
+        assert (use.sessions, use.transactions, len(use.statements)) == (2, 3, 3), use.statements

@@ -62,6 +62,9 @@ class Principal:
     # Both None when signed in with a Supabase access token (Supabase keeps that session).
     session: AuthSession | None = None
     token: ApiToken | None = None
+    # The user's organizations and roles, oldest membership first, when read with the session
+    # (in the same statement); None when not read yet.
+    organizations: list[tuple[Organization, str]] | None = None
 
 
 async def _token_principal(state: AppState, session: AsyncSession, raw: str) -> Principal | None:
@@ -141,7 +144,7 @@ async def _session_principal(
             if api_token
             else "Your session has expired or was signed out. Sign in again."
         )
-    auth_session, user = found
+    auth_session, user = found.session, found.user
     _refuse_suspended(user)
     if from_cookie and request.method not in SAFE_METHODS:
         csrf = request.headers.get(CSRF_HEADER, "")
@@ -152,10 +155,10 @@ async def _session_principal(
         await _end_reading(session)
         async with state.sessionmaker() as write, write.begin():
             await SessionRepository(write).touch(auth_session.id, now, SESSION_TOUCH_INTERVAL)
-        # As written, without marking the row changed: `session` may be the request's read session,
-        # which must never flush a write.
+        # As written, without marking the row changed: `session` may be the request's read
+        # session, which must never flush a write.
         set_committed_value(auth_session, "last_used_at", now)
-    return Principal(user=user, session=auth_session)
+    return Principal(user=user, session=auth_session, organizations=found.organizations)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -253,10 +256,12 @@ async def get_org_context(
 ) -> OrgContext:
     """The organization named by `X-Organization-Id` (default: the user's first). An API
     token acts only in its own organization: any other is not found (404). Reads in the
-    request's session where it only reads (`deps.reading`)."""
+    request's session where it only reads (`deps.reading`), unless read with the session."""
     user = principal.user
-    async with reading(request, state, session) as read:
-        memberships = await UserRepository(read).organizations_of(user.id)
+    memberships = principal.organizations
+    if memberships is None:
+        async with reading(request, state, session) as read:
+            memberships = await UserRepository(read).organizations_of(user.id)
     if principal.token is not None:
         pinned = principal.token.organization_id
         memberships = [(org, role) for org, role in memberships if org.id == pinned]

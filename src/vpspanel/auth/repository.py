@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, or_, select, update
@@ -15,6 +16,13 @@ from vpspanel.auth.models import (
 )
 from vpspanel.db.engine import upsert
 from vpspanel.organizations.models import Membership, Organization
+
+
+@dataclass(frozen=True)
+class ActiveSession:
+    session: AuthSession
+    user: User
+    organizations: list[tuple[Organization, str]]
 
 
 class UserRepository:
@@ -51,23 +59,31 @@ class SessionRepository:
         self.session.add(auth_session)
         await self.session.flush()
 
-    async def get_active_by_hash(
-        self, token_hash: str, now: datetime
-    ) -> tuple[AuthSession, User] | None:
-        """The unrevoked, unexpired session and its user, whether or not the user is active
-        (the caller refuses a suspended user with its own message)."""
-        row = (
+    async def get_active_by_hash(self, token_hash: str, now: datetime) -> ActiveSession | None:
+        """The unrevoked, unexpired session, its user (whether or not active: the caller refuses
+        a suspended user with its own message) and the user's organizations with their roles,
+        oldest membership first, as `UserRepository.organizations_of` lists them: one
+        statement, a row per membership."""
+        rows = (
             await self.session.execute(
-                select(AuthSession, User)
+                select(AuthSession, User, Organization, Membership.role)
                 .join(User, User.id == AuthSession.user_id)
+                .outerjoin(Membership, Membership.user_id == User.id)
+                .outerjoin(Organization, Organization.id == Membership.organization_id)
                 .where(
                     AuthSession.token_hash == token_hash,
                     AuthSession.revoked_at.is_(None),
                     AuthSession.expires_at > now,
                 )
+                .order_by(Membership.created_at, Organization.id)
             )
-        ).first()
-        return (row[0], row[1]) if row else None
+        ).all()
+        if not rows:
+            return None
+        organizations = [
+            (organization, role) for _, _, organization, role in rows if organization is not None
+        ]
+        return ActiveSession(rows[0][0], rows[0][1], organizations)
 
     async def touch(self, session_id: uuid.UUID, now: datetime, interval: timedelta) -> None:
         """Record a use at `now` unless one was recorded within `interval` (conditional, so

@@ -9,7 +9,7 @@ from vpspanel.auth.account import (
     send_reset_email,
 )
 from vpspanel.auth.client_address import client_address
-from vpspanel.auth.deps import CSRF_COOKIE, SESSION_COOKIE, CurrentUser, PrincipalDep
+from vpspanel.auth.deps import CSRF_COOKIE, SESSION_COOKIE, PrincipalDep
 from vpspanel.auth.repository import UserRepository
 from vpspanel.auth.schemas import (
     LoginIn,
@@ -193,8 +193,11 @@ async def logout(principal: PrincipalDep, session: SessionDep, state: StateDep) 
 
 
 @router.get("/me", summary="The signed-in user and their organizations", name="get_me")
-async def me(user: CurrentUser, session: SessionDep) -> MeOut:
-    memberships = await UserRepository(session).organizations_of(user.id)
+async def me(principal: PrincipalDep, session: SessionDep) -> MeOut:
+    user = principal.user
+    memberships = principal.organizations
+    if memberships is None:  # signed in otherwise than with a session of ours
+        memberships = await UserRepository(session).organizations_of(user.id)
     return MeOut(
         user=UserOut.model_validate(user),
         organizations=[

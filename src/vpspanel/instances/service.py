@@ -11,7 +11,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -103,8 +103,39 @@ def _status_view(status: str) -> tuple[str | None, bool, tuple[str, ...]]:
     )
 
 
+class _Shown(Protocol):
+    """The columns of a server its answer shows: a `VpsInstance` or an `InstanceSummary`."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def ip_address(self) -> str | None: ...
+    @property
+    def ipv6(self) -> str | None: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def configuration(self) -> dict[str, Any]: ...
+    @property
+    def plan_id(self) -> uuid.UUID | None: ...
+    @property
+    def image(self) -> str: ...
+    @property
+    def progress(self) -> int | None: ...
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
+
+
 def _instance_fields(
-    instance: VpsInstance, plan_name: str | None, provider_type: str | None
+    instance: _Shown, plan_name: str | None, provider_type: str | None
 ) -> dict[str, Any]:
     """`InstanceOut`'s fields as plain values: a list validates them all in one call."""
     detail, transitional, actions = _status_view(instance.status)
@@ -311,14 +342,16 @@ async def get(session: AsyncSession, ctx: OrgContext, instance_id: uuid.UUID) ->
 async def list_page(
     session: AsyncSession, ctx: OrgContext, *, page: int, per_page: int
 ) -> InstanceList:
-    """One page of the organization's servers, newest first: two statements."""
+    """One page of the organization's servers, newest first: one statement."""
     listed, total = await InstanceRepository(session).page_for_organization(
         ctx.organization.id, page=page, per_page=per_page
     )
     # One validation for the whole page, not one model per server and field.
     return InstanceList.model_validate(
         {
-            "instances": [_instance_fields(*row) for row in listed],
+            "instances": [
+                _instance_fields(row, row.plan_name, row.provider_type) for row in listed
+            ],
             "total": total,
             "page": page,
             "per_page": per_page,

@@ -9,9 +9,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = "Content-Security-Policy"
 
@@ -38,20 +39,30 @@ def docs_policy(html: str) -> str:
 
 def install_security_headers(app: FastAPI, *, hsts: bool) -> None:
     """`hsts`: send Strict-Transport-Security (only when the panel is served over HTTPS, which
-    VPSPANEL_COOKIE_SECURE declares)."""
+    VPSPANEL_COOKIE_SECURE declares). A plain ASGI middleware that sets the headers as the
+    response starts."""
 
-    @app.middleware("http")
-    async def _security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        headers = response.headers
-        headers.setdefault(CSP, APP_POLICY)
-        headers["X-Content-Type-Options"] = "nosniff"
-        headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-        headers["X-Frame-Options"] = "DENY"
-        headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-        if hsts:
-            headers["Strict-Transport-Security"] = HSTS_VALUE
-        return response
+    def security_headers(inner: ASGIApp) -> ASGIApp:
+        async def with_headers(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await inner(scope, receive, send)
+                return
+
+            async def send_with_headers(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    headers = MutableHeaders(scope=message)
+                    headers.setdefault(CSP, APP_POLICY)
+                    headers["X-Content-Type-Options"] = "nosniff"
+                    headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+                    headers["X-Frame-Options"] = "DENY"
+                    headers["Cross-Origin-Opener-Policy"] = "same-origin"
+                    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+                    if hsts:
+                        headers["Strict-Transport-Security"] = HSTS_VALUE
+                await send(message)
+
+            await inner(scope, receive, send_with_headers)
+
+        return with_headers
+
+    app.add_middleware(security_headers)
