@@ -193,3 +193,49 @@ def test_customer_deletes_a_server(page: Page, panel: Panel) -> None:
     dialog.get_by_label(re.compile("to confirm")).fill("temp-1")
     dialog.get_by_role("button", name="Delete temp-1").click()
     expect(page).to_have_url(re.compile(r"/vps(\?.*)?$"), timeout=120_000)
+
+
+def _delete_at_provider(panel: Panel, hostname: str) -> None:
+    """Delete the server named `hostname` through the simulator's control API, as if in the
+    provider's own console (recorded in the account's change feed)."""
+    for provider, name_field in (("linode", "label"), ("digitalocean", "name")):
+        listed = httpx.get(f"{panel.url}/_sim/_control/{provider}/instances", timeout=10)
+        assert listed.status_code == 200, listed.text
+        for server in listed.json()["instances"]:
+            if hostname in str(server.get(name_field, "")):
+                gone = httpx.delete(
+                    f"{panel.url}/_sim/_control/{provider}/instances/{server['id']}", timeout=10
+                )
+                assert gone.status_code < 300, gone.text
+                return
+    raise AssertionError(f"no server named {hostname} at the simulator")
+
+
+def test_a_server_deleted_outside_the_panel_says_so(page: Page, panel: Panel) -> None:
+    targets = one_region_per_provider(panel)
+    leaks = watch_white_label(page)
+    register(page, panel, "Gale")
+    target = next(iter(targets.values()))
+    choose(page, target["region"])
+    choose(page, re.compile("Standard 1GB"))
+    page.get_by_role("radiogroup", name="Image").get_by_role("radio").first.check()
+    page.get_by_role("button", name="Generate").click()
+    hostname = f"gone-{uuid.uuid4().hex[:6]}"
+    page.get_by_label("Hostname").fill(hostname)
+    page.get_by_role("button", name="Deploy", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/vps/[0-9a-f-]{36}$"))
+    wait_for_status(page, "Running")
+
+    _delete_at_provider(panel, hostname)
+    # The worker's change feed notices it; the page's next poll shows it.
+    banner = page.get_by_role("alert").filter(has_text="This server was deleted outside the panel")
+    expect(banner).to_be_visible(timeout=90_000)
+    expect(page).to_have_url(re.compile(r"/vps/[0-9a-f-]{36}$"))
+    for name in (f"Reboot {hostname}", f"Shut down {hostname}", f"Actions for {hostname}"):
+        expect(page.get_by_role("button", name=name)).to_have_count(0)
+    assert_no_provider_in_text(page)
+    check_page(page, "server-deleted-outside")
+    page.get_by_role("tab", name="Activity").click()
+    expect(page.get_by_role("list", name="Activity")).to_contain_text("Deleted")
+    check_page(page, "server-deleted-outside-activity", narrow=False)
+    assert not leaks, "\n".join(leaks)

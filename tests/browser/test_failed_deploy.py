@@ -139,6 +139,8 @@ def test_an_admin_deletes_a_tagged_server_nobody_owns(
 ) -> None:
     stray = f"stray-{uuid.uuid4().hex[:4]}"
     stray_id = _linode_server(panel, stray, ["vpspanel", f"vpspanel:{uuid.uuid4()}"])
+    kept = f"kept-{uuid.uuid4().hex[:4]}"
+    _linode_server(panel, kept, ["vpspanel", f"vpspanel:{uuid.uuid4()}"])
     by_hand_id = _linode_server(panel, f"by-hand-{uuid.uuid4().hex[:4]}", [])
     _run_outside_playwright_loop(_sweep_orphans(panel, tmp_path))
 
@@ -154,6 +156,13 @@ def test_an_admin_deletes_a_tagged_server_nobody_owns(
     expect(section).not_to_contain_text("by-hand-")
     check_page(page, "admin-orphans")
 
+    # One kept on purpose is ignored: it leaves the list, and "Show ignored" finds it again.
+    section.get_by_role("row").filter(
+        has=page.get_by_role("rowheader", name=re.compile(kept))
+    ).get_by_role("button", name=f"Ignore {kept}").click()
+    expect(page.get_by_text(f"{kept} is ignored.")).to_be_visible()
+    expect(section.get_by_role("rowheader", name=re.compile(kept))).to_have_count(0)
+
     row.get_by_role("button", name=f"Delete {stray}").click()
     dialog = page.get_by_role("alertdialog", name=f"Delete {stray}?")
     expect(dialog).to_contain_text(f"Server {stray_id} in Primary Linode Account")
@@ -162,6 +171,15 @@ def test_an_admin_deletes_a_tagged_server_nobody_owns(
     expect(page.get_by_text(f"{stray} was deleted at the provider.")).to_be_visible()
     expect(section.get_by_text("Every tagged server has an owner.")).to_be_visible()
     check_page(page, "admin-orphans-none")
+
+    section.get_by_role("button", name="Show ignored").click()
+    ignored = section.get_by_role("table", name="Ignored servers at the provider without an owner")
+    expect(ignored.get_by_role("rowheader", name=re.compile(kept))).to_be_visible()
+    check_page(page, "admin-orphans-ignored")
+    ignored.get_by_role("button", name=f"Un-ignore {kept}").click()
+    expect(section.get_by_text("No server is ignored.")).to_be_visible()
+    section.get_by_role("button", name="Show ignored").click()
+    expect(section.get_by_role("rowheader", name=re.compile(kept))).to_be_visible()
 
     # The provider takes a little while to delete a server, as real clouds do.
     deadline = time.monotonic() + 60

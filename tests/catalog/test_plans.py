@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +15,7 @@ from tests.provider_accounts.support import connect, error_of
 from vpspanel.catalog.models import VpsPlan, VpsPlanRegion
 from vpspanel.instances.models import VpsInstance
 from vpspanel.pricing import format_hourly, price_hourly
+from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
 from vpspanel.storefront import plans as on_sale
@@ -344,6 +346,59 @@ class TestRefreshPrices:
         assert refreshed["plan"]["base_price"] == "5.00"
         again = (await client.post("/api/admin/plans/refresh-prices", headers=admin)).json()
         assert again["changes"] == []
+
+    async def test_a_failing_account_is_recorded_then_left_alone_until_its_backoff_ends(
+        self, client: AsyncClient, admin: dict[str, str], sim: SimulatorServer, state: AppState
+    ) -> None:
+        provider = await connect(client, admin, sim, "linode")
+        await create_plan(client, admin, provider["id"])
+        sim.inject_fault("linode", "server_error", path="^/linode/types", status=503, times=50)
+        failed = (await client.post("/api/admin/plans/refresh-prices", headers=admin)).json()
+        assert [f["provider_id"] for f in failed["failures"]] == [provider["id"]]
+        status = await provider_status(client, admin, provider["id"])
+        assert status["ok"] is False and status["failures"] == 1
+        assert status["next_attempt_at"] is not None
+
+        # Backing off: the refresh says so and does not ask the provider again.
+        asked = sim.request_count("linode", "GET", "/linode/types")
+        skipped = (await client.post("/api/admin/plans/refresh-prices", headers=admin)).json()
+        (failure,) = skipped["failures"]
+        assert "left alone until" in failure["error"] and "503" in failure["error"]
+        assert sim.request_count("linode", "GET", "/linode/types") == asked
+        assert (await provider_status(client, admin, provider["id"]))["failures"] == 1
+
+        # Past the backoff, an answer clears the streak.
+        sim.clear_faults()
+        async with state.sessionmaker() as db, db.begin():
+            await db.execute(
+                update(ServiceProvider)
+                .where(ServiceProvider.id == uuid.UUID(provider["id"]))
+                .values(status_next_attempt_at=state.clock() - timedelta(seconds=1))
+            )
+        again = (await client.post("/api/admin/plans/refresh-prices", headers=admin)).json()
+        assert again["failures"] == [] and again["plans_checked"] == 1
+        cleared = await provider_status(client, admin, provider["id"])
+        assert cleared["ok"] is True and cleared["failures"] == 0
+        assert cleared["next_attempt_at"] is None
+
+    async def test_a_failure_of_one_request_is_not_held_against_the_account(
+        self, client: AsyncClient, admin: dict[str, str], sim: SimulatorServer
+    ) -> None:
+        provider = await connect(client, admin, sim, "linode")
+        await create_plan(client, admin, provider["id"])
+        sim.inject_fault("linode", "server_error", path="^/linode/types", status=404, times=50)
+        failed = (await client.post("/api/admin/plans/refresh-prices", headers=admin)).json()
+        assert [f["provider_id"] for f in failed["failures"]] == [provider["id"]]
+        assert (await provider_status(client, admin, provider["id"]))["ok"] is not False
+
+
+async def provider_status(
+    client: AsyncClient, admin: dict[str, str], provider_id: str
+) -> dict[str, Any]:
+    response = await client.get(f"/api/admin/providers/{provider_id}", headers=admin)
+    assert response.status_code == 200, response.text
+    status: dict[str, Any] = response.json()["provider"]["status"]
+    return status
 
 
 class TestCustomerReads:

@@ -235,6 +235,79 @@ class TestCache:
         await client.get("/api/admin/upstream/plans?provider=linode", headers=admin)
         assert sim.request_count("linode", "GET", "/linode/types") == calls + 1
 
+    async def test_an_account_backing_off_is_served_stale_without_asking(
+        self,
+        client: AsyncClient,
+        admin: dict[str, str],
+        sim: SimulatorServer,
+        state: AppState,
+    ) -> None:
+        provider = await connect(client, admin, sim, "linode")
+        fresh = await client.get("/api/admin/upstream/plans?provider=linode", headers=admin)
+        await expire_cache(state, provider["id"])
+        await set_account_status(
+            state, provider["id"], ok=False, failures=3, retry_in=timedelta(minutes=2)
+        )
+        calls = sim.request_count("linode", "GET", "/linode/types")
+        stale = await client.get("/api/admin/upstream/plans?provider=linode", headers=admin)
+        assert stale.status_code == 200
+        assert stale.json()["stale"] is True
+        assert stale.json()["fetched_at"] == fresh.json()["fetched_at"]
+        assert sim.request_count("linode", "GET", "/linode/types") == calls
+
+    async def test_a_refresh_records_the_account_failing_and_answering_again(
+        self,
+        client: AsyncClient,
+        admin: dict[str, str],
+        sim: SimulatorServer,
+        state: AppState,
+    ) -> None:
+        provider = await connect(client, admin, sim, "linode")
+        await client.get("/api/admin/upstream/regions?provider=linode", headers=admin)
+        await expire_cache(state, provider["id"])
+        sim.inject_fault("linode", "server_error", path="^/regions", status=503, times=20)
+        stale = await client.get("/api/admin/upstream/regions?provider=linode", headers=admin)
+        assert stale.json()["stale"] is True
+        account = await read_account(state, provider["id"])
+        assert account.status_ok is False and account.status_failures == 1
+        assert "503" in (account.status_error or "")
+        assert account.status_next_attempt_at is not None
+
+        sim.clear_faults()
+        await expire_cache(state, provider["id"])
+        await set_account_status(state, provider["id"], ok=False, failures=1, retry_in=None)
+        fresh = await client.get("/api/admin/upstream/regions?provider=linode", headers=admin)
+        assert fresh.json()["stale"] is False
+        account = await read_account(state, provider["id"])
+        assert account.status_ok is True and account.status_failures == 0
+        assert account.status_error is None and account.status_next_attempt_at is None
+
+
+async def set_account_status(
+    state: AppState, provider_id: str, *, ok: bool, failures: int, retry_in: timedelta | None
+) -> None:
+    """Put the account in a failure streak whose backoff ends `retry_in` from now (None: over)."""
+    now = state.clock()
+    async with state.sessionmaker() as db, db.begin():
+        await db.execute(
+            update(ServiceProvider)
+            .where(ServiceProvider.id == uuid.UUID(provider_id))
+            .values(
+                status_ok=ok,
+                status_error="The provider answered 503.",
+                status_since=now,
+                status_failures=failures,
+                status_next_attempt_at=now + retry_in if retry_in else now - timedelta(seconds=1),
+            )
+        )
+
+
+async def read_account(state: AppState, provider_id: str) -> ServiceProvider:
+    async with state.read_sessionmaker() as db:
+        account = await db.get(ServiceProvider, uuid.UUID(provider_id))
+        assert account is not None
+        return account
+
 
 async def expire_cache(
     state: AppState, provider_id: str, *, refreshing_for: timedelta | None = None

@@ -25,6 +25,7 @@ from vpspanel.catalog.schemas import (
     PriceRefreshOut,
 )
 from vpspanel.errors import AppError, Conflict, NotFound, ValidationFailed
+from vpspanel.provider_accounts import health
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.provider_accounts.repository import ProviderAccountRepository
 from vpspanel.provider_accounts.schemas import UpstreamPlan, UpstreamRegion
@@ -152,7 +153,15 @@ async def refresh_prices(
     upstream = UpstreamCatalog(state)
     upstream_plans: dict[uuid.UUID, dict[str, UpstreamPlan]] = {}
     failures: list[PriceRefreshFailure] = []
+    now = state.clock()
     for account in accounts.values():
+        if health.backing_off(account, now):
+            # Like the rest of the background work, leave a failing account alone until its
+            # backoff ends (or a passing connection test clears it).
+            failures.append(
+                PriceRefreshFailure(provider_id=account.id, error=_backing_off_reason(account))
+            )
+            continue
         try:
             snapshot = await upstream.plans(account, force=True)
         except AppError as exc:
@@ -300,6 +309,17 @@ def _checked_regions(
             raise _region_refused(f"{region_id} is outside this account's allowed regions.")
         checked.append(region)
     return checked
+
+
+def _backing_off_reason(account: ServiceProvider) -> str:
+    """Why a failing account's prices were not asked for, with its last error (kept scrubbed
+    by `health.safe_reason`) and when background work tries it again."""
+    retry_at = account.status_next_attempt_at
+    when = retry_at.isoformat() if retry_at is not None else "later"
+    return (
+        f"The account keeps failing ({account.status_error or 'no answer'}); it is left "
+        f"alone until {when}. Test its connection to try again now."
+    )
 
 
 def _unknown_provider() -> ValidationFailed:

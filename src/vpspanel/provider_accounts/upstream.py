@@ -13,6 +13,11 @@ stays filled when the request that filled it fails later.
   holder's result.
 - When the provider is down, a stale copy is served (`stale: true`) and `refreshing_until` is set
   so that nobody retries the provider for RETRY_BACKOFF.
+- Refreshes count toward the account's health like the other background work
+  (`provider_accounts.health`): a refused key or a provider that is down is recorded as an
+  account failure, an answer clears the streak, and while the account backs off a catalog we
+  can still serve is served stale without asking. A first fill (someone waiting for a list we
+  never had) still asks: it is a customer's request, not background work.
 - Rotating an account's key deletes its rows (`invalidate`, in the caller's transaction).
 
 Callers ask for the catalog with NO write transaction of theirs open (deploy and rebuild
@@ -35,6 +40,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel.errors import NotFound, ProviderUnavailable, ValidationFailed
+from vpspanel.provider_accounts import health
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.provider_accounts.repository import (
     NEVER_FETCHED,
@@ -268,6 +274,9 @@ class UpstreamCatalog:
         self, account: ServiceProvider, kind: str, cached: _Cached | None, *, force: bool
     ) -> CatalogSnapshot[Any]:
         now = self.state.clock()
+        if cached is not None and cached.filled and health.backing_off(account, now):
+            # The account keeps failing: its stale copy is the answer we would get anyway.
+            return _snapshot(cached, kind, stale=True)
         if cached is None:
             if not await self._write(
                 lambda cache: cache.claim_new(account.id, kind, now + CLAIM_LIFETIME)
@@ -294,12 +303,14 @@ class UpstreamCatalog:
                 items = await _FETCHERS[kind](self.state.providers.for_account(account))
         except ProviderError as exc:
             _log_fetch_failure(account, kind, exc)
+            await self._note_health(account, exc)
             if cached is None or not cached.filled:
                 await self._write(lambda cache: cache.drop_unfilled(account.id, kind))
                 raise customer_error(exc) from None
             backoff_until = now + RETRY_BACKOFF
             await self._write(lambda cache: cache.back_off(account.id, kind, backoff_until))
             return _snapshot(cached, kind, stale=True)
+        await self._note_health(account, None)
         fetched_at = self.state.clock()
         payload = _dump(items)
         await self._write(
@@ -335,6 +346,24 @@ class UpstreamCatalog:
             _log_fetch_failure(account, kind, exc)
             raise customer_error(exc) from None
         return CatalogSnapshot(account.id, items, self.state.clock(), stale=False)
+
+    async def _note_health(self, account: ServiceProvider, failure: ProviderError | None) -> None:
+        """Record an account failure (`health.is_account_failure`) on the account row, or an
+        answer from an account that was failing; no write otherwise. A write that fails is only
+        logged: the catalog answer does not depend on it."""
+        if failure is None and account.status_ok is not False and not account.status_failures:
+            return
+        if failure is not None and not health.is_account_failure(failure):
+            return
+        now = self.state.clock()
+        try:
+            async with self.state.sessionmaker() as write, write.begin():
+                if failure is None:
+                    await health.record_success(write, account.id, now)
+                else:
+                    await health.record_failure(write, account.id, failure, now)
+        except Exception:
+            log.warning("upstream_catalog_health_not_recorded", provider_id=str(account.id))
 
     async def _read(self, provider_id: uuid.UUID, kind: str) -> _Cached | None:
         async with self.state.read_sessionmaker() as read:

@@ -111,6 +111,70 @@ describe("/vps/:id", () => {
     expect(await screen.findByRole("heading", { name: "Server not found" })).toBeInTheDocument();
   });
 
+  it("a server deleted outside the panel says so, offers no action and stays on screen", async () => {
+    const gone = instance({ status: "deleted", allowed_actions: [] });
+    server.use(
+      http.get("*/api/vps", () => HttpResponse.json({ instances: [], total: 0, page: 1, per_page: 20 })),
+      http.get("*/api/vps/i1", () => HttpResponse.json({ instance: gone })),
+      http.get("*/api/vps/i1/events", () =>
+        HttpResponse.json({
+          events: [
+            {
+              id: "e1", type: "create", status: "succeeded", message: "Server created.",
+              created_at: "2026-11-30T10:00:00Z", finished_at: "2026-11-30T10:01:00Z",
+            },
+            {
+              id: "e2", type: "deleted_at_provider", status: "succeeded",
+              message: "Deleted at the provider: the server no longer exists there.",
+              created_at: "2026-12-01T09:00:00Z", finished_at: "2026-12-01T09:00:00Z",
+            },
+          ],
+        }),
+      ),
+      ...baseHandlers,
+    );
+    const { router } = renderApp("/vps/i1");
+    const banner = (await screen.findByText("This server was deleted outside the panel")).closest("[role=alert]")!;
+    expect(banner).toHaveTextContent("This server was deleted outside the panel");
+    expect(banner.textContent).not.toMatch(/linode|digitalocean|digital ocean/i);
+    expect(screen.getByRole("heading", { name: "web-01" })).toBeInTheDocument();
+    for (const name of ["Reboot web-01", "Shut down web-01", "Boot web-01", "Actions for web-01"])
+      expect(screen.queryByRole("button", { name })).not.toBeInTheDocument();
+    // No address to connect to: it may already be someone else's.
+    expect(screen.queryByText("ssh root@203.0.113.7")).not.toBeInTheDocument();
+    expect(router.state.location.pathname).toBe("/vps/i1");
+
+    const user = userEvent.setup();
+    await user.click(screen.getByRole("tab", { name: "Activity" }));
+    const items = within(await screen.findByRole("list", { name: "Activity" })).getAllByRole("listitem");
+    expect(items[1]).toHaveTextContent("Deleted outside the panel: Deleted at the provider");
+    expect(items[1].querySelector("svg.lucide-trash-2")).not.toBeNull();
+    expect(items[1]).not.toHaveTextContent("Done:");
+    expect(router.state.location.pathname).toBe("/vps/i1");
+  });
+
+  it("a server the customer deleted goes back to the list", async () => {
+    server.use(
+      http.get("*/api/vps/i1", () => HttpResponse.json({ instance: instance({ status: "deleted", allowed_actions: [] }) })),
+      http.get("*/api/vps/i1/events", () =>
+        HttpResponse.json({
+          events: [
+            {
+              id: "e1", type: "delete", status: "succeeded", message: "Server deleted.",
+              created_at: "2026-12-01T09:00:00Z", finished_at: "2026-12-01T09:00:30Z",
+            },
+          ],
+        }),
+      ),
+      http.get("*/api/vps", () => HttpResponse.json({ instances: [], total: 0, page: 1, per_page: 20 })),
+      ...baseHandlers,
+    );
+    const { router } = renderApp("/vps/i1");
+    expect(await screen.findByText("web-01 was deleted.")).toBeInTheDocument();
+    await waitFor(() => expect(router.state.location.pathname).toBe("/vps"));
+    expect(screen.queryByText("This server was deleted outside the panel")).not.toBeInTheDocument();
+  });
+
   it("delete is confirmed by typing the label", async () => {
     server.use(
       ...baseHandlers,

@@ -1,10 +1,10 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
-import { AlertCircle, ArrowLeft, RotateCcw } from "lucide-react";
+import { AlertCircle, ArrowLeft, Info, RotateCcw } from "lucide-react";
 import * as React from "react";
 import { toast } from "sonner";
 import { isApiError } from "@/api/http";
-import { listImagesOptions } from "@/client/@tanstack/react-query.gen";
+import { listImagesOptions, listInstanceEventsOptions } from "@/client/@tanstack/react-query.gen";
 import type { InstanceOut } from "@/client/types.gen";
 import { CopyButton } from "@/components/copy-button";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
@@ -32,14 +32,24 @@ export function VpsDetailPage({ instanceId }: { instanceId: string }) {
   const queryClient = useQueryClient();
   const instance = query.data?.instance;
   const announcement = useSettleAnnouncements(instance ? [instance] : undefined);
+  const deleted = instance?.status === "deleted";
+  // Who deleted it: the customer (here or elsewhere), or someone outside the panel, which the
+  // worker records as a `deleted_at_provider` event. The same query as the Activity tab's.
+  const events = useQuery({
+    ...listInstanceEventsOptions({ path: { instance_id: instanceId } }),
+    enabled: deleted,
+  });
+  const deletedOutside = deleted && Boolean(events.data?.events.some((event) => event.type === "deleted_at_provider"));
+  const decided = deleted && !events.isPending;
 
-  // A deleted server returns to the list.
+  // A server the customer deleted returns to the list; one deleted outside the panel stays,
+  // saying so, or its disappearance would be a mystery.
   React.useEffect(() => {
-    if (instance?.status !== "deleted") return;
+    if (!decided || deletedOutside || !instance) return;
     toast.success(`${instance.label} was deleted.`);
     void invalidateInstanceLists(queryClient);
     void navigate({ to: "/vps" });
-  }, [instance?.status, instance?.label, navigate, queryClient]);
+  }, [decided, deletedOutside, instance, navigate, queryClient]);
 
   if (!instance) {
     if (query.isError && isApiError(query.error) && query.error.status === 404)
@@ -47,6 +57,7 @@ export function VpsDetailPage({ instanceId }: { instanceId: string }) {
     if (query.isError) return <QueryProblem query={query} title="Could not load this server" />;
     return <DetailSkeleton />;
   }
+  if (deleted && !deletedOutside) return <DetailSkeleton />; // on its way back to the list
 
   const tab = search.tab ?? "overview";
   const dialog = DIALOGS.includes(search.action ?? "") ? (search.action as DialogAction) : null;
@@ -68,10 +79,12 @@ export function VpsDetailPage({ instanceId }: { instanceId: string }) {
             <h1 className="text-2xl font-semibold break-all">{instance.label}</h1>
             <StatusBadge instance={instance} />
           </div>
-          <div className="flex flex-wrap items-center gap-2">
-            <PowerButtons instance={instance} />
-            <InstanceActionMenu instance={instance} only={["rebuild", "resize", "delete"]} />
-          </div>
+          {!deleted && (
+            <div className="flex flex-wrap items-center gap-2">
+              <PowerButtons instance={instance} />
+              <InstanceActionMenu instance={instance} only={["rebuild", "resize", "delete"]} />
+            </div>
+          )}
         </div>
         {instance.is_transitional && (
           <Progress value={instance.progress} aria-label={`Progress of ${instance.label}`} />
@@ -83,6 +96,7 @@ export function VpsDetailPage({ instanceId }: { instanceId: string }) {
           </Alert>
         )}
         {instance.status === "failed" && <FailedPanel instance={instance} onAction={(action) => setSearch({ tab, action })} />}
+        {deletedOutside && <DeletedOutsidePanel instance={instance} />}
       </header>
       <Tabs value={tab} onValueChange={(value) => setSearch({ tab: value as "overview" | "activity" })}>
         <TabsList>
@@ -90,17 +104,26 @@ export function VpsDetailPage({ instanceId }: { instanceId: string }) {
           <TabsTrigger value="activity">Activity</TabsTrigger>
         </TabsList>
         <TabsContent value="overview" className="grid gap-6">
-          <div className="grid gap-4 md:grid-cols-2">
-            <AccessCard instance={instance} />
-            <DetailsCard instance={instance} />
-          </div>
-          <MetricsCharts instanceId={instance.id} label={instance.label} />
+          {deleted ? (
+            // Its addresses may already belong to someone else, and it has no metrics left.
+            <div className="grid gap-4 md:grid-cols-2">
+              <DetailsCard instance={instance} />
+            </div>
+          ) : (
+            <>
+              <div className="grid gap-4 md:grid-cols-2">
+                <AccessCard instance={instance} />
+                <DetailsCard instance={instance} />
+              </div>
+              <MetricsCharts instanceId={instance.id} label={instance.label} />
+            </>
+          )}
         </TabsContent>
         <TabsContent value="activity">
           <ActivityTimeline instanceId={instance.id} transitional={instance.is_transitional} />
         </TabsContent>
       </Tabs>
-      <ActionDialogs instance={instance} action={dialog} onClose={() => setSearch({ tab: search.tab })} />
+      {!deleted && <ActionDialogs instance={instance} action={dialog} onClose={() => setSearch({ tab: search.tab })} />}
     </div>
   );
 }
@@ -131,6 +154,29 @@ function FailedPanel({ instance, onAction }: { instance: InstanceOut; onAction: 
               Delete
             </Button>
           )}
+        </div>
+      </AlertDescription>
+    </Alert>
+  );
+}
+
+/** A server deleted outside the panel (noticed by the worker): nothing can be done with it any
+ * more. Neutral words: the customer may have done it themselves, at the cloud's own console. */
+function DeletedOutsidePanel({ instance }: { instance: InstanceOut }) {
+  return (
+    <Alert>
+      <Info aria-hidden />
+      <AlertTitle>This server was deleted outside the panel</AlertTitle>
+      <AlertDescription>
+        <p>
+          It no longer exists at the cloud, so there is nothing left to manage here. The Activity tab shows when this
+          was noticed.
+        </p>
+        <div className="mt-3 flex flex-wrap gap-2">
+          <Link to="/vps" search={{ deploy: true, again: instance.id }} className={buttonVariants({ size: "sm", variant: "outline" })}>
+            <RotateCcw aria-hidden />
+            Deploy again with the same settings
+          </Link>
         </div>
       </AlertDescription>
     </Alert>

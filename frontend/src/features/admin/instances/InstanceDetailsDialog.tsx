@@ -1,15 +1,17 @@
 import { useQuery } from "@tanstack/react-query";
 import { AlertCircle } from "lucide-react";
 import { isApiError } from "@/api/http";
-import { adminGetInstanceOptions } from "@/client/@tanstack/react-query.gen";
+import { adminGetInstanceOptions, adminInstanceEventsOptions } from "@/client/@tanstack/react-query.gen";
 import type { AdminInstanceOut } from "@/client/types.gen";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { Skeleton } from "@/components/ui/skeleton";
+import { EventTimeline } from "@/features/vps/ActivityTimeline";
 import { StatusBadge } from "@/features/vps/status";
 import { absoluteTime } from "@/lib/time";
 
-/** One server as an admin sees it: the customer's reason and the provider's own. */
+/** One server as an admin sees it: the customer's reason and the provider's own, and its
+ * activity as the customer reads it (changes and deletes noticed at the provider included). */
 export function InstanceDetailsDialog({
   summary,
   providerName,
@@ -20,6 +22,7 @@ export function InstanceDetailsDialog({
   onClose: () => void;
 }) {
   const details = useQuery(adminGetInstanceOptions({ path: { instance_id: summary.id } }));
+  const events = useQuery(adminInstanceEventsOptions({ path: { instance_id: summary.id } }));
   // The list row until the fresh read arrives (and if it fails).
   const instance = details.data?.instance ?? summary;
   const operation = instance.last_operation;
@@ -91,6 +94,12 @@ export function InstanceDetailsDialog({
             )}
           </dd>
         </dl>
+        <section className="grid gap-2" aria-labelledby="instance-activity-heading">
+          <h3 id="instance-activity-heading" className="text-sm font-semibold">
+            Activity
+          </h3>
+          <EventTimeline events={events} />
+        </section>
       </DialogContent>
     </Dialog>
   );

@@ -89,6 +89,7 @@ describe("admin instances", () => {
           },
         }),
       ),
+      http.get("*/api/admin/instances/:id/events", () => HttpResponse.json({ events: [] })),
     );
     renderApp("/admin#instances");
     const user = userEvent.setup();
@@ -100,6 +101,47 @@ describe("admin instances", () => {
     const dialog = await screen.findByRole("dialog", { name: "web-7" });
     expect(await within(dialog).findByText("Provider said: 503 Service Unavailable: injected fault")).toBeInTheDocument();
     expect(dialog).toHaveTextContent("instance.create · failed");
+  });
+
+  it("shows the server's activity in its details, what was noticed at the provider included", async () => {
+    const gone = adminInstance(8, { status: "deleted", allowed_actions: [] });
+    const event = (id: string, type: string, status: string, message: string) => ({
+      id, type, status, message, created_at: "2026-12-01T09:00:00Z", finished_at: "2026-12-01T09:00:00Z",
+    });
+    const asked: string[] = [];
+    server.use(
+      ...admin,
+      providers,
+      http.get("*/api/admin/instances", () => HttpResponse.json({ instances: [gone], total: 1, page: 1, per_page: 50 })),
+      http.get("*/api/admin/instances/:id", () => HttpResponse.json({ instance: gone })),
+      http.get("*/api/admin/instances/:id/events", ({ params }) => {
+        asked.push(String(params.id));
+        return HttpResponse.json({
+          events: [
+            event("e1", "create", "succeeded", "Server created."),
+            event("e2", "observed", "succeeded", "Changed outside the panel, as observed at the provider: status running → stopped."),
+            event("e3", "stuck", "failed", "The server stayed rebooting for more than 30 minutes."),
+            event("e4", "adopted", "succeeded", "The server was found at the cloud after all and is attached to this entry again."),
+            event("e5", "deleted_at_provider", "succeeded", "Deleted at the provider: the server no longer exists there."),
+          ],
+        });
+      }),
+    );
+    renderApp("/admin#instances");
+    const user = userEvent.setup();
+    const row = (await screen.findByRole("rowheader", { name: /web-8/ })).closest("tr")!;
+    await user.click(within(row).getByRole("button", { name: "Details for web-8" }));
+    const dialog = await screen.findByRole("dialog", { name: "web-8" });
+    const activity = await within(dialog).findByRole("list", { name: "Activity" });
+    const items = within(activity).getAllByRole("listitem");
+    expect(items.map((item) => item.getAttribute("data-event-type"))).toEqual([
+      "create", "observed", "stuck", "adopted", "deleted_at_provider",
+    ]);
+    expect(items[1]).toHaveTextContent("Changed outside the panel: Changed outside the panel, as observed at the provider: status running → stopped.");
+    expect(items[2]).toHaveTextContent("Failed: The server stayed rebooting");
+    expect(items[3]).toHaveTextContent("Found again: The server was found at the cloud");
+    expect(items[4]).toHaveTextContent("Deleted outside the panel: Deleted at the provider");
+    expect(asked).toEqual(["i8"]);
   });
 
   it("keeps the last page on screen with the safe detail when the API answers 503", async () => {

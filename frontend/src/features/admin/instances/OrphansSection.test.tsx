@@ -29,13 +29,16 @@ function orphan(n: number, overrides: Partial<OrphanOut> = {}): OrphanOut {
   };
 }
 
-/** A fake of the three routes: the list shows what is still open or being deleted. */
+/** A fake of the routes: the list shows the asked state, or what is still open or being deleted. */
 function orphansApi(rows: OrphanOut[], calls: string[]) {
   const find = (id: unknown) => rows.find((row) => row.id === id)!;
   return [
     http.get("*/api/admin/orphans", ({ request }) => {
       calls.push(`GET ${new URL(request.url).search}`);
-      const shown = rows.filter((row) => row.state === "open" || row.state === "deleting");
+      const asked = new URL(request.url).searchParams.get("state");
+      const shown = rows.filter((row) =>
+        asked ? row.state === asked : row.state === "open" || row.state === "deleting",
+      );
       return HttpResponse.json({ orphans: shown, total: shown.length, page: 1, per_page: 20 });
     }),
     http.post("*/api/admin/orphans/:id/delete", ({ params }) => {
@@ -139,6 +142,37 @@ describe("servers at the provider without an owner", () => {
     fireEvent.click(screen.getByRole("button", { name: "Undo" }));
     expect(await table()).toHaveTextContent("stray-1");
     expect(calls.filter((call) => !call.startsWith("GET"))).toEqual(["ignore orphan-1", "unignore orphan-1"]);
+  });
+
+  it("shows the ignored servers on request and un-ignores one", async () => {
+    const calls: string[] = [];
+    server.use(...orphansApi([orphan(1), orphan(2, { state: "ignored" })], calls), ...admin);
+    renderApp("/admin#instances");
+    const user = userEvent.setup();
+    expect(await table()).not.toHaveTextContent("stray-2");
+    const toggle = screen.getByRole("button", { name: "Show ignored" });
+    expect(toggle).toHaveAttribute("aria-pressed", "false");
+
+    await user.click(toggle);
+    expect(toggle).toHaveAttribute("aria-pressed", "true");
+    const ignored = await screen.findByRole("table", { name: "Ignored servers at the provider without an owner" });
+    const rows = within(ignored).getAllByRole("row");
+    expect(rows).toHaveLength(2);
+    expect(rows[1]).toHaveTextContent("stray-2");
+    expect(within(ignored).queryByRole("button", { name: "Ignore stray-2" })).toBeNull();
+    expect(within(ignored).getByRole("button", { name: "Delete stray-2" })).toBeInTheDocument();
+    expect(calls.at(-1)).toContain("state=ignored");
+
+    await user.click(within(ignored).getByRole("button", { name: "Un-ignore stray-2" }));
+    expect(await screen.findByText("stray-2 is back on the list of servers without an owner.")).toBeInTheDocument();
+    expect(await screen.findByText("No server is ignored.")).toBeInTheDocument();
+    expect(calls.filter((call) => !call.startsWith("GET"))).toEqual(["unignore orphan-2"]);
+
+    // Back to the open list: the un-ignored server is on it again.
+    await user.click(toggle);
+    const open = await table();
+    await waitFor(() => expect(within(open).getAllByRole("row")).toHaveLength(3));
+    expect(open).toHaveTextContent("stray-2");
   });
 
   it("offers another delete for one whose delete was not confirmed", async () => {

@@ -1,5 +1,5 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { AlertCircle, ChevronLeft, ChevronRight, EyeOff, Loader2, ShieldCheck, Trash2 } from "lucide-react";
+import { AlertCircle, ChevronLeft, ChevronRight, Eye, EyeOff, Loader2, ShieldCheck, Trash2 } from "lucide-react";
 import * as React from "react";
 import { toast } from "sonner";
 import {
@@ -42,14 +42,20 @@ function useRefreshOrphans() {
 }
 
 /** The admin instances page's list of servers that carry this panel's tag at a provider but
- * that no server record owns (found by the worker's sweeps): delete each, or ignore it. */
+ * that no server record owns (found by the worker's sweeps): delete each, or ignore it. "Show
+ * ignored" lists the ignored ones instead, each of which can be put back (un-ignored). */
 export function OrphansSection() {
   const [page, setPage] = React.useState(1);
+  const [showIgnored, setShowIgnored] = React.useState(false);
   const [deleting, setDeleting] = React.useState<OrphanOut | null>(null);
   const refresh = useRefreshOrphans();
   const list = useQuery({
     // Without a state: the open ones and deletes whose outcome is not known yet.
-    ...adminListOrphansOptions({ query: { page, per_page: ORPHANS_PER_PAGE } }),
+    ...adminListOrphansOptions({
+      query: showIgnored
+        ? { state: "ignored", page, per_page: ORPHANS_PER_PAGE }
+        : { page, per_page: ORPHANS_PER_PAGE },
+    }),
     placeholderData: keepPreviousData,
     refetchInterval: 60_000,
   });
@@ -76,12 +82,39 @@ export function OrphansSection() {
     }
   };
 
+  const onUnignore = async (orphan: OrphanOut) => {
+    try {
+      await unignore.mutateAsync({ path: { orphan_id: orphan.id } });
+      await refresh();
+      toast.success(`${orphan.label} is back on the list of servers without an owner.`);
+    } catch (failure) {
+      toast.error(errorText(failure));
+    }
+  };
+
+  const toggleIgnored = () => {
+    setShowIgnored(!showIgnored);
+    setPage(1);
+  };
+
   const rows = list.data?.orphans ?? [];
+  const listName = showIgnored ? "Ignored servers without an owner" : "Servers without an owner";
   const pages = list.data ? Math.max(1, Math.ceil(list.data.total / list.data.per_page)) : 1;
   const actions = (orphan: OrphanOut) => (
     <div className="flex flex-wrap items-center justify-end gap-2">
       {orphan.state === "deleting" ? (
         <span className="text-xs text-muted-foreground">Delete sent, not confirmed</span>
+      ) : orphan.state === "ignored" ? (
+        <Button
+          variant="outline"
+          size="sm"
+          aria-label={`Un-ignore ${orphan.label}`}
+          disabled={unignore.isPending && unignore.variables?.path.orphan_id === orphan.id}
+          onClick={() => void onUnignore(orphan)}
+        >
+          <Eye aria-hidden />
+          Un-ignore
+        </Button>
       ) : (
         <Button
           variant="outline"
@@ -103,13 +136,24 @@ export function OrphansSection() {
 
   return (
     <section className="grid min-w-0 grid-cols-[minmax(0,1fr)] gap-3" aria-labelledby="orphans-heading">
-      <div>
-        <h3 id="orphans-heading" className="text-base font-semibold">Servers at the provider without an owner</h3>
-        <p className="text-sm text-muted-foreground">
-          They carry this panel's tag, but no server here owns them: the provider may still bill for them. Delete
-          them, or ignore the ones kept on purpose.
-        </p>
+      <div className="flex flex-wrap items-start justify-between gap-3">
+        <div className="min-w-0 flex-1 basis-64">
+          <h3 id="orphans-heading" className="text-base font-semibold">Servers at the provider without an owner</h3>
+          <p className="text-sm text-muted-foreground">
+            They carry this panel's tag, but no server here owns them: the provider may still bill for them. Delete
+            them, or ignore the ones kept on purpose.
+          </p>
+        </div>
+        <Button variant="outline" size="sm" aria-pressed={showIgnored} onClick={toggleIgnored}>
+          {showIgnored ? <EyeOff aria-hidden /> : <Eye aria-hidden />}
+          Show ignored
+        </Button>
       </div>
+      {showIgnored && (
+        <p className="text-sm font-medium" aria-live="polite">
+          Showing ignored servers. They stay at the provider until deleted.
+        </p>
+      )}
 
       <QueryProblem query={list} title="Could not load the servers without an owner" />
 
@@ -118,6 +162,11 @@ export function OrphansSection() {
           {Array.from({ length: 2 }, (_, index) => (
             <Skeleton key={index} className="h-12" />
           ))}
+        </div>
+      ) : list.data && rows.length === 0 && showIgnored ? (
+        <div className="flex items-center gap-3 rounded-lg border border-dashed border-border p-4 text-sm">
+          <EyeOff className="size-5 shrink-0 text-muted-foreground" aria-hidden />
+          <p className="font-medium">No server is ignored.</p>
         </div>
       ) : list.data && rows.length === 0 ? (
         <div className="flex items-center gap-3 rounded-lg border border-dashed border-border p-4 text-sm">
@@ -130,7 +179,7 @@ export function OrphansSection() {
       ) : (
         list.data && (
           <>
-            <ul className="grid gap-3 md:hidden" aria-label="Servers without an owner">
+            <ul className="grid gap-3 md:hidden" aria-label={listName}>
               {rows.map((orphan) => (
                 <li key={orphan.id} className="grid gap-2 rounded-lg border border-border bg-card p-4 text-sm">
                   <span className="font-medium break-all">{orphan.label}</span>
@@ -150,7 +199,9 @@ export function OrphansSection() {
             </ul>
             <div className="relative hidden overflow-x-auto rounded-lg border border-border md:block">
               <table className="w-full min-w-[48rem] text-sm">
-                <caption className="sr-only">Servers at the provider without an owner</caption>
+                <caption className="sr-only">
+                  {showIgnored ? "Ignored servers at the provider without an owner" : "Servers at the provider without an owner"}
+                </caption>
                 <thead className="bg-muted/50 text-left text-muted-foreground">
                   <tr>
                     <th scope="col" className="px-3 py-2 font-medium">Label</th>
