@@ -22,7 +22,6 @@ from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.providers.http import REQUEST_PRIORITY, RequestPriority
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
-from vpspanel.worker import account_sync as account_sync_module
 from vpspanel.worker.account_sync import AccountSync
 from vpspanel.worker.config import WorkerConfig
 from vpspanel.worker.runner import Worker
