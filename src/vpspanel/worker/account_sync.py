@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import math
 import time
@@ -42,6 +43,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel import metrics
@@ -62,6 +64,8 @@ from vpspanel.worker.reconcile import AccountLeaseLost, Fence, ReconcileReport, 
 from vpspanel.worker.sync_repository import AccountSyncRepository, HeldAccount
 
 logger = logging.getLogger(__name__)
+# One line per sweep, at INFO: its account, worker, wall-clock start, duration and changes.
+log = structlog.get_logger(__name__)
 
 # A feed that could not be read sweeps its account at most this many feed intervals after the
 # last sweep: one that stays unreadable (a key without the feed's scope) must not turn every
@@ -326,7 +330,21 @@ class AccountSync:
             report.feed_lag_s[account.id] = (now - held.last_feed_at).total_seconds()
         if not sweep_now:
             return
+        before = dataclasses.replace(report)
+        started_at, started = time.time(), time.monotonic()
         await sweep_account(self.state, account, self.config, report, fence=fence)
+        log.info(
+            "account_swept",
+            account=str(account.id),
+            worker=self.owner,
+            started_at=round(started_at, 3),
+            duration_s=round(time.monotonic() - started, 3),
+            updated=report.updated - before.updated,
+            deleted=report.deleted - before.deleted,
+            adopted=report.adopted - before.adopted,
+            stuck_failed=report.stuck_failed - before.stuck_failed,
+            lookups=report.lookups - before.lookups,
+        )
         async with self.state.sessionmaker() as session, session.begin():
             await AccountSyncRepository(session).record_sweep(
                 account.id,
