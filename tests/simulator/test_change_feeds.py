@@ -4,6 +4,7 @@ Every provider answer here is checked against the official OpenAPI document (see
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Any
 
@@ -175,10 +176,21 @@ class TestDigitalOceanActions:
             assert response.status_code == 200, response.text
             latest = (await do_actions(sim))["actions"][0]
             assert (latest["type"], latest["resource_id"]) == (kind, droplet["id"])
-        total = (await do_actions(sim))["meta"]["total"]
-        # A droplet's address changes without a droplet action (reserved IPs act elsewhere).
+        droplet_actions = f"/droplets/{droplet['id']}/actions"
+        total = (await sim.do("GET", droplet_actions)).json()["meta"]["total"]
+        # A new address is a reserved IP assigned to the droplet: an action on the reserved
+        # IP (naming the address as an integer), none on the droplet.
         await sim.control("PATCH", path, json={"ipv4": "164.90.250.9"})
-        assert (await do_actions(sim))["meta"]["total"] == total
+        latest = (await do_actions(sim))["actions"][0]
+        assert (latest["type"], latest["resource_type"], latest["resource_id"]) == (
+            "assign_ip",
+            "reserved_ip",
+            int(ipaddress.IPv4Address("164.90.250.9")),
+        )
+        assert latest["status"] == "completed"
+        assert (await sim.do("GET", droplet_actions)).json()["meta"]["total"] == total
+        one = await sim.do("GET", f"{droplet_actions}/{latest['id']}")
+        assert one.status_code == 404  # not one of the droplet's actions
         now = (await sim.do("GET", f"/droplets/{droplet['id']}")).json()["droplet"]
         assert (now["name"], now["size_slug"], now["networks"]["v4"][0]["ip_address"]) == (
             "renamed",

@@ -3,6 +3,7 @@
 Settings come from VPSPANEL_* environment variables (the test database and key).
 - `work`: the standalone worker entry (`run_standalone`).
 - `hold: true` in the options: wait for a line on stdin before working.
+- `config: {...}` in the options: more `WorkerConfig` fields (numbers, in seconds).
 - `deploy`: accept one deploy as the API would (sealing the password with the key ring),
   print the instance id, then run the standalone worker entry.
 """
@@ -51,6 +52,7 @@ async def main(mode: str, options: dict[str, Any]) -> None:
         poll_interval_s=options.get("poll_s", 0.05),
         idle_sleep_s=0.05,
         create_quiet_period_s=options.get("recheck_s", 0.0),
+        **options.get("config", {}),
     )
     if mode == "deploy":
         print(await deploy(settings, options["deploy"]), flush=True)

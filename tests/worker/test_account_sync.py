@@ -188,17 +188,29 @@ class TestChangeFeed:
         # Nothing more to see: the next poll changes nothing.
         assert (await sync.run_pass(offer.account)).updated == 0
 
+    @pytest.mark.parametrize("provider_type", PROVIDERS)
     async def test_an_address_change_in_the_console_is_seen_at_the_next_poll(
-        self, fast_state: AppState, client: AsyncClient, sim: SimulatorServer, worker: Worker
+        self,
+        provider_type: str,
+        fast_state: AppState,
+        client: AsyncClient,
+        sim: SimulatorServer,
+        worker: Worker,
     ) -> None:
         offer, headers, instance, server = await _deployed(
-            fast_state, client, sim, worker, "linode"
+            fast_state, client, sim, worker, provider_type
         )
         sync = _sync(fast_state)
         await sync.run_pass(offer.account)
+        assert (await sync.run_pass(offer.account)).sweeps == 0  # the sweep is not due
 
-        sim.change_instance("linode", server["id"], ipv4="203.0.113.77")
-        await sync.run_pass(offer.account)
+        sim.change_instance(provider_type, server["id"], ipv4="203.0.113.77")
+        report = await sync.run_pass(offer.account)
+
+        # Linode's event names the server (one re-read); DigitalOcean's reserved-IP action
+        # names only the address, so the account is swept at once.
+        assert report.updated == 1
+        assert (report.lookups, report.sweeps) == ((1, 0) if provider_type == "linode" else (0, 1))
 
         assert (await _instance(client, headers, instance["id"]))["ip_address"] == "203.0.113.77"
         observed = (await _events(client, headers, instance["id"]))[-1]
@@ -680,6 +692,34 @@ class TestVisibleWithinOnePoll:
             stop.set()
             await loop
         print(f"\nconsole shutdown visible after {seen_after:.2f}s (feed interval {interval}s)")
+        assert seen_after <= interval + 0.5
+
+    async def test_a_digitalocean_address_change_is_visible_within_one_feed_interval(
+        self, fast_state: AppState, client: AsyncClient, sim: SimulatorServer, worker: Worker
+    ) -> None:
+        _offer, headers, instance, server = await _deployed(
+            fast_state, client, sim, worker, "digitalocean"
+        )
+        interval = 0.5
+        config = WorkerConfig.instant(feed_interval_s=interval, reconcile_interval_s=300.0)
+        sync = AccountSync(fast_state, config, "loop")
+        stop = asyncio.Event()
+        loop = asyncio.create_task(sync.run(stop))
+        try:
+            while sync.report.sweeps == 0:  # the feed has started
+                await asyncio.sleep(0.02)
+            sim.change_instance("digitalocean", server["id"], ipv4="203.0.113.78")
+            changed_at = time.monotonic()
+            while (await _instance(client, headers, instance["id"]))["ip_address"] != (
+                "203.0.113.78"
+            ):
+                assert time.monotonic() - changed_at < interval * 3
+                await asyncio.sleep(0.02)
+            seen_after = time.monotonic() - changed_at
+        finally:
+            stop.set()
+            await loop
+        print(f"\naddress change visible after {seen_after:.2f}s (feed interval {interval}s)")
         assert seen_after <= interval + 0.5
 
 

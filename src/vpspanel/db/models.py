@@ -17,7 +17,7 @@ from vpspanel.organizations.models import Membership, Organization, Organization
 from vpspanel.orphans.models import OrphanServer
 from vpspanel.provider_accounts.models import ServiceProvider, UpstreamCatalogCache
 from vpspanel.ssh_keys.models import SshKey
-from vpspanel.worker.models import ProviderAccountSync
+from vpspanel.worker.models import ProviderAccountSync, WorkerHeartbeat
 
 __all__ = [
     "ApiToken",
@@ -42,4 +42,5 @@ __all__ = [
     "VpsInstance",
     "VpsPlan",
     "VpsPlanRegion",
+    "WorkerHeartbeat",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 import uuid
@@ -223,8 +224,8 @@ def render_action(action: DropletAction) -> JSON:
         "type": action.type,
         "started_at": do_time(action.started),
         "completed_at": do_time(action.completed) if action.completed is not None else None,
-        "resource_id": action.droplet_id,
-        "resource_type": "droplet",
+        "resource_id": action.droplet_id if action.resource_id is None else action.resource_id,
+        "resource_type": action.resource_type,
         "region": catalog.DO_REGIONS_BY_SLUG[action.region_slug],
         "region_slug": action.region_slug,
     }
@@ -303,25 +304,30 @@ def record_action(
 
 
 # Out-of-band changes (the simulator's control API, "done in the provider's console") -> the
-# action DigitalOcean records for them. An IP change has no droplet action (addresses move
-# with reserved-IP actions on another resource type), so it leaves nothing in /v2/actions.
-CONSOLE_ACTIONS: dict[str, str | None] = {
+# droplet action DigitalOcean records for them. An address change has no droplet action: the
+# console assigns a reserved IP to the droplet, which DigitalOcean records as an `assign_ip`
+# action on the reserved IP (`resource_type` `reserved_ip`, the response example of
+# `POST /v2/reserved_ips/{ip}/actions`), naming the address, not the droplet.
+CONSOLE_ACTIONS: dict[str, str] = {
     "power_on": "power_on",
     "power_off": "power_off",
     "delete": "destroy",
     "rename": "rename",
     "resize": "resize",
-    "ip_change": None,
 }
+RESERVED_IP_ASSIGNED = "assign_ip"
 POWER_STATUSES = {"active": "power_on", "off": "power_off"}
 
 
 def record_console_change(
     state: SimulatorState, account: Account, droplet: Instance, change: str
 ) -> None:
-    action_type = CONSOLE_ACTIONS[change]
-    if action_type is not None:
-        record_action(state, account, droplet, action_type)
+    if change == "ip_change":
+        action = record_action(state, account, droplet, RESERVED_IP_ASSIGNED)
+        action.resource_type = "reserved_ip"
+        action.resource_id = int(ipaddress.IPv4Address(droplet.attrs["public_ipv4"]))
+        return
+    record_action(state, account, droplet, CONSOLE_ACTIONS[change])
 
 
 def _find_key(account: Account, id_or_fingerprint: Any) -> SshKey | None:
@@ -695,7 +701,7 @@ def list_droplet_actions(call: Call) -> Reply:
     actions = [
         render_action(a)
         for a in sorted(call.account.actions.values(), key=lambda a: -a.id)
-        if a.droplet_id == droplet.id
+        if a.droplet_id == droplet.id and a.resource_type == "droplet"
     ]
     return paginate(call, f"/droplets/{droplet.id}/actions", "actions", actions)
 
@@ -703,7 +709,11 @@ def list_droplet_actions(call: Call) -> Reply:
 @router.add("GET", "/droplets/{droplet_id:int}/actions/{action_id:int}")
 def get_droplet_action(call: Call) -> Reply:
     action = call.account.actions.get(call.int_param("action_id"))
-    if action is None or action.droplet_id != call.int_param("droplet_id"):
+    if (
+        action is None
+        or action.resource_type != "droplet"
+        or action.droplet_id != call.int_param("droplet_id")
+    ):
         raise ApiError(not_found())
     return Reply(200, {"action": render_action(action)})
 

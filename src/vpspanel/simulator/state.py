@@ -74,12 +74,18 @@ class LinodeEvent:
 
 @dataclass
 class DropletAction:
+    """An action in a DigitalOcean account's history: on a droplet, or (`resource_type`
+    `reserved_ip`) on a reserved IP, `resource_id` then being the address as an integer and
+    `droplet_id` the droplet it was assigned to (which the API does not show)."""
+
     id: int
     type: str
     droplet_id: int
     region_slug: str
     started: float
     completed: float | None = None
+    resource_type: str = "droplet"
+    resource_id: int | None = None
 
 
 @dataclass

@@ -13,8 +13,14 @@ pass, and first thing in every write transaction of a pass (the fence: on Postgr
 UPDATE holds the lease row until the transaction ends, so a worker whose lease lapsed and was
 taken over writes nothing, and no takeover happens mid-write). A worker that dies stops
 renewing it and another worker takes the account over when it lapses, with the cursor and the
-sweep schedule, both in the row. A stopping worker gives its leases up. An account otherwise
-stays with the worker that holds it.
+sweep schedule, both in the row. A stopping worker gives its leases up.
+
+Workers share the accounts out. Each renews a heartbeat (`worker_heartbeats`, expiring after
+`account_lease_s`) every feed interval and so knows how many workers are alive; its fair share
+is ceil(active accounts / live workers). It takes no account beyond its share, and one holding
+more (workers joined since) gives an account up at the end of its pass until it holds its
+share; the others take those at their next pass. A dead worker's heartbeat and leases lapse
+together: the share grows and the survivors take its accounts over.
 
 Requests are never waited for inline: passes run with no budget patience, so a 429 or a full
 request budget raises at once and the account's next pass is put off until its Retry-After.
@@ -29,12 +35,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
+import math
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel import metrics
@@ -55,6 +64,8 @@ from vpspanel.worker.reconcile import AccountLeaseLost, Fence, ReconcileReport, 
 from vpspanel.worker.sync_repository import AccountSyncRepository, HeldAccount
 
 logger = logging.getLogger(__name__)
+# One line per sweep, at INFO: its account, worker, wall-clock start, duration and changes.
+log = structlog.get_logger(__name__)
 
 # A feed that could not be read sweeps its account at most this many feed intervals after the
 # last sweep: one that stays unreadable (a key without the feed's scope) must not turn every
@@ -88,6 +99,24 @@ class AccountSync:
         self._last_read: dict[uuid.UUID, float] = {}
         self._accounts: list[ServiceProvider] = []
         self._accounts_read_at: float | None = None
+        # The accounts whose lease this worker holds, and the most it should hold (None until
+        # its first heartbeat: a pass run on its own, as tests do, is never limited).
+        self._held: set[uuid.UUID] = set()
+        # ... and those other workers held at the last heartbeat: not worth a try until then.
+        self._held_elsewhere: frozenset[uuid.UUID] = frozenset()
+        self._share: int | None = None
+        self._beat_at: float | None = None
+
+    @property
+    def held(self) -> frozenset[uuid.UUID]:
+        """The accounts whose feed and sweep this worker holds now."""
+        return frozenset(self._held)
+
+    @property
+    def share(self) -> int | None:
+        """The most accounts this worker should hold: ceil(active accounts / live workers),
+        as of its last heartbeat (None before its first)."""
+        return self._share
 
     def feed_lags_s(self) -> dict[uuid.UUID, float]:
         """Seconds since each account's feed was last read successfully, by this worker."""
@@ -124,6 +153,20 @@ class AccountSync:
             async with self.state.read_sessionmaker() as session:
                 self._accounts = list(await ProviderAccountRepository(session).list_active())
             self._accounts_read_at = now
+        # Renewed well within its expiry however long the feed interval is.
+        beat_every = min(self.config.feed_interval_s, self.config.account_lease_s / 3)
+        if self._beat_at is None or now - self._beat_at >= beat_every:
+            try:
+                await self.heartbeat()
+                self._beat_at = now
+            except Exception:  # the share stays as it was; the next tick tries again
+                logger.warning("account sync: heartbeat not recorded", exc_info=True)
+        # Passes started for accounts not held yet count against the share as they run.
+        taking = sum(
+            1
+            for account_id, task in self._passes.items()
+            if not task.done() and account_id not in self._held
+        )
         for account in self._accounts:
             running = self._passes.get(account.id)
             if running is not None and not running.done():
@@ -133,10 +176,30 @@ class AccountSync:
             # The first pass waits one interval: a restart does not start with a burst of
             # requests to every provider (the cursor and the sweep schedule are in the table).
             due = self._next_at.setdefault(account.id, now + self.config.feed_interval_s)
-            if now >= due:
-                self._passes[account.id] = asyncio.create_task(
-                    self.run_pass(account), name=f"{self.owner}|{account.id}"
-                )
+            if now < due:
+                continue
+            if account.id not in self._held:
+                if account.id in self._held_elsewhere:
+                    continue
+                if self._share is not None and len(self._held) + taking >= self._share:
+                    continue  # our share is full: another worker takes it
+                taking += 1
+            self._passes[account.id] = asyncio.create_task(
+                self.run_pass(account), name=f"{self.owner}|{account.id}"
+            )
+
+    async def heartbeat(self) -> None:
+        """Say this worker is alive (until `account_lease_s` from now) and work out its share
+        of the active accounts from the live workers."""
+        now = self.state.clock()
+        async with self.state.sessionmaker() as session, session.begin():
+            standing = await AccountSyncRepository(session).heartbeat(
+                self.owner, now=now, until=now + timedelta(seconds=self.config.account_lease_s)
+            )
+        active = {account.id for account in self._accounts}
+        self._held = set(standing.held & active)
+        self._held_elsewhere = standing.held_by_others
+        self._share = math.ceil(len(active) / standing.live_workers)
 
     async def run_pass(self, account: ServiceProvider) -> ReconcileReport:
         """One pass for `account`: take its lease, poll its feed, sweep it if due. Never
@@ -148,13 +211,17 @@ class AccountSync:
         try:
             with request_priority(RequestPriority.BACKGROUND):
                 held = await self._take_lease(account.id)
-                if held is not None:
+                if held is None:
+                    self._held.discard(account.id)
+                else:
+                    self._held.add(account.id)
                     async with self._renewing(account.id):
                         await self._feed_and_sweep(account, held, report)
                     await self._record_health(account, None)
             headroom = self.state.providers.for_account(account).budget_headroom()
             next_in = stretched_interval_s(next_in, headroom)
         except AccountLeaseLost:
+            self._held.discard(account.id)
             logger.warning("account %s: taken over by another worker mid-pass", account.id)
         except ProviderRateLimited as exc:
             report.deferred_accounts += 1
@@ -170,6 +237,7 @@ class AccountSync:
         finally:
             BUDGET_PATIENCE_S.reset(patience)
             self._next_at[account.id] = started + next_in
+        await self._give_up_excess(account.id)
         self.report.add(report)
         _record_metrics(account.id, report)
         if report.changed or report.untracked or report.gaps:
@@ -187,6 +255,25 @@ class AccountSync:
         if self.on_report is not None:
             self.on_report(account.id, report)
         return report
+
+    async def _give_up_excess(self, account_id: uuid.UUID) -> None:
+        """At the end of a pass, give the account up if this worker holds more than its
+        share (workers joined): another worker takes it at its next pass."""
+        if self._share is None or account_id not in self._held or len(self._held) <= self._share:
+            return
+        try:
+            async with self.state.sessionmaker() as session, session.begin():
+                await AccountSyncRepository(session).release_lease(account_id, owner=self.owner)
+        except Exception:
+            logger.warning("account %s: not handed over; it stays here for now", account_id)
+            return
+        self._held.discard(account_id)
+        logger.info(
+            "account %s handed over: this worker holds %d, its share is %d",
+            account_id,
+            len(self._held),
+            self._share,
+        )
 
     async def _record_health(
         self, account: ServiceProvider, failure: ProviderError | None
@@ -243,7 +330,21 @@ class AccountSync:
             report.feed_lag_s[account.id] = (now - held.last_feed_at).total_seconds()
         if not sweep_now:
             return
+        before = dataclasses.replace(report)
+        started_at, started = time.time(), time.monotonic()
         await sweep_account(self.state, account, self.config, report, fence=fence)
+        log.info(
+            "account_swept",
+            account=str(account.id),
+            worker=self.owner,
+            started_at=round(started_at, 3),
+            duration_s=round(time.monotonic() - started, 3),
+            updated=report.updated - before.updated,
+            deleted=report.deleted - before.deleted,
+            adopted=report.adopted - before.adopted,
+            stuck_failed=report.stuck_failed - before.stuck_failed,
+            lookups=report.lookups - before.lookups,
+        )
         async with self.state.sessionmaker() as session, session.begin():
             await AccountSyncRepository(session).record_sweep(
                 account.id,

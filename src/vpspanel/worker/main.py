@@ -17,6 +17,7 @@ import signal
 from collections.abc import AsyncIterator
 
 from vpspanel.config import Settings, get_settings
+from vpspanel.logging import configure_logging
 from vpspanel.state import AppState
 from vpspanel.worker.config import WorkerConfig
 from vpspanel.worker.runner import run_worker
@@ -49,6 +50,8 @@ async def run_standalone(
 ) -> None:
     """The `vpspanel worker` process: run until SIGINT or SIGTERM."""
     settings = settings or get_settings()
+    # Structured logs, as `serve` writes them: what it claims, finishes and sweeps, at INFO.
+    configure_logging(json=settings.log_json, level=settings.log_level)
     state = AppState.from_settings(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

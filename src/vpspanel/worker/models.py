@@ -30,3 +30,14 @@ class ProviderAccountSync(Base):
     # expires; renewed on every pass and while a pass runs.
     lease_owner: Mapped[str | None] = mapped_column(String(100))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WorkerHeartbeat(Base):
+    """A worker running account sync, alive until `expires_at` (renewed every feed interval or
+    more often). The live rows are how many workers share the accounts out: each holds at most
+    ceil(active accounts / live workers)."""
+
+    __tablename__ = "worker_heartbeats"
+
+    owner: Mapped[str] = mapped_column(String(100), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

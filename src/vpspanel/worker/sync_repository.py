@@ -1,19 +1,22 @@
-"""Every query on `provider_account_sync`: the per-account lease, feed cursor and sweep
-schedule."""
+"""Every query on `provider_account_sync` (the per-account lease, feed cursor and sweep
+schedule) and on `worker_heartbeats` (the live workers the accounts are shared out among)."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel.db.engine import upsert
-from vpspanel.worker.models import ProviderAccountSync
+from vpspanel.worker.models import ProviderAccountSync, WorkerHeartbeat
 
 _Sync = ProviderAccountSync
+# The heartbeat of a worker silent this long is deleted (its name is never used again: it
+# carries the process id and a random part).
+DEAD_FOR = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,16 @@ class HeldAccount:
     last_feed_at: datetime | None
     last_sweep_at: datetime | None
     sweep_due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What a worker's heartbeat found: how many workers are alive (itself included), which
+    accounts it holds an unexpired lease on, and which other workers hold."""
+
+    live_workers: int
+    held: frozenset[uuid.UUID]
+    held_by_others: frozenset[uuid.UUID]
 
 
 class AccountSyncRepository:
@@ -69,11 +82,61 @@ class AccountSyncRepository:
         return bool(getattr(result, "rowcount", 0))
 
     async def release_leases(self, owner: str) -> None:
-        """Give up every lease `owner` holds (a worker stopping): others take over at once."""
+        """Give up every lease `owner` holds and its heartbeat (a worker stopping): others
+        take over at once, and share the accounts out among themselves."""
         await self.session.execute(
             update(_Sync)
             .where(_Sync.lease_owner == owner)
             .values(lease_owner=None, lease_expires_at=None)
+        )
+        await self.session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.owner == owner))
+
+    async def release_lease(self, account_id: uuid.UUID, *, owner: str) -> bool:
+        """Give up `owner`'s lease on one account (more than its share): another worker may
+        take it at once. False when it was not `owner`'s any more."""
+        result = await self.session.execute(
+            update(_Sync)
+            .where(_Sync.account_id == account_id, _Sync.lease_owner == owner)
+            .values(lease_owner=None, lease_expires_at=None)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def heartbeat(self, owner: str, *, now: datetime, until: datetime) -> Standing:
+        """Record that `owner` is alive until `until`, drop the heartbeats of workers dead
+        for a day, and read how many workers are alive at `now`, which accounts `owner` holds
+        and which others hold: four statements, whatever the number of accounts. (A heartbeat
+        only just expired is left alone: its worker may be renewing it this moment, and two
+        workers each deleting the other's row while renewing their own would deadlock.)"""
+        await self.session.execute(
+            upsert(
+                self.session,
+                WorkerHeartbeat,
+                {"owner": owner, "expires_at": until},
+                conflict_columns=["owner"],
+                update={"expires_at": until},
+            )
+        )
+        await self.session.execute(
+            delete(WorkerHeartbeat).where(WorkerHeartbeat.expires_at < now - DEAD_FOR)
+        )
+        live = await self.session.scalar(
+            select(func.count())
+            .select_from(WorkerHeartbeat)
+            .where(WorkerHeartbeat.expires_at >= now)
+        )
+        leases = (
+            await self.session.execute(
+                select(_Sync.account_id, _Sync.lease_owner).where(
+                    _Sync.lease_owner.is_not(None), _Sync.lease_expires_at >= now
+                )
+            )
+        ).all()
+        return Standing(
+            live_workers=max(int(live or 0), 1),
+            held=frozenset(account_id for account_id, holder in leases if holder == owner),
+            held_by_others=frozenset(
+                account_id for account_id, holder in leases if holder != owner
+            ),
         )
 
     async def record_feed(

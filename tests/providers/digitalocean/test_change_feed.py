@@ -61,6 +61,25 @@ class TestDigitalOceanChangeFeed:
         assert route.calls.last.request.url.params["per_page"] == "1"
         assert batch.gap and batch.changes == [] and last_id(batch.next_cursor) == 900
 
+    @pytest.mark.parametrize("resource_type", ["reserved_ip", "floating_ip"])
+    @respx.mock
+    async def test_a_reserved_ip_action_is_a_gap_once(self, resource_type: str) -> None:
+        example = do_yaml("resources/reserved_ips/responses/reserved_ip_action.yml")
+        assigned = dict(example["content"]["application/json"]["schema"]["example"]["action"])
+        for key in ("started_at", "completed_at"):
+            if isinstance(assigned[key], datetime):
+                assigned[key] = assigned[key].strftime("%Y-%m-%dT%H:%M:%SZ")
+        assigned.update(id=901, resource_type=resource_type)
+        respx.get(ACTIONS).respond(200, json=page([assigned, action(900, "reboot")]))
+
+        batch = await make_driver().list_changes_since(cursor(900))
+
+        # It names an address, not a droplet: only a sweep shows whose address it is.
+        assert batch.gap and batch.changes == [] and last_id(batch.next_cursor) == 901
+        assert batch.gap_reason == "a reserved IP was assigned or unassigned"
+        again = await make_driver().list_changes_since(batch.next_cursor)
+        assert not again.gap  # read once: the next poll does not sweep again
+
     @respx.mock
     async def test_nothing_new_costs_one_request(self) -> None:
         route = respx.get(ACTIONS).respond(

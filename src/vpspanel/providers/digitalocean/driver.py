@@ -323,7 +323,9 @@ class DigitalOceanProvider(HttpProvider):
 
         The API has no filter and its documents do not state the order; this relies on newest
         first (what the simulator and clients such as doapi assume) and checks it: a page in
-        any other order is a gap, never a silent miss (see docs/simulator.md)."""
+        any other order is a gap, never a silent miss (see docs/simulator.md). A reserved IP
+        assigned or unassigned names the address, not the droplet: it is a gap too (the caller
+        sweeps the account now), so an address change is seen at the next poll."""
         return await read_feed(self.type, cursor, lambda: self._read_actions(cursor))
 
     async def _read_actions(self, cursor_text: str | None) -> ChangeBatch:
@@ -337,10 +339,17 @@ class DigitalOceanProvider(HttpProvider):
             return ChangeBatch([], start.encode(), gap=True, gap_reason=reason)
         stop_id = min((cursor.last_id, *cursor.open_ids))
         entries: list[FeedEntry] = []
+        # A reserved IP assigned or unassigned since the last poll: some droplet's address
+        # changed and the action does not say which, so the account is swept at once.
+        address_moved = False
         page = 1
         while True:
             body = await self._client.get("/actions", {"page": page, "per_page": PER_PAGE})
-            found = [mappers.feed_entry_from_action(a) for a in body.get("actions") or []]
+            actions = body.get("actions") or []
+            found = [mappers.feed_entry_from_action(a) for a in actions]
+            address_moved = address_moved or any(
+                mappers.moves_an_address(a) and int(a["id"]) > cursor.last_id for a in actions
+            )
             ids = [entry.id for entry in found]
             if any(newer < older for newer, older in itertools.pairwise(ids)):
                 logger.warning("digitalocean: /actions is not ordered newest first")
@@ -360,6 +369,13 @@ class DigitalOceanProvider(HttpProvider):
                 or (read_all_new and page >= FEED_MAX_PAGES)
             ):
                 changes, following = advance(cursor, entries, now)
+                if address_moved:
+                    return ChangeBatch(
+                        changes,
+                        following.encode(),
+                        gap=True,
+                        gap_reason="a reserved IP was assigned or unassigned",
+                    )
                 return ChangeBatch(changes, following.encode())
             if page >= FEED_MAX_PAGES:
                 changes, following = advance(cursor, entries, now)

@@ -240,6 +240,18 @@ ACTION_KINDS = {
 }
 
 
+# Actions that move a public address between droplets: `assign`/`unassign` on a reserved IP
+# (`floating_ip`, its former name, in older histories). The action names the address
+# (`resource_id`), never the droplet, so only a listing shows whose address changed.
+ADDRESS_RESOURCE_TYPES = frozenset({"reserved_ip", "floating_ip"})
+
+
+def moves_an_address(action: dict[str, Any]) -> bool:
+    """Whether `action` assigned or unassigned a reserved IP (some droplet's address
+    changed)."""
+    return action.get("resource_type") in ADDRESS_RESOURCE_TYPES
+
+
 def feed_entry_from_action(action: dict[str, Any]) -> FeedEntry:
     """A DigitalOcean action as a feed entry; `provider_instance_id` only for droplets."""
     about_droplet = action.get("resource_type") == "droplet" and action.get("resource_id")
