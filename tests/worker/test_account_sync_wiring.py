@@ -14,8 +14,8 @@ from httpx import AsyncClient
 from prometheus_client import REGISTRY
 from sqlalchemy import update
 
-from tests.factories import signed_in_headers
-from tests.instances.support import create_offer, deploy_running
+from tests.factories import running_instance, signed_in_headers
+from tests.instances.support import create_offer
 from vpspanel import metrics
 from vpspanel.auth.models import UserRole
 from vpspanel.provider_accounts.models import ServiceProvider
@@ -154,7 +154,7 @@ class TestMetrics:
     ) -> None:
         offer = await create_offer(fast_state, sim, "linode")
         headers, _, _ = await signed_in_headers(fast_state, client)
-        await deploy_running(client, headers, offer, worker)
+        await running_instance(client, headers, offer, worker)
         (server,) = sim.instances("linode", token=offer.token)
         account = {"account": str(offer.account.id)}
         sweeps_before = _sample("vpspanel_sweep_seconds_count", account)

@@ -32,8 +32,7 @@ from tests.instances.support import SSH_KEY, STRONG_PASS, Offer, create_offer
 from vpspanel.config import Settings
 from vpspanel.db.engine import is_postgres_url
 from vpspanel.instances.models import VpsInstance
-from vpspanel.instances.service import OPERATION_DEADLINES
-from vpspanel.operations import handoff
+from vpspanel.operations import deadlines, handoff
 from vpspanel.operations.models import Operation
 from vpspanel.operations.repository import OperationRepository
 from vpspanel.providers.types import CreateInstanceSpec
@@ -131,7 +130,7 @@ async def _queue_creates(state: AppState, offer: Offer, organization_id: uuid.UU
                 state.secret_box,
                 operation,
                 STRONG_PASS,
-                expires_at=now + OPERATION_DEADLINES.timeout_for("create"),
+                expires_at=now + deadlines.timeout_for("create"),
             )
 
 
