@@ -23,17 +23,16 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import structlog
-from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from vpspanel.auth.models import User, UserRole
+from vpspanel.auth.models import UserRole
+from vpspanel.auth.repository import UserRepository
 from vpspanel.auth.service import create_user
 from vpspanel.catalog import service as plan_service
-from vpspanel.catalog.models import VpsPlan
+from vpspanel.catalog.repository import PlanRepository
 from vpspanel.catalog.schemas import PlanCreateIn
 from vpspanel.config import Settings
 from vpspanel.provider_accounts import service as account_service
-from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.provider_accounts.repository import ProviderAccountRepository
 from vpspanel.provider_accounts.schemas import ProviderCreateIn
 from vpspanel.providers.errors import ProviderUnavailable
@@ -62,8 +61,8 @@ LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 async def database_is_empty(state: AppState) -> bool:
     async with state.read_sessionmaker() as session:
-        users = await session.scalar(select(func.count()).select_from(User))
-        providers = await session.scalar(select(func.count()).select_from(ServiceProvider))
+        users = await UserRepository(session).count_all()
+        providers = await ProviderAccountRepository(session).count_all()
     return not users and not providers
 
 
@@ -182,13 +181,9 @@ async def _seed_plans(state: AppState) -> None:
     plan reads the account's upstream catalog, which must happen with no connection held."""
     for name, _provider_type, _path, _token, plan_id in DEMO_ACCOUNTS:
         async with state.read_sessionmaker() as read:
-            account = await read.scalar(select(ServiceProvider).where(ServiceProvider.name == name))
-            has_plan = account is not None and bool(
-                await read.scalar(
-                    select(func.count())
-                    .select_from(VpsPlan)
-                    .where(VpsPlan.provider_id == account.id)
-                )
+            account = await ProviderAccountRepository(read).get_by_name(name)
+            has_plan = (
+                account is not None and await PlanRepository(read).count_of_account(account.id) > 0
             )
         if account is None or has_plan:
             continue

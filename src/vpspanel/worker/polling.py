@@ -37,11 +37,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
-
-from vpspanel.instances.models import VpsInstance
-from vpspanel.operations.models import Operation
-from vpspanel.operations.repository import OperationPriority, OperationStatus
+from vpspanel.operations.repository import OperationRepository
 from vpspanel.provider_accounts import health
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.providers.base import Provider
@@ -184,23 +180,7 @@ async def watch_accounts(
 
 async def _watch_once(state: AppState, polls: SharedPolls, settle: Settle | None = None) -> None:
     async with state.read_sessionmaker() as session:
-        rows = (
-            await session.execute(
-                select(
-                    Operation.id,
-                    VpsInstance.provider_id,
-                    VpsInstance.provider_instance_id,
-                    VpsInstance.provider_status,
-                )
-                .join(VpsInstance, VpsInstance.id == Operation.instance_id)
-                .where(
-                    Operation.status == OperationStatus.QUEUED.value,
-                    Operation.type == "create",
-                    Operation.priority == OperationPriority.WATCH.value,
-                    VpsInstance.provider_instance_id.is_not(None),
-                )
-            )
-        ).all()
+        rows = await OperationRepository(session).watched_creates()
     by_account: dict[uuid.UUID, list[tuple[uuid.UUID, str, str | None]]] = {}
     for operation_id, account_id, provider_instance_id, provider_status in rows:
         if account_id is None or provider_instance_id is None:
@@ -256,15 +236,7 @@ async def _wake(state: AppState, operation_ids: list[uuid.UUID]) -> None:
         return
     now = state.clock()
     async with state.sessionmaker() as session, session.begin():
-        await session.execute(
-            update(Operation)
-            .where(
-                Operation.id.in_(operation_ids),
-                Operation.status == OperationStatus.QUEUED.value,
-                Operation.run_after > now,
-            )
-            .values(run_after=now)
-        )
+        await OperationRepository(session).make_queued_due(operation_ids, now)
 
 
 class ListedServer:
