@@ -43,8 +43,7 @@ from vpspanel.config import Environment, Settings
 from vpspanel.db.migrate import upgrade_engine
 from vpspanel.gc_tuning import tune_for_serving
 from vpspanel.instances.models import VpsInstance
-from vpspanel.instances.service import OPERATION_DEADLINES
-from vpspanel.operations import handoff
+from vpspanel.operations import deadlines, handoff
 from vpspanel.operations.repository import OperationRepository
 from vpspanel.provider_accounts.connect import ProviderConnector
 from vpspanel.providers.http import RateLimits, close_shared_client
@@ -165,7 +164,7 @@ async def queue_deploys(
                 state.secret_box,
                 operation,
                 STRONG_PASS,
-                expires_at=now + OPERATION_DEADLINES.timeout_for("create"),
+                expires_at=now + deadlines.timeout_for("create"),
             )
     return offer.account.id
 
