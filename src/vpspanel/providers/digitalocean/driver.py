@@ -27,7 +27,7 @@ from vpspanel.providers.errors import (
     ProviderValidationError,
     none_if_not_found,
 )
-from vpspanel.providers.feeds import FeedCursor, FeedEntry, advance, read_feed
+from vpspanel.providers.feeds import FeedCursor, FeedEntry, batch_after, read_feed, start_at
 from vpspanel.providers.http import HttpProvider, RateLimits
 from vpspanel.providers.key_ids import DEFAULT_KEY_IDS
 from vpspanel.providers.sha512_crypt import sha512_crypt
@@ -325,8 +325,7 @@ class DigitalOceanProvider(HttpProvider):
             body = await self._client.get("/actions", {"page": 1, "per_page": 1})
             newest = max((int(a["id"]) for a in body.get("actions") or []), default=0)
             reason = "the feed starts here" if cursor_text is None else "unreadable cursor"
-            start = FeedCursor(last_id=newest, open_ids=(), read_at_s=now)
-            return ChangeBatch([], start.encode(), gap=True, gap_reason=reason)
+            return start_at(newest, now, reason)
         stop_id = min((cursor.last_id, *cursor.open_ids))
         entries: list[FeedEntry] = []
         page = 1
@@ -351,14 +350,12 @@ class DigitalOceanProvider(HttpProvider):
                 or not next_link
                 or (read_all_new and page >= FEED_MAX_PAGES)
             ):
-                changes, following = advance(cursor, entries, now)
-                return ChangeBatch(changes, following.encode())
+                return batch_after(cursor, entries, now)
             if page >= FEED_MAX_PAGES:
-                changes, following = advance(cursor, entries, now)
-                return ChangeBatch(
-                    changes,
-                    following.encode(),
-                    gap=True,
+                return batch_after(
+                    cursor,
+                    entries,
+                    now,
                     gap_reason=f"more than {FEED_MAX_PAGES * PER_PAGE} actions since the last poll",
                 )
             page += 1

@@ -15,7 +15,7 @@ from vpspanel.providers.errors import (
     ProviderValidationError,
     none_if_not_found,
 )
-from vpspanel.providers.feeds import FeedCursor, FeedEntry, advance, read_feed
+from vpspanel.providers.feeds import FeedCursor, FeedEntry, batch_after, read_feed, start_at
 from vpspanel.providers.http import HttpProvider, RateLimits
 from vpspanel.providers.linode import mappers
 from vpspanel.providers.linode.client import (
@@ -238,16 +238,14 @@ class LinodeProvider(HttpProvider):
             pages = int(body.get("pages") or 1)
             if pages > FEED_MAX_PAGES:
                 # Newest first: this page holds the newest id, so the feed resumes from there.
-                changes, following = advance(cursor, entries, now)
-                return ChangeBatch(
-                    changes,
-                    following.encode(),
-                    gap=True,
+                return batch_after(
+                    cursor,
+                    entries,
+                    now,
                     gap_reason=f"more than {FEED_MAX_PAGES * PAGE_SIZE} events since the last poll",
                 )
             if page >= pages:
-                changes, following = advance(cursor, entries, now)
-                return ChangeBatch(changes, following.encode())
+                return batch_after(cursor, entries, now)
             page += 1
 
     async def _start_events(self, now: float, reason: str) -> ChangeBatch:
@@ -257,8 +255,7 @@ class LinodeProvider(HttpProvider):
             filter=_NEWEST_FIRST,
         )
         newest = max((int(item["id"]) for item in response.json().get("data") or []), default=0)
-        start = FeedCursor(last_id=newest, open_ids=(), read_at_s=now)
-        return ChangeBatch([], start.encode(), gap=True, gap_reason=reason)
+        return start_at(newest, now, reason)
 
     async def get_metrics(self, provider_instance_id: str, period_hours: int) -> InstanceMetrics:
         """`/stats` covers the last 24 hours; a longer period also reads every calendar month
