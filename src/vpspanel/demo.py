@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -121,23 +122,9 @@ async def seed_demo(state: AppState, public_url: str, simulator_url: str | None 
         )
         return
     password = os.environ.get("VPSPANEL_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
-    for _attempt in range(50):
-        try:
-            await _seed_accounts(state, simulator_url)
-            break
-        except ProviderUnavailable:
-            await asyncio.sleep(0.2)
-    else:
-        log.error("demo_seed_failed", reason="the simulator did not answer")
+    if not await _while_starting(lambda: _seed_accounts(state, simulator_url)):
         return
-    for _attempt in range(50):
-        try:
-            await _seed_plans(state)
-            break
-        except ProviderUnavailable:
-            await asyncio.sleep(0.2)
-    else:
-        log.error("demo_seed_failed", reason="the simulator did not answer")
+    if not await _while_starting(lambda: _seed_plans(state)):
         return
     # Last, so that signing in works only once the demo is complete.
     async with state.sessionmaker() as session, session.begin():
@@ -156,6 +143,19 @@ async def seed_demo(state: AppState, public_url: str, simulator_url: str | None 
             f"  API docs:   {public_url}/docs\n",
             flush=True,
         )
+
+
+async def _while_starting(step: Callable[[], Awaitable[None]]) -> bool:
+    """Run `step` until the simulator answers it (every 0.2 s, 50 times at most: this server
+    may still be starting). False, logged, when it never did."""
+    for _attempt in range(50):
+        try:
+            await step()
+            return True
+        except ProviderUnavailable:
+            await asyncio.sleep(0.2)
+    log.error("demo_seed_failed", reason="the simulator did not answer")
+    return False
 
 
 async def _seed_accounts(state: AppState, simulator_url: str) -> None:
