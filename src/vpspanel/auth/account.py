@@ -126,7 +126,7 @@ async def revoke_own_session(
 ) -> None:
     """Sign one of the user's own sessions out. Another user's session id is 404, like an
     unknown one."""
-    found = await session.get(AuthSession, session_id)
+    found = await SessionRepository(session).get(session_id)
     if found is None or found.user_id != user_id or found.revoked_at is not None:
         raise NotFound("Session not found.")
     found.revoked_at = now

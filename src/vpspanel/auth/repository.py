@@ -64,6 +64,10 @@ class SessionRepository:
         self.session.add(auth_session)
         await self.session.flush()
 
+    async def get(self, session_id: uuid.UUID) -> AuthSession | None:
+        """The session with this id, revoked or expired or not."""
+        return await self.session.get(AuthSession, session_id)
+
     async def get_active_by_hash(self, token_hash: str, now: datetime) -> ActiveSession | None:
         """The unrevoked, unexpired session, its user (whether or not active: the caller refuses
         a suspended user with its own message) and the user's organizations with their roles,

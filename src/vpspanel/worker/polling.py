@@ -39,7 +39,7 @@ from typing import Any
 
 from vpspanel.operations.repository import OperationRepository
 from vpspanel.provider_accounts import health
-from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.provider_accounts.repository import ProviderAccountRepository
 from vpspanel.providers.base import Provider
 from vpspanel.providers.errors import ProviderError
 from vpspanel.providers.http import BUDGET_PATIENCE_S
@@ -194,7 +194,7 @@ async def _watch_once(state: AppState, polls: SharedPolls, settle: Settle | None
             await _wake(state, [operation_id for operation_id, _, _ in watched])
             continue
         async with state.read_sessionmaker() as session:
-            account = await session.get(ServiceProvider, account_id)
+            account = await ProviderAccountRepository(session).get(account_id)
         if account is None or health.backing_off(account, state.clock()):
             continue  # a failing account: its operations poll on their own, backing off
         token = BUDGET_PATIENCE_S.set(0.0)  # no room for a read now: the next interval
