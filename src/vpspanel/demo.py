@@ -18,22 +18,22 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import structlog
-from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from vpspanel.auth.models import User, UserRole
+from vpspanel.auth.models import UserRole
+from vpspanel.auth.repository import UserRepository
 from vpspanel.auth.service import create_user
 from vpspanel.catalog import service as plan_service
-from vpspanel.catalog.models import VpsPlan
+from vpspanel.catalog.repository import PlanRepository
 from vpspanel.catalog.schemas import PlanCreateIn
 from vpspanel.config import Settings
 from vpspanel.provider_accounts import service as account_service
-from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.provider_accounts.repository import ProviderAccountRepository
 from vpspanel.provider_accounts.schemas import ProviderCreateIn
 from vpspanel.providers.errors import ProviderUnavailable
@@ -62,8 +62,8 @@ LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 async def database_is_empty(state: AppState) -> bool:
     async with state.read_sessionmaker() as session:
-        users = await session.scalar(select(func.count()).select_from(User))
-        providers = await session.scalar(select(func.count()).select_from(ServiceProvider))
+        users = await UserRepository(session).count_all()
+        providers = await ProviderAccountRepository(session).count_all()
     return not users and not providers
 
 
@@ -122,23 +122,9 @@ async def seed_demo(state: AppState, public_url: str, simulator_url: str | None 
         )
         return
     password = os.environ.get("VPSPANEL_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
-    for _attempt in range(50):
-        try:
-            await _seed_accounts(state, simulator_url)
-            break
-        except ProviderUnavailable:
-            await asyncio.sleep(0.2)
-    else:
-        log.error("demo_seed_failed", reason="the simulator did not answer")
+    if not await _while_starting(lambda: _seed_accounts(state, simulator_url)):
         return
-    for _attempt in range(50):
-        try:
-            await _seed_plans(state)
-            break
-        except ProviderUnavailable:
-            await asyncio.sleep(0.2)
-    else:
-        log.error("demo_seed_failed", reason="the simulator did not answer")
+    if not await _while_starting(lambda: _seed_plans(state)):
         return
     # Last, so that signing in works only once the demo is complete.
     async with state.sessionmaker() as session, session.begin():
@@ -157,6 +143,19 @@ async def seed_demo(state: AppState, public_url: str, simulator_url: str | None 
             f"  API docs:   {public_url}/docs\n",
             flush=True,
         )
+
+
+async def _while_starting(step: Callable[[], Awaitable[None]]) -> bool:
+    """Run `step` until the simulator answers it (every 0.2 s, 50 times at most: this server
+    may still be starting). False, logged, when it never did."""
+    for _attempt in range(50):
+        try:
+            await step()
+            return True
+        except ProviderUnavailable:
+            await asyncio.sleep(0.2)
+    log.error("demo_seed_failed", reason="the simulator did not answer")
+    return False
 
 
 async def _seed_accounts(state: AppState, simulator_url: str) -> None:
@@ -182,13 +181,9 @@ async def _seed_plans(state: AppState) -> None:
     plan reads the account's upstream catalog, which must happen with no connection held."""
     for name, _provider_type, _path, _token, plan_id in DEMO_ACCOUNTS:
         async with state.read_sessionmaker() as read:
-            account = await read.scalar(select(ServiceProvider).where(ServiceProvider.name == name))
-            has_plan = account is not None and bool(
-                await read.scalar(
-                    select(func.count())
-                    .select_from(VpsPlan)
-                    .where(VpsPlan.provider_id == account.id)
-                )
+            account = await ProviderAccountRepository(read).get_by_name(name)
+            has_plan = (
+                account is not None and await PlanRepository(read).count_of_account(account.id) > 0
             )
         if account is None or has_plan:
             continue

@@ -8,14 +8,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel.auth.api_token_repository import ApiTokenRepository
 from vpspanel.auth.models import AuthSession, PasswordResetToken, User
 from vpspanel.auth.rate_limit import WindowCounter
-from vpspanel.auth.repository import SessionRepository, UserRepository
+from vpspanel.auth.repository import (
+    PasswordResetTokenRepository,
+    SessionRepository,
+    UserRepository,
+)
 from vpspanel.auth.service import email_digest
 from vpspanel.errors import BadRequest, Conflict, NotFound, TooManyRequests, ValidationFailed
 from vpspanel.input_rules import normalize_email
@@ -105,14 +108,8 @@ async def change_password(
     _policy(new_password, user.email, "new_password")
     user = await session.merge(user)
     user.password_hash = hash_password(new_password)
-    await session.execute(
-        update(AuthSession)
-        .where(
-            AuthSession.user_id == user.id,
-            AuthSession.id != current_session_id,
-            AuthSession.revoked_at.is_(None),
-        )
-        .values(revoked_at=state.clock())
+    await SessionRepository(session).revoke_all_of_except(
+        user.id, current_session_id, state.clock()
     )
     await session.flush()
 
@@ -121,16 +118,7 @@ async def active_sessions(
     session: AsyncSession, user_id: uuid.UUID, now: datetime
 ) -> list[AuthSession]:
     """The user's sessions that still work, newest first."""
-    rows = await session.scalars(
-        select(AuthSession)
-        .where(
-            AuthSession.user_id == user_id,
-            AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > now,
-        )
-        .order_by(AuthSession.created_at.desc(), AuthSession.id)
-    )
-    return list(rows)
+    return await SessionRepository(session).list_active_of(user_id, now)
 
 
 async def revoke_own_session(
@@ -138,7 +126,7 @@ async def revoke_own_session(
 ) -> None:
     """Sign one of the user's own sessions out. Another user's session id is 404, like an
     unknown one."""
-    found = await session.get(AuthSession, session_id)
+    found = await SessionRepository(session).get(session_id)
     if found is None or found.user_id != user_id or found.revoked_at is not None:
         raise NotFound("Session not found.")
     found.revoked_at = now
@@ -184,11 +172,7 @@ async def request_password_reset(
     async with state.sessionmaker() as session, session.begin():
         user = await UserRepository(session).get_by_email(email)
         user_id = user.id if user is not None and user.active else None
-        await session.execute(
-            delete(PasswordResetToken).where(
-                PasswordResetToken.user_id == user_id, PasswordResetToken.used_at.is_(None)
-            )
-        )
+        await PasswordResetTokenRepository(session).delete_unused_of(user_id)
         if user_id is None:
             return None
         session.add(
@@ -238,19 +222,7 @@ async def confirm_password_reset(
     if count > state.settings.login_attempts_per_address:
         raise TooManyRequests(reset_in, f"Too many attempts. Try again in {reset_in} seconds.")
     async with state.sessionmaker() as session, session.begin():
-        row = (
-            await session.execute(
-                select(PasswordResetToken, User)
-                .join(User, User.id == PasswordResetToken.user_id)
-                .where(
-                    PasswordResetToken.token_hash == hash_token(token),
-                    PasswordResetToken.used_at.is_(None),
-                    PasswordResetToken.expires_at > now,
-                    User.active.is_(True),
-                )
-                .with_for_update()
-            )
-        ).first()
+        row = await PasswordResetTokenRepository(session).get_usable_locked(hash_token(token), now)
         if row is None:
             raise BadRequest(INVALID_RESET_TOKEN, code="invalid_token")
         reset, user = row

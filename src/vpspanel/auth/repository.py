@@ -4,13 +4,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel.auth.models import (
     AuthSession,
     ExternalIdentity,
     IdentityProvider,
+    PasswordResetToken,
     RateLimitCounter,
     User,
 )
@@ -36,6 +37,10 @@ class UserRepository:
     async def get(self, user_id: uuid.UUID) -> User | None:
         return await self.session.get(User, user_id)
 
+    async def count_all(self) -> int:
+        """How many users there are, active or not."""
+        return int(await self.session.scalar(select(func.count()).select_from(User)) or 0)
+
     async def add(self, user: User) -> User:
         self.session.add(user)
         await self.session.flush()
@@ -58,6 +63,10 @@ class SessionRepository:
     async def add(self, auth_session: AuthSession) -> None:
         self.session.add(auth_session)
         await self.session.flush()
+
+    async def get(self, session_id: uuid.UUID) -> AuthSession | None:
+        """The session with this id, revoked or expired or not."""
+        return await self.session.get(AuthSession, session_id)
 
     async def get_active_by_hash(self, token_hash: str, now: datetime) -> ActiveSession | None:
         """The unrevoked, unexpired session, its user (whether or not active: the caller refuses
@@ -103,6 +112,70 @@ class SessionRepository:
             .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
             .values(revoked_at=now)
         )
+
+    async def revoke_all_of_except(
+        self, user_id: uuid.UUID, kept_session_id: uuid.UUID, now: datetime
+    ) -> None:
+        """Revoke at `now` every unrevoked session of the user but `kept_session_id`."""
+        await self.session.execute(
+            update(AuthSession)
+            .where(
+                AuthSession.user_id == user_id,
+                AuthSession.id != kept_session_id,
+                AuthSession.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+        )
+
+    async def list_active_of(self, user_id: uuid.UUID, now: datetime) -> list[AuthSession]:
+        """The user's unrevoked sessions not expired at `now`, newest first."""
+        rows = await self.session.scalars(
+            select(AuthSession)
+            .where(
+                AuthSession.user_id == user_id,
+                AuthSession.revoked_at.is_(None),
+                AuthSession.expires_at > now,
+            )
+            .order_by(AuthSession.created_at.desc(), AuthSession.id)
+        )
+        return list(rows)
+
+
+class PasswordResetTokenRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def delete_unused_of(self, user_id: uuid.UUID | None) -> None:
+        """Delete the user's unused reset tokens. `None` matches no token but still runs the
+        statement, so that an unknown address costs the same queries as a known one."""
+        await self.session.execute(
+            delete(PasswordResetToken).where(
+                PasswordResetToken.user_id == user_id, PasswordResetToken.used_at.is_(None)
+            )
+        )
+
+    async def get_usable_locked(
+        self, token_hash: str, now: datetime
+    ) -> tuple[PasswordResetToken, User] | None:
+        """The unused token with `token_hash` not expired at `now` and its active user, both
+        locked for update; `None` when there is no such token."""
+        row = (
+            await self.session.execute(
+                select(PasswordResetToken, User)
+                .join(User, User.id == PasswordResetToken.user_id)
+                .where(
+                    PasswordResetToken.token_hash == token_hash,
+                    PasswordResetToken.used_at.is_(None),
+                    PasswordResetToken.expires_at > now,
+                    User.active.is_(True),
+                )
+                .with_for_update()
+            )
+        ).first()
+        if row is None:
+            return None
+        reset, user = row
+        return reset, user
 
 
 class ExternalIdentityRepository:

@@ -124,6 +124,15 @@ class PlanRepository:
         await self.session.delete(plan)
         await self.session.flush()
 
+    async def count_of_account(self, provider_id: uuid.UUID) -> int:
+        """How many plans the provider account has, active or not."""
+        return int(
+            await self.session.scalar(
+                select(func.count()).select_from(VpsPlan).where(VpsPlan.provider_id == provider_id)
+            )
+            or 0
+        )
+
     async def count_live_instances(self, plan_id: uuid.UUID) -> int:
         count = await self.session.scalar(
             select(func.count())

@@ -4,21 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vpspanel.customers.repository import CustomerRepository
 from vpspanel.errors import ValidationFailed
-from vpspanel.instances.models import VpsInstance
-from vpspanel.organizations.models import Organization
-
-
-def live_servers(organization_id: uuid.UUID) -> Select[int]:
-    """A query counting an organization's servers that are not deleted."""
-    return (
-        select(func.count())
-        .select_from(VpsInstance)
-        .where(VpsInstance.organization_id == organization_id, VpsInstance.deleted_at.is_(None))
-    )
 
 
 async def check_room_for_one_more(session: AsyncSession, organization_id: uuid.UUID) -> None:
@@ -29,16 +18,11 @@ async def check_room_for_one_more(session: AsyncSession, organization_id: uuid.U
     first (FOR NO KEY UPDATE on PostgreSQL; SQLite's write transactions are serialised by BEGIN
     IMMEDIATE), so two deploys racing for the last slot count one after the other and only
     one of them passes."""
-    limit = await session.scalar(
-        select(Organization.server_limit)
-        .where(Organization.id == organization_id)
-        # FOR NO KEY UPDATE: deploys (and limit changes) queue on it, while inserts that only
-        # reference the organization (its servers' foreign keys) are not held up.
-        .with_for_update(key_share=True)
-    )
+    customers = CustomerRepository(session)
+    limit = await customers.server_limit_locked(organization_id)
     if limit is None:
         return
-    count = int(await session.scalar(live_servers(organization_id)) or 0)
+    count = await customers.count_live_servers(organization_id)
     if limit == 0:
         raise ValidationFailed(
             "This organization may not have servers (its limit is 0). Ask the provider of this "

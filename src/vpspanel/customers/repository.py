@@ -124,3 +124,24 @@ class CustomerRepository:
                 .execution_options(populate_existing=True)
             )
         ).one_or_none()
+
+    async def server_limit_locked(self, organization_id: uuid.UUID) -> int | None:
+        """The organization's `server_limit` (None: no limit, or no such organization), its
+        row locked FOR NO KEY UPDATE on PostgreSQL until the transaction ends: deploys and
+        limit changes queue on it, while inserts that only reference the organization (its
+        servers' foreign keys) are not held up."""
+        limit: int | None = await self.session.scalar(
+            select(Organization.server_limit)
+            .where(Organization.id == organization_id)
+            .with_for_update(key_share=True)
+        )
+        return limit
+
+    async def count_live_servers(self, organization_id: uuid.UUID) -> int:
+        """How many of the organization's servers are not deleted."""
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(VpsInstance)
+            .where(VpsInstance.organization_id == organization_id, _LIVE)
+        )
+        return int(count or 0)

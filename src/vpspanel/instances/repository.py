@@ -4,7 +4,7 @@ another organization is simply not found."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel.auth.models import User
 from vpspanel.catalog.models import VpsPlan
+from vpspanel.db.engine import skip_locked_rows
 from vpspanel.instances.models import InstanceEvent, VpsInstance
 from vpspanel.operations.models import Operation
 from vpspanel.organizations.models import Organization
@@ -136,6 +137,22 @@ class InstanceRepository:
         if for_update:
             query = query.with_for_update().execution_options(populate_existing=True)
         return list((await self.session.scalars(query)).all())
+
+    async def get_many(self, instance_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, VpsInstance]:
+        """These instances by id (unknown ids are absent), unlocked: one statement."""
+        rows = await self.session.scalars(
+            select(VpsInstance).where(VpsInstance.id.in_(list(instance_ids)))
+        )
+        return {instance.id: instance for instance in rows.all()}
+
+    async def get_many_skip_locked(
+        self, instance_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, VpsInstance]:
+        """These instances by id, locked until the transaction ends; on PostgreSQL rows
+        another transaction holds are passed over (absent, like unknown ids): one statement."""
+        query = select(VpsInstance).where(VpsInstance.id.in_(list(instance_ids)))
+        rows = await self.session.scalars(skip_locked_rows(query, self.session, of=VpsInstance))
+        return {instance.id: instance for instance in rows.all()}
 
     async def lock_many(self, instance_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, VpsInstance]:
         """These instances, each row locked until the transaction ends and re-read under the

@@ -16,10 +16,10 @@ import logging
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel.operations.models import Operation
+from vpspanel.operations.repository import OperationRepository
 from vpspanel.security.secrets import DecryptionError, SecretBox
 
 logger = logging.getLogger(__name__)
@@ -69,12 +69,7 @@ def clear(operation: Operation) -> None:
 
 async def erase_expired(session: AsyncSession, now: datetime) -> int:
     """Erase every sealed secret whose expiry is at or before `now`; returns how many."""
-    result = await session.execute(
-        update(Operation)
-        .where(Operation.secret_expires_at <= now)
-        .values(sealed_secret=None, secret_expires_at=None)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return await OperationRepository(session).erase_expired_secrets(now)
 
 
 async def reseal_with_current_key(session: AsyncSession, box: SecretBox, now: datetime) -> int:
@@ -83,10 +78,7 @@ async def reseal_with_current_key(session: AsyncSession, box: SecretBox, now: da
     instead. Returns how many were sealed again. Raises `DecryptionError` when one was sealed
     with a key that is not configured (write nothing then: roll the transaction back)."""
     resealed = 0
-    in_flight = await session.scalars(
-        select(Operation).where(Operation.sealed_secret.is_not(None)).with_for_update()
-    )
-    for operation in in_flight:
+    for operation in await OperationRepository(session).with_sealed_secret_locked():
         expires_at = operation.secret_expires_at
         if expires_at is None or now >= expires_at or operation.sealed_secret is None:
             clear(operation)

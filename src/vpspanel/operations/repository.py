@@ -248,6 +248,75 @@ class OperationRepository:
             operation.updated_at = now
         return operations
 
+    async def queued_among_skip_locked(
+        self, operation_ids: Collection[uuid.UUID]
+    ) -> list[Operation]:
+        """Those of these operations still queued, locked until the transaction ends; on
+        PostgreSQL rows another transaction holds are passed over: one statement."""
+        query = select(Operation).where(
+            Operation.id.in_(list(operation_ids)),
+            Operation.status == OperationStatus.QUEUED.value,
+        )
+        return list(
+            (await self.session.scalars(skip_locked_rows(query, self.session, of=Operation))).all()
+        )
+
+    async def watched_creates(
+        self,
+    ) -> list[tuple[uuid.UUID, uuid.UUID | None, str | None, str | None]]:
+        """Every queued create waiting at watch priority whose server is known, as (operation
+        id, its instance's provider account id, provider server id, last provider status):
+        one statement."""
+        rows = await self.session.execute(
+            select(
+                Operation.id,
+                VpsInstance.provider_id,
+                VpsInstance.provider_instance_id,
+                VpsInstance.provider_status,
+            )
+            .join(VpsInstance, VpsInstance.id == Operation.instance_id)
+            .where(
+                Operation.status == OperationStatus.QUEUED.value,
+                Operation.type == "create",
+                Operation.priority == OperationPriority.WATCH.value,
+                VpsInstance.provider_instance_id.is_not(None),
+            )
+        )
+        return [
+            (operation_id, account_id, provider_instance_id, provider_status)
+            for operation_id, account_id, provider_instance_id, provider_status in rows.all()
+        ]
+
+    async def make_queued_due(self, operation_ids: Collection[uuid.UUID], now: datetime) -> None:
+        """Those of these operations still queued and due later than `now` become due at
+        `now` (one being claimed meanwhile is left alone)."""
+        await self.session.execute(
+            update(Operation)
+            .where(
+                Operation.id.in_(list(operation_ids)),
+                Operation.status == OperationStatus.QUEUED.value,
+                Operation.run_after > now,
+            )
+            .values(run_after=now)
+        )
+
+    async def erase_expired_secrets(self, now: datetime) -> int:
+        """Erase every sealed secret whose expiry is at or before `now`; returns how many."""
+        result = await self.session.execute(
+            update(Operation)
+            .where(Operation.secret_expires_at <= now)
+            .values(sealed_secret=None, secret_expires_at=None)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def with_sealed_secret_locked(self) -> list[Operation]:
+        """Every operation holding a sealed secret, each row locked until the transaction
+        ends."""
+        rows = await self.session.scalars(
+            select(Operation).where(Operation.sealed_secret.is_not(None)).with_for_update()
+        )
+        return list(rows.all())
+
 
 class IdempotencyRepository:
     """Every query on `Idempotency-Key` records (the rules are in `operations/idempotency.py`)."""

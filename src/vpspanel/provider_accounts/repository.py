@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,6 +38,28 @@ class ProviderAccountRepository:
             statement = statement.with_for_update()
         found: ServiceProvider | None = await self.session.scalar(statement)
         return found
+
+    async def get_many(
+        self, provider_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, ServiceProvider]:
+        """These accounts by id (unknown ids are absent): one statement."""
+        rows = await self.session.scalars(
+            select(ServiceProvider).where(ServiceProvider.id.in_(list(provider_ids)))
+        )
+        return {account.id: account for account in rows.all()}
+
+    async def get_by_name(self, name: str) -> ServiceProvider | None:
+        """The account named `name` (names are unique)."""
+        found: ServiceProvider | None = await self.session.scalar(
+            select(ServiceProvider).where(ServiceProvider.name == name)
+        )
+        return found
+
+    async def count_all(self) -> int:
+        """How many accounts there are, active or not."""
+        return int(
+            await self.session.scalar(select(func.count()).select_from(ServiceProvider)) or 0
+        )
 
     async def list_active(self) -> Sequence[ServiceProvider]:
         result = await self.session.scalars(select(ServiceProvider).where(ServiceProvider.active))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import abc
+import logging
+from collections.abc import Sequence
 from typing import ClassVar
 from uuid import UUID
 
@@ -38,6 +40,22 @@ def instance_id_from_tags(tags: list[str]) -> UUID | None:
             except ValueError:
                 continue
     return None
+
+
+logger = logging.getLogger(__name__)
+
+
+def first_made(
+    tagged: Sequence[ProviderInstance], instance_id: UUID, provider_type: str
+) -> ProviderInstance | None:
+    """Of the provider instances carrying `instance_id`'s identity tag, the first made (the
+    lowest numeric id; None when there is none). More than one means a create was sent twice:
+    logged, and the others are left to the orphan sweep."""
+    if len(tagged) > 1:
+        logger.warning(
+            "%s: %d instances carry the tag of %s", provider_type, len(tagged), instance_id
+        )
+    return min(tagged, key=lambda instance: int(instance.id)) if tagged else None
 
 
 class Provider(abc.ABC):

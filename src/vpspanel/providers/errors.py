@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import TypeVar
+
+Answer = TypeVar("Answer")
+
 
 class ProviderError(Exception):
     """Base of every provider failure.
@@ -118,3 +123,12 @@ class ProviderUnavailable(ProviderError):
     ) -> None:
         super().__init__(message, status_code=status_code)
         self.may_have_succeeded = may_have_succeeded
+
+
+async def none_if_not_found(request: Awaitable[Answer]) -> Answer | None:
+    """`request`'s answer, or None when the provider answers 404 (`ProviderNotFound`): a read
+    of something gone, or a delete of something already deleted."""
+    try:
+        return await request
+    except ProviderNotFound:
+        return None

@@ -110,6 +110,24 @@ def advance(
     return changes, following
 
 
+def batch_after(
+    cursor: FeedCursor, entries: list[FeedEntry], read_at_s: float, *, gap_reason: str | None = None
+) -> ChangeBatch:
+    """The changes in `entries` that `cursor` has not reported yet and the cursor after them
+    (see `advance`); with `gap_reason`, marked a gap (more entries than one poll reads)."""
+    changes, following = advance(cursor, entries, read_at_s)
+    return ChangeBatch(
+        changes, following.encode(), gap=gap_reason is not None, gap_reason=gap_reason
+    )
+
+
+def start_at(newest_id: int, read_at_s: float, reason: str) -> ChangeBatch:
+    """A feed (re)started after its newest entry `newest_id`: nothing before it is reported, so
+    it is a gap (`reason`) for the caller to sweep."""
+    start = FeedCursor(last_id=newest_id, open_ids=(), read_at_s=read_at_s)
+    return ChangeBatch([], start.encode(), gap=True, gap_reason=reason)
+
+
 async def read_feed(
     provider_name: str, cursor: str | None, read: Callable[[], Awaitable[ChangeBatch]]
 ) -> ChangeBatch:

@@ -757,6 +757,23 @@ class Transport:
         return response
 
 
+class JsonClient:
+    """JSON requests over one account's `Transport`: the part both providers' clients share
+    (each adds its own reads and pagination)."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+
+    async def post(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """POST `body` (an empty object when None); the JSON answer, {} when it has none."""
+        response = await self.transport.request("POST", path, json=body or {})
+        result: dict[str, Any] = response.json() if response.content else {}
+        return result
+
+    async def delete(self, path: str) -> None:
+        await self.transport.request("DELETE", path)
+
+
 def _causes(exc: BaseException) -> list[BaseException]:
     """The exception and every exception it was raised from, outermost first."""
     chain: list[BaseException] = []

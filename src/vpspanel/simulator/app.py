@@ -32,6 +32,7 @@ from vpspanel.simulator.state import (
     Account,
     Fault,
     FaultKind,
+    Instance,
     Provider,
     RateDecision,
     SimulatorState,
@@ -424,19 +425,21 @@ class ControlApi:
             rendered = [_render(i) for i in sorted(instances, key=lambda i: i.id)]
         return JSONResponse({"instances": rendered})
 
-    async def patch_instance(self, request: Request) -> Response:
+    def _instance_in_path(self, request: Request) -> Instance | None:
+        """The instance the path's `{provider}` and `{id}` name, or None (hold the lock)."""
         provider = _provider_of(request)
+        if provider is None:
+            return None
+        return self.state.find_instance(provider, int(request.path_params["id"]))
+
+    async def patch_instance(self, request: Request) -> Response:
         try:
             patch = InstancePatch.model_validate(await _json_body(request))
         except (ValidationError, json.JSONDecodeError) as exc:
             return _problem(422, "validation_error", str(exc))
         self.state.tick()
         with self.state.lock:
-            instance = (
-                self.state.find_instance(provider, int(request.path_params["id"]))
-                if provider
-                else None
-            )
+            instance = self._instance_in_path(request)
             if instance is None:
                 return _problem(404, "not_found", "no such instance")
             if patch.plan is not None and not _known_plan(instance.provider, patch.plan):
@@ -469,13 +472,8 @@ class ControlApi:
             return JSONResponse({"instance": _render(instance)})
 
     async def delete_instance(self, request: Request) -> Response:
-        provider = _provider_of(request)
         with self.state.lock:
-            instance = (
-                self.state.find_instance(provider, int(request.path_params["id"]))
-                if provider
-                else None
-            )
+            instance = self._instance_in_path(request)
             if instance is None:
                 return _problem(404, "not_found", "no such instance")
             account = self.state.accounts[(instance.provider, instance.token)]

@@ -37,13 +37,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
-
-from vpspanel.instances.models import VpsInstance
-from vpspanel.operations.models import Operation
-from vpspanel.operations.repository import OperationPriority, OperationStatus
+from vpspanel.operations.repository import OperationRepository
 from vpspanel.provider_accounts import health
-from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.provider_accounts.repository import ProviderAccountRepository
 from vpspanel.providers.base import Provider
 from vpspanel.providers.errors import ProviderError
 from vpspanel.providers.http import BUDGET_PATIENCE_S
@@ -184,23 +180,7 @@ async def watch_accounts(
 
 async def _watch_once(state: AppState, polls: SharedPolls, settle: Settle | None = None) -> None:
     async with state.read_sessionmaker() as session:
-        rows = (
-            await session.execute(
-                select(
-                    Operation.id,
-                    VpsInstance.provider_id,
-                    VpsInstance.provider_instance_id,
-                    VpsInstance.provider_status,
-                )
-                .join(VpsInstance, VpsInstance.id == Operation.instance_id)
-                .where(
-                    Operation.status == OperationStatus.QUEUED.value,
-                    Operation.type == "create",
-                    Operation.priority == OperationPriority.WATCH.value,
-                    VpsInstance.provider_instance_id.is_not(None),
-                )
-            )
-        ).all()
+        rows = await OperationRepository(session).watched_creates()
     by_account: dict[uuid.UUID, list[tuple[uuid.UUID, str, str | None]]] = {}
     for operation_id, account_id, provider_instance_id, provider_status in rows:
         if account_id is None or provider_instance_id is None:
@@ -214,7 +194,7 @@ async def _watch_once(state: AppState, polls: SharedPolls, settle: Settle | None
             await _wake(state, [operation_id for operation_id, _, _ in watched])
             continue
         async with state.read_sessionmaker() as session:
-            account = await session.get(ServiceProvider, account_id)
+            account = await ProviderAccountRepository(session).get(account_id)
         if account is None or health.backing_off(account, state.clock()):
             continue  # a failing account: its operations poll on their own, backing off
         token = BUDGET_PATIENCE_S.set(0.0)  # no room for a read now: the next interval
@@ -256,15 +236,7 @@ async def _wake(state: AppState, operation_ids: list[uuid.UUID]) -> None:
         return
     now = state.clock()
     async with state.sessionmaker() as session, session.begin():
-        await session.execute(
-            update(Operation)
-            .where(
-                Operation.id.in_(operation_ids),
-                Operation.status == OperationStatus.QUEUED.value,
-                Operation.run_after > now,
-            )
-            .values(run_after=now)
-        )
+        await OperationRepository(session).make_queued_due(operation_ids, now)
 
 
 class ListedServer:

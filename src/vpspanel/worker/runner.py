@@ -27,11 +27,9 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import structlog
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel import metrics, provider_errors
-from vpspanel.db.engine import skip_locked_rows
 from vpspanel.instances import tasks
 from vpspanel.instances.models import VpsInstance
 from vpspanel.instances.repository import InstanceRepository
@@ -123,21 +121,11 @@ class Worker:
             if not operations:
                 await session.rollback()
                 return []
-            instances = {
-                instance.id: instance
-                for instance in await session.scalars(
-                    select(VpsInstance).where(
-                        VpsInstance.id.in_([operation.instance_id for operation in operations])
-                    )
-                )
-            }
+            instances = await InstanceRepository(session).get_many(
+                [operation.instance_id for operation in operations]
+            )
             account_ids = {i.provider_id for i in instances.values() if i.provider_id is not None}
-            accounts = {
-                account.id: account
-                for account in await session.scalars(
-                    select(ServiceProvider).where(ServiceProvider.id.in_(account_ids))
-                )
-            }
+            accounts = await ProviderAccountRepository(session).get_many(account_ids)
             claimed: list[Claimed] = []
             for operation in operations:
                 instance = instances.get(operation.instance_id)
@@ -439,26 +427,12 @@ class Worker:
         left: list[uuid.UUID] = []
         async with self.state.sessionmaker() as session, session.begin():
             now = self.state.clock()
-            query = select(Operation).where(
-                Operation.id.in_(list(servers)),
-                Operation.status == OperationStatus.QUEUED.value,
-            )
-            operations = list(
-                (await session.scalars(skip_locked_rows(query, session, of=Operation))).all()
-            )
+            operations = await OperationRepository(session).queued_among_skip_locked(servers)
             if not operations:
                 return left
-            instances_query = select(VpsInstance).where(
-                VpsInstance.id.in_([operation.instance_id for operation in operations])
+            instances = await InstanceRepository(session).get_many_skip_locked(
+                [operation.instance_id for operation in operations]
             )
-            instances = {
-                instance.id: instance
-                for instance in (
-                    await session.scalars(
-                        skip_locked_rows(instances_query, session, of=VpsInstance)
-                    )
-                ).all()
-            }
             account = await ProviderAccountRepository(session).get(account_id)
             for operation in operations:
                 instance = instances.get(operation.instance_id)

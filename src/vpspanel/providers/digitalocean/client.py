@@ -15,7 +15,7 @@ from vpspanel.providers.errors import (
     ProviderPermissionError,
     ProviderValidationError,
 )
-from vpspanel.providers.http import RateLimits, RateRule, Transport
+from vpspanel.providers.http import JsonClient, RateLimits, RateRule
 
 PER_PAGE = 200  # DigitalOcean's maximum
 
@@ -95,10 +95,7 @@ def translate_error(response: httpx.Response, method: str, path: str) -> Provide
     return ProviderError(f"{what}: HTTP {status} ({message})", status_code=status)
 
 
-class DigitalOceanClient:
-    def __init__(self, transport: Transport) -> None:
-        self.transport = transport
-
+class DigitalOceanClient(JsonClient):
     async def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         response = await self.transport.request("GET", path, params=params)
         body: dict[str, Any] = response.json()
@@ -119,11 +116,3 @@ class DigitalOceanClient:
                 return items
             next_page = httpx.URL(next_link).params.get("page")
             page = int(next_page) if next_page and int(next_page) > page else page + 1
-
-    async def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = await self.transport.request("POST", path, json=body)
-        result: dict[str, Any] = response.json() if response.content else {}
-        return result
-
-    async def delete(self, path: str) -> None:
-        await self.transport.request("DELETE", path)

@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import Any, ClassVar
 from uuid import UUID
 
-from vpspanel.providers.base import TAG_NAMESPACE
+from vpspanel.providers.base import TAG_NAMESPACE, first_made
 from vpspanel.providers.conversions import fitted, metric_window
 from vpspanel.providers.digitalocean import mappers
 from vpspanel.providers.digitalocean.client import (
@@ -25,8 +25,9 @@ from vpspanel.providers.errors import (
     ProviderPermissionError,
     ProviderUnavailable,
     ProviderValidationError,
+    none_if_not_found,
 )
-from vpspanel.providers.feeds import FeedCursor, FeedEntry, advance, read_feed
+from vpspanel.providers.feeds import FeedCursor, FeedEntry, batch_after, read_feed, start_at
 from vpspanel.providers.http import HttpProvider, RateLimits
 from vpspanel.providers.key_ids import DEFAULT_KEY_IDS
 from vpspanel.providers.sha512_crypt import sha512_crypt
@@ -265,26 +266,17 @@ class DigitalOceanProvider(HttpProvider):
         return list(await asyncio.gather(*(self._to_instance(d) for d in droplets)))
 
     async def find_instance_by_tag(self, instance_id: UUID) -> ProviderInstance | None:
-        found = await self._list(self.identity_tag(instance_id))
-        if len(found) > 1:
-            logger.warning("digitalocean: %d droplets carry the tag of %s", len(found), instance_id)
-        return min(found, key=lambda instance: int(instance.id)) if found else None
+        return first_made(await self._list(self.identity_tag(instance_id)), instance_id, self.type)
 
     async def get_instance(self, provider_instance_id: str) -> ProviderInstance | None:
-        try:
-            body = await self._client.get(f"/droplets/{provider_instance_id}")
-        except ProviderNotFound:
-            return None
-        return await self._to_instance(body["droplet"])
+        body = await none_if_not_found(self._client.get(f"/droplets/{provider_instance_id}"))
+        return None if body is None else await self._to_instance(body["droplet"])
 
     async def list_instances(self, tagged_only: bool = True) -> list[ProviderInstance]:
         return await self._list(TAG_NAMESPACE if tagged_only else None)
 
     async def delete_instance(self, provider_instance_id: str) -> None:
-        try:
-            await self._client.delete(f"/droplets/{provider_instance_id}")
-        except ProviderNotFound:
-            return
+        await none_if_not_found(self._client.delete(f"/droplets/{provider_instance_id}"))
 
     async def _action(self, provider_instance_id: str, body: dict[str, Any]) -> None:
         await self._client.post(f"/droplets/{provider_instance_id}/actions", body)
@@ -335,8 +327,7 @@ class DigitalOceanProvider(HttpProvider):
             body = await self._client.get("/actions", {"page": 1, "per_page": 1})
             newest = max((int(a["id"]) for a in body.get("actions") or []), default=0)
             reason = "the feed starts here" if cursor_text is None else "unreadable cursor"
-            start = FeedCursor(last_id=newest, open_ids=(), read_at_s=now)
-            return ChangeBatch([], start.encode(), gap=True, gap_reason=reason)
+            return start_at(newest, now, reason)
         stop_id = min((cursor.last_id, *cursor.open_ids))
         entries: list[FeedEntry] = []
         # A reserved IP assigned or unassigned since the last poll: some droplet's address
@@ -368,21 +359,19 @@ class DigitalOceanProvider(HttpProvider):
                 or not next_link
                 or (read_all_new and page >= FEED_MAX_PAGES)
             ):
-                changes, following = advance(cursor, entries, now)
-                if address_moved:
-                    return ChangeBatch(
-                        changes,
-                        following.encode(),
-                        gap=True,
-                        gap_reason="a reserved IP was assigned or unassigned",
-                    )
-                return ChangeBatch(changes, following.encode())
+                return batch_after(
+                    cursor,
+                    entries,
+                    now,
+                    gap_reason="a reserved IP was assigned or unassigned"
+                    if address_moved
+                    else None,
+                )
             if page >= FEED_MAX_PAGES:
-                changes, following = advance(cursor, entries, now)
-                return ChangeBatch(
-                    changes,
-                    following.encode(),
-                    gap=True,
+                return batch_after(
+                    cursor,
+                    entries,
+                    now,
                     gap_reason=f"more than {FEED_MAX_PAGES * PER_PAGE} actions since the last poll",
                 )
             page += 1

@@ -16,7 +16,7 @@ from vpspanel.providers.errors import (
     ProviderPermissionError,
     ProviderValidationError,
 )
-from vpspanel.providers.http import RateLimits, RateRule, Transport
+from vpspanel.providers.http import JsonClient, RateLimits, RateRule
 
 PAGE_SIZE = 500  # Linode's maximum
 
@@ -120,10 +120,7 @@ def translate_error(response: httpx.Response, method: str, path: str) -> Provide
     return ProviderError(f"{what}: HTTP {status} ({text})", status_code=status)
 
 
-class LinodeClient:
-    def __init__(self, transport: Transport) -> None:
-        self.transport = transport
-
+class LinodeClient(JsonClient):
     async def get_response(
         self,
         path: str,
@@ -153,11 +150,3 @@ class LinodeClient:
             if page >= int(body.get("pages") or 1):
                 return items
             page += 1
-
-    async def post(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        response = await self.transport.request("POST", path, json=body or {})
-        result: dict[str, Any] = response.json() if response.content else {}
-        return result
-
-    async def delete(self, path: str) -> None:
-        await self.transport.request("DELETE", path)

@@ -9,13 +9,13 @@ from functools import cached_property
 from typing import ClassVar
 from uuid import UUID
 
-from vpspanel.providers.base import TAG_NAMESPACE
+from vpspanel.providers.base import TAG_NAMESPACE, first_made
 from vpspanel.providers.conversions import fitted, metric_window
 from vpspanel.providers.errors import (
-    ProviderNotFound,
     ProviderValidationError,
+    none_if_not_found,
 )
-from vpspanel.providers.feeds import FeedCursor, FeedEntry, advance, read_feed
+from vpspanel.providers.feeds import FeedCursor, FeedEntry, batch_after, read_feed, start_at
 from vpspanel.providers.http import HttpProvider, RateLimits
 from vpspanel.providers.linode import mappers
 from vpspanel.providers.linode.client import (
@@ -157,25 +157,18 @@ class LinodeProvider(HttpProvider):
 
     async def find_instance_by_tag(self, instance_id: UUID) -> ProviderInstance | None:
         found = await self._list({"tags": self.identity_tag(instance_id)})
-        if len(found) > 1:
-            logger.warning("linode: %d instances carry the tag of %s", len(found), instance_id)
-        return min(found, key=lambda instance: int(instance.id)) if found else None
+        return first_made(found, instance_id, self.type)
 
     async def get_instance(self, provider_instance_id: str) -> ProviderInstance | None:
-        try:
-            item = await self._client.get(f"/linode/instances/{provider_instance_id}")
-        except ProviderNotFound:
-            return None
-        return mappers.instance_from_linode(item)
+        path = f"/linode/instances/{provider_instance_id}"
+        item = await none_if_not_found(self._client.get(path))
+        return None if item is None else mappers.instance_from_linode(item)
 
     async def list_instances(self, tagged_only: bool = True) -> list[ProviderInstance]:
         return await self._list({"tags": TAG_NAMESPACE} if tagged_only else None)
 
     async def delete_instance(self, provider_instance_id: str) -> None:
-        try:
-            await self._client.delete(f"/linode/instances/{provider_instance_id}")
-        except ProviderNotFound:
-            return
+        await none_if_not_found(self._client.delete(f"/linode/instances/{provider_instance_id}"))
 
     async def boot(self, provider_instance_id: str) -> None:
         await self._client.post(f"/linode/instances/{provider_instance_id}/boot")
@@ -245,16 +238,14 @@ class LinodeProvider(HttpProvider):
             pages = int(body.get("pages") or 1)
             if pages > FEED_MAX_PAGES:
                 # Newest first: this page holds the newest id, so the feed resumes from there.
-                changes, following = advance(cursor, entries, now)
-                return ChangeBatch(
-                    changes,
-                    following.encode(),
-                    gap=True,
+                return batch_after(
+                    cursor,
+                    entries,
+                    now,
                     gap_reason=f"more than {FEED_MAX_PAGES * PAGE_SIZE} events since the last poll",
                 )
             if page >= pages:
-                changes, following = advance(cursor, entries, now)
-                return ChangeBatch(changes, following.encode())
+                return batch_after(cursor, entries, now)
             page += 1
 
     async def _start_events(self, now: float, reason: str) -> ChangeBatch:
@@ -264,8 +255,7 @@ class LinodeProvider(HttpProvider):
             filter=_NEWEST_FIRST,
         )
         newest = max((int(item["id"]) for item in response.json().get("data") or []), default=0)
-        start = FeedCursor(last_id=newest, open_ids=(), read_at_s=now)
-        return ChangeBatch([], start.encode(), gap=True, gap_reason=reason)
+        return start_at(newest, now, reason)
 
     async def get_metrics(self, provider_instance_id: str, period_hours: int) -> InstanceMetrics:
         """`/stats` covers the last 24 hours; a longer period also reads every calendar month
