@@ -259,7 +259,8 @@ class TestChangeFeed:
         sim.delete_instance(provider_type, server["id"])
         report = await sync.run_pass(offer.account)
 
-        assert report.deleted == 1
+        # The re-read's 404 asks for a sweep; the complete listing and a second look confirm.
+        assert report.deleted == 1 and report.sweeps == 1 and report.lookups == 2
         after = await _instance(client, headers, instance["id"])
         assert after["status"] == "deleted" and after["allowed_actions"] == []
         assert (await _events(client, headers, instance["id"]))[-1]["message"] == (
@@ -274,6 +275,75 @@ class TestChangeFeed:
         assert _provider_writes(sim, provider_type) == 0  # deleting twice is deleting once
         listed = (await client.get("/api/vps", headers=headers)).json()
         assert instance["id"] not in [item["id"] for item in listed["instances"]]
+
+    @pytest.mark.parametrize("provider_type", PROVIDERS)
+    async def test_one_404_on_a_re_read_sweeps_instead_of_deleting_a_running_server(
+        self,
+        provider_type: str,
+        fast_state: AppState,
+        client: AsyncClient,
+        sim: SimulatorServer,
+        worker: Worker,
+    ) -> None:
+        offer, headers, instance, server = await _deployed(
+            fast_state, client, sim, worker, provider_type
+        )
+        sync = _sync(fast_state)
+        await sync.run_pass(offer.account)
+        own_address = {"linode": "/linode/instances", "digitalocean": "/droplets"}[provider_type]
+        sim.inject_fault(
+            provider_type,
+            "server_error",
+            status=404,
+            method="GET",
+            path=f"^{own_address}/{server['id']}$",
+        )
+        sim.change_instance(provider_type, server["id"], label="renamed-at-console")
+
+        report = await sync.run_pass(offer.account)
+
+        assert report.deleted == 0 and report.sweeps == 1 and report.gaps == 1
+        after = await _instance(client, headers, instance["id"])
+        assert after["status"] == "running" and after["label"] == "renamed-at-console"
+        events = await _events(client, headers, instance["id"])
+        assert DELETED_AT_PROVIDER not in [event["message"] for event in events]
+        assert (await sync.run_pass(offer.account)).deleted == 0
+
+    @pytest.mark.parametrize("provider_type", PROVIDERS)
+    async def test_a_resize_to_a_plan_not_sold_here_never_names_the_providers_plan(
+        self,
+        provider_type: str,
+        fast_state: AppState,
+        client: AsyncClient,
+        sim: SimulatorServer,
+        worker: Worker,
+    ) -> None:
+        offer, headers, instance, server = await _deployed(
+            fast_state, client, sim, worker, provider_type
+        )
+        sync = _sync(fast_state)
+        await sync.run_pass(offer.account)
+        unsold = {"linode": "g6-standard-2", "digitalocean": "s-2vcpu-4gb"}[provider_type]
+
+        sim.change_instance(provider_type, server["id"], plan=unsold)
+        assert (await sync.run_pass(offer.account)).updated == 1
+        sim.change_instance(provider_type, server["id"], plan=offer.setup.small)
+        assert (await sync.run_pass(offer.account)).updated == 1
+
+        admin, _, _ = await signed_in_headers(fast_state, client, role=UserRole.ADMIN)
+        seen_by_admin = await client.get(
+            f"/api/admin/instances/{instance['id']}/events", headers=admin
+        )
+        for events in (
+            await _events(client, headers, instance["id"]),
+            seen_by_admin.json()["events"],
+        ):
+            observed = [e["message"] for e in events if e["type"] == "observed"]
+            assert observed[-2].endswith("plan Standard 1GB → a plan not offered here.")
+            assert observed[-1].endswith("plan a plan not offered here → Standard 1GB.")
+            for message in observed:
+                assert unsold not in message and offer.setup.small not in message
+                assert "linode" not in message.lower() and "digitalocean" not in message.lower()
 
     async def test_a_server_an_operation_of_ours_is_changing_is_not_re_read(
         self, fast_state: AppState, client: AsyncClient, sim: SimulatorServer, worker: Worker

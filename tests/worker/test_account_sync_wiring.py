@@ -24,6 +24,7 @@ from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
 from vpspanel.worker.account_sync import AccountSync
 from vpspanel.worker.config import WorkerConfig
+from vpspanel.worker.models import ProviderAccountSync
 from vpspanel.worker.runner import Worker
 
 FEED_INTERVAL_S = 15.0
@@ -101,6 +102,77 @@ class TestAccountHealth:
 
         status = await _admin_status(fast_state, client, offer.account)
         assert status["ok"] is True and status["failures"] == 0 and status["error"] is None
+
+    @pytest.mark.parametrize("provider_type", ["linode", "digitalocean"])
+    async def test_a_provider_down_for_every_request_backs_off_and_shows_not_ok(
+        self, provider_type: str, fast_state: AppState, client: AsyncClient, sim: SimulatorServer
+    ) -> None:
+        offer = await create_offer(fast_state, sim, provider_type)
+        sync = _sync(fast_state)
+        await sync.run_pass(offer.account)  # the feed starts
+        sim.inject_fault(provider_type, "server_error", status=503, path=".*", times=100_000)
+
+        report = await sync.run_pass(offer.account)
+
+        assert report.updated == report.deleted == 0
+        status = await _admin_status(fast_state, client, offer.account)
+        assert status["ok"] is False and status["failures"] == 1
+        assert status["error"] and status["next_attempt_at"] is not None
+        assert sync._next_at[offer.account.id] - time.monotonic() > FEED_INTERVAL_S
+        sim.clear_requests()
+        assert await _due_passes(sync) == []  # backing off: skipped
+        assert sim.request_count(provider_type) == 0
+
+        sim.clear_faults()
+        await _end_backoff(fast_state, offer.account)
+        assert await _due_passes(sync) == [str(offer.account.id)]
+        status = await _admin_status(fast_state, client, offer.account)
+        assert status["ok"] is True and status["failures"] == 0 and status["error"] is None
+
+    async def test_a_sweep_whose_listing_fails_counts_against_the_account_and_stays_due(
+        self, fast_state: AppState, client: AsyncClient, sim: SimulatorServer
+    ) -> None:
+        offer = await create_offer(fast_state, sim, "linode")
+        sync = _sync(fast_state)
+        await sync.run_pass(offer.account)  # the feed starts, the account is swept
+        await _sweep_due(fast_state, offer.account)
+        sim.inject_fault(
+            "linode", "server_error", status=503, path="^/linode/instances$", times=100_000
+        )
+
+        report = await sync.run_pass(offer.account)
+
+        assert report.sweeps == 1 and report.unreachable_accounts == 1
+        status = await _admin_status(fast_state, client, offer.account)
+        assert status["ok"] is False and status["next_attempt_at"] is not None
+        async with fast_state.sessionmaker() as session:
+            row = await session.get(ProviderAccountSync, offer.account.id)
+            assert row is not None and row.sweep_due_at is not None
+            assert row.sweep_due_at <= fast_state.clock()  # nothing compared: still due
+
+        sim.clear_faults()
+        await _end_backoff(fast_state, offer.account)
+        assert await _due_passes(sync) == [str(offer.account.id)]
+        assert sync.report.sweeps == 3
+        assert (await _admin_status(fast_state, client, offer.account))["ok"] is True
+
+
+async def _end_backoff(state: AppState, account: ServiceProvider) -> None:
+    async with state.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(ServiceProvider)
+            .where(ServiceProvider.id == account.id)
+            .values(status_next_attempt_at=state.clock() - timedelta(seconds=1))
+        )
+
+
+async def _sweep_due(state: AppState, account: ServiceProvider) -> None:
+    async with state.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(ProviderAccountSync)
+            .where(ProviderAccountSync.account_id == account.id)
+            .values(sweep_due_at=state.clock() - timedelta(seconds=1))
+        )
 
 
 class TestBudget:

@@ -132,8 +132,9 @@ async def read_feed(
     provider_name: str, cursor: str | None, read: Callable[[], Awaitable[ChangeBatch]]
 ) -> ChangeBatch:
     """`read()`, with a feed that cannot be read turned into a gap that keeps `cursor` (the
-    caller sweeps; the next poll reads on from where this one should have). A rejected key and
-    rate limits are not the feed's problem: they propagate like everywhere else."""
+    caller sweeps; the next poll reads on from where this one should have) and carries the error
+    in `unread_because` (a provider that is down is the account's problem, not only the feed's).
+    A rejected key and rate limits propagate like everywhere else."""
     try:
         return await read()
     except (ProviderAuthError, ProviderRateLimited):
@@ -141,5 +142,9 @@ async def read_feed(
     except ProviderError as exc:
         logger.warning("%s: change feed not readable: %s", provider_name, exc.message)
         return ChangeBatch(
-            changes=[], next_cursor=cursor, gap=True, gap_reason=f"feed not readable: {exc}"
+            changes=[],
+            next_cursor=cursor,
+            gap=True,
+            gap_reason=f"feed not readable: {exc}",
+            unread_because=exc,
         )

@@ -9,6 +9,8 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+from vpspanel.providers.errors import ProviderError
+
 # (unix seconds, value)
 MetricPoint = tuple[int, float]
 
@@ -234,12 +236,15 @@ class ChangeBatch:
     again). `gap` means the feed could
     not be read back far enough (no cursor yet, cursor too old, too many entries, feed not
     readable): changes may have been missed and only a full listing can tell, so the caller
-    must sweep. `changes` are still valid when `gap` is set."""
+    must sweep. `changes` are still valid when `gap` is set. `unread_because` is the error that
+    kept the feed from being read at all, for the caller to count against the account when it
+    says the account cannot be used (`provider_accounts.health.is_account_failure`)."""
 
     changes: list[InstanceChange]
     next_cursor: str | None
     gap: bool = False
     gap_reason: str | None = None
+    unread_because: ProviderError | None = None
 
     @property
     def instance_ids(self) -> list[str]:

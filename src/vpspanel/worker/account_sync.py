@@ -216,8 +216,9 @@ class AccountSync:
                 else:
                     self._held.add(account.id)
                     async with self._renewing(account.id):
-                        await self._feed_and_sweep(account, held, report)
-                    await self._record_health(account, None)
+                        failure = await self._feed_and_sweep(account, held, report)
+                    retry_in = await self._record_health(account, failure)
+                    next_in = max(retry_in or 0.0, next_in)
             headroom = self.state.providers.for_account(account).budget_headroom()
             next_in = stretched_interval_s(next_in, headroom)
         except AccountLeaseLost:
@@ -288,13 +289,22 @@ class AccountSync:
             if failure is None:
                 await health.record_success(session, account.id, now)
                 account.status_ok, account.status_failures = True, 0
+                account.status_next_attempt_at = None
                 return None
             retry_at = await health.record_failure(session, account.id, failure, now)
-        return None if retry_at is None else (retry_at - now).total_seconds()
+        if retry_at is None:
+            return None
+        # This copy decides whether the next pass writes the recovery and whether it waits.
+        account.status_ok, account.status_next_attempt_at = False, retry_at
+        account.status_failures = (account.status_failures or 0) + 1
+        return (retry_at - now).total_seconds()
 
     async def _feed_and_sweep(
         self, account: ServiceProvider, held: HeldAccount, report: ReconcileReport
-    ) -> None:
+    ) -> ProviderError | None:
+        """Poll the feed and sweep if due; returns the account-wide failure (key refused,
+        provider down: `health.is_account_failure`) that kept the feed or the listing from
+        being read, None when the provider answered both (or the one asked)."""
         now = self.state.clock()
         sweep_now = held.sweep_due_at is None or held.sweep_due_at <= now
         # A sweep about to run covers whatever the feed names: no re-reads then.
@@ -328,11 +338,12 @@ class AccountSync:
             report.feed_lag_s[account.id] = 0.0
         elif held.last_feed_at is not None:
             report.feed_lag_s[account.id] = (now - held.last_feed_at).total_seconds()
+        feed_failure = _account_failure(poll.unread_because)
         if not sweep_now:
-            return
+            return feed_failure
         before = dataclasses.replace(report)
         started_at, started = time.time(), time.monotonic()
-        await sweep_account(self.state, account, self.config, report, fence=fence)
+        listing_failure = await sweep_account(self.state, account, self.config, report, fence=fence)
         log.info(
             "account_swept",
             account=str(account.id),
@@ -344,7 +355,11 @@ class AccountSync:
             adopted=report.adopted - before.adopted,
             stuck_failed=report.stuck_failed - before.stuck_failed,
             lookups=report.lookups - before.lookups,
+            listed=listing_failure is None,
         )
+        if listing_failure is not None:
+            # Nothing was compared: the sweep stays due for the next pass.
+            return _account_failure(listing_failure) or feed_failure
         async with self.state.sessionmaker() as session, session.begin():
             await AccountSyncRepository(session).record_sweep(
                 account.id,
@@ -352,6 +367,7 @@ class AccountSync:
                 at=now,
                 next_due_at=now + timedelta(seconds=self.config.reconcile_interval_s),
             )
+        return feed_failure
 
     def _fence(self, account_id: uuid.UUID) -> Fence:
         async def still_ours(session: AsyncSession) -> bool:
@@ -398,6 +414,11 @@ class AccountSync:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
+
+
+def _account_failure(exc: ProviderError | None) -> ProviderError | None:
+    """`exc` when it says the whole account cannot be used now, else None."""
+    return exc if exc is not None and health.is_account_failure(exc) else None
 
 
 def _record_metrics(account_id: uuid.UUID, report: ReconcileReport) -> None:

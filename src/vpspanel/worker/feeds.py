@@ -4,7 +4,8 @@
 The servers the new entries name are re-read, those that are ours and no operation of ours is
 working on, one GET each (`reconcile.reread_servers`). A gap (the feed starts, the cursor is
 lost or too old, more entries than a poll reads, the feed not readable), more such servers than
-`feed_reread_max` or a failed re-read asks the caller for a full sweep of the account instead.
+`feed_reread_max`, a failed re-read or a server the provider answers 404 for asks the caller
+for a full sweep of the account instead (only the sweep marks a server deleted).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vpspanel.provider_accounts.models import ServiceProvider
+from vpspanel.providers.errors import ProviderError
 from vpspanel.state import AppState
 from vpspanel.worker.config import WorkerConfig
 from vpspanel.worker.reconcile import Fence, ReconcileReport, reread_servers
@@ -25,6 +27,8 @@ class FeedPoll:
     """Whether the feed answered (the account's feed lag starts again)."""
     sweep_reason: str | None
     """Why a full sweep is needed now; None when the feed accounted for every change."""
+    unread_because: ProviderError | None = None
+    """The error that kept the feed from being read (`read` is False then), if any."""
 
 
 async def poll_feed(
@@ -49,4 +53,9 @@ async def poll_feed(
         reason = await reread_servers(state, account, changed, config, report, fence=fence)
     if reason is not None:
         report.gaps += 1
-    return FeedPoll(next_cursor=batch.next_cursor, read=read, sweep_reason=reason)
+    return FeedPoll(
+        next_cursor=batch.next_cursor,
+        read=read,
+        sweep_reason=reason,
+        unread_because=batch.unread_because,
+    )

@@ -58,6 +58,7 @@ logger = logging.getLogger(__name__)
 OBSERVED_EVENT = "observed"
 DELETED_EVENT = "deleted_at_provider"
 STUCK_EVENT = "stuck"
+UNOFFERED_PLAN = "a plan not offered here"
 DELETED_AT_PROVIDER = "Deleted at the provider: the server no longer exists there."
 NEVER_CREATED = (
     "The server was never created at the cloud provider. Delete it and deploy again; you "
@@ -167,17 +168,18 @@ async def sweep_account(
     report: ReconcileReport,
     *,
     fence: Fence | None = None,
-) -> None:
+) -> ProviderError | None:
     """Compare one account's complete listing with its instance rows and apply what differs.
 
-    Adds to `report`. A listing that fails (any page) counts the account unreachable and
-    changes nothing; ProviderRateLimited (including ProviderBudgetWait) propagates, for the
+    Adds to `report`. A listing that fails (any page) counts the account unreachable, changes
+    nothing and is returned (for the caller to count against the account; None when the
+    listing was read); ProviderRateLimited (including ProviderBudgetWait) propagates, for the
     caller to defer the account; AccountLeaseLost when `fence` says the account is no longer
     ours (nothing written)."""
     started = time.monotonic()
     report.sweeps += 1
     try:
-        await _sweep(state, account, config, report, fence)
+        return await _sweep(state, account, config, report, fence)
     finally:
         report.duration_s += time.monotonic() - started
 
@@ -188,7 +190,7 @@ async def _sweep(
     config: WorkerConfig,
     report: ReconcileReport,
     fence: Fence | None,
-) -> None:
+) -> ProviderError | None:
     provider = state.providers.for_account(account)
     listed_at = state.clock()
     try:
@@ -198,7 +200,7 @@ async def _sweep(
     except ProviderError as exc:
         report.unreachable_accounts += 1
         logger.warning("sweep: account %s unreachable (%s)", account.id, type(exc).__name__)
-        return
+        return exc
     async with state.read_sessionmaker() as session:
         rows = await InstanceRepository(session).live_of_account(account.id)
         busy = await OperationRepository(session).unfinished_instance_ids(account_id=account.id)
@@ -252,6 +254,12 @@ async def _sweep(
                 type(exc).__name__,
             )
             continue
+        if looked_up is None:
+            # Missing from a complete listing and 404 at its own address: the only proof that
+            # a server is gone (a feed re-read's 404 alone asks for this sweep).
+            stuck = is_transitional(instance.status) and instance.updated_at < stuck_before
+            planned[instance.id] = _Planned("gone", stuck=stuck)
+            continue
         plan = _plan_for(instance, by_id[instance.id][1], looked_up, provider, stuck_before, config)
         if plan is not None:
             planned[instance.id] = plan
@@ -267,6 +275,7 @@ async def _sweep(
         logger.info(
             "sweep: account %s: %d listed, %d to apply", account.id, len(listed), len(planned)
         )
+    return None
 
 
 # -- a change feed's re-read -----------------------------------------------------------------
@@ -281,11 +290,12 @@ async def reread_servers(
     *,
     fence: Fence | None = None,
 ) -> str | None:
-    """Re-read the servers a change feed named and apply what changed; a 404 marks the
-    instance deleted. Only ours are read (one GET each), and not those an operation of ours is
-    working on (it reads them itself). Returns why a full sweep is needed instead (more than
-    `feed_reread_max` to read, a read failed), None when done; ProviderRateLimited and
-    AccountLeaseLost propagate."""
+    """Re-read the servers a change feed named and apply what changed. Only ours are read (one
+    GET each), and not those an operation of ours is working on (it reads them itself).
+    Returns why a full sweep is needed instead (more than `feed_reread_max` to read, a read
+    failed, a server answered 404: one 404 is not proof it is gone, the sweep's complete
+    listing and second look are), None when done; ProviderRateLimited and AccountLeaseLost
+    propagate."""
     provider = state.providers.for_account(account)
     read_at = state.clock()
     async with state.read_sessionmaker() as session:
@@ -304,11 +314,12 @@ async def reread_servers(
         return f"{len(ours)} servers changed (more than {config.feed_reread_max})"
     if not ours:
         return None
-    servers: dict[str, ProviderInstance | None] = {}
+    servers: dict[str, ProviderInstance] = {}
+    not_found: list[str] = []
     for provider_instance_id in ours:
         report.lookups += 1
         try:
-            servers[provider_instance_id] = await provider.get_instance(provider_instance_id)
+            server = await provider.get_instance(provider_instance_id)
         except ProviderRateLimited:
             raise
         except ProviderError as exc:
@@ -319,11 +330,17 @@ async def reread_servers(
                 type(exc).__name__,
             )
             return "a changed server could not be re-read"
+        if server is None:
+            not_found.append(provider_instance_id)
+        else:
+            servers[provider_instance_id] = server
+    if not servers:
+        return _not_found_reason(not_found)
     stuck_before = state.clock() - timedelta(seconds=config.stuck_after_s)
     async with state.sessionmaker() as session, session.begin():
         await _check(fence, session)
         instances = InstanceRepository(session)
-        locked = await instances.live_of_account_servers(account.id, ours, for_update=True)
+        locked = await instances.live_of_account_servers(account.id, list(servers), for_update=True)
         busy = await OperationRepository(session).unfinished_instance_ids(
             instance_ids=[instance.id for instance in locked]
         )
@@ -339,7 +356,13 @@ async def reread_servers(
             plan = _plan_for(instance, row_plan, server, provider, stuck_before, config)
             if plan is not None:
                 _carry_out(session, instance, plan, row_plan, plans, provider, now, report, config)
-    return None
+    return _not_found_reason(not_found)
+
+
+def _not_found_reason(not_found: list[str]) -> str | None:
+    if not not_found:
+        return None
+    return f"{len(not_found)} changed server(s) not found on re-read: the sweep confirms"
 
 
 # -- deciding and applying -------------------------------------------------------------------
@@ -353,16 +376,14 @@ async def _check(fence: Fence | None, session: AsyncSession) -> None:
 def _plan_for(
     instance: VpsInstance,
     row_plan: str | None,
-    server: ProviderInstance | None,
+    server: ProviderInstance,
     provider: Provider,
     stuck_before: datetime,
     config: WorkerConfig,
 ) -> _Planned | None:
-    """What to do with an instance (no operation of ours on it) given its server as just read
-    (None: the provider answered 404). None when nothing is to be done."""
+    """What to do with an instance (no operation of ours on it) given its server as just read.
+    None when nothing is to be done. Never "gone": only the sweep decides that (see `_sweep`)."""
     stuck = is_transitional(instance.status) and instance.updated_at < stuck_before
-    if server is None:
-        return _Planned("gone", stuck=stuck)
     if server.status.is_transitional:
         if not stuck:
             return None  # the provider is changing it; the end of the change is read later
@@ -536,13 +557,17 @@ def observed_message(
     differences: Sequence[_Difference], plans: dict[str, tuple[uuid.UUID, str]]
 ) -> str:
     """`Changed outside the panel, as observed at the provider: status running → stopped;
-    plan Standard 1GB → Standard 2GB.`"""
+    plan Standard 1GB → Standard 2GB.` A plan we do not sell is named `a plan not offered
+    here`, never by the provider's id (customers and admins read the same text, and the id
+    would tell a customer which provider runs their server)."""
     names = {upstream: name for upstream, (_, name) in plans.items()}
 
     def shown(difference: _Difference, value: str | None) -> str:
         if value is None:
             return "none"
-        return names.get(value, value) if difference.field == "plan" else value
+        if difference.field == "plan":
+            return names.get(value, UNOFFERED_PLAN)
+        return value
 
     parts = [
         f"{difference.words} {shown(difference, difference.before)} → "
