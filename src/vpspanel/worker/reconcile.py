@@ -19,9 +19,10 @@ The rules, for both readers:
   whose server has settled is simply resolved from it.
 - A server of ours missing from a complete listing is looked up directly; only a 404 marks the
   instance deleted ("Deleted at the provider"). A listing that fails on any page raises before
-  anything is compared, so a partial listing deletes nothing.
+  anything is compared, so a partial listing deletes nothing. A feed re-read's 404 deletes
+  nothing: it asks for this sweep.
 - Every change applied adds an `observed` event with before → after, in the customer's words
-  (never the provider's name); admins read the same events.
+  (never the provider's name nor its plan ids); admins read the same events.
 - Tagged servers no live instance of the account claims go to `orphans.reconcile_orphans`
   (which adopts a lost create's server or lists it for an admin). Servers without our tag
   are never listed, so never touched.
