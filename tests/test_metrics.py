@@ -64,9 +64,7 @@ class TestMetricsToken:
         assert response.status_code == 200
         assert "vpspanel_http_requests_total" in response.text
 
-    async def test_the_bearer_scheme_is_case_insensitive(
-        self, guarded_client: AsyncClient
-    ) -> None:
+    async def test_the_bearer_scheme_is_case_insensitive(self, guarded_client: AsyncClient) -> None:
         for scheme in ("bearer", "BEARER", "bEaReR"):
             response = await guarded_client.get(
                 "/metrics", headers={"Authorization": f"{scheme} {TOKEN}"}
