@@ -437,9 +437,11 @@ def install_operations_routes(app: FastAPI, app_state: AppState) -> None:
         # unset, the endpoint is open (keep it off the public network then).
         token = app_state.settings.metrics_token
         if token is not None and token.get_secret_value():
-            presented = request.headers.get("authorization", "")
-            expected = f"Bearer {token.get_secret_value()}"
-            if not hmac.compare_digest(presented.encode(), expected.encode()):
+            # The scheme is case-insensitive (RFC 7235): "bearer <token>" is as good.
+            scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(
+                presented.encode(), token.get_secret_value().encode()
+            ):
                 return JSONResponse(
                     {
                         "error": "unauthenticated",

@@ -103,14 +103,24 @@ ORPHANS: Final = Gauge(
     ["account"],
 )
 
-# Path segments that are ids: numbers, UUIDs, long hex strings.
-_ID_SEGMENT = re.compile(r"\d+|[0-9a-fA-F]{8}-[0-9a-fA-F-]{27}|[0-9a-fA-F]{16,}")
+# Path segments that are ids or values, never a fixed word of an API: numbers, UUIDs, long hex
+# strings, IPv4 addresses (reserved IPs), and any segment with a colon or a percent-escape
+# (MD5 SSH key fingerprints `aa:bb:…`, IPv6 addresses, escaped values). Each distinct value
+# would otherwise be a new label series, and a key fingerprint or an address on /metrics.
+_ID_SEGMENT = re.compile(
+    r"\d+|[0-9a-fA-F]{8}-[0-9a-fA-F-]{27}|[0-9a-fA-F]{16,}"
+    r"|\d{1,3}(?:\.\d{1,3}){3}|[^/]*[:%][^/]*"
+)
+# A SHA256 SSH key fingerprint: base64 (43 characters, unpadded) may hold a "/", so the whole
+# value is replaced before the path is split into segments.
+_SHA256_FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/]{43}=?")
 
 
 def endpoint_template(path: str) -> str:
     """`path` with every id segment replaced by `{id}` and no query string:
-    `/linode/instances/123/boot` -> `/linode/instances/{id}/boot`."""
-    path = path.split("?", 1)[0]
+    `/linode/instances/123/boot` -> `/linode/instances/{id}/boot`,
+    `/account/keys/42:79:3b:…` -> `/account/keys/{id}`."""
+    path = _SHA256_FINGERPRINT.sub("{id}", path.split("?", 1)[0])
     return "/".join(
         "{id}" if _ID_SEGMENT.fullmatch(segment) else segment for segment in path.split("/")
     )

@@ -329,10 +329,72 @@ async def test_a_server_already_gone_at_the_provider_counts_as_deleted(
     headers = await admin_headers(fast_state, client)
     (orphan,) = (await open_orphans(client, headers))["orphans"]
 
+    sim.clear_requests()
     deleted = await client.post(f"{ORPHANS}/{orphan['id']}/delete", headers=headers)
 
     assert deleted.status_code == 200, deleted.text
     assert deleted.json()["orphan"]["state"] == "deleted"
+    assert sim.request_count(method="DELETE") == 0
+
+
+def retag(sim: SimulatorServer, offer: Offer, server_id: str, tags: list[str]) -> None:
+    """Someone changes the server's tags at the provider, after the sweep recorded it."""
+    if offer.setup.type == "linode":
+        response = httpx.put(
+            f"{sim.linode_url}/linode/instances/{server_id}",
+            headers={"Authorization": f"Bearer {offer.token}"},
+            json={"tags": tags},
+        )
+        assert response.status_code == 200, response.text
+    else:
+        sim.change_instance("digitalocean", int(server_id), tags=tags)
+
+
+@pytest.mark.parametrize("provider_type", ["linode", "digitalocean"])
+async def test_a_server_retagged_since_the_sweep_is_never_deleted(
+    provider_type: str, fast_state: AppState, client: AsyncClient, sim: SimulatorServer
+) -> None:
+    offer = await create_offer(fast_state, sim, provider_type)
+    stray = await tagged_server(fast_state, offer, "stray-1")
+    await sweep(fast_state, offer)
+    headers = await admin_headers(fast_state, client)
+    (orphan,) = (await open_orphans(client, headers))["orphans"]
+    retag(sim, offer, stray.id, ["customer-prod-db"])
+    sim.clear_requests()
+
+    refused = await client.post(f"{ORPHANS}/{orphan['id']}/delete", headers=headers)
+
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["error"] == "orphan_changed"
+    assert sim.request_count(method="DELETE") == 0
+    assert int(stray.id) in [s["id"] for s in sim.instances(provider_type, token=offer.token)]
+    assert (await open_orphans(client, headers, state="gone"))["total"] == 1
+    again = await client.post(f"{ORPHANS}/{orphan['id']}/delete", headers=headers)
+    assert again.status_code == 200 and again.json()["orphan"]["state"] == "gone"
+    assert sim.request_count(method="DELETE") == 0
+
+
+@pytest.mark.parametrize("provider_type", ["linode", "digitalocean"])
+async def test_a_server_whose_tag_now_names_a_live_instance_is_not_deleted(
+    provider_type: str, fast_state: AppState, client: AsyncClient, sim: SimulatorServer
+) -> None:
+    offer = await create_offer(fast_state, sim, provider_type)
+    stray = await tagged_server(fast_state, offer, "stray-1")
+    await sweep(fast_state, offer)
+    headers = await admin_headers(fast_state, client)
+    (orphan,) = (await open_orphans(client, headers))["orphans"]
+    user_headers, _, _ = await signed_in_headers(fast_state, client)
+    live_id = await deploy_without_worker(client, user_headers, offer)  # still looking by tag
+    retag(sim, offer, stray.id, [identity_tag(uuid.UUID(live_id))])
+    sim.clear_requests()
+
+    refused = await client.post(f"{ORPHANS}/{orphan['id']}/delete", headers=headers)
+
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["error"] == "orphan_changed"
+    assert sim.request_count(method="DELETE") == 0
+    assert int(stray.id) in [s["id"] for s in sim.instances(provider_type, token=offer.token)]
+    assert (await open_orphans(client, headers, state="adopted"))["total"] == 1
 
 
 async def test_a_provider_failure_on_delete_is_answered_and_can_be_retried(

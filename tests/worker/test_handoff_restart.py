@@ -14,12 +14,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-from httpx import AsyncClient
+import pytest
+from httpx import ASGITransport, AsyncClient
 from sqlalchemy import inspect, text
 
 from tests.conftest import TEST_ENCRYPTION_KEY
@@ -34,7 +36,9 @@ from tests.instances.support import (
     servers_at_provider,
     wait_for_status,
 )
+from vpspanel.app import create_app
 from vpspanel.config import Settings
+from vpspanel.db.migrate import upgrade_engine
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
 from vpspanel.worker.config import WorkerConfig
@@ -228,3 +232,59 @@ class TestAcceptedMeansItWillHappen:
         worker_log = log.read_text()
         assert ROOT_PASS not in worker_log
         assert "operation_claimed" in worker_log and "operation_finished" in worker_log
+
+
+@pytest.fixture
+async def sqlite_file_state(
+    fast_state: AppState, test_settings: Settings, tmp_path: Path
+) -> AsyncIterator[AppState]:
+    """An app state on its own SQLite database file (whichever database the suite runs on):
+    what is tested here is what stays in SQLite's files."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'panel.db'}"
+    state = AppState.from_settings(test_settings.model_copy(update={"database_url": url}))
+    state.providers = fast_state.providers  # instant back-offs
+    await upgrade_engine(state.engine)
+    yield state
+    await state.close()
+
+
+def _database_files_holding(database: Path, needle: str) -> list[str]:
+    """The database's files (main file, -wal, -shm) whose bytes contain `needle`."""
+    return [
+        path.name
+        for path in sorted(database.parent.glob(database.name + "*"))
+        if needle.encode() in path.read_bytes()
+    ]
+
+
+class TestErasedSecretsLeaveNoBytes:
+    async def test_after_the_sweep_the_ciphertext_is_in_no_file_of_the_sqlite_database(
+        self, sqlite_file_state: AppState, sim: SimulatorServer, tmp_path: Path
+    ) -> None:
+        state = sqlite_file_state
+        database = tmp_path / "panel.db"
+        app = create_app(state=state)
+        async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client:
+            offer = await create_offer(state, sim, "linode")
+            headers, _, _ = await signed_in_headers(state, client)
+            image = await pick_image(client, headers, offer.small.id, "Ubuntu")
+            created = await client.post("/api/vps", json=deploy_body(offer, image), headers=headers)
+            assert created.status_code == 201, created.text
+            instance_id = created.json()["instance"]["id"]
+            (operation,) = await operations_of(state, instance_id)
+            assert operation.sealed_secret is not None
+            # Its head (the nonce and the first bytes after it): a remnant of the ciphertext
+            # decrypts as far as it goes, with the key ring (GCM is a stream cipher).
+            ciphertext_head = operation.sealed_secret.rsplit(".", 1)[-1][:24]
+            # The scan finds it while it is there.
+            assert _database_files_holding(database, ciphertext_head) != []
+
+            worker = Worker(state, config=WorkerConfig.instant())
+            await wait_for_status(client, headers, instance_id, "running", worker)
+            (operation,) = await operations_of(state, instance_id)
+            assert operation.sealed_secret is None
+            await worker.erase_expired_secrets()
+
+        assert _database_files_holding(database, ciphertext_head) == []
+        assert _database_files_holding(database, ROOT_PASS) == []
+        assert (tmp_path / "panel.db-wal").stat().st_size == 0

@@ -1,9 +1,11 @@
 """The only place that knows which database we are on.
 
-SQLite is hardened per connection: WAL, foreign keys on, a busy timeout, and ``BEGIN IMMEDIATE``
-for write sessions, so that a write transaction takes the write lock up front (waiting its turn)
-instead of failing half-way with "database is locked" when it upgrades from reading. Read-only
-sessions (``create_sessionmaker(read_only=True)``) begin deferred and never block writers.
+SQLite is hardened per connection: WAL, foreign keys on, a busy timeout, ``secure_delete`` (freed
+cell content is zeroed, so an erased secret leaves no bytes behind in the page that held it; see
+`compact_erased` for the WAL), and ``BEGIN IMMEDIATE`` for write sessions, so that a write
+transaction takes the write lock up front (waiting its turn) instead of failing half-way with
+"database is locked" when it upgrades from reading. Read-only sessions
+(``create_sessionmaker(read_only=True)``) begin deferred and never block writers.
 PostgreSQL uses asyncpg with a pool; none of this applies there.
 
 Both use a bounded pool (`PoolLimits`). Nothing may hold one pooled connection while it waits for
@@ -20,7 +22,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, event
+from sqlalchemy import Connection, Select, event
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
@@ -40,6 +42,10 @@ _PG_BUSY_STATES = frozenset({"57014", "55P03", "53300", "57P03"})
 # ... and of one that cannot be used at all: connection exceptions (class 08), a database that
 # does not exist, a refused login, an administrator's shutdown.
 _PG_UNAVAILABLE_STATES = frozenset({"3D000", "28000", "28P01", "57P01", "57P02"})
+# How long the WAL-truncating checkpoint of `compact_erased` waits for readers and writers: it
+# holds the write lock meanwhile, so it gives up early rather than stall writes (it is retried
+# at the next call).
+_COMPACT_BUSY_TIMEOUT_MS = 500
 
 
 @dataclass(frozen=True)
@@ -146,12 +152,45 @@ def _harden_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+async def compact_erased(engine: AsyncEngine) -> bool:
+    """Leave values erased so far (sealed root passwords set to NULL) in none of the database's
+    files, as far as the database allows. On SQLite, freed cell content is already zeroed
+    (``secure_delete``), but the page as it was before still sits in the -wal file: this
+    checkpoints the WAL into the database file and truncates it to zero bytes. Returns False
+    when the checkpoint could not finish (a reader or writer kept it busy for more than half a
+    second): call again later. On PostgreSQL a no-op that returns True: its dead row versions
+    stay until VACUUM (docs/decisions/root-password-handoff.md)."""
+    if engine.dialect.name != "sqlite":
+        return True
+    async with engine.connect() as connection:
+        return await connection.run_sync(_checkpoint_truncating_wal)
+
+
+def _checkpoint_truncating_wal(connection: Connection) -> bool:
+    # On the driver's connection, outside any transaction: SQLite refuses to checkpoint inside
+    # one, and SQLAlchemy would begin one (BEGIN IMMEDIATE) for its own execute.
+    cursor: Any = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute("PRAGMA busy_timeout")
+        (busy_timeout_ms,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA busy_timeout={_COMPACT_BUSY_TIMEOUT_MS}")
+        try:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, _, _ = cursor.fetchone()
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+    finally:
+        cursor.close()
+    return bool(busy == 0)
 
 
 def create_sessionmaker(

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -243,6 +244,9 @@ def _record(
         orphan.last_seen_at = now
     if orphan.label != label:
         orphan.label = label
+    tag = identity_tag(one.instance_id)
+    if orphan.tag != tag:  # retagged with another of our ids: a delete checks this one
+        orphan.tag = tag
     return orphan
 
 
@@ -320,71 +324,186 @@ async def unignore(state: AppState, admin: User, orphan_id: uuid.UUID) -> Orphan
     return await _decide(state, admin, orphan_id, ignore=False)
 
 
+ORPHAN_CHANGED = "orphan_changed"
+
+
+class _Decision(NamedTuple):
+    """What the admin asked about, read before the provider is asked about it."""
+
+    account: ServiceProvider
+    server_id: str
+    tag: str
+
+
+def _decidable(row: OrphanRow | None) -> OrphanOut | None:
+    """None when the orphan may be deleted; its answer as it is when already deleted or gone.
+    Raises NotFound, Conflict (`orphan_resolved`) for an adopted one."""
+    if row is None:
+        raise NotFound(ORPHAN_NOT_FOUND)
+    if row.orphan.state in (OrphanState.DELETED.value, OrphanState.GONE.value):
+        return _out(row)
+    if row.orphan.state == OrphanState.ADOPTED.value:
+        raise _not_at_provider(row.orphan)
+    return None
+
+
+def _changed(orphan: OrphanServer, why: str) -> Conflict:
+    return Conflict(
+        f"Server {orphan.provider_server_id} changed at the provider since it was listed: {why} "
+        "It was not deleted.",
+        code=ORPHAN_CHANGED,
+    )
+
+
 async def delete(state: AppState, admin: User, orphan_id: uuid.UUID) -> OrphanOut:
     """Delete the orphan's server at the provider and record who did: the row becomes
     `deleted` with `decided_by` (and an `orphan_deleted` log line). Idempotent: a deleted or
-    gone orphan answers as it is without a provider call; a server the provider no longer
-    has (404) counts as deleted.
+    gone orphan answers as it is without a provider call.
 
-    No transaction is open during the provider call: the row is marked `deleting` first,
+    The server is read again at the provider first, as it is now, not as the sweep saw it:
+    one the provider no longer has (404) counts as deleted, without a delete call. One that
+    no longer carries the identity tag recorded on the orphan (someone retagged it, or took
+    our tag off) is never touched: the orphan becomes `gone` (a server still tagged by us is
+    listed anew by the next sweep) and the answer is 409 `orphan_changed`. One whose tag now
+    names a live instance of ours is that instance's server: the orphan becomes `adopted`, and
+    the answer is 409 `orphan_changed` too.
+    (Providers offer no conditional delete: a retag in the instant between the read and the
+    delete cannot be seen.)
+
+    No transaction is open during the provider calls: the row is marked `deleting` first,
     so a delete interrupted midway shows, and asking again sends it again (harmless).
-    Raises NotFound (404), Conflict (409 `orphan_resolved`) for an adopted server, and the
-    provider's failure as an API error (`provider_errors.admin_error`: 503 unreachable,
-    502 failed, 409 busy); a refused delete puts the orphan back in its previous state."""
+    Raises NotFound (404), Conflict (409 `orphan_resolved`) for an adopted server, Conflict
+    (409 `orphan_changed`) as above, and the provider's failure as an API error
+    (`provider_errors.admin_error`: 503 unreachable, 502 failed, 409 busy); a refused delete
+    puts the orphan back in its previous state."""
     async with state.sessionmaker() as session, session.begin():
         repository = OrphanRepository(session)
         row = await repository.get(orphan_id, for_update=True)
-        if row is None:
-            raise NotFound(ORPHAN_NOT_FOUND)
-        orphan = row.orphan
-        if orphan.state in (OrphanState.DELETED.value, OrphanState.GONE.value):
-            return _out(row)
-        if orphan.state == OrphanState.ADOPTED.value:
-            raise _not_at_provider(orphan)
-        account = await repository.account(orphan.provider_account_id)
+        settled = _decidable(row)
+        if settled is not None:
+            return settled
+        assert row is not None
+        account = await repository.account(row.orphan.provider_account_id)
         if account is None:  # the foreign key cascades: gone with its row
             raise NotFound(ORPHAN_NOT_FOUND)
-        before = orphan.state
-        orphan.state = OrphanState.DELETING.value
-        orphan.state_changed_at = state.clock()
-        orphan.decided_by = admin.id
-        server_id = orphan.provider_server_id
+        decision = _Decision(account, row.orphan.provider_server_id, row.orphan.tag)
+    provider = state.providers.for_account(account)
     try:
-        await state.providers.for_account(account).delete_instance(server_id)
+        server = await provider.get_instance(decision.server_id)
+    except perr.ProviderError as exc:
+        _log_failure(admin, orphan_id, decision.server_id, exc)
+        raise provider_errors.admin_error(exc) from exc
+    if server is None:
+        log.info(
+            "orphan_already_gone",
+            admin_id=str(admin.id),
+            orphan_id=str(orphan_id),
+            provider_server_id=decision.server_id,
+        )
+        return await _set_state(
+            state, orphan_id, OrphanState.DELETED, only_from=PRESENT_STATES, decided_by=admin
+        )
+    before = await _mark_deleting(state, admin, orphan_id, decision, server)
+    if isinstance(before, OrphanOut):
+        return before
+    try:
+        await provider.delete_instance(decision.server_id)
     except perr.ProviderNotFound:
         pass  # already gone: what was asked for
     except perr.ProviderError as exc:
-        log.warning(
-            "orphan_delete_failed",
-            admin_id=str(admin.id),
-            orphan_id=str(orphan_id),
-            provider_server_id=server_id,
-            provider_error=provider_errors.provider_error_text(exc),
-        )
+        _log_failure(admin, orphan_id, decision.server_id, exc)
         may_have_happened = isinstance(exc, perr.ProviderUnavailable) and exc.may_have_succeeded
         if not may_have_happened:
-            await _set_state(state, orphan_id, before, only_from=OrphanState.DELETING)
+            await _set_state(state, orphan_id, before, only_from=(OrphanState.DELETING,))
         raise provider_errors.admin_error(exc) from exc
     log.info(
         "orphan_deleted",
         admin_id=str(admin.id),
         orphan_id=str(orphan_id),
         account_id=str(account.id),
-        provider_server_id=server_id,
+        provider_server_id=decision.server_id,
     )
-    return await _set_state(state, orphan_id, OrphanState.DELETED, only_from=OrphanState.DELETING)
+    return await _set_state(
+        state, orphan_id, OrphanState.DELETED, only_from=(OrphanState.DELETING,)
+    )
+
+
+async def _mark_deleting(
+    state: AppState,
+    admin: User,
+    orphan_id: uuid.UUID,
+    decision: _Decision,
+    server: ProviderInstance,
+) -> OrphanState | OrphanOut:
+    """Mark the orphan `deleting` if the server as just read is still an orphan of ours;
+    returns the state it was in before (to go back to if the provider refuses), or the
+    answer as it is when a sweep settled it meanwhile. Raises Conflict (`orphan_changed`)
+    after recording what the server has become."""
+    instance_id = instance_id_from_tags(server.tags)
+    async with state.sessionmaker() as session, session.begin():
+        repository = OrphanRepository(session)
+        row = await repository.get(orphan_id, for_update=True)
+        settled = _decidable(row)
+        if settled is not None:
+            return settled
+        assert row is not None
+        orphan = row.orphan
+        now = state.clock()
+        claims = await repository.instances_named({instance_id} if instance_id else set())
+        if instance_id is None:
+            _settle(orphan, OrphanState.GONE, now)
+            conflict = _changed(orphan, "it no longer carries this panel's tag.")
+        elif not _is_orphan(server, decision.account, claims.get(instance_id)):
+            _settle(orphan, OrphanState.ADOPTED, now)
+            conflict = _changed(orphan, "its tag now names a server of this panel.")
+        elif identity_tag(instance_id) != decision.tag:
+            # Still an orphan, but not the one decided on: the next sweep lists it anew.
+            _settle(orphan, OrphanState.GONE, now)
+            conflict = _changed(orphan, "it carries another tag than the one it was found with.")
+        else:
+            before = OrphanState(orphan.state)
+            orphan.state = OrphanState.DELETING.value
+            orphan.state_changed_at = now
+            orphan.decided_by = admin.id
+            return before
+    log.warning(
+        "orphan_delete_refused_changed",
+        admin_id=str(admin.id),
+        orphan_id=str(orphan_id),
+        provider_server_id=decision.server_id,
+    )
+    raise conflict
+
+
+def _log_failure(
+    admin: User, orphan_id: uuid.UUID, server_id: str, exc: perr.ProviderError
+) -> None:
+    log.warning(
+        "orphan_delete_failed",
+        admin_id=str(admin.id),
+        orphan_id=str(orphan_id),
+        provider_server_id=server_id,
+        provider_error=provider_errors.provider_error_text(exc),
+    )
 
 
 async def _set_state(
-    state: AppState, orphan_id: uuid.UUID, new: OrphanState | str, *, only_from: OrphanState
+    state: AppState,
+    orphan_id: uuid.UUID,
+    new: OrphanState,
+    *,
+    only_from: Sequence[OrphanState],
+    decided_by: User | None = None,
 ) -> OrphanOut:
-    """Move the orphan to `new` if it is still in `only_from` (a sweep may have settled it
-    meanwhile); answers the row as it is then."""
+    """Move the orphan to `new` if it is still in one of `only_from` (a sweep may have settled
+    it meanwhile), recording `decided_by` if given; answers the row as it is then."""
     async with state.sessionmaker() as session, session.begin():
         row = await OrphanRepository(session).get(orphan_id, for_update=True)
         if row is None:
             raise NotFound(ORPHAN_NOT_FOUND)
-        if row.orphan.state == only_from.value:
-            row.orphan.state = str(new)
+        if row.orphan.state in only_from:
+            row.orphan.state = new.value
             row.orphan.state_changed_at = state.clock()
+            if decided_by is not None:
+                row.orphan.decided_by = decided_by.id
         return _out(row)

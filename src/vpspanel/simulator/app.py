@@ -279,6 +279,8 @@ class InstancePatch(BaseModel):
     label: str | None = Field(default=None, min_length=1)
     plan: str | None = None
     ipv4: str | None = None
+    # The instance's whole tag list, replaced (no feed entry: neither provider records one).
+    tags: list[str] | None = None
     silent: bool = False
 
 
@@ -463,6 +465,8 @@ class ControlApi:
             if patch.ipv4 is not None:
                 instance.attrs["public_ipv4"] = patch.ipv4
                 changes.append("ip_change")
+            if patch.tags is not None:
+                instance.tags = list(patch.tags)
             instance.updated = self.state.clock.now()
             account = self.state.accounts[(instance.provider, instance.token)]
             for change in [] if patch.silent else changes:

@@ -228,9 +228,9 @@ class SimulatorServer:
         return result
 
     def change_instance(self, provider: str, instance_id: int, **changes: Any) -> JSON:
-        """Change an instance "in the provider's console": `status`, `label`, `plan`, `ipv4`;
-        recorded in the account's feed (Linode events, DigitalOcean actions) unless
-        `silent=True`."""
+        """Change an instance "in the provider's console": `status`, `label`, `plan`, `ipv4`,
+        `tags` (the whole list); all but `tags` are recorded in the account's feed (Linode
+        events, DigitalOcean actions) unless `silent=True`."""
         result: JSON = self._control(
             "PATCH", f"/{provider}/instances/{instance_id}", json=changes
         ).json()["instance"]

@@ -30,6 +30,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel import metrics, provider_errors
+from vpspanel.db.engine import compact_erased
 from vpspanel.instances import tasks
 from vpspanel.instances.models import VpsInstance
 from vpspanel.instances.repository import InstanceRepository
@@ -518,11 +519,16 @@ class Worker:
 
     async def erase_expired_secrets(self) -> int:
         """Erase the sealed secrets past their operation's deadline (an operation no worker
-        reached in time keeps no ciphertext); returns how many."""
+        reached in time keeps no ciphertext); returns how many. Then compact the database
+        files (`compact_erased`), so that these and the secrets cleared since the last sweep
+        (once the provider had them, or when their operation ended) leave no copy in SQLite's
+        -wal file."""
         async with self.state.sessionmaker() as session, session.begin():
             erased = await handoff.erase_expired(session, self.state.clock())
         if erased:
             logger.info("erased %d expired sealed secret(s)", erased)
+        if not await compact_erased(self.state.engine):
+            logger.info("the database was busy: erased secrets are compacted at the next sweep")
         return erased
 
     async def _erase_expired_secrets_periodically(self, stop_event: asyncio.Event) -> None:
