@@ -13,7 +13,10 @@ from httpx import AsyncClient
 from sqlalchemy import select
 
 from vpspanel.catalog.models import VpsPlan, VpsPlanRegion
+from vpspanel.instances.models import VpsInstance
+from vpspanel.operations import deadlines, handoff
 from vpspanel.operations.models import Operation
+from vpspanel.operations.repository import OperationRepository
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.providers.base import Provider
 from vpspanel.security.secrets import key_hint, provider_key_context
@@ -23,6 +26,8 @@ from vpspanel.worker.runner import Worker
 
 ROOT_PASS = "Canary-Root-Pass-7731!"
 STRONG_PASS = "Another-Strong-Pass-42"
+# The image a queued create names, per provider type (a public image of the simulator).
+CREATE_IMAGES = {"linode": "linode/ubuntu24.04", "digitalocean": "ubuntu-22-04-x64"}
 SSH_KEY = (
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIP71BkG4a7ZCR5AUhtgitpPEpM0sdYeoaf+6RD8hjKZf me@laptop"
 )
@@ -253,3 +258,44 @@ async def operations_of(state: AppState, instance_id: str) -> list[Operation]:
             .order_by(Operation.created_at)
         )
         return list(rows.all())
+
+
+async def queue_sealed_creates(
+    state: AppState, offer: Offer, organization_id: uuid.UUID, count: int, *, label: str
+) -> None:
+    """`count` deploys accepted as the API records them (instance row, queued create, sealed
+    root password), labelled `<label>-<n>`, for a worker to run."""
+    now = state.clock()
+    async with state.sessionmaker() as session, session.begin():
+        for number in range(count):
+            instance = VpsInstance(
+                id=uuid.uuid4(),
+                organization_id=organization_id,
+                plan_id=offer.small.id,
+                provider_id=offer.account.id,
+                label=f"{label}-{number}",
+                status="pending",
+                region=offer.setup.region,
+                image="ubuntu",
+                progress=0,
+                configuration={"region_label": "r", "ssh_keys": [SSH_KEY]},
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(instance)
+            await session.flush()
+            operation = OperationRepository(session).add(
+                instance_id=instance.id,
+                type="create",
+                now=now,
+                payload={
+                    "provider_plan_id": offer.setup.small,
+                    "provider_image_id": CREATE_IMAGES[offer.setup.type],
+                },
+            )
+            handoff.seal(
+                state.secret_box,
+                operation,
+                STRONG_PASS,
+                expires_at=now + deadlines.timeout_for("create"),
+            )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
@@ -19,18 +18,14 @@ from sqlalchemy import func, select
 from tests.factories import signed_in_headers
 from tests.fixtures.providers import InstantClock
 from tests.instances.support import (
-    SSH_KEY,
-    STRONG_PASS,
-    Offer,
     create_offer,
     pick_image,
+    queue_sealed_creates,
     rebuild_body,
 )
 from vpspanel.config import Settings
 from vpspanel.instances.models import VpsInstance
-from vpspanel.operations import deadlines, handoff
 from vpspanel.operations.models import Operation
-from vpspanel.operations.repository import OperationRepository
 from vpspanel.provider_accounts.connect import ProviderConnector
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
@@ -51,44 +46,6 @@ async def second_state(test_settings: Settings) -> AsyncIterator[AppState]:
     state.providers = ProviderConnector(state.secret_box, clock=InstantClock())
     yield state
     await state.close()
-
-
-async def _queue_creates(state: AppState, offer: Offer, organization_id: uuid.UUID) -> None:
-    """`SERVERS` accepted deploys as the API records them (sealed root password included)."""
-    now = state.clock()
-    async with state.sessionmaker() as session, session.begin():
-        for number in range(SERVERS):
-            instance = VpsInstance(
-                id=uuid.uuid4(),
-                organization_id=organization_id,
-                plan_id=offer.small.id,
-                provider_id=offer.account.id,
-                label=f"many-{number}",
-                status="pending",
-                region=offer.setup.region,
-                image="ubuntu",
-                progress=0,
-                configuration={"region_label": "r", "ssh_keys": [SSH_KEY]},
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(instance)
-            await session.flush()
-            operation = OperationRepository(session).add(
-                instance_id=instance.id,
-                type="create",
-                now=now,
-                payload={
-                    "provider_plan_id": offer.setup.small,
-                    "provider_image_id": "linode/ubuntu24.04",
-                },
-            )
-            handoff.seal(
-                state.secret_box,
-                operation,
-                STRONG_PASS,
-                expires_at=now + deadlines.timeout_for("create"),
-            )
 
 
 async def _run_two_workers(
@@ -141,7 +98,7 @@ class TestTwoWorkersOneDatabase:
         sim.configure(rate_limits={"enabled": False})
         offer = await create_offer(fast_state, sim, "linode")
         headers, _, organization = await signed_in_headers(fast_state, client)
-        await _queue_creates(fast_state, offer, organization.id)
+        await queue_sealed_creates(fast_state, offer, organization.id, SERVERS, label="many")
         sim.inject_fault("linode", "rate_limit", method="POST", path=f"^{CREATE_PATH}$", times=5)
         sim.inject_fault("linode", "lost_response", method="POST", path=f"^{CREATE_PATH}$", times=5)
         sim.inject_fault("linode", "server_error", method="GET", path=r"^/linode/instances/\d+$")

@@ -28,13 +28,17 @@ from sqlalchemy import func, insert, select
 
 from tests.conftest import TEST_ENCRYPTION_KEY
 from tests.factories import signed_in_headers
-from tests.instances.support import SSH_KEY, STRONG_PASS, Offer, create_offer
+from tests.instances.support import (
+    CREATE_IMAGES,
+    STRONG_PASS,
+    Offer,
+    create_offer,
+    queue_sealed_creates,
+)
 from vpspanel.config import Settings
 from vpspanel.db.engine import is_postgres_url
 from vpspanel.instances.models import VpsInstance
-from vpspanel.operations import deadlines, handoff
 from vpspanel.operations.models import Operation
-from vpspanel.operations.repository import OperationRepository
 from vpspanel.providers.types import CreateInstanceSpec
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
@@ -44,7 +48,6 @@ ACCOUNTS = ("linode", "linode", "linode", "digitalocean")
 SERVERS_PER_ACCOUNT = 50
 CREATES_PER_ACCOUNT = 5
 RUNNING = {"linode": "running", "digitalocean": "active"}
-IMAGES = {"linode": "linode/ubuntu24.04", "digitalocean": "ubuntu-22-04-x64"}
 CREATE_PATH = {"linode": "/linode/instances", "digitalocean": "/droplets"}
 REBOOT_PATH = {
     "linode": "/linode/instances/{id}/reboot",
@@ -96,44 +99,6 @@ def _start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
         )
 
 
-async def _queue_creates(state: AppState, offer: Offer, organization_id: uuid.UUID) -> None:
-    """Accepted deploys as the API records them (sealed root password included)."""
-    now = state.clock()
-    async with state.sessionmaker() as session, session.begin():
-        for number in range(CREATES_PER_ACCOUNT):
-            instance = VpsInstance(
-                id=uuid.uuid4(),
-                organization_id=organization_id,
-                plan_id=offer.small.id,
-                provider_id=offer.account.id,
-                label=f"proc-{number}",
-                status="pending",
-                region=offer.setup.region,
-                image="ubuntu",
-                progress=0,
-                configuration={"region_label": "r", "ssh_keys": [SSH_KEY]},
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(instance)
-            await session.flush()
-            operation = OperationRepository(session).add(
-                instance_id=instance.id,
-                type="create",
-                now=now,
-                payload={
-                    "provider_plan_id": offer.setup.small,
-                    "provider_image_id": IMAGES[offer.setup.type],
-                },
-            )
-            handoff.seal(
-                state.secret_box,
-                operation,
-                STRONG_PASS,
-                expires_at=now + deadlines.timeout_for("create"),
-            )
-
-
 async def _seed_running(
     state: AppState, sim: SimulatorServer, offer: Offer, organization_id: uuid.UUID, count: int
 ) -> None:
@@ -149,7 +114,7 @@ async def _seed_running(
             label="seed-0",
             plan_id=offer.setup.small,
             region_id=offer.setup.region,
-            image_id=IMAGES[kind],
+            image_id=CREATE_IMAGES[kind],
             root_pass=STRONG_PASS,
         )
     )
@@ -234,7 +199,9 @@ class TestTwoWorkerProcesses:
         for offer in offers:
             seeded = SERVERS_PER_ACCOUNT - CREATES_PER_ACCOUNT
             await _seed_running(fast_state, sim, offer, organization.id, seeded)
-            await _queue_creates(fast_state, offer, organization.id)
+            await queue_sealed_creates(
+                fast_state, offer, organization.id, CREATES_PER_ACCOUNT, label="proc"
+            )
         for kind in set(ACCOUNTS):
             create = f"^{CREATE_PATH[kind]}$"
             refusals = REFUSED_CREATES * ACCOUNTS.count(kind)
