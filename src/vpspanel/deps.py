@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vpspanel.state import AppState
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
+    # async: FastAPI runs a plain `def` dependency on a worker thread, a thread hop per request.
     state: AppState = request.app.state.vpspanel
     return state
 

@@ -3,8 +3,13 @@ statements whose answers are used (issue 11, item 8). A regression here costs th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
+import fastapi.dependencies.utils
+import fastapi.routing
+import pytest
 from httpx import AsyncClient
 
 from tests.db_counts import DatabaseUse, counting
@@ -89,3 +94,26 @@ class TestReadingServersCosts:
         # once), then reads on in a new one; the UPDATE is the one statement more, and the read
         # session writes nothing.
         assert (use.sessions, use.transactions, len(use.statements)) == (2, 3, 3), use.statements
+
+
+async def test_reading_servers_runs_nothing_on_a_worker_thread(
+    state: AppState, client: AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FastAPI runs a plain `def` dependency or endpoint on a thread of its pool: a thread hop
+    (two event-loop wake-ups) on every request, for nothing when the function does no I/O."""
+    on_threads: list[str] = []
+
+    def recording(original: Callable[..., Any]) -> Callable[..., Any]:
+        async def run_in_threadpool(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+            on_threads.append(getattr(func, "__qualname__", repr(func)))
+            return await original(func, *args, **kwargs)
+
+        return run_in_threadpool
+
+    for module in (fastapi.dependencies.utils, fastapi.routing):
+        monkeypatch.setattr(module, "run_in_threadpool", recording(module.run_in_threadpool))
+    headers, _, organization = await signed_in_headers(state, client)
+    ids = await seed_running_servers(state, organization, SERVERS)
+    for path in ("/api/vps", f"/api/vps/{ids[0]}", "/api/auth/me", "/api/health"):
+        assert (await client.get(path, headers=headers)).status_code == 200
+    assert on_threads == []
