@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from httpx import ASGITransport, AsyncClient
 from pydantic import SecretStr
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import TEST_ENCRYPTION_KEY
@@ -45,6 +46,16 @@ class TestOperationsEndpoints:
             await state.close()
         assert response.status_code == 503
         assert response.json()["database"] == "unavailable"
+
+    async def test_health_answers_while_a_write_is_under_way(
+        self, state: AppState, client: AsyncClient
+    ) -> None:
+        # A health check only reads: on SQLite it must not queue for the write lock behind the
+        # worker's transactions (a load balancer would take the panel for dead).
+        async with state.sessionmaker() as writing, writing.begin():
+            await writing.execute(update(User).values(active=True))
+            response = await asyncio.wait_for(client.get("/api/health"), timeout=2)
+        assert response.status_code == 200
 
     async def test_every_response_carries_a_request_id(self, client: AsyncClient) -> None:
         response = await client.get("/api/health", headers={"X-Request-Id": "abc123"})

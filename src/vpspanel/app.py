@@ -30,7 +30,7 @@ from vpspanel.auth.router import router as auth_router
 from vpspanel.catalog.router import router as admin_catalog_router
 from vpspanel.config import Settings, get_settings
 from vpspanel.customers.router import router as admin_customers_router
-from vpspanel.db.engine import DatabaseTrouble, database_trouble
+from vpspanel.db.engine import DatabaseTrouble, database_trouble, read_only_engine
 from vpspanel.errors import (
     ERROR_RESPONSES,
     AppError,
@@ -420,11 +420,13 @@ def install_routers(app: FastAPI) -> None:
 
 def install_operations_routes(app: FastAPI, app_state: AppState) -> None:
     """`/api/health` (the database answers) and `/metrics` (Prometheus)."""
+    # A read: a health check must neither take nor wait for SQLite's write lock.
+    database = read_only_engine(app_state.engine)
 
     @app.get("/api/health", tags=["operations"], summary="Database reachability")
     async def health() -> JSONResponse:
         try:
-            async with app_state.engine.connect() as connection:
+            async with database.connect() as connection:
                 await connection.execute(text("SELECT 1"))
         except Exception as exc:  # any database failure means "not healthy", never a crash
             log.warning("health_database_failed", error_type=type(exc).__name__)

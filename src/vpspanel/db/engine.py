@@ -193,10 +193,16 @@ def _checkpoint_truncating_wal(connection: Connection) -> bool:
     return bool(busy == 0)
 
 
+def read_only_engine(engine: AsyncEngine) -> AsyncEngine:
+    """`engine` for transactions that only read: on SQLite they begin deferred (`BEGIN`), so
+    they neither take nor wait for the write lock."""
+    return engine.execution_options(**{READ_ONLY_OPTION: True})
+
+
 def create_sessionmaker(
     engine: AsyncEngine, *, read_only: bool = False
 ) -> async_sessionmaker[AsyncSession]:
-    bind = engine.execution_options(**{READ_ONLY_OPTION: True}) if read_only else engine
+    bind = read_only_engine(engine) if read_only else engine
     return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)
 
 
