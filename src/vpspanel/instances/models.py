@@ -60,6 +60,12 @@ class VpsInstance(IdMixin, TimestampMixin, Base):
     configuration: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    @property
+    def region_label(self) -> str | None:
+        """The region's name as the plan showed it when ordered (None if not recorded)."""
+        label = self.configuration.get("region_label")
+        return str(label) if label else None
+
 
 class InstanceEvent(IdMixin, Base):
     """The history a customer reads: requested, created at provider, booted, failed with reason."""

@@ -119,7 +119,7 @@ class _Shown(Protocol):
     @property
     def region(self) -> str: ...
     @property
-    def configuration(self) -> dict[str, Any]: ...
+    def region_label(self) -> str | None: ...
     @property
     def plan_id(self) -> uuid.UUID | None: ...
     @property
@@ -148,7 +148,7 @@ def _instance_fields(
         "ipv6": instance.ipv6,
         "region": {
             "id": instance.region,
-            "label": str(instance.configuration.get("region_label") or instance.region),
+            "label": instance.region_label or instance.region,
         },
         "plan": {"id": str(instance.plan_id) if instance.plan_id else None, "name": plan_name},
         "image": instance.image,
