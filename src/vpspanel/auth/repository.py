@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy import bindparam, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vpspanel.auth.models import (
@@ -17,6 +17,21 @@ from vpspanel.auth.models import (
 )
 from vpspanel.db.engine import upsert
 from vpspanel.organizations.models import Membership, Organization
+
+# Asked on every signed-in request: built once, so that its construction and cache key are not
+# paid per request.
+_ACTIVE_SESSION_BY_HASH = (
+    select(AuthSession, User, Organization, Membership.role)
+    .join(User, User.id == AuthSession.user_id)
+    .outerjoin(Membership, Membership.user_id == User.id)
+    .outerjoin(Organization, Organization.id == Membership.organization_id)
+    .where(
+        AuthSession.token_hash == bindparam("token_hash"),
+        AuthSession.revoked_at.is_(None),
+        AuthSession.expires_at > bindparam("now"),
+    )
+    .order_by(Membership.created_at, Organization.id)
+)
 
 
 @dataclass(frozen=True)
@@ -75,16 +90,7 @@ class SessionRepository:
         statement, a row per membership."""
         rows = (
             await self.session.execute(
-                select(AuthSession, User, Organization, Membership.role)
-                .join(User, User.id == AuthSession.user_id)
-                .outerjoin(Membership, Membership.user_id == User.id)
-                .outerjoin(Organization, Organization.id == Membership.organization_id)
-                .where(
-                    AuthSession.token_hash == token_hash,
-                    AuthSession.revoked_at.is_(None),
-                    AuthSession.expires_at > now,
-                )
-                .order_by(Membership.created_at, Organization.id)
+                _ACTIVE_SESSION_BY_HASH, {"token_hash": token_hash, "now": now}
             )
         ).all()
         if not rows:

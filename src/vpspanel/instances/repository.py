@@ -94,6 +94,18 @@ _PAGE = (
     .limit(bindparam("limit"))
 )
 
+# One server as its customer reads it (`get_readable_listed`), asked on every poll of a server's
+# page: built once.
+_READABLE_LISTED = (
+    select(VpsInstance, VpsPlan.name, ServiceProvider.type)
+    .outerjoin(VpsPlan, VpsPlan.id == VpsInstance.plan_id)
+    .outerjoin(ServiceProvider, ServiceProvider.id == VpsInstance.provider_id)
+    .where(
+        VpsInstance.id == bindparam("instance_id"),
+        VpsInstance.organization_id == bindparam("organization_id"),
+    )
+)
+
 
 @dataclass(frozen=True)
 class AdminRow:
@@ -211,9 +223,8 @@ class InstanceRepository:
         statement (what the customer's answer shows)."""
         row = (
             await self.session.execute(
-                self._listed_query().where(
-                    VpsInstance.id == instance_id, VpsInstance.organization_id == organization_id
-                )
+                _READABLE_LISTED,
+                {"instance_id": instance_id, "organization_id": organization_id},
             )
         ).one_or_none()
         return ListedInstance(*row) if row is not None else None
@@ -241,14 +252,6 @@ class InstanceRepository:
             return [], 0
         counted = await connection.scalar(_LIVE_COUNT, {"organization_id": organization_id})
         return [], int(counted or 0)
-
-    @staticmethod
-    def _listed_query() -> Select[VpsInstance, str | None, str | None]:
-        return (
-            select(VpsInstance, VpsPlan.name, ServiceProvider.type)
-            .outerjoin(VpsPlan, VpsPlan.id == VpsInstance.plan_id)
-            .outerjoin(ServiceProvider, ServiceProvider.id == VpsInstance.provider_id)
-        )
 
     async def plan_names(self, plan_ids: Sequence[uuid.UUID | None]) -> dict[uuid.UUID, str]:
         wanted = {plan_id for plan_id in plan_ids if plan_id is not None}
