@@ -14,6 +14,7 @@ from httpx import AsyncClient
 
 from tests.db_counts import DatabaseUse, counting
 from tests.factories import seed_running_servers, signed_in_headers
+from vpspanel.instances.schemas import InstanceEnvelope, InstanceList
 from vpspanel.state import AppState
 
 SERVERS = 3
@@ -94,6 +95,28 @@ class TestReadingServersCosts:
         # once), then reads on in a new one; the UPDATE is the one statement more, and the read
         # session writes nothing.
         assert (use.sessions, use.transactions, len(use.statements)) == (2, 3, 3), use.statements
+
+
+async def test_the_list_and_one_server_are_exactly_what_their_models_write(
+    state: AppState, client: AsyncClient
+) -> None:
+    """Both answers are written from plain values (`web.answers`): they must be the bytes the
+    declared response models would write, field for field and in the same encoding."""
+    headers, _, organization = await signed_in_headers(state, client)
+    ids = await seed_running_servers(state, organization, SERVERS)
+    for path, model in (
+        ("/api/vps?per_page=2&page=2", InstanceList),
+        (f"/api/vps/{ids[1]}", InstanceEnvelope),
+    ):
+        response = await client.get(path, headers=headers)
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == "application/json"
+        assert response.content == model.model_validate_json(response.content).model_dump_json(
+            round_trip=True
+        ).encode()
+    listed = (await client.get("/api/vps", headers=headers)).json()["instances"][0]
+    assert listed["created_at"].endswith("Z")
+    assert listed["region"] == {"id": "us-east", "label": "Newark, NJ"}
 
 
 async def test_reading_servers_runs_nothing_on_a_worker_thread(

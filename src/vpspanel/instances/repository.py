@@ -22,20 +22,11 @@ from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.providers.types import InstanceStatus
 
 
-class ListedInstance(NamedTuple):
-    """An instance as a customer reads it: with its plan's name and its account's type (None
-    once the plan or the account is gone)."""
-
-    instance: VpsInstance
-    plan_name: str | None
-    provider_type: str | None
-
-
 class InstanceSummary(NamedTuple):
-    """What a customer's list shows of a server: the columns it reads, with its plan's name and
-    its account's type (None once the plan or the account is gone). Read as plain columns, not
-    as a mapped `VpsInstance`, to spare a page of fifty the ORM's bookkeeping; of the
-    configuration only the region's name (the database extracts it: no JSON parsed here)."""
+    """What a customer's answer shows of a server (its page, or a line of the list): the columns
+    it reads, with its plan's name and its account's type (None once the plan or the account is
+    gone). Read as plain columns, not as a mapped `VpsInstance`, to spare the ORM's bookkeeping;
+    of the configuration only the region's name (the database extracts it: no JSON parsed)."""
 
     id: uuid.UUID
     label: str
@@ -80,29 +71,26 @@ _PAGE_COLUMNS = (
     _plans.c.name,
     _accounts.c.type,
 )
+_SHOWN_JOINS = _instances.outerjoin(_plans, _plans.c.id == _instances.c.plan_id).outerjoin(
+    _accounts, _accounts.c.id == _instances.c.provider_id
+)
 _LIVE_COUNT = select(func.count()).select_from(_instances).where(*_LIVE_IN_ORGANIZATION)
 _PAGE = (
     select(*_PAGE_COLUMNS, _LIVE_COUNT.scalar_subquery())
-    .select_from(
-        _instances.outerjoin(_plans, _plans.c.id == _instances.c.plan_id).outerjoin(
-            _accounts, _accounts.c.id == _instances.c.provider_id
-        )
-    )
+    .select_from(_SHOWN_JOINS)
     .where(*_LIVE_IN_ORGANIZATION)
     .order_by(_instances.c.created_at.desc(), _instances.c.id)
     .offset(bindparam("offset"))
     .limit(bindparam("limit"))
 )
 
-# One server as its customer reads it (`get_readable_listed`), asked on every poll of a server's
-# page: built once.
-_READABLE_LISTED = (
-    select(VpsInstance, VpsPlan.name, ServiceProvider.type)
-    .outerjoin(VpsPlan, VpsPlan.id == VpsInstance.plan_id)
-    .outerjoin(ServiceProvider, ServiceProvider.id == VpsInstance.provider_id)
+# One server as its customer reads it, deleted or not, asked on every poll of a server's page.
+_ONE_SHOWN = (
+    select(*_PAGE_COLUMNS)
+    .select_from(_SHOWN_JOINS)
     .where(
-        VpsInstance.id == bindparam("instance_id"),
-        VpsInstance.organization_id == bindparam("organization_id"),
+        _instances.c.id == bindparam("instance_id"),
+        _instances.c.organization_id == bindparam("organization_id"),
     )
 )
 
@@ -216,18 +204,18 @@ class InstanceRepository:
         self.session.add(instance)
         await self.session.flush()
 
-    async def get_readable_listed(
+    async def get_readable_summary(
         self, organization_id: uuid.UUID, instance_id: uuid.UUID
-    ) -> ListedInstance | None:
-        """The organization's instance with its plan's name and its account's type, in one
-        statement (what the customer's answer shows)."""
+    ) -> InstanceSummary | None:
+        """The organization's instance (deleted or not) as its customer's answer shows it, in
+        one statement."""
+        connection = await self.session.connection()
         row = (
-            await self.session.execute(
-                _READABLE_LISTED,
-                {"instance_id": instance_id, "organization_id": organization_id},
+            await connection.execute(
+                _ONE_SHOWN, {"instance_id": instance_id, "organization_id": organization_id}
             )
         ).one_or_none()
-        return ListedInstance(*row) if row is not None else None
+        return InstanceSummary._make(row) if row is not None else None
 
     async def page_for_organization(
         self, organization_id: uuid.UUID, *, page: int, per_page: int
@@ -247,7 +235,7 @@ class InstanceRepository:
             )
         ).all()
         if rows:
-            return [InstanceSummary(*row[:-1]) for row in rows], int(rows[0][-1])
+            return [InstanceSummary._make(row[:-1]) for row in rows], int(rows[0][-1])
         if page == 1:
             return [], 0
         counted = await connection.scalar(_LIVE_COUNT, {"organization_id": organization_id})

@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from vpspanel.auth.deps import OrgContextDep
 from vpspanel.deps import SessionDep, StateDep
@@ -23,6 +23,7 @@ from vpspanel.instances.schemas import (
     ResizePlansOut,
 )
 from vpspanel.instances.state import Action
+from vpspanel.web.answers import json_answer
 
 router = APIRouter(prefix="/api/vps", tags=["instances"], responses={**ERROR_RESPONSES})
 
@@ -56,21 +57,21 @@ async def deploy(
     return JSONResponse(answer, status_code=status)
 
 
-@router.get("", summary="The organization's servers")
+@router.get("", summary="The organization's servers", response_model=InstanceList)
 async def list_instances(
     ctx: OrgContextDep,
     session: SessionDep,
     page: Annotated[int, Query(ge=1, le=100_000, description="Page number, from 1.")] = 1,
     per_page: Annotated[int, Query(ge=1, le=200, description="Servers per page, 1-200.")] = 50,
-) -> InstanceList:
-    return await service.list_page(session, ctx, page=page, per_page=per_page)
+) -> Response:
+    return json_answer(await service.list_page(session, ctx, page=page, per_page=per_page))
 
 
-@router.get("/{instance_id}", summary="One server")
+@router.get("/{instance_id}", summary="One server", response_model=InstanceEnvelope)
 async def get_instance(
     instance_id: InstanceId, ctx: OrgContextDep, session: SessionDep
-) -> InstanceEnvelope:
-    return InstanceEnvelope(instance=await service.get(session, ctx, instance_id))
+) -> Response:
+    return json_answer({"instance": await service.get(session, ctx, instance_id)})
 
 
 @router.post("/{instance_id}/boot", status_code=202, summary="Boot a server", name="boot_instance")

@@ -31,7 +31,6 @@ from vpspanel.instances.schemas import (
     EventOut,
     InstanceCapabilities,
     InstanceEnvelope,
-    InstanceList,
     InstanceOut,
     LastOperationOut,
     MetricsOut,
@@ -331,32 +330,29 @@ async def _readable(
     return instance
 
 
-async def get(session: AsyncSession, ctx: OrgContext, instance_id: uuid.UUID) -> InstanceOut:
-    """The organization's server (404 `not_found` for any other): one statement."""
-    listed = await InstanceRepository(session).get_readable_listed(ctx.organization.id, instance_id)
-    if listed is None:
+async def get(session: AsyncSession, ctx: OrgContext, instance_id: uuid.UUID) -> dict[str, Any]:
+    """The organization's server as `InstanceOut`'s fields, plain values to be written as JSON
+    (`web.answers`); 404 `not_found` for a server of any other. One statement."""
+    shown = await InstanceRepository(session).get_readable_summary(ctx.organization.id, instance_id)
+    if shown is None:
         raise NotFound("Server not found.")
-    return instance_out(*listed)
+    return _instance_fields(shown, shown.plan_name, shown.provider_type)
 
 
 async def list_page(
     session: AsyncSession, ctx: OrgContext, *, page: int, per_page: int
-) -> InstanceList:
-    """One page of the organization's servers, newest first: one statement."""
+) -> dict[str, Any]:
+    """One page of the organization's servers, newest first, as `InstanceList`'s fields: plain
+    values to be written as JSON (`web.answers`), no model per server. One statement."""
     listed, total = await InstanceRepository(session).page_for_organization(
         ctx.organization.id, page=page, per_page=per_page
     )
-    # One validation for the whole page, not one model per server and field.
-    return InstanceList.model_validate(
-        {
-            "instances": [
-                _instance_fields(row, row.plan_name, row.provider_type) for row in listed
-            ],
-            "total": total,
-            "page": page,
-            "per_page": per_page,
-        }
-    )
+    return {
+        "instances": [_instance_fields(row, row.plan_name, row.provider_type) for row in listed],
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+    }
 
 
 async def act(
