@@ -403,14 +403,16 @@ def install_middleware(app: FastAPI, settings: Settings) -> None:
 
 
 def install_routers(app: FastAPI) -> None:
+    """Routes are matched in order, one after another: the customer's server pages, which every
+    open page polls, come first."""
+    app.include_router(storefront_router)  # before instances: /api/vps/regions is not an id
+    app.include_router(instances_router)
     app.include_router(auth_router)
     app.include_router(organizations_router)
     app.include_router(invitations_router)
     app.include_router(account_router)
     app.include_router(ssh_keys_router)
     app.include_router(api_tokens_router)
-    app.include_router(storefront_router)  # before instances: /api/vps/regions is not an id
-    app.include_router(instances_router)
     app.include_router(admin_instances_router)
     app.include_router(admin_providers_router)
     app.include_router(admin_catalog_router)
