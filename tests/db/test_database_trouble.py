@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from tests.conftest import TEST_ENCRYPTION_KEY
 from vpspanel.app import create_app
 from vpspanel.config import Environment, Settings
 from vpspanel.db.engine import DatabaseTrouble, database_trouble
+from vpspanel.db.migrate import upgrade_engine
 from vpspanel.state import AppState
 
 
@@ -93,6 +95,39 @@ class TestAnswers:
                 "/api/auth/login", json={"email": "a@example.com", "password": "x"}
             )
             assert again.status_code == 401
+
+    async def test_a_write_waiting_too_long_for_sqlites_write_lock_is_503_service_busy(
+        self, tmp_path: Path
+    ) -> None:
+        database = tmp_path / "panel.db"
+        settings = Settings(
+            env=Environment.TEST,
+            database_url=f"sqlite:///{database}",
+            data_dir=tmp_path,
+            encryption_keys=[SecretStr(TEST_ENCRYPTION_KEY)],
+            database_statement_timeout_s=0.2,
+        )
+        state = AppState.from_settings(settings)
+        await upgrade_engine(state.engine)
+        other_writer = sqlite3.connect(database, isolation_level=None)
+        try:
+            app = create_app(state=state)
+            async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as http:
+                other_writer.execute("BEGIN IMMEDIATE")
+                response = await http.post(
+                    "/api/auth/login", json={"email": "a@example.com", "password": "x"}
+                )
+                other_writer.execute("ROLLBACK")
+                again = await http.post(
+                    "/api/auth/login", json={"email": "a@example.com", "password": "x"}
+                )
+        finally:
+            other_writer.close()
+            await state.close()
+        assert response.status_code == 503, response.text
+        assert response.json()["error"] == "service_busy"
+        assert response.headers["Retry-After"] == "2"
+        assert again.status_code == 401
 
     async def test_an_unreachable_database_is_503_service_unavailable(self, tmp_path: Path) -> None:
         settings = Settings(

@@ -16,6 +16,7 @@ API answers them with 503, never 500.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -33,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.util import await_
 
 READ_ONLY_OPTION = "vpspanel_read_only"
 _SelectT = TypeVar("_SelectT", bound=Select[Any])
@@ -163,7 +165,13 @@ def _harden_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        statement = "BEGIN" if read_only else "BEGIN IMMEDIATE"
+        # Sent through the driver in one trip to the connection's thread: `exec_driver_sql`
+        # would take three (open a cursor, execute, close it), on every transaction.
+        try:
+            await_(connection.connection.driver_connection.execute_fetchall(statement))
+        except sqlite3.Error as exc:  # wrapped as exec_driver_sql would (database_trouble)
+            raise DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc
 
 
 async def compact_erased(engine: AsyncEngine) -> bool:
