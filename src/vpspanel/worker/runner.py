@@ -405,11 +405,13 @@ class Worker:
                 bound=instance.provider_instance_id is not None,
             ).value
             delay_s = outcome.delay_s
-            if operation_type.watched_by_account_poll(instance) and self.polls.shared(
-                str(instance.provider_id)
-            ):
-                # The shared watcher wakes it when its server changes; this is a backstop.
-                delay_s = max(delay_s, self.config.poll_interval_s * BACKSTOP_POLLS)
+            if operation_type.watched_by_account_poll(instance):
+                account = str(instance.provider_id)
+                assert instance.provider_instance_id is not None  # a watched server is known
+                self.polls.watch(account, instance.provider_instance_id)
+                if self.polls.shared(account):
+                    # The shared watcher wakes it when its server changes; this is a backstop.
+                    delay_s = max(delay_s, self.config.poll_interval_s * BACKSTOP_POLLS)
             operation.run_after = now + timedelta(seconds=delay_s)
             operation.lease_owner = None
             operation.lease_expires_at = None
