@@ -152,3 +152,21 @@ class TestWatcherSettles:
                 instance = await session.get(VpsInstance, uuid.UUID(instance_id))
             assert instance is not None and instance.status == "running"
         assert sim.request_count("digitalocean", "GET", r"/droplets/[0-9]+") == reads_before
+
+    async def test_creates_bound_before_any_read_wait_for_the_watcher(
+        self, fast_state: AppState, client: AsyncClient, sim: SimulatorServer
+    ) -> None:
+        # A bulk deploy's first answers come back before any server was read: from the third
+        # bound server of the account on, each waits for the shared watcher (a backstop of
+        # BACKSTOP_POLLS intervals), instead of stepping a poll of its own one interval later.
+        ids = await _deploy(fast_state, client, sim, 4)
+        worker = Worker(fast_state, config=WorkerConfig.instant(poll_interval_s=1.0))
+        started = fast_state.clock()
+        assert await worker.run_batch(8)
+        delays = []
+        for instance_id in ids:
+            (operation,) = await operations_of(fast_state, instance_id)
+            assert operation.status == "queued" and operation.result.get("sent")
+            delays.append((operation.run_after - started).total_seconds())
+        assert sim.request_count("digitalocean", "GET", r"/droplets.*") == 0
+        assert sorted(round(delay) for delay in delays) == [1, 1, 10, 10]
