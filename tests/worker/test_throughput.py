@@ -12,6 +12,7 @@ from typing import Any
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tests.db_counts import counting
 from tests.factories import signed_in_headers
 from tests.instances.support import create_offer, deploy_body, operations_of, pick_image
 from vpspanel.instances.models import VpsInstance
@@ -72,6 +73,29 @@ class TestBatchedSteps:
         worker = Worker(fast_state, config=WorkerConfig.instant())
         claimed = await worker._claim_many(8)
         assert [one.operation.type for one in claimed] == ["create"]
+
+    async def test_a_create_step_writes_with_one_statement_per_row_read(
+        self, fast_state: AppState, client: AsyncClient, sim: SimulatorServer
+    ) -> None:
+        # The checkpoint before the create leaves is one fenced UPDATE (no read: while our
+        # lease holds only our steps write the result), the outcome one locked read of the
+        # operation with its instance, and the claim one look-up for its operations' events.
+        await _deploy(fast_state, client, sim, 2)
+        worker = Worker(fast_state, config=WorkerConfig.instant())
+        with counting(fast_state.engine) as claiming:
+            claimed = await worker._claim_many(8)
+        assert len(claimed) == 2
+        event_reads = [s for s in claiming.statements if "FROM instance_events" in s]
+        assert len(event_reads) == 1
+        one = claimed[0]
+        with counting(fast_state.engine) as stepping:
+            outcome = await worker._execute(one)
+        assert [s.split()[0] for s in stepping.statements] == ["UPDATE"]
+        with counting(fast_state.engine) as applying:
+            await worker._apply(one, outcome)
+        assert [s.split()[0] for s in applying.statements].count("SELECT") == 1
+        (operation,) = await operations_of(fast_state, str(one.instance.id))
+        assert operation.result.get("sent") is True and operation.status == "queued"
 
 
 class TestGroupCommit:

@@ -128,6 +128,7 @@ class Worker:
             account_ids = {i.provider_id for i in instances.values() if i.provider_id is not None}
             accounts = await ProviderAccountRepository(session).get_many(account_ids)
             claimed: list[Claimed] = []
+            started: list[uuid.UUID] = []
             for operation in operations:
                 instance = instances.get(operation.instance_id)
                 if instance is None:
@@ -135,9 +136,13 @@ class Worker:
                 if tasks.OPERATION_TYPES[operation.type].start(
                     operation, instance, self.state.clock()
                 ):
-                    await self._mark_event(session, operation, "running")
+                    started.append(operation.id)
                 account = accounts.get(instance.provider_id) if instance.provider_id else None
                 claimed.append(Claimed(operation, instance, account))
+            # The events of the operations started now read "running" (one look-up for all).
+            for event in (await InstanceRepository(session).operation_events(started)).values():
+                event.status = "running"
+                event.finished_at = None
             await session.commit()
         for one in claimed:
             # The first step at INFO; later steps (status polls) at DEBUG, or they would drown
@@ -328,24 +333,23 @@ class Worker:
     def _unseal(self, operation: Operation) -> str | None:
         return handoff.unseal(self.state.secret_box, operation, now=self.state.clock())
 
-    async def _owned(self, session: AsyncSession, operation_id: uuid.UUID) -> Operation:
-        current = await OperationRepository(session).get(operation_id, for_update=True)
-        if (
-            current is None
-            or current.lease_owner != self.owner
-            or current.status != OperationStatus.RUNNING.value
-        ):
-            raise LeaseLost()
-        return current
+    def _holds(self, current: Operation) -> bool:
+        """Whether the operation, as just read under its row lock, is still ours to write."""
+        return current.lease_owner == self.owner and current.status == OperationStatus.RUNNING.value
 
     async def _checkpoint(self, operation: Operation, changes: dict[str, Any]) -> None:
-        async def write(session: AsyncSession) -> dict[str, Any] | None:
-            current = await self._owned(session, operation.id)
-            current.result = {**(current.result or {}), **changes}
-            current.updated_at = self.state.clock()
-            return current.result
+        # While our lease holds, only our steps write the operation's result, so the copy
+        # claimed (and our own checkpoints since) is current: one fenced UPDATE, no read.
+        result = {**(operation.result or {}), **changes}
 
-        operation.result = await self.writes.run(write)
+        async def write(session: AsyncSession) -> None:
+            if not await OperationRepository(session).checkpoint(
+                operation.id, owner=self.owner, result=result, now=self.state.clock()
+            ):
+                raise LeaseLost()
+
+        await self.writes.run(write)
+        operation.result = result
 
     async def _heartbeat(self, operation_id: uuid.UUID) -> None:
         interval = max(self.config.lease.total_seconds() / 3, 0.05)
@@ -362,11 +366,12 @@ class Worker:
     # -- outcome ----------------------------------------------------------------------
     async def _apply(self, claimed: Claimed, outcome: tasks.Outcome) -> None:
         async def write(session: AsyncSession) -> None:
-            operation = await self._owned(session, claimed.operation.id)
-            instance = await InstanceRepository(session).get(operation.instance_id, for_update=True)
-            if instance is None:
+            locked = await OperationRepository(session).get_with_instance_locked(
+                claimed.operation.id
+            )
+            if locked is None or not self._holds(locked[0]):
                 raise LeaseLost()
-            await self._write_outcome(session, operation, instance, outcome)
+            await self._write_outcome(session, *locked, outcome)
 
         await self.writes.run(write)
 
