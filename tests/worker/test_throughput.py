@@ -162,12 +162,18 @@ class TestWatcherSettles:
         transactions: list[int] = []
         settle = worker._settle_listed
 
+        event_reads: list[int] = []
+
         async def counted(account_id: Any, servers: dict[Any, Any]) -> list[Any]:
             transactions.append(len(servers))
-            return await settle(account_id, servers)
+            with counting(fast_state.engine) as use:
+                left = await settle(account_id, servers)
+            event_reads.append(sum("FROM instance_events" in s for s in use.statements))
+            return left
 
         await _watch_once(fast_state, worker.polls, counted)
         assert transactions == [3]  # one settle (one transaction) for all three
+        assert event_reads == [1]  # and one look-up for the events the three end
         for instance_id in ids:
             (operation,) = await operations_of(fast_state, instance_id)
             assert operation.status == "succeeded"

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vpspanel import metrics, provider_errors
 from vpspanel.db.engine import compact_erased
 from vpspanel.instances import tasks
-from vpspanel.instances.models import VpsInstance
+from vpspanel.instances.models import InstanceEvent, VpsInstance
 from vpspanel.instances.repository import InstanceRepository
 from vpspanel.operations import handoff, idempotency
 from vpspanel.operations.models import Operation
@@ -165,8 +165,14 @@ class Worker:
         status: str,
         message: str | None = None,
         finished_at: datetime | None = None,
+        events: dict[uuid.UUID, InstanceEvent] | None = None,
     ) -> None:
-        event = await InstanceRepository(session).operation_event(operation.id)
+        """Write the operation's event; `events` (operation id -> its event, looked up
+        beforehand for many) saves the look-up."""
+        if events is None:
+            event = await InstanceRepository(session).operation_event(operation.id)
+        else:
+            event = events.get(operation.id)
         if event is None:
             return
         event.status = status
@@ -381,6 +387,7 @@ class Worker:
         operation: Operation,
         instance: VpsInstance,
         outcome: tasks.Outcome,
+        events: dict[uuid.UUID, InstanceEvent] | None = None,
     ) -> None:
         """Write a step's outcome on the locked operation and instance: re-queue or end."""
         now = self.state.clock()
@@ -421,7 +428,7 @@ class Worker:
             operation.lease_owner = None
             operation.lease_expires_at = None
             return
-        await self._finish(session, operation, instance, outcome, now)
+        await self._finish(session, operation, instance, outcome, now, events)
 
     async def _settle_listed(
         self, account_id: uuid.UUID, servers: dict[uuid.UUID, ProviderInstance]
@@ -442,6 +449,10 @@ class Worker:
                 [operation.instance_id for operation in operations]
             )
             account = await ProviderAccountRepository(session).get(account_id)
+            # The events of those that end now, in one look-up instead of one each.
+            events = await InstanceRepository(session).operation_events(
+                [operation.id for operation in operations]
+            )
             for operation in operations:
                 instance = instances.get(operation.instance_id)
                 server = servers[operation.id]
@@ -464,7 +475,7 @@ class Worker:
                     checkpoint=_no_checkpoint,
                 )
                 outcome = await tasks.OPERATION_TYPES[operation.type].step(step)
-                await self._write_outcome(session, operation, instance, outcome)
+                await self._write_outcome(session, operation, instance, outcome, events)
         return left
 
     async def _finish(
@@ -474,6 +485,7 @@ class Worker:
         instance: VpsInstance,
         outcome: tasks.Outcome,
         now: datetime,
+        events: dict[uuid.UUID, InstanceEvent] | None = None,
     ) -> None:
         """End the operation; its type says what the outcome writes on the instance."""
         operation_type = tasks.OPERATION_TYPES[operation.type]
@@ -485,7 +497,9 @@ class Worker:
             message = operation_type.succeed(
                 operation, instance, outcome.status or InstanceStatus.UNKNOWN, now
             )
-            await self._mark_event(session, operation, "succeeded", message, finished_at=now)
+            await self._mark_event(
+                session, operation, "succeeded", message, finished_at=now, events=events
+            )
             self._record_end(operation, instance, "succeeded", now)
             return
         reason = outcome.reason or tasks.TOO_SLOW
@@ -493,7 +507,7 @@ class Worker:
         operation.error = reason
         if operation_type.fail(instance, reason):
             OperationRepository(session).add(instance_id=instance.id, type="sync", now=now)
-        await self._mark_event(session, operation, "failed", reason, finished_at=now)
+        await self._mark_event(session, operation, "failed", reason, finished_at=now, events=events)
         self._record_end(operation, instance, "failed", now)
 
     def _record_end(
