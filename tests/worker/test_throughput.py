@@ -12,6 +12,7 @@ from typing import Any
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tests.db_counts import counting
 from tests.factories import signed_in_headers
 from tests.instances.support import create_offer, deploy_body, operations_of, pick_image
 from vpspanel.instances.models import VpsInstance
@@ -72,6 +73,29 @@ class TestBatchedSteps:
         worker = Worker(fast_state, config=WorkerConfig.instant())
         claimed = await worker._claim_many(8)
         assert [one.operation.type for one in claimed] == ["create"]
+
+    async def test_a_create_step_writes_with_one_statement_per_row_read(
+        self, fast_state: AppState, client: AsyncClient, sim: SimulatorServer
+    ) -> None:
+        # The checkpoint before the create leaves is one fenced UPDATE (no read: while our
+        # lease holds only our steps write the result), the outcome one locked read of the
+        # operation with its instance, and the claim one look-up for its operations' events.
+        await _deploy(fast_state, client, sim, 2)
+        worker = Worker(fast_state, config=WorkerConfig.instant())
+        with counting(fast_state.engine) as claiming:
+            claimed = await worker._claim_many(8)
+        assert len(claimed) == 2
+        event_reads = [s for s in claiming.statements if "FROM instance_events" in s]
+        assert len(event_reads) == 1
+        one = claimed[0]
+        with counting(fast_state.engine) as stepping:
+            outcome = await worker._execute(one)
+        assert [s.split()[0] for s in stepping.statements] == ["UPDATE"]
+        with counting(fast_state.engine) as applying:
+            await worker._apply(one, outcome)
+        assert [s.split()[0] for s in applying.statements].count("SELECT") == 1
+        (operation,) = await operations_of(fast_state, str(one.instance.id))
+        assert operation.result.get("sent") is True and operation.status == "queued"
 
 
 class TestGroupCommit:
@@ -138,12 +162,18 @@ class TestWatcherSettles:
         transactions: list[int] = []
         settle = worker._settle_listed
 
+        event_reads: list[int] = []
+
         async def counted(account_id: Any, servers: dict[Any, Any]) -> list[Any]:
             transactions.append(len(servers))
-            return await settle(account_id, servers)
+            with counting(fast_state.engine) as use:
+                left = await settle(account_id, servers)
+            event_reads.append(sum("FROM instance_events" in s for s in use.statements))
+            return left
 
         await _watch_once(fast_state, worker.polls, counted)
         assert transactions == [3]  # one settle (one transaction) for all three
+        assert event_reads == [1]  # and one look-up for the events the three end
         for instance_id in ids:
             (operation,) = await operations_of(fast_state, instance_id)
             assert operation.status == "succeeded"
@@ -152,3 +182,21 @@ class TestWatcherSettles:
                 instance = await session.get(VpsInstance, uuid.UUID(instance_id))
             assert instance is not None and instance.status == "running"
         assert sim.request_count("digitalocean", "GET", r"/droplets/[0-9]+") == reads_before
+
+    async def test_creates_bound_before_any_read_wait_for_the_watcher(
+        self, fast_state: AppState, client: AsyncClient, sim: SimulatorServer
+    ) -> None:
+        # A bulk deploy's first answers come back before any server was read: from the third
+        # bound server of the account on, each waits for the shared watcher (a backstop of
+        # BACKSTOP_POLLS intervals), instead of stepping a poll of its own one interval later.
+        ids = await _deploy(fast_state, client, sim, 4)
+        worker = Worker(fast_state, config=WorkerConfig.instant(poll_interval_s=1.0))
+        started = fast_state.clock()
+        assert await worker.run_batch(8)
+        delays = []
+        for instance_id in ids:
+            (operation,) = await operations_of(fast_state, instance_id)
+            assert operation.status == "queued" and operation.result.get("sent")
+            delays.append((operation.run_after - started).total_seconds())
+        assert sim.request_count("digitalocean", "GET", r"/droplets.*") == 0
+        assert sorted(round(delay) for delay in delays) == [1, 1, 10, 10]

@@ -313,6 +313,24 @@ class InstanceRepository:
             )
         ).one_or_none()
 
+    async def operation_events(
+        self, operation_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, InstanceEvent]:
+        """The first event of each of these operations (those without one are absent):
+        one statement."""
+        if not operation_ids:
+            return {}
+        rows = await self.session.scalars(
+            select(InstanceEvent)
+            .where(InstanceEvent.operation_id.in_(list(operation_ids)))
+            .order_by(InstanceEvent.created_at)
+        )
+        first: dict[uuid.UUID, InstanceEvent] = {}
+        for event in rows.all():
+            if event.operation_id is not None:
+                first.setdefault(event.operation_id, event)
+        return first
+
     async def events(self, instance_id: uuid.UUID) -> list[InstanceEvent]:
         rows = await self.session.scalars(
             select(InstanceEvent)

@@ -88,6 +88,22 @@ class OperationRepository:
             query = query.with_for_update()
         return (await self.session.scalars(query)).one_or_none()
 
+    async def get_with_instance_locked(
+        self, operation_id: uuid.UUID
+    ) -> tuple[Operation, VpsInstance] | None:
+        """The operation and its instance, both rows locked until the transaction ends and
+        re-read under the lock: one statement. None when the operation is gone."""
+        row = (
+            await self.session.execute(
+                select(Operation, VpsInstance)
+                .join(VpsInstance, VpsInstance.id == Operation.instance_id)
+                .where(Operation.id == operation_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        ).one_or_none()
+        return None if row is None else (row[0], row[1])
+
     async def unfinished_for_instance(
         self, instance_id: uuid.UUID, *, for_update: bool = False
     ) -> list[Operation]:
@@ -146,6 +162,24 @@ class OperationRepository:
             .where(Operation.id == operation_id, Operation.lease_owner == owner)
             .values(lease_expires_at=until)
         )
+
+    async def checkpoint(
+        self, operation_id: uuid.UUID, *, owner: str, result: dict[str, Any], now: datetime
+    ) -> bool:
+        """Write a running step's `result` (the whole dict) if `owner` still holds the
+        operation and it is still running: one statement. False when it does not (a lapsed
+        lease taken over, a create cancelled): nothing was written."""
+        written = await self.session.execute(
+            update(Operation)
+            .where(
+                Operation.id == operation_id,
+                Operation.lease_owner == owner,
+                Operation.status == OperationStatus.RUNNING.value,
+            )
+            .values(result=result, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return getattr(written, "rowcount", 0) == 1
 
     async def next_due_at(self) -> datetime | None:
         """When the earliest queued operation becomes due (None: nothing queued)."""

@@ -133,6 +133,13 @@ class SharedPolls:
             raise
         listing.answer.set_result({server.id: server for server in servers})
 
+    def watch(self, account: str, provider_instance_id: str) -> None:
+        """Count a server as watched from now, before its first read: a create just answered
+        is about to be, so the creates bound after it wait for the watcher from the start."""
+        with self._lock:
+            state = self._accounts.setdefault(account, _Account())
+            state.watched[provider_instance_id] = self._monotonic()
+
     def shared(self, account: str) -> bool:
         """True while enough servers of `account` are watched for listings to answer them."""
         now = self._monotonic()

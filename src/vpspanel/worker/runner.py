@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vpspanel import metrics, provider_errors
 from vpspanel.db.engine import compact_erased
 from vpspanel.instances import tasks
-from vpspanel.instances.models import VpsInstance
+from vpspanel.instances.models import InstanceEvent, VpsInstance
 from vpspanel.instances.repository import InstanceRepository
 from vpspanel.operations import handoff, idempotency
 from vpspanel.operations.models import Operation
@@ -128,6 +128,7 @@ class Worker:
             account_ids = {i.provider_id for i in instances.values() if i.provider_id is not None}
             accounts = await ProviderAccountRepository(session).get_many(account_ids)
             claimed: list[Claimed] = []
+            started: list[uuid.UUID] = []
             for operation in operations:
                 instance = instances.get(operation.instance_id)
                 if instance is None:
@@ -135,9 +136,13 @@ class Worker:
                 if tasks.OPERATION_TYPES[operation.type].start(
                     operation, instance, self.state.clock()
                 ):
-                    await self._mark_event(session, operation, "running")
+                    started.append(operation.id)
                 account = accounts.get(instance.provider_id) if instance.provider_id else None
                 claimed.append(Claimed(operation, instance, account))
+            # The events of the operations started now read "running" (one look-up for all).
+            for event in (await InstanceRepository(session).operation_events(started)).values():
+                event.status = "running"
+                event.finished_at = None
             await session.commit()
         for one in claimed:
             # The first step at INFO; later steps (status polls) at DEBUG, or they would drown
@@ -160,8 +165,14 @@ class Worker:
         status: str,
         message: str | None = None,
         finished_at: datetime | None = None,
+        events: dict[uuid.UUID, InstanceEvent] | None = None,
     ) -> None:
-        event = await InstanceRepository(session).operation_event(operation.id)
+        """Write the operation's event; `events` (operation id -> its event, looked up
+        beforehand for many) saves the look-up."""
+        if events is None:
+            event = await InstanceRepository(session).operation_event(operation.id)
+        else:
+            event = events.get(operation.id)
         if event is None:
             return
         event.status = status
@@ -328,24 +339,23 @@ class Worker:
     def _unseal(self, operation: Operation) -> str | None:
         return handoff.unseal(self.state.secret_box, operation, now=self.state.clock())
 
-    async def _owned(self, session: AsyncSession, operation_id: uuid.UUID) -> Operation:
-        current = await OperationRepository(session).get(operation_id, for_update=True)
-        if (
-            current is None
-            or current.lease_owner != self.owner
-            or current.status != OperationStatus.RUNNING.value
-        ):
-            raise LeaseLost()
-        return current
+    def _holds(self, current: Operation) -> bool:
+        """Whether the operation, as just read under its row lock, is still ours to write."""
+        return current.lease_owner == self.owner and current.status == OperationStatus.RUNNING.value
 
     async def _checkpoint(self, operation: Operation, changes: dict[str, Any]) -> None:
-        async def write(session: AsyncSession) -> dict[str, Any] | None:
-            current = await self._owned(session, operation.id)
-            current.result = {**(current.result or {}), **changes}
-            current.updated_at = self.state.clock()
-            return current.result
+        # While our lease holds, only our steps write the operation's result, so the copy
+        # claimed (and our own checkpoints since) is current: one fenced UPDATE, no read.
+        result = {**(operation.result or {}), **changes}
 
-        operation.result = await self.writes.run(write)
+        async def write(session: AsyncSession) -> None:
+            if not await OperationRepository(session).checkpoint(
+                operation.id, owner=self.owner, result=result, now=self.state.clock()
+            ):
+                raise LeaseLost()
+
+        await self.writes.run(write)
+        operation.result = result
 
     async def _heartbeat(self, operation_id: uuid.UUID) -> None:
         interval = max(self.config.lease.total_seconds() / 3, 0.05)
@@ -362,11 +372,12 @@ class Worker:
     # -- outcome ----------------------------------------------------------------------
     async def _apply(self, claimed: Claimed, outcome: tasks.Outcome) -> None:
         async def write(session: AsyncSession) -> None:
-            operation = await self._owned(session, claimed.operation.id)
-            instance = await InstanceRepository(session).get(operation.instance_id, for_update=True)
-            if instance is None:
+            locked = await OperationRepository(session).get_with_instance_locked(
+                claimed.operation.id
+            )
+            if locked is None or not self._holds(locked[0]):
                 raise LeaseLost()
-            await self._write_outcome(session, operation, instance, outcome)
+            await self._write_outcome(session, *locked, outcome)
 
         await self.writes.run(write)
 
@@ -376,6 +387,7 @@ class Worker:
         operation: Operation,
         instance: VpsInstance,
         outcome: tasks.Outcome,
+        events: dict[uuid.UUID, InstanceEvent] | None = None,
     ) -> None:
         """Write a step's outcome on the locked operation and instance: re-queue or end."""
         now = self.state.clock()
@@ -405,16 +417,18 @@ class Worker:
                 bound=instance.provider_instance_id is not None,
             ).value
             delay_s = outcome.delay_s
-            if operation_type.watched_by_account_poll(instance) and self.polls.shared(
-                str(instance.provider_id)
-            ):
-                # The shared watcher wakes it when its server changes; this is a backstop.
-                delay_s = max(delay_s, self.config.poll_interval_s * BACKSTOP_POLLS)
+            if operation_type.watched_by_account_poll(instance):
+                account = str(instance.provider_id)
+                assert instance.provider_instance_id is not None  # a watched server is known
+                self.polls.watch(account, instance.provider_instance_id)
+                if self.polls.shared(account):
+                    # The shared watcher wakes it when its server changes; this is a backstop.
+                    delay_s = max(delay_s, self.config.poll_interval_s * BACKSTOP_POLLS)
             operation.run_after = now + timedelta(seconds=delay_s)
             operation.lease_owner = None
             operation.lease_expires_at = None
             return
-        await self._finish(session, operation, instance, outcome, now)
+        await self._finish(session, operation, instance, outcome, now, events)
 
     async def _settle_listed(
         self, account_id: uuid.UUID, servers: dict[uuid.UUID, ProviderInstance]
@@ -435,6 +449,10 @@ class Worker:
                 [operation.instance_id for operation in operations]
             )
             account = await ProviderAccountRepository(session).get(account_id)
+            # The events of those that end now, in one look-up instead of one each.
+            events = await InstanceRepository(session).operation_events(
+                [operation.id for operation in operations]
+            )
             for operation in operations:
                 instance = instances.get(operation.instance_id)
                 server = servers[operation.id]
@@ -457,7 +475,7 @@ class Worker:
                     checkpoint=_no_checkpoint,
                 )
                 outcome = await tasks.OPERATION_TYPES[operation.type].step(step)
-                await self._write_outcome(session, operation, instance, outcome)
+                await self._write_outcome(session, operation, instance, outcome, events)
         return left
 
     async def _finish(
@@ -467,6 +485,7 @@ class Worker:
         instance: VpsInstance,
         outcome: tasks.Outcome,
         now: datetime,
+        events: dict[uuid.UUID, InstanceEvent] | None = None,
     ) -> None:
         """End the operation; its type says what the outcome writes on the instance."""
         operation_type = tasks.OPERATION_TYPES[operation.type]
@@ -478,7 +497,9 @@ class Worker:
             message = operation_type.succeed(
                 operation, instance, outcome.status or InstanceStatus.UNKNOWN, now
             )
-            await self._mark_event(session, operation, "succeeded", message, finished_at=now)
+            await self._mark_event(
+                session, operation, "succeeded", message, finished_at=now, events=events
+            )
             self._record_end(operation, instance, "succeeded", now)
             return
         reason = outcome.reason or tasks.TOO_SLOW
@@ -486,7 +507,7 @@ class Worker:
         operation.error = reason
         if operation_type.fail(instance, reason):
             OperationRepository(session).add(instance_id=instance.id, type="sync", now=now)
-        await self._mark_event(session, operation, "failed", reason, finished_at=now)
+        await self._mark_event(session, operation, "failed", reason, finished_at=now, events=events)
         self._record_end(operation, instance, "failed", now)
 
     def _record_end(
