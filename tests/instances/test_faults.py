@@ -184,8 +184,15 @@ class TestAmbiguousActionFailures:
         sim: SimulatorServer,
     ) -> None:
         # A step gives up on an answer that takes longer than this; long enough that a busy
-        # machine never gives up before the request is sent (that is a different case).
-        worker = Worker(fast_state, config=WorkerConfig.instant(step_timeout_s=1.0))
+        # machine never gives up before the request is sent (that is a different case). The
+        # grace a settled server gets to show a new plan outlasts the 2 s the simulator holds
+        # an unanswered request.
+        worker = Worker(
+            fast_state,
+            config=WorkerConfig.instant(
+                step_timeout_s=1.0, poll_interval_s=0.05, change_grace_s=3.0
+            ),
+        )
         offer = await create_offer(fast_state, sim, provider_type)
         headers, _, _ = await signed_in_headers(fast_state, client)
         image = await pick_image(client, headers, offer.small.id, "Ubuntu")
@@ -200,12 +207,22 @@ class TestAmbiguousActionFailures:
             headers=headers,
         )
         assert accepted.status_code == 202, accepted.text
-        await wait_for_status(client, headers, instance_id, SETTLED_STATUS[action], worker)
+        await wait_for_status(
+            client, headers, instance_id, SETTLED_STATUS[action], worker, max_steps=2000
+        )
         await run_until_idle(worker)
 
         assert sim.request_count(provider_type, "POST", path) == 1
-        operations = await operations_of(fast_state, instance_id)
-        assert [(op.type, op.sealed_secret) for op in operations[1:]] == [(action, None)]
+        action_operation, *follow_ups = (await operations_of(fast_state, instance_id))[1:]
+        assert (action_operation.type, action_operation.sealed_secret) == (action, None)
+        # Only a failed action is followed by a sync that re-reads the server.
+        succeeded = action_operation.status == "succeeded"
+        assert [op.type for op in follow_ups] == ([] if succeeded else ["sync"])
+        if action == "resize":
+            # Succeeded exactly when the provider shows the new plan, whatever became of the
+            # request (the simulator drops a held request whose client has hung up).
+            (server,) = await servers_at_provider(fast_state, offer.account)
+            assert succeeded == (server.plan_id == offer.setup.large)
 
     @pytest.mark.parametrize("provider_type", ["linode", "digitalocean"])
     async def test_a_shutdown_showing_no_effect_is_sent_again(

@@ -20,6 +20,12 @@ that died) is not sent again: the next steps watch the instance. Only an answer 
 request was refused (a 4xx, busy, 429, or a connection that never opened) clears "sent".
 Boot and shutdown alone are sent again when, `power_resend_after_s` later, the server shows
 no sign of them (doing either twice is harmless; a rebuild twice wipes the disk twice).
+A settled status proves nothing about a resize or a rebuild: one succeeds only once the
+provider reports the new plan (image) on the server. Still showing the old one once settled,
+it is watched for `change_grace_s` more (a lost request may still be carried out), then fails
+saying the server keeps its plan (image), which is never written on our row. A rebuild onto the
+image the server already has cannot be told from one never carried out: it, and a provider
+that reports no plan (image), are judged by the status alone.
 
 Deleting a server whose create has not finished cancels the create (instances/service.py):
 a create never sent is never sent; one that may have been sent is looked for by its tag and
@@ -56,6 +62,13 @@ SECRET_LOST_REASON = " ".join(
     )
 )
 TOO_SLOW = "The cloud provider did not finish in time. Please try again."
+RESIZE_NOT_CARRIED_OUT = (
+    "The cloud did not carry out the resize: the server stays on its current plan. "
+    "Please try again."
+)
+REBUILD_NOT_CARRIED_OUT = (
+    "The cloud did not carry out the rebuild: the server keeps its current image. Please try again."
+)
 PROVIDER_BUSY = "The cloud is busy; retrying shortly."
 MAX_MISSING_READS = 3
 # Reaching their target twice does no harm, so these may be sent again when the first request
@@ -108,6 +121,8 @@ class Pacing(Protocol):
     def settle_s(self) -> float: ...
     @property
     def power_resend_after_s(self) -> float: ...
+    @property
+    def change_grace_s(self) -> float: ...
     @property
     def max_retries(self) -> int: ...
     def backoff_s(self, attempts: int, retry_after_s: float | None = None) -> float: ...
@@ -214,8 +229,38 @@ def _quiet_period_left(step: Step) -> float:
     return max(step.config.create_quiet_period_s - quiet_for, 0.0)
 
 
+@dataclass(frozen=True)
+class RequestedChange:
+    """What a resize (rebuild) asked the provider to change, as the provider reports it: the
+    one proof that it happened, since a server settles to running whether it did or not."""
+
+    wanted: str  # the provider's plan (image) id
+    shown: Callable[[ProviderInstance], str | None]
+    not_carried_out: str  # the customer's reason when it never shows
+
+
+def _requested_change(step: Step, action: Action) -> RequestedChange | None:
+    """The change to see before a resize or rebuild succeeds; None when nothing on the server
+    can show it (other actions, and a rebuild onto the image the server already has)."""
+    payload = step.operation.payload
+    if action is Action.RESIZE:
+        return RequestedChange(
+            str(payload["provider_plan_id"]), lambda found: found.plan_id, RESIZE_NOT_CARRIED_OUT
+        )
+    if action is Action.REBUILD:
+        wanted = str(payload["provider_image_id"])
+        if wanted == step.instance.configuration.get("provider_image_id"):
+            return None
+        return RequestedChange(wanted, lambda found: found.image_id, REBUILD_NOT_CARRIED_OUT)
+    return None
+
+
 async def _await_target(
-    step: Step, targets: frozenset[InstanceStatus], *, creating: bool = False
+    step: Step,
+    targets: frozenset[InstanceStatus],
+    *,
+    creating: bool = False,
+    change: RequestedChange | None = None,
 ) -> Outcome:
     provider_instance_id = step.instance.provider_instance_id
     if provider_instance_id is None:
@@ -234,12 +279,31 @@ async def _await_target(
         or (step.now - datetime.fromisoformat(sent_at)).total_seconds() >= step.config.settle_s
     )
     if found.status in targets and (seen or settled):
-        return succeeded(found.status, instance=_observed(found))
+        shown = change.shown(found) if change is not None else None
+        # A provider that does not report the plan (image) leaves the status as the only sign.
+        if change is None or shown is None or shown == change.wanted:
+            return succeeded(found.status, instance=_observed(found))
+        return _change_not_shown(step, change, found)
     progress = 60 if found.status.is_transitional else 50
     return wait(
         step.config.poll_interval_s,
         result={"seen_change": seen},
         instance={"progress": progress, **_observed(found)},
+    )
+
+
+def _change_not_shown(step: Step, change: RequestedChange, found: ProviderInstance) -> Outcome:
+    """Settled, but still on the old plan (image): a request whose answer was lost may yet be
+    carried out, so look again until it has shown the old one for `change_grace_s` (counted
+    from the first such look), then fail; the new plan (image) is never written."""
+    unchanged_since = step.result.get("unchanged_since") or step.now.isoformat()
+    shown_for = (step.now - datetime.fromisoformat(unchanged_since)).total_seconds()
+    if shown_for >= step.config.change_grace_s:
+        return failed(change.not_carried_out, instance=_observed(found))
+    return wait(
+        step.config.poll_interval_s,
+        result={"unchanged_since": unchanged_since},
+        instance={"progress": 50, **_observed(found)},
     )
 
 
@@ -251,7 +315,9 @@ async def lifecycle(step: Step) -> Outcome:
         return failed(GONE_AT_PROVIDER)
     if step.result.get("sent"):
         # Sent before (perhaps by a worker that died, or without an answer): watch.
-        watching = await _await_target(step, transition.targets)
+        watching = await _await_target(
+            step, transition.targets, change=_requested_change(step, action)
+        )
         watching.clear_secret = True
         if not (action in POWER_ACTIONS and _shows_no_effect(step, watching)):
             return watching

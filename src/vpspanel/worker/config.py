@@ -29,6 +29,11 @@ class WorkerConfig:
     # A boot or shutdown whose answer was lost and that shows no effect this long after is
     # sent again (harmless for power actions; other actions are only ever watched).
     power_resend_after_s: float = 60.0
+    # A resize (rebuild) whose server settles without the new plan (image) is failed only
+    # once it has shown the old one this long: a request whose answer was lost may still be
+    # carried out later (longer than the 30 s provider request timeout, as for a create), and
+    # a cloud may queue an accepted action for a moment before its status shows it.
+    change_grace_s: float = 120.0
     # A temporary provider failure (5xx, no answer) is retried at most this many times per
     # operation, then the operation fails; the customer's events count the attempts against
     # it. A provider that is busy or asks us to slow down (429) is waited out within the
@@ -90,6 +95,7 @@ class WorkerConfig:
             "settle_s": 0.0,
             "create_quiet_period_s": 0.0,
             "power_resend_after_s": 0.0,
+            "change_grace_s": 0.0,
             "step_timeout_s": 30.0,
             "concurrency": 1,
             "claim_batch": 1,
