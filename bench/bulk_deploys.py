@@ -43,6 +43,7 @@ from vpspanel.config import Environment, Settings
 from vpspanel.db.migrate import upgrade_engine
 from vpspanel.gc_tuning import tune_for_serving
 from vpspanel.instances.models import VpsInstance
+from vpspanel.logging import configure_logging
 from vpspanel.operations import deadlines, handoff
 from vpspanel.operations.repository import OperationRepository
 from vpspanel.provider_accounts.connect import ProviderConnector
@@ -289,6 +290,8 @@ async def _main(in_process: bool) -> None:
             data_dir=Path(tmp),
             encryption_keys=[SecretStr("q0BTmBnGcrFqo7TbBbMrdY0sAKhW8rZzF9fQdx6uOQ4=")],
         )
+        # The worker's own log lines would bury the results.
+        configure_logging(json=False, level="WARNING")
         state = AppState.from_settings(settings)
         state.providers = ProviderConnector(state.secret_box, limits=scaled_limits())
         await upgrade_engine(state.engine)
