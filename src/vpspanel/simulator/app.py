@@ -4,9 +4,10 @@ own base URL).
 
 Request pipeline for the provider APIs, in order: count the request, add configured latency,
 apply an injected fault (server_error / rate_limit answer at once; timeout waits and then
-proceeds; lost_response proceeds and replaces the answer; late_write answers with a gateway
-page and carries the request out later), advance lifecycles, route,
-authenticate, rate-limit, refuse writes for read-only tokens, run the handler.
+proceeds, unless the client hung up meanwhile; lost_response proceeds and replaces the
+answer; late_write answers with a gateway page and carries the request out later), advance
+lifecycles, route, authenticate, rate-limit, refuse writes for read-only tokens, run the
+handler.
 """
 
 from __future__ import annotations
