@@ -136,6 +136,14 @@ class TestSecurityHeaders:
         assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
         assert "strict-transport-security" not in response.headers
 
+    async def test_api_answers_are_never_stored_by_a_cache(self, http: AsyncClient) -> None:
+        # Tokens and account data travel in API answers (a new API token is shown once).
+        login = await http.post("/api/auth/login", json={"email": "a@example.com", "password": "x"})
+        for response in (await http.get("/api/health"), login):
+            assert response.headers["cache-control"] == "no-store"
+        assets = await http.get("/favicon.svg")
+        assert assets.headers["cache-control"] == "public, max-age=86400"
+
     async def test_hsts_when_cookies_are_secure(self, built_ui: Path) -> None:
         response = await get(make_app(cookie_secure=True), "/", HTML)
         assert response.headers["strict-transport-security"].startswith("max-age=")

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from tests.factories import signed_in_headers
+from tests.factories import running_instance, signed_in_headers
 from tests.instances.support import (
     ROOT_PASS,
     create_offer,
@@ -129,3 +129,27 @@ async def _stable(
             return instance
         await worker.run_once()
     raise AssertionError("resize never finished")
+
+
+async def test_an_actions_event_reads_running_from_its_first_step(
+    fast_state: AppState, client: AsyncClient, sim: SimulatorServer, worker: Worker
+) -> None:
+    """queued (requested) → running (the worker took it up) → succeeded, for every action as
+    for a create: an API client polling the events sees the action under way."""
+    offer = await create_offer(fast_state, sim, "linode")
+    headers, _user, _org = await signed_in_headers(fast_state, client)
+    server = await running_instance(client, headers, offer, worker)
+
+    async def reboot_event() -> dict[str, Any]:
+        events = (await client.get(f"/api/vps/{server['id']}/events", headers=headers)).json()
+        found: dict[str, Any] = [e for e in events["events"] if e["type"] == "reboot"][-1]
+        return found
+
+    assert (
+        await client.post(f"/api/vps/{server['id']}/reboot", headers=headers)
+    ).status_code == 202
+    assert (await reboot_event())["status"] == "queued"
+    assert await worker.run_once()
+    assert (await reboot_event())["status"] == "running"
+    await wait_for_status(client, headers, server["id"], "running", worker)
+    assert (await reboot_event())["status"] == "succeeded"

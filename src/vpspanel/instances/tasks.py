@@ -491,13 +491,15 @@ class OperationType:
     creates: bool = False
 
     def start(self, operation: Operation, instance: VpsInstance, now: datetime) -> bool:
-        """Apply what the first claim of the operation shows on the row; True when its event
-        now reads "running"."""
-        if not self.creates or operation.attempts != 1:
+        """Apply what the first claim of the operation shows on the row (a create shows
+        provisioning; an action already shows its transitional status); True when its event
+        now reads "running", as every operation's does from its first claim."""
+        if operation.attempts != 1:
             return False
-        instance.status = InstanceStatus.PROVISIONING.value
-        instance.progress = 10
-        instance.updated_at = now
+        if self.creates:
+            instance.status = InstanceStatus.PROVISIONING.value
+            instance.progress = 10
+            instance.updated_at = now
         return True
 
     def may_still_land(self, operation: Operation) -> bool:

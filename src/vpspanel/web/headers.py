@@ -48,9 +48,15 @@ def install_security_headers(app: FastAPI, *, hsts: bool) -> None:
                 await inner(scope, receive, send)
                 return
 
+            api = scope["path"].startswith("/api/")
+
             async def send_with_headers(message: Message) -> None:
                 if message["type"] == "http.response.start":
                     headers = MutableHeaders(scope=message)
+                    if api:
+                        # Answers carry tokens, passwords' hand-off and account data: no
+                        # browser or proxy keeps a copy.
+                        headers.setdefault("Cache-Control", "no-store")
                     headers.setdefault(CSP, APP_POLICY)
                     headers["X-Content-Type-Options"] = "nosniff"
                     headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
