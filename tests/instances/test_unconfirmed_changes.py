@@ -28,7 +28,9 @@ from vpspanel.instances import tasks
 from vpspanel.operations.models import Operation
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
+from vpspanel.worker.account_sync import AccountSync
 from vpspanel.worker.config import WorkerConfig
+from vpspanel.worker.reconcile import AFTER_FAILED_RESIZE
 from vpspanel.worker.runner import Worker
 
 GRACE_S = 1.5
@@ -134,6 +136,35 @@ class TestUnconfirmedResize:
         server = (await client.get(f"/api/vps/{instance_id}", headers=headers)).json()["instance"]
         assert server["plan"]["id"] == str(offer.large.id)
         assert sim.request_count(provider_type, "POST", path) == 1
+
+    async def test_a_resize_carried_out_after_it_was_reported_failed_is_told_as_such(
+        self, provider_type: str, fast_state: AppState, client: AsyncClient, sim: SimulatorServer
+    ) -> None:
+        offer, headers, instance_id, _ = await _deployed(fast_state, client, sim, provider_type)
+        path = ACTION_PATHS[(provider_type, "resize")]
+        late_s = GRACE_S + 1.5
+        sim.inject_fault(
+            provider_type, "late_write", method="POST", path=path, write_delay_seconds=late_s
+        )
+        sent_at = time.monotonic()
+        accepted = await client.post(
+            f"/api/vps/{instance_id}/resize", json={"type": str(offer.large.id)}, headers=headers
+        )
+        assert accepted.status_code == 202, accepted.text
+        resize = await _run_until_ended(fast_state, _worker(fast_state), instance_id)
+        assert resize.error == tasks.RESIZE_NOT_CARRIED_OUT
+        await asyncio.sleep(max(late_s + 0.3 - (time.monotonic() - sent_at), 0))
+
+        # The next look at the account sees the new plan: the failure no longer describes the
+        # server, and the change is not passed off as someone else's.
+        sync = AccountSync(fast_state, WorkerConfig.instant(), "test-worker")
+        await sync.run_pass(offer.account)
+        server = (await client.get(f"/api/vps/{instance_id}", headers=headers)).json()["instance"]
+        assert (server["plan"]["id"], server["error"]) == (str(offer.large.id), None)
+        events = (await client.get(f"/api/vps/{instance_id}/events", headers=headers)).json()
+        observed = [event["message"] for event in events["events"] if event["type"] == "observed"]
+        assert observed[-1].startswith(AFTER_FAILED_RESIZE), observed
+        assert observed[-1].endswith("plan Standard 1GB → Standard 2GB.")
 
 
 @pytest.mark.parametrize("provider_type", ["linode", "digitalocean"])

@@ -44,6 +44,7 @@ from vpspanel import metrics
 from vpspanel.instances.models import VpsInstance
 from vpspanel.instances.repository import InstanceRepository
 from vpspanel.instances.state import is_transitional
+from vpspanel.instances.tasks import RESIZE_NOT_CARRIED_OUT
 from vpspanel.operations.repository import OperationRepository
 from vpspanel.orphans.service import reconcile_orphans
 from vpspanel.provider_accounts.models import ServiceProvider
@@ -57,6 +58,11 @@ from vpspanel.worker.config import WorkerConfig
 logger = logging.getLogger(__name__)
 
 OBSERVED_EVENT = "observed"
+OUTSIDE_THE_PANEL = "Changed outside the panel, as observed at the provider"
+AFTER_FAILED_RESIZE = (
+    "Changed at the provider after the resize was reported not carried out (the cloud may "
+    "have carried it out late), as observed"
+)
 DELETED_EVENT = "deleted_at_provider"
 STUCK_EVENT = "stuck"
 UNOFFERED_PLAN = "a plan not offered here"
@@ -493,12 +499,21 @@ def _carry_out(
         return  # the provider's own word changed, or the server was bound: nothing to tell
     report.updated += 1
     report.stuck_resolved += plan.stuck
+    # A resize reported not carried out whose plan then changes: the cloud may have carried it
+    # out late. Said so, and the failure no longer describes the server.
+    after_failed_resize = instance.error == RESIZE_NOT_CARRIED_OUT and any(
+        difference.field == "plan" for difference in differences
+    )
     events.add_event(
         instance,
         type=OBSERVED_EVENT,
         status="succeeded",
-        message=observed_message(differences, plans),
+        message=observed_message(
+            differences, plans, lead=AFTER_FAILED_RESIZE if after_failed_resize else None
+        ),
     ).finished_at = now
+    if after_failed_resize:
+        instance.error = None
     if any(difference.field == "status" for difference in differences):
         # An error belongs to the operation that failed; once the server is seen in another
         # state it no longer describes the server.
@@ -555,12 +570,16 @@ def _apply(
 
 
 def observed_message(
-    differences: Sequence[_Difference], plans: dict[str, tuple[uuid.UUID, str]]
+    differences: Sequence[_Difference],
+    plans: dict[str, tuple[uuid.UUID, str]],
+    *,
+    lead: str | None = None,
 ) -> str:
     """`Changed outside the panel, as observed at the provider: status running → stopped;
-    plan Standard 1GB → Standard 2GB.` A plan we do not sell is named `a plan not offered
-    here`, never by the provider's id (customers and admins read the same text, and the id
-    would tell a customer which provider runs their server)."""
+    plan Standard 1GB → Standard 2GB.` (`lead` replaces the words before the colon). A plan we
+    do not sell is named `a plan not offered here`, never by the provider's id (customers and
+    admins read the same text, and the id would tell a customer which provider runs their
+    server)."""
     names = {upstream: name for upstream, (_, name) in plans.items()}
 
     def shown(difference: _Difference, value: str | None) -> str:
@@ -575,7 +594,7 @@ def observed_message(
         f"{shown(difference, difference.after)}"
         for difference in differences
     ]
-    return "Changed outside the panel, as observed at the provider: " + "; ".join(parts) + "."
+    return f"{lead or OUTSIDE_THE_PANEL}: " + "; ".join(parts) + "."
 
 
 def _expected_label(instance: VpsInstance, provider: Provider) -> str | None:
