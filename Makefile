@@ -18,8 +18,11 @@ install: $(UV)
 ui:
 	bash scripts/build-ui --if-stale
 
+# The demo's port: `make run PORT=8080`.
+PORT ?= 8000
+
 run: install ui
-	$(UV) run vpspanel serve --demo
+	$(UV) run vpspanel serve --demo --port $(PORT)
 
 test: install ui
 	bash scripts/run-tests
