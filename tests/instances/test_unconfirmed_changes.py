@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -64,6 +65,30 @@ async def _event(client: AsyncClient, headers: dict[str, str], instance_id: str,
     return next(event for event in events["events"] if event["type"] == kind)
 
 
+@dataclass
+class Scene:
+    """A running server of ours and what its tests drive."""
+
+    state: AppState
+    client: AsyncClient
+    sim: SimulatorServer
+    headers: dict[str, str]
+    provider_type: str
+    instance_id: str
+
+    async def ask_with_fault(self, action: str, body: dict[str, Any], **fault: Any) -> Operation:
+        """Ask for `action` with `fault` (a kind and its settings) waiting for its request,
+        then drive the worker until the operation ends; the request log starts empty."""
+        path = ACTION_PATHS[(self.provider_type, action)]
+        self.sim.clear_requests()
+        self.sim.inject_fault(self.provider_type, method="POST", path=path, **fault)
+        accepted = await self.client.post(
+            f"/api/vps/{self.instance_id}/{action}", json=body, headers=self.headers
+        )
+        assert accepted.status_code == 202, accepted.text
+        return await _run_until_ended(self.state, _worker(self.state), self.instance_id)
+
+
 async def _deployed(
     state: AppState, client: AsyncClient, sim: SimulatorServer, provider_type: str
 ) -> tuple[Offer, dict[str, str], str, str]:
@@ -83,15 +108,11 @@ class TestUnconfirmedResize:
     ) -> None:
         offer, headers, instance_id, _ = await _deployed(fast_state, client, sim, provider_type)
         path = ACTION_PATHS[(provider_type, "resize")]
-        sim.clear_requests()
         # A 502 for a request the cloud never carried out: we cannot tell it from a lost answer.
-        sim.inject_fault(provider_type, "server_error", method="POST", path=path, status=502)
-
-        accepted = await client.post(
-            f"/api/vps/{instance_id}/resize", json={"type": str(offer.large.id)}, headers=headers
+        scene = Scene(fast_state, client, sim, headers, provider_type, instance_id)
+        resize = await scene.ask_with_fault(
+            "resize", {"type": str(offer.large.id)}, kind="server_error", status=502
         )
-        assert accepted.status_code == 202, accepted.text
-        resize = await _run_until_ended(fast_state, _worker(fast_state), instance_id)
 
         assert resize.status == "failed"
         assert resize.error == tasks.RESIZE_NOT_CARRIED_OUT
@@ -110,22 +131,15 @@ class TestUnconfirmedResize:
     ) -> None:
         offer, headers, instance_id, _ = await _deployed(fast_state, client, sim, provider_type)
         path = ACTION_PATHS[(provider_type, "resize")]
-        sim.clear_requests()
         # Answered 504 at once, carried out LATE_WRITE_S later: until then the server runs on
         # its old plan, which is no proof of anything.
-        sim.inject_fault(
-            provider_type,
-            "late_write",
-            method="POST",
-            path=path,
+        scene = Scene(fast_state, client, sim, headers, provider_type, instance_id)
+        resize = await scene.ask_with_fault(
+            "resize",
+            {"type": str(offer.large.id)},
+            kind="late_write",
             write_delay_seconds=LATE_WRITE_S,
         )
-
-        accepted = await client.post(
-            f"/api/vps/{instance_id}/resize", json={"type": str(offer.large.id)}, headers=headers
-        )
-        assert accepted.status_code == 202, accepted.text
-        resize = await _run_until_ended(fast_state, _worker(fast_state), instance_id)
 
         # Succeeded only once the provider showed the new plan, not before.
         (at_provider,) = await servers_at_provider(fast_state, offer.account)
@@ -141,17 +155,12 @@ class TestUnconfirmedResize:
         self, provider_type: str, fast_state: AppState, client: AsyncClient, sim: SimulatorServer
     ) -> None:
         offer, headers, instance_id, _ = await _deployed(fast_state, client, sim, provider_type)
-        path = ACTION_PATHS[(provider_type, "resize")]
         late_s = GRACE_S + 1.5
-        sim.inject_fault(
-            provider_type, "late_write", method="POST", path=path, write_delay_seconds=late_s
-        )
         sent_at = time.monotonic()
-        accepted = await client.post(
-            f"/api/vps/{instance_id}/resize", json={"type": str(offer.large.id)}, headers=headers
+        scene = Scene(fast_state, client, sim, headers, provider_type, instance_id)
+        resize = await scene.ask_with_fault(
+            "resize", {"type": str(offer.large.id)}, kind="late_write", write_delay_seconds=late_s
         )
-        assert accepted.status_code == 202, accepted.text
-        resize = await _run_until_ended(fast_state, _worker(fast_state), instance_id)
         assert resize.error == tasks.RESIZE_NOT_CARRIED_OUT
         await asyncio.sleep(max(late_s + 0.3 - (time.monotonic() - sent_at), 0))
 
@@ -177,16 +186,10 @@ class TestUnconfirmedRebuild:
         )
         debian = await pick_image(client, headers, offer.small.id, "Debian")
         path = ACTION_PATHS[(provider_type, "rebuild")]
-        sim.clear_requests()
-        sim.inject_fault(provider_type, "server_error", method="POST", path=path, status=502)
-
-        accepted = await client.post(
-            f"/api/vps/{instance_id}/rebuild",
-            json=rebuild_body(provider_type, debian),
-            headers=headers,
+        scene = Scene(fast_state, client, sim, headers, provider_type, instance_id)
+        rebuild = await scene.ask_with_fault(
+            "rebuild", rebuild_body(provider_type, debian), kind="server_error", status=502
         )
-        assert accepted.status_code == 202, accepted.text
-        rebuild = await _run_until_ended(fast_state, _worker(fast_state), instance_id)
 
         assert rebuild.status == "failed"
         assert rebuild.error == tasks.REBUILD_NOT_CARRIED_OUT
@@ -202,22 +205,13 @@ class TestUnconfirmedRebuild:
         offer, headers, instance_id, _ = await _deployed(fast_state, client, sim, provider_type)
         debian = await pick_image(client, headers, offer.small.id, "Debian")
         path = ACTION_PATHS[(provider_type, "rebuild")]
-        sim.clear_requests()
-        sim.inject_fault(
-            provider_type,
-            "late_write",
-            method="POST",
-            path=path,
+        scene = Scene(fast_state, client, sim, headers, provider_type, instance_id)
+        rebuild = await scene.ask_with_fault(
+            "rebuild",
+            rebuild_body(provider_type, debian),
+            kind="late_write",
             write_delay_seconds=LATE_WRITE_S,
         )
-
-        accepted = await client.post(
-            f"/api/vps/{instance_id}/rebuild",
-            json=rebuild_body(provider_type, debian),
-            headers=headers,
-        )
-        assert accepted.status_code == 202, accepted.text
-        rebuild = await _run_until_ended(fast_state, _worker(fast_state), instance_id)
 
         (at_provider,) = await servers_at_provider(fast_state, offer.account)
         assert at_provider.image_id == rebuild.payload["provider_image_id"]
