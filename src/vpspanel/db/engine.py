@@ -32,7 +32,6 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.pool import PoolResetState
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.util import await_
@@ -99,8 +98,6 @@ def create_engine(url: str, *, echo: bool = False, limits: PoolLimits | None = N
             echo=echo,
             hide_parameters=True,
             connect_args={"timeout": limits.statement_timeout_s},
-            # Rolled back on return only when a transaction is open (`_harden_sqlite`).
-            pool_reset_on_return=None,
             **pool,
         )
         _harden_sqlite(engine, busy_timeout_ms=int(limits.statement_timeout_s * 1000))
@@ -164,14 +161,6 @@ def _harden_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
-
-    @event.listens_for(sync_engine, "reset")
-    def _on_reset(dbapi_connection: Any, _record: Any, reset: PoolResetState) -> None:
-        # The pool would roll back every connection given back, even one whose transaction
-        # was just committed: a trip to its thread for nothing. SQLite says whether one is
-        # open (no trip: a flag of the connection).
-        if reset.asyncio_safe and dbapi_connection.driver_connection.in_transaction:
-            dbapi_connection.rollback()
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
