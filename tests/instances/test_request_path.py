@@ -111,9 +111,10 @@ async def test_the_list_and_one_server_are_exactly_what_their_models_write(
         response = await client.get(path, headers=headers)
         assert response.status_code == 200, response.text
         assert response.headers["content-type"] == "application/json"
-        assert response.content == model.model_validate_json(response.content).model_dump_json(
-            round_trip=True
-        ).encode()
+        assert (
+            response.content
+            == model.model_validate_json(response.content).model_dump_json(round_trip=True).encode()
+        )
     listed = (await client.get("/api/vps", headers=headers)).json()["instances"][0]
     assert listed["created_at"].endswith("Z")
     assert listed["region"] == {"id": "us-east", "label": "Newark, NJ"}
