@@ -22,6 +22,11 @@ class Organization(IdMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     # The most live (not deleted) servers it may have; None means no limit. Set by an admin.
     server_limit: Mapped[int | None] = mapped_column(Integer)
+    # How many of its servers are live (not deleted): kept by triggers on vps_instances
+    # (migration 0019), never written here; the customer's server list reads its total from it.
+    live_server_count: Mapped[int] = mapped_column(
+        Integer, nullable=False, server_default="0", default=0
+    )
 
 
 class Membership(Base):
