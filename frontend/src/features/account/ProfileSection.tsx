@@ -29,8 +29,15 @@ const INPUTS = ["name", "email", "current_password"] as const;
 export function ProfileSection() {
   const account = useQuery(getAccountOptions());
   if (account.isPending) return <Skeleton className="h-64 w-full max-w-xl" />;
-  if (account.isError) return <QueryProblem query={account} title="Could not load your account" />;
-  return <ProfileForm name={account.data.name} email={account.data.email} />;
+  const problem = <QueryProblem query={account} title="Could not load your account" />;
+  if (!account.data) return problem;
+  // A failed refresh keeps the form (and what is typed in it), with the reason above it.
+  return (
+    <div className="grid max-w-xl gap-4">
+      {problem}
+      <ProfileForm name={account.data.name} email={account.data.email} />
+    </div>
+  );
 }
 
 function ProfileForm({ name, email }: { name: string; email: string }) {

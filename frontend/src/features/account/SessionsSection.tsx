@@ -43,11 +43,11 @@ export function SessionsSection() {
         <CardDescription>Browsers and scripts signed in to your account. Sign out any you do not recognise.</CardDescription>
       </CardHeader>
       <CardContent>
+        {/* Above the list, not instead: a failed refresh keeps the sessions already shown. */}
+        <QueryProblem query={sessions} title="Could not load your sessions" />
         {sessions.isPending ? (
           <Skeleton className="h-24 w-full" />
-        ) : sessions.isError ? (
-          <QueryProblem query={sessions} title="Could not load your sessions" />
-        ) : (
+        ) : !sessions.data ? null : (
           <ul aria-label="Sessions" className="divide-y divide-border">
             {sessions.data.map((session) => (
               <SessionRow key={session.id} session={session} />

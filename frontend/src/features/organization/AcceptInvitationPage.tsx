@@ -15,6 +15,7 @@ import {
 } from "@/client/@tanstack/react-query.gen";
 import type { InvitationPreview, MeOut } from "@/client/types.gen";
 import { FormField } from "@/components/form-field";
+import { QueryProblem } from "@/components/query-problem";
 import { PasswordInput } from "@/components/password-input";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button, buttonVariants } from "@/components/ui/button";
@@ -31,18 +32,25 @@ export function AcceptInvitationPage({ token }: { token: string }) {
   const preview = useQuery({ ...previewInvitationOptions({ path: { token } }), retry: false, staleTime: Infinity });
   const me = useQuery({ ...getMeOptions(), retry: false, meta: { allowUnauthenticated: true } });
 
-  if (preview.isError) {
+  // A link that is gone stays gone: no Retry. Any other failure (502, 503, 429) can be retried,
+  // and once the invitation is on screen a failed refresh keeps it there.
+  if (!preview.data && isApiError(preview.error) && preview.error.status === 404) {
     return (
       <AuthLayout title="Invitation not valid">
         <Alert variant="destructive">
           <AlertCircle aria-hidden />
-          <AlertDescription>
-            {isApiError(preview.error) ? preview.error.detail : "The invitation could not be loaded. Try again."}
-          </AlertDescription>
+          <AlertDescription>{preview.error.detail}</AlertDescription>
         </Alert>
         <Link to="/login" className={`${buttonVariants({ variant: "outline" })} mt-4 w-full`}>
           Go to sign in
         </Link>
+      </AuthLayout>
+    );
+  }
+  if (!preview.data && preview.isError) {
+    return (
+      <AuthLayout title="Invitation">
+        <QueryProblem query={preview} title="Could not load the invitation" />
       </AuthLayout>
     );
   }
@@ -60,6 +68,7 @@ export function AcceptInvitationPage({ token }: { token: string }) {
   return (
     <AuthLayout title={`Join ${invitation.organization_name}`}>
       <div className="grid gap-4">
+        <QueryProblem query={preview} title="Could not refresh the invitation" />
         <p className="text-sm text-muted-foreground">
           {invitation.inviter_name ?? "An owner"} invited <span className="font-medium text-foreground">{invitation.email}</span>{" "}
           to join <span className="font-medium text-foreground">{invitation.organization_name}</span> as{" "}

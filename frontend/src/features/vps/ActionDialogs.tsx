@@ -12,6 +12,7 @@ import {
   resizeInstanceMutation,
 } from "@/client/@tanstack/react-query.gen";
 import type { InstanceOut, ResizePlanOut } from "@/client/types.gen";
+import { QueryProblem } from "@/components/query-problem";
 import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -234,22 +235,15 @@ function ResizeDialog({ instance, open, onClose }: { instance: InstanceOut; open
           <p className="text-sm">
             Current plan: <Badge variant="secondary">{instance.plan.name ?? "—"}</Badge>
           </p>
+          {/* Above the plans, not instead: a failed refresh keeps the choice on screen. */}
+          <QueryProblem query={plans} title="Could not load the plans" />
           {plans.isPending ? (
             <div role="status" aria-label="Loading plans" className="grid gap-2 sm:grid-cols-2">
               {Array.from({ length: 2 }, (_, index) => (
                 <Skeleton key={index} className="h-[76px]" />
               ))}
             </div>
-          ) : plans.isError ? (
-            <Alert variant="destructive">
-              <AlertDescription>
-                Could not load the plans. {actionErrorMessage(plans.error)}{" "}
-                <Button type="button" variant="link" className="h-auto p-0" onClick={() => void plans.refetch()}>
-                  Retry
-                </Button>
-              </AlertDescription>
-            </Alert>
-          ) : plans.data.plans.length === 0 ? (
+          ) : !plans.data ? null : plans.data.plans.length === 0 ? (
             <p className="text-sm text-muted-foreground">
               No larger plan is available in this region ({instance.region.label}).
             </p>

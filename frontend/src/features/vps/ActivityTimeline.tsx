@@ -12,7 +12,7 @@ import {
 } from "lucide-react";
 import { listInstanceEventsOptions } from "@/client/@tanstack/react-query.gen";
 import type { EventList, EventOut } from "@/client/types.gen";
-import { Button } from "@/components/ui/button";
+import { QueryProblem } from "@/components/query-problem";
 import { Skeleton } from "@/components/ui/skeleton";
 import { absoluteTime, duration, relativeTime } from "@/lib/time";
 import { cn } from "@/lib/utils";
@@ -69,51 +69,54 @@ export function EventTimeline({ events }: { events: UseQueryResult<EventList, un
         ))}
       </div>
     );
-  if (events.isError)
+  // A failed poll keeps the last events on screen, with the reason above them.
+  const problem = <QueryProblem query={events} title="Could not load the activity" />;
+  if (!events.data) return problem;
+  if (!events.data.events.length)
     return (
-      <p className="text-sm text-muted-foreground">
-        Could not load the activity.{" "}
-        <Button variant="link" className="h-auto p-0" onClick={() => void events.refetch()}>
-          Retry
-        </Button>
-      </p>
+      <div className="grid gap-3">
+        {problem}
+        <p className="text-sm text-muted-foreground">No activity yet.</p>
+      </div>
     );
-  if (!events.data.events.length) return <p className="text-sm text-muted-foreground">No activity yet.</p>;
   return (
-    <ol className="grid gap-0" aria-label="Activity">
-      {events.data.events.map((event) => {
-        const { Icon, tone, spoken } = eventLook(event);
-        const failed = tone === "failed";
-        const running = tone === "running";
-        return (
-          <li
-            key={event.id}
-            data-event-type={event.type}
-            className={cn(
-              "relative grid grid-cols-[auto_1fr] gap-3 border-l-2 border-border py-3 pl-4",
-              running && "border-primary bg-primary/5",
-              failed && "border-destructive",
-            )}
-          >
-            <Icon className={cn("mt-0.5 size-4", ICON_CLASS[tone])} aria-hidden />
-            <div className="grid gap-0.5">
-              <p className={cn("text-sm", failed && "text-destructive-foreground")}>
-                <span className="sr-only">{spoken}</span>
-                {event.message}
-              </p>
-              <p className="text-xs text-muted-foreground">
-                <time dateTime={event.created_at} title={absoluteTime(event.created_at)}>
-                  {relativeTime(event.created_at)}
-                </time>
-                {event.finished_at && event.finished_at !== event.created_at && (
-                  <> · took {duration(event.created_at, event.finished_at)}</>
-                )}
-                {running && " · in progress"}
-              </p>
-            </div>
-          </li>
-        );
-      })}
-    </ol>
+    <div className="grid gap-3">
+      {problem}
+      <ol className="grid gap-0" aria-label="Activity">
+        {events.data.events.map((event) => {
+          const { Icon, tone, spoken } = eventLook(event);
+          const failed = tone === "failed";
+          const running = tone === "running";
+          return (
+            <li
+              key={event.id}
+              data-event-type={event.type}
+              className={cn(
+                "relative grid grid-cols-[auto_1fr] gap-3 border-l-2 border-border py-3 pl-4",
+                running && "border-primary bg-primary/5",
+                failed && "border-destructive",
+              )}
+            >
+              <Icon className={cn("mt-0.5 size-4", ICON_CLASS[tone])} aria-hidden />
+              <div className="grid gap-0.5">
+                <p className={cn("text-sm", failed && "text-destructive-foreground")}>
+                  <span className="sr-only">{spoken}</span>
+                  {event.message}
+                </p>
+                <p className="text-xs text-muted-foreground">
+                  <time dateTime={event.created_at} title={absoluteTime(event.created_at)}>
+                    {relativeTime(event.created_at)}
+                  </time>
+                  {event.finished_at && event.finished_at !== event.created_at && (
+                    <> · took {duration(event.created_at, event.finished_at)}</>
+                  )}
+                  {running && " · in progress"}
+                </p>
+              </div>
+            </li>
+          );
+        })}
+      </ol>
+    </div>
   );
 }

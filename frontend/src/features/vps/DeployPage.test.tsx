@@ -183,4 +183,24 @@ describe("deploy page", () => {
     const link = await screen.findByRole("link", { name: "Save keys on your account" });
     expect(link).toHaveAttribute("href", "/account#ssh-keys");
   });
+
+  it("a 503 on refreshing the regions keeps them, and the choice, on screen with the safe detail", async () => {
+    let fail = false;
+    server.use(...baseHandlers, ...catalog);
+    server.use(
+      http.get("*/api/vps/regions", () =>
+        fail
+          ? HttpResponse.json({ error: "database_busy", detail: "The panel is busy. Try again." }, { status: 503 })
+          : HttpResponse.json({ regions: [{ id: "r-fra", label: "Frankfurt, DE", country: "de" }] }),
+      ),
+    );
+    const { queryClient } = renderApp("/vps?deploy=true");
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("radio", { name: /Frankfurt/ }));
+    fail = true;
+    await queryClient.refetchQueries({ queryKey: [{ _id: "listRegions" }] });
+    expect(await screen.findByText("The panel is busy. Try again.")).toBeInTheDocument();
+    expect(screen.getByText("Could not load the regions")).toBeInTheDocument();
+    expect(screen.getByRole("radio", { name: /Frankfurt/ })).toBeChecked();
+  });
 });

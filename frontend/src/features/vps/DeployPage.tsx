@@ -12,7 +12,8 @@ import {
   listRegionsOptions,
 } from "@/client/@tanstack/react-query.gen";
 import type { ImageOut, OfferedPlanOut, RegionOut } from "@/client/types.gen";
-import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
+import { QueryProblem } from "@/components/query-problem";
+import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button, buttonVariants } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Skeleton } from "@/components/ui/skeleton";
@@ -348,50 +349,60 @@ function RegionPicker({
   onChange: (id: string) => void;
 }) {
   if (query.isPending) return <CardSkeletons count={6} />;
-  if (query.isError) return <QueryError what="regions" onRetry={() => void query.refetch()} error={query.error} />;
+  // A failed refresh keeps the last regions to choose from, with the reason above them.
+  const problem = <QueryProblem query={query} title="Could not load the regions" />;
+  if (!query.data) return problem;
   const regions = query.data.regions;
   if (!regions.length)
-    return <p className="text-sm text-muted-foreground">No region is open for new servers yet. Please check back later.</p>;
+    return (
+      <>
+        {problem}
+        <p className="text-sm text-muted-foreground">No region is open for new servers yet. Please check back later.</p>
+      </>
+    );
   const groups = new Map<string, RegionOut[]>();
   for (const region of regions) {
     const continent = continentOf(region.country);
     groups.set(continent, [...(groups.get(continent) ?? []), region]);
   }
   return (
-    <div className="grid gap-4" role="radiogroup" aria-label="Region" id="deploy-region" tabIndex={-1}>
-      {CONTINENT_ORDER.filter((continent) => groups.has(continent)).map((continent) => (
-        <fieldset key={continent} className="grid gap-2">
-          <legend className="mb-1 text-xs font-medium uppercase tracking-wide text-muted-foreground">{continent}</legend>
-          <div className="grid grid-cols-1 gap-2 sm:grid-cols-2 xl:grid-cols-3">
-            {groups.get(continent)!.map((region) => (
-              <label key={region.id} className={cardClass}>
-                <input
-                  type="radio"
-                  name="region"
-                  value={region.id}
-                  checked={value === region.id}
-                  onChange={() => onChange(region.id)}
-                  className="sr-only"
-                />
-                <span className="flex items-center gap-2">
-                  {countryCodeOf(region.country) ? (
-                    <span
-                      className="rounded border px-1 font-mono text-xs font-semibold text-muted-foreground"
-                      aria-hidden
-                    >
-                      {countryCodeOf(region.country)}
-                    </span>
-                  ) : (
-                    <Globe className="size-4 text-muted-foreground" aria-hidden />
-                  )}
-                  <span className="font-medium">{region.label}</span>
-                </span>
-              </label>
-            ))}
-          </div>
-        </fieldset>
-      ))}
-    </div>
+    <>
+      {problem}
+      <div className="grid gap-4" role="radiogroup" aria-label="Region" id="deploy-region" tabIndex={-1}>
+        {CONTINENT_ORDER.filter((continent) => groups.has(continent)).map((continent) => (
+          <fieldset key={continent} className="grid gap-2">
+            <legend className="mb-1 text-xs font-medium uppercase tracking-wide text-muted-foreground">{continent}</legend>
+            <div className="grid grid-cols-1 gap-2 sm:grid-cols-2 xl:grid-cols-3">
+              {groups.get(continent)!.map((region) => (
+                <label key={region.id} className={cardClass}>
+                  <input
+                    type="radio"
+                    name="region"
+                    value={region.id}
+                    checked={value === region.id}
+                    onChange={() => onChange(region.id)}
+                    className="sr-only"
+                  />
+                  <span className="flex items-center gap-2">
+                    {countryCodeOf(region.country) ? (
+                      <span
+                        className="rounded border px-1 font-mono text-xs font-semibold text-muted-foreground"
+                        aria-hidden
+                      >
+                        {countryCodeOf(region.country)}
+                      </span>
+                    ) : (
+                      <Globe className="size-4 text-muted-foreground" aria-hidden />
+                    )}
+                    <span className="font-medium">{region.label}</span>
+                  </span>
+                </label>
+              ))}
+            </div>
+          </fieldset>
+        ))}
+      </div>
+    </>
   );
 }
 
@@ -405,31 +416,41 @@ function PlanPicker({
   onChange: (id: string) => void;
 }) {
   if (query.isPending) return <CardSkeletons count={3} />;
-  if (query.isError) return <QueryError what="plans" onRetry={() => void query.refetch()} error={query.error} />;
+  const problem = <QueryProblem query={query} title="Could not load the plans" />;
+  if (!query.data) return problem;
   const plans = [...query.data.plans].sort((a, b) => compare(a.price_monthly, b.price_monthly));
-  if (!plans.length) return <p className="text-sm text-muted-foreground">No plan is offered in this region. Choose another region.</p>;
+  if (!plans.length)
+    return (
+      <>
+        {problem}
+        <p className="text-sm text-muted-foreground">No plan is offered in this region. Choose another region.</p>
+      </>
+    );
   return (
-    <div className="grid grid-cols-1 gap-2 sm:grid-cols-2 xl:grid-cols-3" role="radiogroup" aria-label="Plan" id="deploy-plan" tabIndex={-1}>
-      {plans.map((plan) => (
-        <label key={plan.id} className={cn(cardClass, "flex-col gap-2")}>
-          <input type="radio" name="plan" value={plan.id} checked={value === plan.id} onChange={() => onChange(plan.id)} className="sr-only" />
-          <span className="flex items-baseline justify-between gap-2">
-            <span className="font-medium">{plan.name}</span>
-            <span className="text-right">
-              <span className="font-semibold">{formatMonthly(plan.price_monthly)}</span>
-              <span className="text-muted-foreground">/mo</span>
+    <>
+      {problem}
+      <div className="grid grid-cols-1 gap-2 sm:grid-cols-2 xl:grid-cols-3" role="radiogroup" aria-label="Plan" id="deploy-plan" tabIndex={-1}>
+        {plans.map((plan) => (
+          <label key={plan.id} className={cn(cardClass, "flex-col gap-2")}>
+            <input type="radio" name="plan" value={plan.id} checked={value === plan.id} onChange={() => onChange(plan.id)} className="sr-only" />
+            <span className="flex items-baseline justify-between gap-2">
+              <span className="font-medium">{plan.name}</span>
+              <span className="text-right">
+                <span className="font-semibold">{formatMonthly(plan.price_monthly)}</span>
+                <span className="text-muted-foreground">/mo</span>
+              </span>
             </span>
-          </span>
-          <span className="grid grid-cols-2 gap-1 text-xs text-muted-foreground">
-            <span className="inline-flex items-center gap-1"><Cpu className="size-3.5" aria-hidden />{plan.vcpus} vCPU</span>
-            <span className="inline-flex items-center gap-1"><MemoryStick className="size-3.5" aria-hidden />{memory(plan.memory_mb)} RAM</span>
-            <span className="inline-flex items-center gap-1"><HardDrive className="size-3.5" aria-hidden />{plan.disk_gb} GB disk</span>
-            <span className="inline-flex items-center gap-1"><Network className="size-3.5" aria-hidden />{formatTransfer(plan.transfer_gb)} transfer</span>
-          </span>
-          <span className="text-xs text-muted-foreground">{formatHourly(plan.price_hourly)}/hr</span>
-        </label>
-      ))}
-    </div>
+            <span className="grid grid-cols-2 gap-1 text-xs text-muted-foreground">
+              <span className="inline-flex items-center gap-1"><Cpu className="size-3.5" aria-hidden />{plan.vcpus} vCPU</span>
+              <span className="inline-flex items-center gap-1"><MemoryStick className="size-3.5" aria-hidden />{memory(plan.memory_mb)} RAM</span>
+              <span className="inline-flex items-center gap-1"><HardDrive className="size-3.5" aria-hidden />{plan.disk_gb} GB disk</span>
+              <span className="inline-flex items-center gap-1"><Network className="size-3.5" aria-hidden />{formatTransfer(plan.transfer_gb)} transfer</span>
+            </span>
+            <span className="text-xs text-muted-foreground">{formatHourly(plan.price_hourly)}/hr</span>
+          </label>
+        ))}
+      </div>
+    </>
   );
 }
 
@@ -443,54 +464,64 @@ function ImagePicker({
   onChange: (id: string) => void;
 }) {
   if (query.isPending) return <CardSkeletons count={4} />;
-  if (query.isError) return <QueryError what="images" onRetry={() => void query.refetch()} error={query.error} />;
+  const problem = <QueryProblem query={query} title="Could not load the images" />;
+  if (!query.data) return problem;
   const groups = new Map<string, ImageOut[]>();
   for (const image of query.data.images) {
     const name = image.distribution ?? image.label;
     groups.set(name, [...(groups.get(name) ?? []), image]);
   }
-  if (!groups.size) return <p className="text-sm text-muted-foreground">No image fits this plan. Choose another plan.</p>;
+  if (!groups.size)
+    return (
+      <>
+        {problem}
+        <p className="text-sm text-muted-foreground">No image fits this plan. Choose another plan.</p>
+      </>
+    );
   return (
-    <div className="grid grid-cols-1 gap-2 sm:grid-cols-2 xl:grid-cols-3" role="radiogroup" aria-label="Image" id="deploy-image" tabIndex={-1}>
-      {[...groups.entries()].map(([distribution, versions]) => {
-        const chosen = versions.find((image) => image.id === value);
-        const selectId = `image-version-${distribution.replace(/\W+/g, "-")}`;
-        return (
-          <div key={distribution} className={cn(cardClass, "flex-col gap-2", chosen && "border-primary bg-primary/5")}>
-            <label className="flex cursor-pointer items-center gap-2 font-medium">
-              <input
-                type="radio"
-                name="image"
-                value={distribution}
-                checked={Boolean(chosen)}
-                onChange={() => onChange((chosen ?? versions[0]).id)}
-                className="size-4 accent-[var(--color-primary)]"
-              />
-              {distribution}
-            </label>
-            {versions.length > 1 ? (
-              <>
-                <label htmlFor={selectId} className="sr-only">{distribution} version</label>
-                <select
-                  id={selectId}
-                  value={chosen?.id ?? versions[0].id}
-                  onChange={(event) => onChange(event.target.value)}
-                  className={cn(nativeSelectClass, "h-8")}
-                >
-                  {versions.map((image) => (
-                    <option key={image.id} value={image.id}>
-                      {image.version ?? image.label}
-                    </option>
-                  ))}
-                </select>
-              </>
-            ) : (
-              <span className="text-xs text-muted-foreground">{versions[0].version ?? versions[0].label}</span>
-            )}
-          </div>
-        );
-      })}
-    </div>
+    <>
+      {problem}
+      <div className="grid grid-cols-1 gap-2 sm:grid-cols-2 xl:grid-cols-3" role="radiogroup" aria-label="Image" id="deploy-image" tabIndex={-1}>
+        {[...groups.entries()].map(([distribution, versions]) => {
+          const chosen = versions.find((image) => image.id === value);
+          const selectId = `image-version-${distribution.replace(/\W+/g, "-")}`;
+          return (
+            <div key={distribution} className={cn(cardClass, "flex-col gap-2", chosen && "border-primary bg-primary/5")}>
+              <label className="flex cursor-pointer items-center gap-2 font-medium">
+                <input
+                  type="radio"
+                  name="image"
+                  value={distribution}
+                  checked={Boolean(chosen)}
+                  onChange={() => onChange((chosen ?? versions[0]).id)}
+                  className="size-4 accent-[var(--color-primary)]"
+                />
+                {distribution}
+              </label>
+              {versions.length > 1 ? (
+                <>
+                  <label htmlFor={selectId} className="sr-only">{distribution} version</label>
+                  <select
+                    id={selectId}
+                    value={chosen?.id ?? versions[0].id}
+                    onChange={(event) => onChange(event.target.value)}
+                    className={cn(nativeSelectClass, "h-8")}
+                  >
+                    {versions.map((image) => (
+                      <option key={image.id} value={image.id}>
+                        {image.version ?? image.label}
+                      </option>
+                    ))}
+                  </select>
+                </>
+              ) : (
+                <span className="text-xs text-muted-foreground">{versions[0].version ?? versions[0].label}</span>
+              )}
+            </div>
+          );
+        })}
+      </div>
+    </>
   );
 }
 
@@ -559,20 +590,5 @@ function CardSkeletons({ count }: { count: number }) {
         <Skeleton key={index} className="h-16" />
       ))}
     </div>
-  );
-}
-
-function QueryError({ what, error, onRetry }: { what: string; error: unknown; onRetry: () => void }) {
-  return (
-    <Alert variant="destructive">
-      <AlertCircle aria-hidden />
-      <AlertTitle>Could not load the {what}</AlertTitle>
-      <AlertDescription>
-        <p>{isApiError(error) ? error.detail : "Something went wrong."}</p>
-        <Button type="button" className="mt-2" size="sm" variant="outline" onClick={onRetry}>
-          Retry
-        </Button>
-      </AlertDescription>
-    </Alert>
   );
 }

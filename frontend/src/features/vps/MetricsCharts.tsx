@@ -3,6 +3,7 @@ import { Activity } from "lucide-react";
 import * as React from "react";
 import { Area, AreaChart, CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { getInstanceMetricsOptions } from "@/client/@tanstack/react-query.gen";
+import { QueryProblem } from "@/components/query-problem";
 import { Button } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
 import { cn } from "@/lib/utils";
@@ -72,39 +73,36 @@ export function MetricsCharts({ instanceId, label }: { instanceId: string; label
           ))}
         </div>
       </div>
+      {/* Beside the charts, not instead: a failed refresh keeps the last ones on screen. */}
+      <QueryProblem query={metrics} title="Metrics are not available right now" />
       {metrics.isPending ? (
         <div className="grid gap-4 lg:grid-cols-2">
           <Skeleton className="h-64" />
           <Skeleton className="h-64" />
         </div>
-      ) : metrics.isError || !metrics.data ? (
-        <p className="rounded-lg border border-border p-6 text-sm text-muted-foreground">
-          Metrics are not available right now.{" "}
-          <Button variant="link" className="h-auto p-0" onClick={() => void metrics.refetch()}>
-            Retry
-          </Button>
-        </p>
       ) : (
-        <div className="grid gap-4 lg:grid-cols-2">
-          <ChartCard
-            title="CPU"
-            label={label}
-            series={[{ name: "CPU", points: metrics.data.metrics.cpu as Point[], colour: "var(--color-primary)" }]}
-            format={formatPercent}
-            tick={tick}
-            area
-          />
-          <ChartCard
-            title="Network"
-            label={label}
-            series={[
-              { name: "In", points: metrics.data.metrics.network_in as Point[], colour: "var(--color-primary)" },
-              { name: "Out", points: metrics.data.metrics.network_out as Point[], colour: "var(--color-success)" },
-            ]}
-            format={formatBits}
-            tick={tick}
-          />
-        </div>
+        metrics.data && (
+          <div className="grid gap-4 lg:grid-cols-2">
+            <ChartCard
+              title="CPU"
+              label={label}
+              series={[{ name: "CPU", points: metrics.data.metrics.cpu as Point[], colour: "var(--color-primary)" }]}
+              format={formatPercent}
+              tick={tick}
+              area
+            />
+            <ChartCard
+              title="Network"
+              label={label}
+              series={[
+                { name: "In", points: metrics.data.metrics.network_in as Point[], colour: "var(--color-primary)" },
+                { name: "Out", points: metrics.data.metrics.network_out as Point[], colour: "var(--color-success)" },
+              ]}
+              format={formatBits}
+              tick={tick}
+            />
+          </div>
+        )
       )}
     </section>
   );

@@ -108,7 +108,8 @@ describe("the resize dialog", () => {
     });
     const user = userEvent.setup();
     const dialog = await openDialog();
-    expect(await within(dialog).findByText(/Could not load the plans\. The service is busy\./)).toBeInTheDocument();
+    expect(await within(dialog).findByText("Could not load the plans")).toBeInTheDocument();
+    expect(within(dialog).getByText("The service is busy.")).toBeInTheDocument();
     await user.click(within(dialog).getByRole("button", { name: "Retry" }));
     expect(await within(dialog).findByRole("radio", { name: /Standard 2GB/ })).toBeInTheDocument();
   });

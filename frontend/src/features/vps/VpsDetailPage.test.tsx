@@ -102,6 +102,26 @@ describe("/vps/:id", () => {
     expect(screen.getByText("203.0.113.7")).toBeInTheDocument();
   });
 
+  it("a 503 on a background poll keeps the server on screen and shows the safe detail", async () => {
+    let fail = false;
+    server.use(
+      ...baseHandlers,
+      http.get("*/api/vps/i1", () =>
+        fail
+          ? HttpResponse.json({ error: "database_busy", detail: "The panel is busy. Try again." }, { status: 503 })
+          : HttpResponse.json({ instance: instance() }),
+      ),
+    );
+    const { queryClient } = renderApp("/vps/i1");
+    expect(await screen.findByRole("heading", { name: "web-01" })).toBeInTheDocument();
+    fail = true;
+    await queryClient.refetchQueries({ queryKey: [{ _id: "getInstance" }] });
+    expect(await screen.findByText("The panel is busy. Try again.")).toBeInTheDocument();
+    expect(screen.getByText("Could not refresh this server")).toBeInTheDocument();
+    expect(screen.getByRole("heading", { name: "web-01" })).toBeInTheDocument();
+    expect(screen.getByText("203.0.113.7")).toBeInTheDocument();
+  });
+
   it("another organization's server is simply not found", async () => {
     server.use(
       ...baseHandlers,

@@ -97,6 +97,8 @@ export function VpsDetailPage({ instanceId }: { instanceId: string }) {
         )}
         {instance.status === "failed" && <FailedPanel instance={instance} onAction={(action) => setSearch({ tab, action })} />}
         {deletedOutside && <DeletedOutsidePanel instance={instance} />}
+        {/* A failed background poll (502/503): the last known state stays, with the reason. */}
+        <QueryProblem query={query} title="Could not refresh this server" />
       </header>
       <Tabs value={tab} onValueChange={(value) => setSearch({ tab: value as "overview" | "activity" })}>
         <TabsList>

@@ -165,15 +165,15 @@ function RegionsField({
       )}
       {value.onlyRegions && (
         <div className="grid gap-2">
+          {/* Above the list, not instead: a failed refresh keeps the regions already shown. */}
+          <QueryProblem query={regions} title={`Could not load the regions of ${provider.name}`} />
           {regions.isPending ? (
             <div className="grid gap-2 sm:grid-cols-2" aria-busy="true" aria-label="Loading regions">
               {Array.from({ length: 6 }, (_, index) => (
                 <Skeleton key={index} className="h-11" />
               ))}
             </div>
-          ) : regions.isError ? (
-            <QueryProblem query={regions} title={`Could not load the regions of ${provider.name}`} />
-          ) : (
+          ) : !regions.data ? null : (
             <>
               <div className="flex flex-wrap items-center gap-2">
                 <div className="relative min-w-0 flex-1 basis-48">
