@@ -212,12 +212,25 @@ FINITE_ANIMATIONS_FINISHED = """() => Promise.all(document.getAnimations()
     .map((animation) => animation.finished.catch(() => undefined)))"""
 
 
+PHONE_WIDTH = 390
+
+
+def _too_wide(page: Page, theme: str) -> list[str]:
+    """A page wider than a phone's screen scrolls sideways: every part of it must fit."""
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    if width > PHONE_WIDTH:
+        return [f"[{theme}] the page is {width} px wide at a {PHONE_WIDTH} px viewport"]
+    return []
+
+
 def check_page(page: Page, name: str, *, narrow: bool = True) -> None:
     """axe with zero serious/critical violations in light and dark, and screenshots of both at
     1366 px (and 390 px wide when `narrow`, where the page must not be wider than the screen)
-    into test-results/."""
+    into test-results/. On a page already at a phone's width, axe and the screenshots are taken
+    at that width alone."""
     RESULTS.mkdir(exist_ok=True)
     original = page.viewport_size or {"width": 1366, "height": 900}
+    phone = original["width"] <= PHONE_WIDTH
     failures: list[str] = []
     for theme in ("light", "dark"):
         page.evaluate(
@@ -231,14 +244,14 @@ def check_page(page: Page, name: str, *, narrow: bool = True) -> None:
                 f"[{theme}] {violation['id']} ({violation['impact']}): {violation['help']}"
                 f" at {targets}"
             )
-        page.screenshot(path=str(RESULTS / f"{name}-{theme}-1366.png"), full_page=True)
-        if narrow:
-            page.set_viewport_size({"width": 390, "height": 844})
+        shot = RESULTS / f"{name}-{theme}-{original['width']}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        if phone:
+            failures.extend(_too_wide(page, theme))
+        elif narrow:
+            page.set_viewport_size({"width": PHONE_WIDTH, "height": 844})
             page.screenshot(path=str(RESULTS / f"{name}-{theme}-390.png"), full_page=True)
-            # A page wider than a phone's screen scrolls sideways: every part of it must fit.
-            width = page.evaluate("() => document.documentElement.scrollWidth")
-            if width > 390:
-                failures.append(f"[{theme}] the page is {width} px wide at a 390 px viewport")
+            failures.extend(_too_wide(page, theme))
             page.set_viewport_size(original)
     page.evaluate("() => document.documentElement.classList.remove('dark')")
     assert not failures, "\n".join(failures)

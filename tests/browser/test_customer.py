@@ -9,12 +9,17 @@ import uuid
 from typing import Any
 
 import httpx
-from playwright.sync_api import Locator, Page, Response, expect
+import pytest
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import Panel, check_page
+from tests.browser.white_label import (
+    WhiteLabel,
+    assert_page_is_white_label,
+    read_white_label,
+    watch_responses,
+)
 
-# What a customer must never see, in page text or in any response the page received.
-PROVIDER_WORDS = re.compile(r"linode|digitalocean|digital ocean|akamai|g6-|s-1vcpu", re.IGNORECASE)
 LARGER_PLANS = {"linode": "g6-standard-2", "digitalocean": "s-2vcpu-2gb"}
 
 
@@ -75,124 +80,191 @@ def one_region_per_provider(panel: Panel) -> dict[str, dict[str, Any]]:
         admin.close()
 
 
-def watch_white_label(page: Page) -> list[str]:
-    leaks: list[str] = []
-
-    def on_response(response: Response) -> None:
-        if "/api/" not in response.url or response.request.resource_type not in ("fetch", "xhr"):
-            return
-        try:
-            body = response.text()
-        except Exception:  # a navigation away can drop a body; nothing to scan
-            return
-        match = PROVIDER_WORDS.search(body)
-        if match:
-            leaks.append(f"{response.url}: {_around(body, match)}")
-
-    page.on("response", on_response)
-    return leaks
-
-
-def assert_no_provider_in_text(page: Page) -> None:
-    text = page.locator("body").inner_text()
-    match = PROVIDER_WORDS.search(text)
-    assert match is None, f"provider word on a customer page: {_around(text, match)}"
-
-
 def wait_for_status(page: Page, status: str, timeout: float = 90_000) -> None:
     badge = page.locator("header").get_by_text(status, exact=False).first
     expect(badge).to_be_visible(timeout=timeout)
 
 
-def _around(text: str, match: re.Match[str]) -> str:
-    return repr(text[max(0, match.start() - 40) : match.end() + 40])
+def white_label_of(panel: Panel) -> WhiteLabel:
+    """The upstream ids and prices to look for (after the test's plans are made)."""
+    admin = admin_client(panel)
+    try:
+        return read_white_label(admin)
+    finally:
+        admin.close()
 
 
-def test_customer_deploys_on_each_provider_and_manages_the_server(page: Page, panel: Panel) -> None:
+def deploy(page: Page, region: str, hostname: str, *, check_form: str | None = None) -> None:
+    """Fills the deploy form (Standard 1GB, the first image, a generated password) and deploys;
+    ends on the new server's page."""
+    choose(page, region)
+    choose(page, re.compile("Standard 1GB"))
+    page.get_by_role("radiogroup", name="Image").get_by_role("radio").first.check()
+    page.get_by_role("button", name="Generate").click()
+    page.get_by_label("Hostname").fill(hostname)
+    if check_form:
+        check_page(page, check_form)
+    page.get_by_role("button", name="Deploy", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/vps/[0-9a-f-]{36}$"))
+    expect(page.get_by_role("heading", name=hostname)).to_be_visible()
+
+
+def reboot(page: Page, label: str) -> None:
+    page.get_by_role("button", name=f"Reboot {label}").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Reboot").click()
+    # The reboot is under way (the badge leaves Running), then done.
+    expect(page.locator("header").get_by_text("Rebooting").first).to_be_visible()
+    wait_for_status(page, "Running")
+
+
+def open_resize(page: Page, label: str) -> Locator:
+    page.get_by_role("button", name=f"Actions for {label}").click()
+    page.get_by_role("menuitem", name="Resize").click()
+    dialog = page.get_by_role("dialog", name=f"Resize {label}")
+    expect(dialog).to_be_visible()
+    return dialog
+
+
+def plan_shown(page: Page) -> Locator:
+    return page.locator("dt", has_text="Plan").locator("xpath=following-sibling::dd[1]")
+
+
+def test_customer_deploys_reboots_resizes_and_deletes_on_each_provider(
+    page: Page, panel: Panel
+) -> None:
     targets = one_region_per_provider(panel)
     assert set(targets) == {"linode", "digitalocean"}
-    leaks = watch_white_label(page)
+    white_label = white_label_of(panel)
+    leaks = watch_responses(page, white_label)
     register(page, panel, "Dana")
     expect(page.get_by_role("heading", name="Deploy your first server")).to_be_visible()
-    assert_no_provider_in_text(page)
+    assert_page_is_white_label(page, white_label)
     check_page(page, "deploy-empty")
 
-    server_urls: list[str] = []
+    servers: dict[str, str] = {}  # label -> its page
     for index, (_provider, target) in enumerate(sorted(targets.items())):
         if index:
             page.goto(f"{panel.url}/vps?deploy=true")
-        choose(page, target["region"])
-        choose(page, re.compile("Standard 1GB"))
-        page.get_by_role("radiogroup", name="Image").get_by_role("radio").first.check()
-        page.get_by_role("button", name="Generate").click()
         label = f"web-{index + 1}"
-        page.get_by_label("Hostname").fill(label)
-        if index == 0:
-            check_page(page, "deploy-filled")
-        page.get_by_role("button", name="Deploy", exact=True).click()
-        expect(page).to_have_url(re.compile(r"/vps/[0-9a-f-]{36}$"))
-        expect(page.get_by_role("heading", name=label)).to_be_visible()
+        deploy(page, target["region"], label, check_form=None if index else "deploy-filled")
         wait_for_status(page, "Running")
         expect(page.get_by_role("button", name=f"Copy IPv4 address of {label}")).to_be_visible()
-        assert_no_provider_in_text(page)
-        server_urls.append(page.url)
+        assert_page_is_white_label(page, white_label)
+        servers[label] = page.url
 
     check_page(page, "server-detail")
     page.get_by_role("tab", name="Activity").click()
     expect(page.get_by_role("list", name="Activity")).to_be_visible()
+    assert_page_is_white_label(page, white_label)
     check_page(page, "server-activity", narrow=False)
-    page.get_by_role("tab", name="Overview").click()
 
-    # Reboot, confirmed.
-    page.get_by_role("button", name="Reboot web-2").click()
-    page.get_by_role("alertdialog").get_by_role("button", name="Reboot").click()
-    wait_for_status(page, "Running")
-
-    # Resize to the larger plan, confirmed by typing the label.
-    page.get_by_role("button", name="Actions for web-2").click()
-    page.get_by_role("menuitem", name="Resize").click()
-    dialog = page.get_by_role("dialog", name="Resize web-2")
-    choose(page, re.compile("^Bigger"), within=dialog)
-    dialog.get_by_label(re.compile("to confirm")).fill("web-2")
-    check_page(page, "server-resize", narrow=False)
-    dialog.get_by_role("button", name="Resize web-2").click()
-    # Until the resize is done the server still shows its old plan (and may still show Running).
-    plan = page.locator("dt", has_text="Plan").locator("xpath=following-sibling::dd[1]")
-    expect(plan).to_have_text(re.compile("^Bigger"), timeout=120_000)
-    wait_for_status(page, "Running", timeout=120_000)
+    # On each provider's server: reboot, confirmed; then a resize to the larger plan, confirmed by
+    # typing the label. The resizes run side by side; each is waited for below.
+    for label, url in servers.items():
+        page.goto(url)
+        wait_for_status(page, "Running")
+        reboot(page, label)
+        dialog = open_resize(page, label)
+        choose(page, re.compile("^Bigger"), within=dialog)
+        dialog.get_by_label(re.compile("to confirm")).fill(label)
+        assert_page_is_white_label(page, white_label)
+        if label == "web-1":
+            check_page(page, "server-resize", narrow=False)
+        dialog.get_by_role("button", name=f"Resize {label}").click()
+        expect(dialog).to_be_hidden()
+    for url in servers.values():
+        page.goto(url)
+        # Until the resize is done the server still shows its old plan (and may show Running).
+        expect(plan_shown(page)).to_have_text(re.compile("^Bigger"), timeout=120_000)
+        wait_for_status(page, "Running", timeout=120_000)
+        page.get_by_role("tab", name="Activity").click()
+        expect(page.get_by_role("list", name="Activity")).to_contain_text("The server was resized.")
+        assert_page_is_white_label(page, white_label)
 
     # The list shows both, with their status.
     page.goto(f"{panel.url}/vps")
     expect(page.get_by_role("link", name="web-1").first).to_be_visible()
+    expect(page.get_by_role("link", name="web-2").first).to_be_visible()
     check_page(page, "servers-list")
-    assert_no_provider_in_text(page)
+    assert_page_is_white_label(page, white_label)
+
+    # The customer's own pages: every tab of /account, and /organization.
+    page.goto(f"{panel.url}/account")
+    expect(page.get_by_role("heading", name="Account", exact=True)).to_be_visible()
+    for tab in page.get_by_role("tab").all():
+        tab.click()
+        expect(tab).to_have_attribute("aria-selected", "true")
+        page.wait_for_load_state("networkidle")
+        assert_page_is_white_label(page, white_label)
+    page.goto(f"{panel.url}/organization")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert_page_is_white_label(page, white_label)
 
     # A second customer opening the first one's server sees "not found".
+    first_customer = page.context.cookies()
     page.context.clear_cookies()
     register(page, panel, "Eve")
-    page.goto(server_urls[0])
+    page.goto(servers["web-1"])
     expect(page.get_by_role("heading", name="Server not found")).to_be_visible()
+
+    # Back as the owner: each server is deleted (typing its label to confirm) and leaves the list.
+    page.context.clear_cookies()
+    page.context.add_cookies(first_customer)  # type: ignore[arg-type]
+    for label, url in servers.items():
+        page.goto(url)
+        page.get_by_role("button", name=f"Actions for {label}").click()
+        page.get_by_role("menuitem", name="Delete").click()
+        dialog = page.get_by_role("dialog", name=f"Delete {label}")
+        dialog.get_by_label(re.compile("to confirm")).fill(label)
+        assert_page_is_white_label(page, white_label)
+        dialog.get_by_role("button", name=f"Delete {label}").click()
+        expect(page).to_have_url(re.compile(r"/vps(\?.*)?$"))
+    for label in servers:
+        expect(page.get_by_role("link", name=label)).to_have_count(0, timeout=120_000)
 
     assert not leaks, "\n".join(leaks)
 
 
-def test_customer_deletes_a_server(page: Page, panel: Panel) -> None:
+@pytest.mark.browser_context_args(viewport={"width": 390, "height": 844})
+def test_a_customer_on_a_phone_deploys_reboots_and_opens_a_dialog(page: Page, panel: Panel) -> None:
     targets = one_region_per_provider(panel)
-    register(page, panel, "Finn")
-    target = next(iter(targets.values()))
-    choose(page, target["region"])
-    choose(page, re.compile("Standard 1GB"))
-    page.get_by_role("radiogroup", name="Image").get_by_role("radio").first.check()
-    page.get_by_role("button", name="Generate").click()
-    page.get_by_label("Hostname").fill("temp-1")
-    page.get_by_role("button", name="Deploy", exact=True).click()
+    white_label = white_label_of(panel)
+    leaks = watch_responses(page, white_label)
+    assert page.viewport_size == {"width": 390, "height": 844}
+    register(page, panel, "Pia")
+    check_page(page, "phone-deploy-empty")
+    label = f"pocket-{uuid.uuid4().hex[:4]}"
+    deploy(page, targets["linode"]["region"], label, check_form="phone-deploy-filled")
     wait_for_status(page, "Running")
-    page.get_by_role("button", name="Actions for temp-1").click()
-    page.get_by_role("menuitem", name="Delete").click()
-    dialog = page.get_by_role("dialog", name="Delete temp-1")
-    dialog.get_by_label(re.compile("to confirm")).fill("temp-1")
-    dialog.get_by_role("button", name="Delete temp-1").click()
-    expect(page).to_have_url(re.compile(r"/vps(\?.*)?$"), timeout=120_000)
+    assert_page_is_white_label(page, white_label)
+    check_page(page, "phone-server-detail")
+
+    server_page = page.url
+
+    # Reboot from the action menu of the server's card (the list's phone layout), confirmed.
+    page.goto(f"{panel.url}/vps")
+    card = page.get_by_role("list", name="Your servers").get_by_role("listitem")
+    card = card.filter(has=page.get_by_role("link", name=label))
+    expect(card).to_contain_text("Running")
+    check_page(page, "phone-servers-list")
+    card.get_by_role("button", name=f"Actions for {label}").click()
+    page.get_by_role("menuitem", name="Reboot").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Reboot").click()
+    expect(card).to_contain_text("Rebooting")
+    expect(card).to_contain_text("Running", timeout=90_000)
+    assert_page_is_white_label(page, white_label)
+
+    page.goto(server_page)
+    wait_for_status(page, "Running")
+
+    dialog = open_resize(page, label)
+    choose(page, re.compile("^Bigger"), within=dialog)
+    assert_page_is_white_label(page, white_label)
+    check_page(page, "phone-server-resize")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    assert not leaks, "\n".join(leaks)
 
 
 def _delete_at_provider(panel: Panel, hostname: str) -> None:
@@ -213,7 +285,8 @@ def _delete_at_provider(panel: Panel, hostname: str) -> None:
 
 def test_a_server_deleted_outside_the_panel_says_so(page: Page, panel: Panel) -> None:
     targets = one_region_per_provider(panel)
-    leaks = watch_white_label(page)
+    white_label = white_label_of(panel)
+    leaks = watch_responses(page, white_label)
     register(page, panel, "Gale")
     target = next(iter(targets.values()))
     choose(page, target["region"])
@@ -233,7 +306,7 @@ def test_a_server_deleted_outside_the_panel_says_so(page: Page, panel: Panel) ->
     expect(page).to_have_url(re.compile(r"/vps/[0-9a-f-]{36}$"))
     for name in (f"Reboot {hostname}", f"Shut down {hostname}", f"Actions for {hostname}"):
         expect(page.get_by_role("button", name=name)).to_have_count(0)
-    assert_no_provider_in_text(page)
+    assert_page_is_white_label(page, white_label)
     check_page(page, "server-deleted-outside")
     page.get_by_role("tab", name="Activity").click()
     expect(page.get_by_role("list", name="Activity")).to_contain_text("Deleted")

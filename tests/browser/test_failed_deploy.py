@@ -17,7 +17,8 @@ from pydantic import SecretStr
 
 from tests.browser.conftest import Panel, _run_outside_playwright_loop, check_page
 from tests.browser.test_auth import sign_in
-from tests.browser.test_customer import choose, register
+from tests.browser.test_customer import choose, register, white_label_of
+from tests.browser.white_label import assert_page_is_white_label, watch_responses
 from tests.conftest import TEST_ENCRYPTION_KEY
 from vpspanel.config import Environment, Settings
 from vpspanel.orphans.service import reconcile_orphans
@@ -52,6 +53,8 @@ def creates_fail(panel: Panel) -> Iterator[None]:
 
 @pytest.mark.usefixtures("creates_fail")
 def test_a_failed_deploy_shows_its_reason_to_customer_and_admin(page: Page, panel: Panel) -> None:
+    white_label = white_label_of(panel)
+    leaks = watch_responses(page, white_label)
     register(page, panel, "Gale")
     regions = page.get_by_role("radiogroup", name="Region")
     regions.locator("label").first.click()
@@ -68,7 +71,12 @@ def test_a_failed_deploy_shows_its_reason_to_customer_and_admin(page: Page, pane
     expect(page.get_by_role("heading", name=label)).to_be_visible()
     expect(header.get_by_text("Failed").first).to_be_visible(timeout=90_000)
     expect(page.get_by_text(REFUSED).first).to_be_visible()
+    assert_page_is_white_label(page, white_label)
     check_page(page, "failed-deploy-customer")
+    page.get_by_role("tab", name="Activity").click()
+    expect(page.get_by_role("list", name="Activity")).to_be_visible()
+    assert_page_is_white_label(page, white_label)
+    assert not leaks, "\n".join(leaks)
 
     page.context.clear_cookies()
     sign_in(page, panel, panel.admin_email, panel.admin_password)
