@@ -4,6 +4,7 @@ keeps its servers: they still run at the simulator, reboot and show metrics."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -154,7 +155,13 @@ def test_the_demo_survives_restarts_and_a_port_change(tmp_path: Path, demos: lis
     demos.append(Demo(data_dir, first_port, tmp_path / "second.log"))  # Ctrl-C, make run
     _assert_servers_work(demos[1], ids)
     printed = demos[1].stop()
-    assert f"reset-password --email {ADMIN_EMAIL}" in printed
+    # The hint names a command that runs without uv on PATH (a newcomer's `make run` installs
+    # uv into .tools/, so `uv run …` would not be found).
+    hint = re.search(r"Run: (\S+) reset-password --email " + re.escape(ADMIN_EMAIL), printed)
+    assert hint is not None, printed
+    command = Path(hint.group(1))
+    assert not command.is_absolute() or command.exists()
+    assert os.access(command, os.X_OK), command
     assert ADMIN_PASSWORD not in printed
 
     demos.append(Demo(data_dir, second_port, tmp_path / "third.log"))  # another port

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import sys
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
@@ -105,6 +106,19 @@ def _is_local_demo_url(url: str | None, path: str) -> bool:
     return parsed.hostname in LOCAL_HOSTS and parsed.path.rstrip("/") == f"{SIMULATOR_MOUNT}/{path}"
 
 
+def _this_command() -> str:
+    """How to run this installation's `vpspanel` from the current directory: the script beside
+    this interpreter (`.venv/bin/vpspanel` under `make run`), which works whether or not uv is
+    on PATH; `vpspanel` when it is not there."""
+    script = Path(sys.executable).parent / "vpspanel"
+    if not script.exists():
+        return "vpspanel"
+    try:
+        return str(script.relative_to(Path.cwd()))
+    except ValueError:
+        return str(script)
+
+
 async def seed_demo(state: AppState, public_url: str, simulator_url: str | None = None) -> None:
     """Create the sample data, retrying while the server is still starting. The simulator is
     reached at `simulator_url` (default: the one this server mounts under /_sim). On a database
@@ -116,7 +130,7 @@ async def seed_demo(state: AppState, public_url: str, simulator_url: str | None 
         # The password was printed once, at the first start; it is not stored anywhere readable.
         print(
             f"\n  Demo admin: {DEMO_ADMIN_EMAIL} (password shown at the first start)\n"
-            f"  Lost it? Run: uv run vpspanel reset-password --email {DEMO_ADMIN_EMAIL}\n"
+            f"  Lost it? Run: {_this_command()} reset-password --email {DEMO_ADMIN_EMAIL}\n"
             f"  API docs:   {public_url}/docs\n",
             flush=True,
         )
