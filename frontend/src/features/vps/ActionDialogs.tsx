@@ -223,6 +223,7 @@ function ResizeDialog({ instance, open, onClose, onCloseAutoFocus }: DialogProps
     setError(null);
   }, [open]);
   const ready = Boolean(plan) && confirm === instance.label;
+  const noChoice = plans.data?.plans.length === 0;
   const submit = async (event: React.FormEvent) => {
     event.preventDefault();
     if (!ready) return;
@@ -265,7 +266,8 @@ function ResizeDialog({ instance, open, onClose, onCloseAutoFocus }: DialogProps
               ))}
             </div>
           )}
-          <ConfirmLabel label={instance.label} value={confirm} onChange={setConfirm} />
+          {/* Nothing to choose: only the explanation and a way out, no confirmation to type. */}
+          {!noChoice && <ConfirmLabel label={instance.label} value={confirm} onChange={setConfirm} />}
           {error && (
             <Alert variant="destructive">
               <AlertDescription>{error}</AlertDescription>
@@ -273,12 +275,14 @@ function ResizeDialog({ instance, open, onClose, onCloseAutoFocus }: DialogProps
           )}
           <DialogFooter>
             <Button type="button" variant="outline" onClick={onClose}>
-              Cancel
+              {noChoice ? "Close" : "Cancel"}
             </Button>
-            <Button type="submit" disabled={!ready || resize.isPending}>
-              {resize.isPending && <Loader2 className="animate-spin" aria-hidden />}
-              Resize {instance.label}
-            </Button>
+            {!noChoice && (
+              <Button type="submit" disabled={!ready || resize.isPending}>
+                {resize.isPending && <Loader2 className="animate-spin" aria-hidden />}
+                Resize {instance.label}
+              </Button>
+            )}
           </DialogFooter>
         </form>
       </DialogContent>
