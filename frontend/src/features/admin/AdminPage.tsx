@@ -32,7 +32,8 @@ export function AdminPage() {
         onValueChange={(value) => void navigate({ to: "/admin", hash: value })}
         className="min-w-0"
       >
-        <TabsList aria-label="Admin sections" className="max-w-full overflow-x-auto">
+        {/* Two rows of two on a phone: a scrolling strip hid "Customers" with no sign it was there. */}
+        <TabsList aria-label="Admin sections" className="grid h-auto w-full grid-cols-2 gap-1 sm:inline-flex sm:h-9 sm:w-auto sm:gap-0">
           <TabsTrigger value="providers">
             <Cloud aria-hidden className="size-4" /> Providers
           </TabsTrigger>

@@ -231,16 +231,17 @@ export function InstancesTab() {
                 </tbody>
               </table>
             </div>
-            <nav aria-label="Pages" className="flex flex-wrap items-center justify-end gap-2 text-sm">
+            <nav aria-label="Pages" className="flex items-center justify-end gap-2 text-sm">
               <Button variant="outline" size="sm" disabled={page <= 1} onClick={() => setPage(page - 1)}>
                 <ChevronLeft aria-hidden />
-                Previous
+                {/* Arrows only on a phone, so the pages stay on one line at 390 px. */}
+                <span className="sr-only sm:not-sr-only">Previous</span>
               </Button>
-              <span>
+              <span className="whitespace-nowrap">
                 Page {list.data.page} of {pages} · {list.data.total} server{list.data.total === 1 ? "" : "s"}
               </span>
               <Button variant="outline" size="sm" disabled={page >= pages} onClick={() => setPage(page + 1)}>
-                Next
+                <span className="sr-only sm:not-sr-only">Next</span>
                 <ChevronRight aria-hidden />
               </Button>
             </nav>

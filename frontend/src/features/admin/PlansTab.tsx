@@ -1,6 +1,6 @@
 import { nativeSelectClass } from "@/components/ui/native-select";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { AlertCircle, ArrowDown, ArrowUp, ArrowUpDown, Boxes, MoreHorizontal, Plus, RefreshCw } from "lucide-react";
+import { AlertCircle, ArrowDown, ArrowUp, ArrowUpDown, Boxes, MoreHorizontal, Plus, RefreshCw, X } from "lucide-react";
 import * as React from "react";
 import { toast } from "sonner";
 import { isApiError } from "@/api/http";
@@ -25,12 +25,14 @@ import { formatMemory, formatTransfer } from "./plans/catalog";
 import { DeletePlanDialog, EditPlanDialog, RefreshResultDialog } from "./plans/PlanDialogs";
 import { QueryProblem } from "@/components/query-problem";
 
-type SortKey = "name" | "provider" | "vcpus" | "memory" | "base" | "markup" | "price" | "status";
+type SortKey = "name" | "provider" | "vcpus" | "memory" | "disk" | "transfer" | "base" | "markup" | "price" | "status";
 const SORTERS: Record<SortKey, (a: PlanOut, b: PlanOut) => number> = {
   name: (a, b) => a.name.localeCompare(b.name),
   provider: (a, b) => (a.provider?.name ?? "").localeCompare(b.provider?.name ?? ""),
   vcpus: (a, b) => a.specifications.vcpus - b.specifications.vcpus,
   memory: (a, b) => a.specifications.memory - b.specifications.memory,
+  disk: (a, b) => a.specifications.disk - b.specifications.disk,
+  transfer: (a, b) => a.specifications.transfer - b.specifications.transfer,
   base: (a, b) => compare(a.base_price, b.base_price),
   markup: (a, b) => compare(a.markup_price, b.markup_price),
   price: (a, b) => compare(a.price_monthly, b.price_monthly),
@@ -53,6 +55,12 @@ export function PlansTab() {
   const [search, setSearch] = React.useState("");
   const [status, setStatus] = React.useState<"all" | "active" | "inactive">("all");
   const [providerFilter, setProviderFilter] = React.useState("");
+  const filtered = Boolean(search.trim() || status !== "all" || providerFilter);
+  const clearFilters = () => {
+    setSearch("");
+    setStatus("all");
+    setProviderFilter("");
+  };
   const [sort, setSort] = React.useState<{ key: SortKey; descending: boolean }>({ key: "name", descending: false });
 
   const refresh = useMutation({
@@ -183,6 +191,12 @@ export function PlansTab() {
             ))}
           </select>
         </div>
+        {filtered && (
+          <Button variant="ghost" size="sm" onClick={clearFilters}>
+            <X aria-hidden />
+            Clear filters
+          </Button>
+        )}
       </div>
 
       {noProviders && (
@@ -251,8 +265,8 @@ export function PlansTab() {
                   <th scope="col" className="px-3 py-2 font-medium">Regions</th>
                   {header("vcpus", "vCPU", true)}
                   {header("memory", "RAM", true)}
-                  <th scope="col" className="px-3 py-2 text-right font-medium">Disk</th>
-                  <th scope="col" className="px-3 py-2 text-right font-medium">Transfer</th>
+                  {header("disk", "Disk", true)}
+                  {header("transfer", "Transfer", true)}
                   {header("base", "Base", true)}
                   {header("markup", "Markup", true)}
                   {header("price", "Customer price", true)}

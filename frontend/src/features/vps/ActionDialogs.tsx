@@ -34,19 +34,30 @@ export function ActionDialogs({
   instance,
   action,
   onClose,
+  onCloseAutoFocus,
 }: {
   instance: InstanceOut;
   action: DialogAction | null;
   onClose: () => void;
+  /** Opened from a URL or a menu, none has a trigger: the page says where focus returns. */
+  onCloseAutoFocus: (event: Event) => void;
 }) {
+  const props = { instance, onClose, onCloseAutoFocus };
   return (
     <>
-      <RebuildDialog instance={instance} open={action === "rebuild"} onClose={onClose} />
-      <ResizeDialog instance={instance} open={action === "resize"} onClose={onClose} />
-      <DeleteDialog instance={instance} open={action === "delete"} onClose={onClose} />
+      <RebuildDialog {...props} open={action === "rebuild"} />
+      <ResizeDialog {...props} open={action === "resize"} />
+      <DeleteDialog {...props} open={action === "delete"} />
     </>
   );
 }
+
+type DialogProps = {
+  instance: InstanceOut;
+  open: boolean;
+  onClose: () => void;
+  onCloseAutoFocus: (event: Event) => void;
+};
 
 function ConfirmLabel({ label, value, onChange }: { label: string; value: string; onChange: (value: string) => void }) {
   return (
@@ -70,7 +81,7 @@ function useApply(onClose: () => void) {
   };
 }
 
-function RebuildDialog({ instance, open, onClose }: { instance: InstanceOut; open: boolean; onClose: () => void }) {
+function RebuildDialog({ instance, open, onClose, onCloseAutoFocus }: DialogProps) {
   const [image, setImage] = React.useState("");
   const [password, setPassword] = React.useState("");
   const [confirm, setConfirm] = React.useState("");
@@ -121,7 +132,7 @@ function RebuildDialog({ instance, open, onClose }: { instance: InstanceOut; ope
   };
   return (
     <Dialog open={open} onOpenChange={(next) => !next && onClose()}>
-      <DialogContent>
+      <DialogContent onCloseAutoFocus={onCloseAutoFocus}>
         <form onSubmit={(event) => void submit(event)} className="grid gap-4" noValidate>
           <DialogHeader>
             <DialogTitle>Rebuild {instance.label}</DialogTitle>
@@ -194,7 +205,7 @@ function RebuildDialog({ instance, open, onClose }: { instance: InstanceOut; ope
   );
 }
 
-function ResizeDialog({ instance, open, onClose }: { instance: InstanceOut; open: boolean; onClose: () => void }) {
+function ResizeDialog({ instance, open, onClose, onCloseAutoFocus }: DialogProps) {
   const [plan, setPlan] = React.useState("");
   const [confirm, setConfirm] = React.useState("");
   const [error, setError] = React.useState<string | null>(null);
@@ -212,6 +223,7 @@ function ResizeDialog({ instance, open, onClose }: { instance: InstanceOut; open
     setError(null);
   }, [open]);
   const ready = Boolean(plan) && confirm === instance.label;
+  const noChoice = plans.data?.plans.length === 0;
   const submit = async (event: React.FormEvent) => {
     event.preventDefault();
     if (!ready) return;
@@ -224,7 +236,7 @@ function ResizeDialog({ instance, open, onClose }: { instance: InstanceOut; open
   };
   return (
     <Dialog open={open} onOpenChange={(next) => !next && onClose()}>
-      <DialogContent className="max-w-2xl">
+      <DialogContent className="max-w-2xl" onCloseAutoFocus={onCloseAutoFocus}>
         <form onSubmit={(event) => void submit(event)} className="grid gap-4" noValidate>
           <DialogHeader>
             <DialogTitle>Resize {instance.label}</DialogTitle>
@@ -254,7 +266,8 @@ function ResizeDialog({ instance, open, onClose }: { instance: InstanceOut; open
               ))}
             </div>
           )}
-          <ConfirmLabel label={instance.label} value={confirm} onChange={setConfirm} />
+          {/* Nothing to choose: only the explanation and a way out, no confirmation to type. */}
+          {!noChoice && <ConfirmLabel label={instance.label} value={confirm} onChange={setConfirm} />}
           {error && (
             <Alert variant="destructive">
               <AlertDescription>{error}</AlertDescription>
@@ -262,12 +275,14 @@ function ResizeDialog({ instance, open, onClose }: { instance: InstanceOut; open
           )}
           <DialogFooter>
             <Button type="button" variant="outline" onClick={onClose}>
-              Cancel
+              {noChoice ? "Close" : "Cancel"}
             </Button>
-            <Button type="submit" disabled={!ready || resize.isPending}>
-              {resize.isPending && <Loader2 className="animate-spin" aria-hidden />}
-              Resize {instance.label}
-            </Button>
+            {!noChoice && (
+              <Button type="submit" disabled={!ready || resize.isPending}>
+                {resize.isPending && <Loader2 className="animate-spin" aria-hidden />}
+                Resize {instance.label}
+              </Button>
+            )}
           </DialogFooter>
         </form>
       </DialogContent>
@@ -304,7 +319,7 @@ function PlanOption({ option, checked, onChange }: { option: ResizePlanOut; chec
   );
 }
 
-function DeleteDialog({ instance, open, onClose }: { instance: InstanceOut; open: boolean; onClose: () => void }) {
+function DeleteDialog({ instance, open, onClose, onCloseAutoFocus }: DialogProps) {
   const [confirm, setConfirm] = React.useState("");
   const [error, setError] = React.useState<string | null>(null);
   const remove = useMutation({ ...deleteInstanceMutation() });
@@ -326,7 +341,7 @@ function DeleteDialog({ instance, open, onClose }: { instance: InstanceOut; open
   };
   return (
     <Dialog open={open} onOpenChange={(next) => !next && onClose()}>
-      <DialogContent>
+      <DialogContent onCloseAutoFocus={onCloseAutoFocus}>
         <form onSubmit={(event) => void submit(event)} className="grid gap-4" noValidate>
           <DialogHeader>
             <DialogTitle>Delete {instance.label}</DialogTitle>

@@ -204,3 +204,35 @@ describe("deploy page", () => {
     expect(screen.getByRole("radio", { name: /Frankfurt/ })).toBeChecked();
   });
 });
+
+describe("deploy image picker", () => {
+  it("choosing a distribution picks its newest version, compared as numbers", async () => {
+    const image = (id: string, distribution: string, version: string) => ({ id, distribution, version, label: `${distribution} ${version}` });
+    server.use(
+      http.get("*/api/vps/images", () =>
+        HttpResponse.json({
+          images: [
+            image("u2004", "Ubuntu", "20.04"),
+            image("u2404", "Ubuntu", "24.04"),
+            image("u2204", "Ubuntu", "22.04"),
+            image("d9", "Debian", "9"),
+            image("d11", "Debian", "11"),
+            image("d12", "Debian", "12"),
+          ],
+        }),
+      ),
+      ...baseHandlers,
+      ...catalog,
+    );
+    renderApp("/vps?deploy=true");
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("radio", { name: /Frankfurt/ }));
+    await user.click(await screen.findByRole("radio", { name: /Standard 4GB/ }));
+    await user.click(await screen.findByRole("radio", { name: "Ubuntu" }));
+    expect(screen.getByLabelText("Ubuntu version")).toHaveValue("u2404");
+    expect(within(screen.getByRole("complementary", { name: "Summary" })).getByText("Ubuntu 24.04")).toBeInTheDocument();
+    await user.click(screen.getByRole("radio", { name: "Debian" }));
+    expect(screen.getByLabelText("Debian version")).toHaveValue("d12");
+    expect(within(screen.getByRole("complementary", { name: "Summary" })).getByText("Debian 12")).toBeInTheDocument();
+  });
+});

@@ -19,6 +19,7 @@ import { Input } from "@/components/ui/input";
 import { Skeleton } from "@/components/ui/skeleton";
 import { compare, formatHourly, formatMonthly } from "@/lib/money";
 import { cn } from "@/lib/utils";
+import { groupImages } from "./images";
 import { invalidateInstanceLists, writeInstance } from "./api";
 import { CONTINENT_ORDER, continentOf, countryCodeOf } from "./geo";
 import { RootPasswordField } from "./PasswordField";
@@ -466,11 +467,8 @@ function ImagePicker({
   if (query.isPending) return <CardSkeletons count={4} />;
   const problem = <QueryProblem query={query} title="Could not load the images" />;
   if (!query.data) return problem;
-  const groups = new Map<string, ImageOut[]>();
-  for (const image of query.data.images) {
-    const name = image.distribution ?? image.label;
-    groups.set(name, [...(groups.get(name) ?? []), image]);
-  }
+  // Newest version first in each distribution: choosing "Ubuntu" picks the newest Ubuntu.
+  const groups = groupImages(query.data.images);
   if (!groups.size)
     return (
       <>
@@ -556,7 +554,8 @@ function Summary({
         <dt className="text-muted-foreground">Image</dt>
         <dd>{image?.label ?? "—"}</dd>
       </dl>
-      <div className="flex items-center justify-between gap-3 lg:grid">
+      {/* justify-normal on lg: space-between would size the grid's one column to its content, not the card. */}
+      <div className="flex items-center justify-between gap-3 lg:grid lg:justify-normal">
         <p aria-live="polite">
           {plan ? (
             <>

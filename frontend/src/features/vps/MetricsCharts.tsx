@@ -43,7 +43,16 @@ export function stats(points: Point[]): { max: number; avg: number; last: number
 const timeFormat = new Intl.DateTimeFormat("en", { hour: "2-digit", minute: "2-digit" });
 const dayFormat = new Intl.DateTimeFormat("en", { weekday: "short", hour: "2-digit" });
 
-export function MetricsCharts({ instanceId, label }: { instanceId: string; label: string }) {
+export function MetricsCharts({
+  instanceId,
+  label,
+  emptyMessage,
+}: {
+  instanceId: string;
+  label: string;
+  /** What an empty chart says: depends on whether the server ever ran. */
+  emptyMessage: string;
+}) {
   const [period, setPeriod] = React.useState<"24h" | "7d">("24h");
   const metrics = useQuery({
     ...getInstanceMetricsOptions({ path: { instance_id: instanceId }, query: { period } }),
@@ -89,6 +98,7 @@ export function MetricsCharts({ instanceId, label }: { instanceId: string; label
               series={[{ name: "CPU", points: metrics.data.metrics.cpu as Point[], colour: "var(--color-primary)" }]}
               format={formatPercent}
               tick={tick}
+              emptyMessage={emptyMessage}
               area
             />
             <ChartCard
@@ -100,6 +110,7 @@ export function MetricsCharts({ instanceId, label }: { instanceId: string; label
               ]}
               format={formatBits}
               tick={tick}
+              emptyMessage={emptyMessage}
             />
           </div>
         )
@@ -115,6 +126,7 @@ function ChartCard({
   format,
   tick,
   area = false,
+  emptyMessage,
 }: {
   title: string;
   label: string;
@@ -122,6 +134,7 @@ function ChartCard({
   format: (value: number) => string;
   tick: (seconds: number) => string;
   area?: boolean;
+  emptyMessage: string;
 }) {
   const empty = series.every((entry) => entry.points.length === 0);
   const rows = new Map<number, Record<string, number>>();
@@ -151,7 +164,7 @@ function ChartCard({
       {empty ? (
         <div className="flex h-52 flex-col items-center justify-center gap-2 text-center text-sm text-muted-foreground">
           <Activity className="size-6" aria-hidden />
-          Metrics will appear a few minutes after the server starts.
+          {emptyMessage}
         </div>
       ) : (
         <div className="h-52" aria-hidden>

@@ -88,14 +88,18 @@ describe("the resize dialog", () => {
     expect(within(dialog).queryByRole("status", { name: "Loading plans" })).not.toBeInTheDocument();
   });
 
-  it("says so when no larger plan is available in the region, and cannot be submitted", async () => {
+  it("with no larger plan in the region, shows only the explanation and a Close button", async () => {
     handlers(() => HttpResponse.json({ plans: [] }));
     const user = userEvent.setup();
     const dialog = await openDialog();
     expect(await within(dialog).findByText(/No larger plan is available in this region \(Frankfurt, DE\)/)).toBeInTheDocument();
     expect(within(dialog).queryByRole("radiogroup")).not.toBeInTheDocument();
-    await user.type(within(dialog).getByLabelText(/to confirm/), "web-01");
-    expect(within(dialog).getByRole("button", { name: "Resize web-01" })).toBeDisabled();
+    expect(within(dialog).queryByLabelText(/to confirm/)).not.toBeInTheDocument();
+    expect(within(dialog).queryByRole("button", { name: "Resize web-01" })).not.toBeInTheDocument();
+    expect(within(dialog).queryByRole("button", { name: "Cancel" })).not.toBeInTheDocument();
+    const close = within(dialog).getAllByRole("button", { name: "Close" });
+    await user.click(close[0]);
+    await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
   });
 
   it("a failed load shows the reason and retries", async () => {

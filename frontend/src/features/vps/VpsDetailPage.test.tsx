@@ -271,3 +271,79 @@ describe("/vps/:id", () => {
     await waitFor(() => expect(sent).toEqual([{ image: "img-debian12", root_pass: "Tq7!vRw2#pLz-9", ssh_key_ids: ["k1"] }]));
   });
 });
+
+describe("/vps/:id dialogs return focus to what opened them", () => {
+  const running = () =>
+    server.use(...baseHandlers, http.get("*/api/vps/i1", () => HttpResponse.json({ instance: instance() })));
+
+  it.each(["Rebuild", "Resize", "Delete"])("%s from the ⋮ menu: Escape returns focus to the ⋮ button", async (item) => {
+    running();
+    server.use(http.get("*/api/vps/i1/resize-plans", () => HttpResponse.json({ plans: [] })));
+    renderApp("/vps/i1");
+    const user = userEvent.setup();
+    const menu = await screen.findByRole("button", { name: "Actions for web-01" });
+    await user.click(menu);
+    await user.click(await screen.findByRole("menuitem", { name: item }));
+    expect(await screen.findByRole("dialog", { name: `${item} web-01` })).toBeInTheDocument();
+    await user.keyboard("{Escape}");
+    await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
+    await waitFor(() => expect(document.activeElement).toBe(menu));
+  });
+
+  it.each(["Reboot", "Shut down"])("%s from its power button: Escape returns focus to the button", async (verb) => {
+    running();
+    renderApp("/vps/i1");
+    const user = userEvent.setup();
+    const button = await screen.findByRole("button", { name: `${verb} web-01` });
+    await user.click(button);
+    expect(await screen.findByRole("alertdialog", { name: `${verb} web-01?` })).toBeInTheDocument();
+    await user.keyboard("{Escape}");
+    await waitFor(() => expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument());
+    await waitFor(() => expect(document.activeElement).toBe(button));
+  });
+
+  it("Reboot from the server list's row menu: Escape returns focus to that row's ⋮ button", async () => {
+    server.use(
+      ...baseHandlers,
+      http.get("*/api/vps", () => HttpResponse.json({ instances: [instance()], total: 1, page: 1, per_page: 20 })),
+    );
+    renderApp("/vps");
+    const user = userEvent.setup();
+    const menu = (await screen.findAllByRole("button", { name: "Actions for web-01" }))[0];
+    await user.click(menu);
+    await user.click(await screen.findByRole("menuitem", { name: /Reboot/ }));
+    expect(await screen.findByRole("alertdialog", { name: "Reboot web-01?" })).toBeInTheDocument();
+    await user.keyboard("{Escape}");
+    await waitFor(() => expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument());
+    await waitFor(() => expect(document.activeElement).toBe(menu));
+  });
+
+  it("a failed server's Delete button gets focus back after Escape", async () => {
+    server.use(
+      ...baseHandlers,
+      http.get("*/api/vps/i1", () =>
+        HttpResponse.json({ instance: instance({ status: "failed", error: "Boom.", allowed_actions: ["rebuild", "delete"] }) }),
+      ),
+    );
+    renderApp("/vps/i1");
+    const user = userEvent.setup();
+    const button = await screen.findByRole("button", { name: "Delete" });
+    await user.click(button);
+    expect(await screen.findByRole("dialog", { name: "Delete web-01" })).toBeInTheDocument();
+    await user.keyboard("{Escape}");
+    await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
+    await waitFor(() => expect(document.activeElement).toBe(button));
+  });
+
+  it("a failed server's page says no metrics were recorded, not that they will appear", async () => {
+    server.use(
+      ...baseHandlers,
+      http.get("*/api/vps/i1", () =>
+        HttpResponse.json({ instance: instance({ status: "failed", error: "Boom.", allowed_actions: ["delete"] }) }),
+      ),
+    );
+    renderApp("/vps/i1");
+    expect((await screen.findAllByText("No metrics were recorded for this server.")).length).toBeGreaterThan(0);
+    expect(screen.queryByText(/Metrics will appear/)).not.toBeInTheDocument();
+  });
+});

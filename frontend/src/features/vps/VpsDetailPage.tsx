@@ -17,7 +17,7 @@ import { NotFound } from "@/features/shell/NotFound";
 import { absoluteTime, relativeTime } from "@/lib/time";
 import { ActionDialogs, type DialogAction } from "./ActionDialogs";
 import { ActivityTimeline } from "./ActivityTimeline";
-import { InstanceActionMenu, PowerButtons } from "./actions";
+import { InstanceActionMenu, PowerButtons, returnFocus } from "./actions";
 import { invalidateInstanceLists, useInstance, useSettleAnnouncements } from "./api";
 import { MetricsCharts } from "./MetricsCharts";
 import { StatusBadge } from "./status";
@@ -33,6 +33,15 @@ export function VpsDetailPage({ instanceId }: { instanceId: string }) {
   const instance = query.data?.instance;
   const announcement = useSettleAnnouncements(instance ? [instance] : undefined);
   const deleted = instance?.status === "deleted";
+  // After a dialog closes, focus returns to the button that opened it, else to the ⋮ menu (a
+  // menu item or a link from the server list opened it).
+  const menuTrigger = React.useRef<HTMLButtonElement>(null);
+  const opener = React.useRef<HTMLElement | null>(null);
+  const returnFocusAfterDialog = (event: Event) => {
+    const target = opener.current?.isConnected ? opener.current : menuTrigger.current;
+    opener.current = null;
+    returnFocus(event, target);
+  };
   // Who deleted it: the customer (here or elsewhere), or someone outside the panel, which the
   // worker records as a `deleted_at_provider` event. The same query as the Activity tab's.
   const events = useQuery({
@@ -82,7 +91,7 @@ export function VpsDetailPage({ instanceId }: { instanceId: string }) {
           {!deleted && (
             <div className="flex flex-wrap items-center gap-2">
               <PowerButtons instance={instance} />
-              <InstanceActionMenu instance={instance} only={["rebuild", "resize", "delete"]} />
+              <InstanceActionMenu instance={instance} only={["rebuild", "resize", "delete"]} triggerRef={menuTrigger} />
             </div>
           )}
         </div>
@@ -95,7 +104,15 @@ export function VpsDetailPage({ instanceId }: { instanceId: string }) {
             <AlertDescription>{instance.status_detail}</AlertDescription>
           </Alert>
         )}
-        {instance.status === "failed" && <FailedPanel instance={instance} onAction={(action) => setSearch({ tab, action })} />}
+        {instance.status === "failed" && (
+          <FailedPanel
+            instance={instance}
+            onAction={(action, button) => {
+              opener.current = button;
+              setSearch({ tab, action });
+            }}
+          />
+        )}
         {deletedOutside && <DeletedOutsidePanel instance={instance} />}
         {/* A failed background poll (502/503): the last known state stays, with the reason. */}
         <QueryProblem query={query} title="Could not refresh this server" />
@@ -117,7 +134,15 @@ export function VpsDetailPage({ instanceId }: { instanceId: string }) {
                 <AccessCard instance={instance} />
                 <DetailsCard instance={instance} />
               </div>
-              <MetricsCharts instanceId={instance.id} label={instance.label} />
+              <MetricsCharts
+                instanceId={instance.id}
+                label={instance.label}
+                emptyMessage={
+                  instance.status === "failed"
+                    ? "No metrics were recorded for this server."
+                    : "Metrics will appear a few minutes after the server starts."
+                }
+              />
             </>
           )}
         </TabsContent>
@@ -125,12 +150,25 @@ export function VpsDetailPage({ instanceId }: { instanceId: string }) {
           <ActivityTimeline instanceId={instance.id} transitional={instance.is_transitional} />
         </TabsContent>
       </Tabs>
-      {!deleted && <ActionDialogs instance={instance} action={dialog} onClose={() => setSearch({ tab: search.tab })} />}
+      {!deleted && (
+        <ActionDialogs
+          instance={instance}
+          action={dialog}
+          onClose={() => setSearch({ tab: search.tab })}
+          onCloseAutoFocus={returnFocusAfterDialog}
+        />
+      )}
     </div>
   );
 }
 
-function FailedPanel({ instance, onAction }: { instance: InstanceOut; onAction: (action: DialogAction) => void }) {
+function FailedPanel({
+  instance,
+  onAction,
+}: {
+  instance: InstanceOut;
+  onAction: (action: DialogAction, button: HTMLElement) => void;
+}) {
   return (
     <Alert variant="destructive">
       <AlertCircle aria-hidden />
@@ -147,12 +185,12 @@ function FailedPanel({ instance, onAction }: { instance: InstanceOut; onAction: 
             Deploy again with the same settings
           </Link>
           {instance.allowed_actions.includes("rebuild") && (
-            <Button size="sm" variant="outline" onClick={() => onAction("rebuild")}>
+            <Button size="sm" variant="outline" onClick={(event) => onAction("rebuild", event.currentTarget)}>
               Rebuild
             </Button>
           )}
           {instance.allowed_actions.includes("delete") && (
-            <Button size="sm" variant="outline" onClick={() => onAction("delete")}>
+            <Button size="sm" variant="outline" onClick={(event) => onAction("delete", event.currentTarget)}>
               Delete
             </Button>
           )}

@@ -61,15 +61,28 @@ export function usePowerAction(instance: InstanceOut) {
   };
 }
 
+/**
+ * A dialog opened from a menu item or by state has no trigger for Radix to return focus to (the
+ * menu item is gone by then), so focus would fall to <body>: send it to the given control instead.
+ */
+export function returnFocus(event: Event, target: HTMLElement | null | undefined) {
+  if (!target?.isConnected) return;
+  event.preventDefault();
+  target.focus();
+}
+
 /** "Reboot web-01?" confirmation for shut down and reboot; errors stay in the dialog. */
 export function PowerConfirmDialog({
   instance,
   action,
   onClose,
+  returnFocusTo,
 }: {
   instance: InstanceOut;
   action: "shutdown" | "reboot" | null;
   onClose: () => void;
+  /** Where focus goes on close: the dialog has no Radix trigger of its own to return to. */
+  returnFocusTo: React.RefObject<HTMLElement | null>;
 }) {
   const power = usePowerAction(instance);
   const [error, setError] = React.useState<string | null>(null);
@@ -87,7 +100,7 @@ export function PowerConfirmDialog({
   const verb = action === "reboot" ? "Reboot" : "Shut down";
   return (
     <AlertDialog open={action !== null} onOpenChange={(open) => !open && onClose()}>
-      <AlertDialogContent>
+      <AlertDialogContent onCloseAutoFocus={(event) => returnFocus(event, returnFocusTo.current)}>
         <AlertDialogTitle>
           {verb} {instance.label}?
         </AlertDialogTitle>
@@ -122,11 +135,16 @@ export function InstanceActionMenu({
   instance,
   only,
   align = "end",
+  triggerRef,
 }: {
   instance: InstanceOut;
   only?: readonly InstanceAction[];
   align?: "start" | "end";
+  /** The ⋮ button, for the page to return focus to after a dialog it opened. */
+  triggerRef?: React.RefObject<HTMLButtonElement | null>;
 }) {
+  const ownTrigger = React.useRef<HTMLButtonElement>(null);
+  const trigger = triggerRef ?? ownTrigger;
   const navigate = useNavigate();
   const power = usePowerAction(instance);
   const [confirming, setConfirming] = React.useState<"shutdown" | "reboot" | null>(null);
@@ -155,7 +173,7 @@ export function InstanceActionMenu({
     <>
       <DropdownMenu>
         <DropdownMenuTrigger asChild>
-          <Button variant="ghost" size="icon" aria-label={`Actions for ${instance.label}`}>
+          <Button ref={trigger} variant="ghost" size="icon" aria-label={`Actions for ${instance.label}`}>
             <EllipsisVertical aria-hidden />
           </Button>
         </DropdownMenuTrigger>
@@ -182,7 +200,7 @@ export function InstanceActionMenu({
           })}
         </DropdownMenuContent>
       </DropdownMenu>
-      <PowerConfirmDialog instance={instance} action={confirming} onClose={() => setConfirming(null)} />
+      <PowerConfirmDialog instance={instance} action={confirming} onClose={() => setConfirming(null)} returnFocusTo={trigger} />
     </>
   );
 }
@@ -191,6 +209,7 @@ export function InstanceActionMenu({
 export function PowerButtons({ instance }: { instance: InstanceOut }) {
   const power = usePowerAction(instance);
   const [confirming, setConfirming] = React.useState<"shutdown" | "reboot" | null>(null);
+  const opener = React.useRef<HTMLButtonElement | null>(null);
   const visible = (["boot", "shutdown", "reboot"] as const).filter((action) => isAllowed(instance, action));
   const boot = async () => {
     try {
@@ -210,7 +229,11 @@ export function PowerButtons({ instance }: { instance: InstanceOut }) {
             variant="outline"
             size="sm"
             disabled={power.pending}
-            onClick={() => (action === "boot" ? void boot() : setConfirming(action))}
+            onClick={(event) => {
+              if (action === "boot") return void boot();
+              opener.current = event.currentTarget;
+              setConfirming(action);
+            }}
             aria-label={`${ACTION_LABELS[action]} ${instance.label}`}
           >
             <Icon aria-hidden />
@@ -218,7 +241,7 @@ export function PowerButtons({ instance }: { instance: InstanceOut }) {
           </Button>
         );
       })}
-      <PowerConfirmDialog instance={instance} action={confirming} onClose={() => setConfirming(null)} />
+      <PowerConfirmDialog instance={instance} action={confirming} onClose={() => setConfirming(null)} returnFocusTo={opener} />
     </>
   );
 }

@@ -14,7 +14,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { formatHourly, formatMonthly } from "@/lib/money";
 import { cn } from "@/lib/utils";
 import { invalidatePlans, useUpstreamPlans, useUpstreamRegions } from "./api";
-import { formatMemory, formatTransfer, ineligibleReason, isMarkup } from "./catalog";
+import { formatMemory, formatTransfer, ineligibleReason, markupProblem } from "./catalog";
 import { PriceTable } from "./PriceTable";
 import { RegionPicker } from "./RegionPicker";
 import { QueryProblem } from "@/components/query-problem";
@@ -107,7 +107,8 @@ export function AddPlanWizard({
     if (at === 3) {
       const found: Errors = {};
       if (!name.trim()) found.name = "Give the plan a name customers will see.";
-      if (!isMarkup(markup)) found.markup = "A markup is an amount like 2.00: at least 0, at most two decimals.";
+      const markupError = markupProblem(markup);
+    if (markupError) found.markup = markupError;
       return found;
     }
     return {};
@@ -233,7 +234,14 @@ export function AddPlanWizard({
                   </thead>
                   <tbody>
                     {filteredPlans.map((item) => (
-                      <tr key={item.id} className={cn("border-t border-border", planId === item.id && "bg-primary/5")}>
+                      // The whole row picks the plan for a pointer; the keyboard uses the radio.
+                      <tr
+                        key={item.id}
+                        onClick={(event) => {
+                          if (!(event.target instanceof HTMLInputElement) && planId !== item.id) choosePlan(item);
+                        }}
+                        className={cn("cursor-pointer border-t border-border hover:bg-muted/50", planId === item.id && "bg-primary/5 hover:bg-primary/5")}
+                      >
                         <td className="px-3 py-2">
                           <input
                             type="radio"
@@ -295,8 +303,15 @@ export function AddPlanWizard({
               <FormField id="plan-name" label="Plan name" error={errors.name} description="What customers see.">
                 <Input value={name} maxLength={100} onChange={(event) => setName(event.target.value)} />
               </FormField>
-              <FormField id="plan-markup" label="Markup per month (USD)" error={errors.markup} description="Added to the provider's price in every region.">
-                <Input inputMode="decimal" value={markup} onChange={(event) => setMarkup(event.target.value)} />
+              <FormField id="plan-markup" label="Markup per month (USD)" error={markupProblem(markup) ?? errors.markup} description="Added to the provider's price in every region.">
+                <Input
+                  inputMode="decimal"
+                  value={markup}
+                  onChange={(event) => {
+                    setMarkup(event.target.value);
+                    setErrors((current) => ({ ...current, markup: undefined }));
+                  }}
+                />
               </FormField>
             </div>
             <PriceTable plan={plan} regions={upstreamRegions.data?.regions ?? []} selected={regions} markup={markup} />

@@ -21,7 +21,7 @@ import { Input } from "@/components/ui/input";
 import { Skeleton } from "@/components/ui/skeleton";
 import { formatHourly, formatMonthly } from "@/lib/money";
 import { invalidatePlans, useUpstreamPlans, useUpstreamRegions } from "./api";
-import { isMarkup } from "./catalog";
+import { markupProblem } from "./catalog";
 import { PriceTable } from "./PriceTable";
 import { RegionPicker } from "./RegionPicker";
 import { QueryProblem } from "@/components/query-problem";
@@ -73,7 +73,8 @@ export function EditPlanDialog({
   const save = () => {
     const found: EditErrors = {};
     if (!name.trim()) found.name = "Give the plan a name customers will see.";
-    if (!isMarkup(markup)) found.markup = "A markup is an amount like 2.00: at least 0, at most two decimals.";
+    const markupError = markupProblem(markup);
+    if (markupError) found.markup = markupError;
     if (regions.length === 0) found.regions = "Choose at least one region.";
     setErrors(found);
     if (Object.keys(found).length) return;
@@ -104,8 +105,15 @@ export function EditPlanDialog({
           <FormField id="edit-plan-name" label="Plan name" error={errors.name}>
             <Input value={name} maxLength={100} onChange={(event) => setName(event.target.value)} />
           </FormField>
-          <FormField id="edit-plan-markup" label="Markup per month (USD)" error={errors.markup}>
-            <Input inputMode="decimal" value={markup} onChange={(event) => setMarkup(event.target.value)} />
+          <FormField id="edit-plan-markup" label="Markup per month (USD)" error={markupProblem(markup) ?? errors.markup}>
+            <Input
+              inputMode="decimal"
+              value={markup}
+              onChange={(event) => {
+                setMarkup(event.target.value);
+                setErrors((current) => ({ ...current, markup: undefined }));
+              }}
+            />
           </FormField>
         </div>
         {providerId ? (

@@ -124,6 +124,53 @@ describe("admin VPS plans", () => {
     });
   });
 
+  it("selects an upstream plan by clicking anywhere on its row", async () => {
+    server.use(...admin, ...upstream, http.get("*/api/admin/plans", () => HttpResponse.json({ plans: [] })));
+    renderApp("/admin#vps-plans");
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("button", { name: "Add VPS plan" }));
+    const wizard = await screen.findByRole("dialog", { name: "Add VPS plan" });
+    await user.click(within(wizard).getByRole("radio", { name: /Linode main/ }));
+    await user.click(within(wizard).getByRole("button", { name: "Next" }));
+    const radio = await within(wizard).findByRole("radio", { name: /Linode 2GB/ });
+    await user.click(within(wizard).getByText("Linode 2GB"));
+    expect(radio).toBeChecked();
+    await user.click(within(wizard).getByRole("button", { name: "Next" }));
+    expect(await within(wizard).findByRole("checkbox", { name: /Newark/ })).toBeInTheDocument();
+  });
+
+  it("says what is wrong with a markup as it is typed, on the field", async () => {
+    server.use(...admin, ...upstream, http.get("*/api/admin/plans", () => HttpResponse.json({ plans: [] })));
+    renderApp("/admin#vps-plans");
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole("button", { name: "Add VPS plan" }));
+    const wizard = await screen.findByRole("dialog", { name: "Add VPS plan" });
+    await user.click(within(wizard).getByRole("radio", { name: /Linode main/ }));
+    await user.click(within(wizard).getByRole("button", { name: "Next" }));
+    await user.click(await within(wizard).findByRole("radio", { name: /Linode 2GB/ }));
+    await user.click(within(wizard).getByRole("button", { name: "Next" }));
+    await user.click(await within(wizard).findByRole("checkbox", { name: /Newark/ }));
+    await user.click(within(wizard).getByRole("button", { name: "Next" }));
+
+    const markup = within(wizard).getByLabelText("Markup per month (USD)");
+    for (const [typed, message] of [
+      ["-20", "A markup cannot be negative."],
+      ["abc", "Enter an amount in digits, like 2.00."],
+      ["1.005", "Use at most two decimals, like 2.50."],
+      ["123456789", "Use at most 8 digits before the decimal point."],
+    ]) {
+      await user.clear(markup);
+      await user.type(markup, typed);
+      // Said on the field as it is typed, not only on Next.
+      expect(markup).toHaveAttribute("aria-invalid", "true");
+      expect(markup).toHaveAccessibleDescription(expect.stringContaining(message));
+    }
+    await user.clear(markup);
+    await user.type(markup, "2.5");
+    expect(markup).not.toHaveAttribute("aria-invalid", "true");
+    expect(within(wizard).getByTestId("customer-price-us-east")).toHaveTextContent("$14.50/mo");
+  });
+
   it("puts a server's 422 field message on the markup input, back on its step", async () => {
     server.use(
       ...admin,
@@ -206,6 +253,42 @@ describe("admin VPS plans", () => {
     expect(names()).toEqual(["Big 8GB", "Standard 2GB", "Tiny"]);
     await user.selectOptions(screen.getByLabelText("Status"), "inactive");
     expect(names()).toEqual(["Big 8GB"]);
+  });
+
+  it("sorts by disk and transfer, and clears filters that match nothing", async () => {
+    const specs = (disk: number, transfer: number) => ({ vcpus: 1, memory: 2048, disk, transfer, regions: ["us-east"] });
+    server.use(
+      ...admin,
+      ...upstream,
+      http.get("*/api/admin/plans", () =>
+        HttpResponse.json({
+          plans: [
+            plan({ id: "plan-1", name: "A", specifications: specs(80, 1000) }),
+            plan({ id: "plan-2", name: "B", specifications: specs(25, 4000) }),
+            plan({ id: "plan-3", name: "C", specifications: specs(50, 2000) }),
+          ],
+        }),
+      ),
+    );
+    renderApp("/admin#vps-plans");
+    const user = userEvent.setup();
+    await screen.findByRole("rowheader", { name: /^A/ });
+    const names = () => screen.getAllByRole("rowheader").map((cell) => cell.textContent?.split("g6")[0]);
+    await user.click(screen.getByRole("button", { name: "Disk" }));
+    expect(names()).toEqual(["B", "C", "A"]);
+    await user.click(screen.getByRole("button", { name: "Transfer" }));
+    expect(names()).toEqual(["A", "C", "B"]);
+    await user.click(screen.getByRole("button", { name: "Transfer" }));
+    expect(names()).toEqual(["B", "C", "A"]);
+
+    expect(screen.queryByRole("button", { name: "Clear filters" })).not.toBeInTheDocument();
+    await user.type(screen.getByLabelText("Search"), "nothing like this");
+    await user.selectOptions(screen.getByLabelText("Status"), "inactive");
+    expect(screen.queryAllByRole("rowheader")).toHaveLength(0);
+    await user.click(screen.getByRole("button", { name: "Clear filters" }));
+    expect(names()).toHaveLength(3);
+    expect(screen.getByLabelText("Search")).toHaveValue("");
+    expect(screen.getByLabelText("Status")).toHaveValue("all");
   });
 
   it("lists the price changes of a refresh", async () => {

@@ -1,12 +1,26 @@
 /** Plan pricing and region eligibility for the admin plan pages, from the API's decimal strings. */
 import type { ProviderOut, UpstreamPlan, UpstreamRegion } from "@/client/types.gen";
+import { z } from "zod";
 import { add, fromUnits, toUnits } from "@/lib/money";
 
-export const MARKUP_PATTERN = /^\d{1,8}(\.\d{1,2})?$/;
+/** A markup the API accepts (catalog/schemas.py `Markup`): a decimal ≥ 0, 10 digits, 2 of them decimals. */
+export const markupSchema = z
+  .string()
+  .trim()
+  .min(1, "Enter a markup, like 2.00.")
+  .refine((value) => !value.startsWith("-"), "A markup cannot be negative.")
+  .regex(/^\d+(\.\d+)?$/, "Enter an amount in digits, like 2.00.")
+  .regex(/^\d+(\.\d{1,2})?$/, "Use at most two decimals, like 2.50.")
+  .regex(/^\d{1,8}(\.|$)/, "Use at most 8 digits before the decimal point.");
 
-/** A markup the API accepts: a non-negative amount with at most two decimals. */
+/** Why the API would refuse this markup (the first reason), or null when it is fine. */
+export function markupProblem(value: string): string | null {
+  const result = markupSchema.safeParse(value);
+  return result.success ? null : (result.error.issues[0]?.message ?? "Enter an amount like 2.00.");
+}
+
 export function isMarkup(value: string): boolean {
-  return MARKUP_PATTERN.test(value.trim());
+  return markupProblem(value) === null;
 }
 
 export function allowedRegions(provider: ProviderOut | undefined): string[] | null {
