@@ -26,7 +26,7 @@ import {
 } from "./ConfigureFields";
 import { DeactivationImpact } from "./DeactivateProviderDialog";
 import { type PlanRegionLoss, plansLosingRegions } from "./impact";
-import { accountNameRule, AccountChangeConsent, ApiKeyInput, baseUrlRule, returnFocusTo } from "./fields";
+import { accountNameRule, AccountChangeConsent, ApiKeyInput, baseUrlRule, differentAccountProblem, returnFocusTo } from "./fields";
 import { DEFAULT_BASE_URLS, isProviderType, typeName } from "./format";
 import { SwitchField } from "./SwitchField";
 
@@ -119,7 +119,12 @@ function EditForm({ provider, onDone }: { provider: ProviderOut; onDone: () => v
         setFormError(`Couldn't reach the provider at the new address: nothing was changed. ${error.detail}`);
         return;
       }
-      if (error.code === "different_account") setOtherAccount({ asked: true, allowed: false });
+      if (error.code === "different_account") {
+        const { message, canSwitch } = differentAccountProblem(error.detail);
+        setOtherAccount({ asked: canSwitch, allowed: false });
+        form.setError("api_key", { type: "server", message }, { shouldFocus: true });
+        return;
+      }
       const found = configErrorsFrom(error.fields, error.code, error.detail);
       setConfigErrors(found);
       const unmatched = applyServerFieldErrors(error, form.setError, EDIT_INPUTS).filter(

@@ -164,7 +164,7 @@ export function ProviderCard({ provider, tick }: { provider: ProviderOut; tick: 
           <dd className="flex items-start gap-2">
             <KeyRound aria-hidden className="mt-0.5 size-4 shrink-0 text-muted-foreground" />
             <span className="min-w-0">
-              <span className="font-mono">Key {provider.api_key_hint}</span>
+              <span className="whitespace-nowrap font-mono">Key {provider.api_key_hint}</span>
               <span className="text-muted-foreground"> · {keyAge(provider, now)}</span>
               {expiry && (
                 <span

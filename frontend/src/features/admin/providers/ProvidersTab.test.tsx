@@ -497,7 +497,9 @@ describe("/admin#providers", () => {
       http.post("*/api/admin/providers/p1/api-key", async ({ request }) => {
         sent.push(await request.json());
         if (sent.length === 1) {
-          const message = "This key belongs to a different cloud account than the current one.";
+          // The API's wording, written for API users.
+          const message =
+            'This key belongs to a different cloud account than the current one (or the provider did not say which): to switch accounts anyway, send "allow_account_change": true.';
           return HttpResponse.json(
             { error: "different_account", detail: message, fields: [{ field: "api_key", message }] },
             { status: 422 },
@@ -511,17 +513,46 @@ describe("/admin#providers", () => {
     const user = userEvent.setup();
     await user.click(within(await card("Primary Linode Account")).getByRole("button", { name: "Rotate key of Primary Linode Account" }));
     const dialog = await screen.findByRole("dialog", { name: "Rotate the key of Primary Linode Account" });
+    // The current key's hint stays on one line, parentheses included.
+    expect(within(dialog).getByText("(…abcd)")).toHaveClass("whitespace-nowrap");
     const key = within(dialog).getByLabelText("New API key");
     await user.type(key, "other-account-wxyz");
     await user.click(within(dialog).getByRole("button", { name: "Replace key" }));
     expect(await within(dialog).findByText(/belongs to a different cloud account/)).toBeInTheDocument();
     expect(key).toHaveAttribute("aria-invalid", "true");
+    expect(key).toHaveAccessibleDescription(
+      'This key belongs to a different cloud account than the current one. To switch to that account, tick "Use this key anyway" below and try again.',
+    );
+    expect(dialog).not.toHaveTextContent("allow_account_change");
     expect(sent[0]).toEqual({ api_key: "other-account-wxyz", expires_at: null });
     await user.click(within(dialog).getByRole("checkbox", { name: /Use this key anyway/ }));
     await user.click(within(dialog).getByRole("button", { name: "Replace key" }));
     await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
     expect(sent[1]).toEqual({ api_key: "other-account-wxyz", expires_at: null, allow_account_change: true });
     expect(within(await card("Primary Linode Account")).getByText("Key …wxyz")).toBeInTheDocument();
+  });
+
+  it("a key of another cloud account while servers run there is refused without a switch offer", async () => {
+    useProviders(provider());
+    const message =
+      "This key belongs to a different cloud account than the current one (or the provider did not say which): its 2 server(s) would no longer be reachable. Use a key of the same account.";
+    server.use(
+      http.post("*/api/admin/providers/p1/api-key", () =>
+        HttpResponse.json(
+          { error: "different_account", detail: message, fields: [{ field: "api_key", message }] },
+          { status: 422 },
+        ),
+      ),
+    );
+    renderApp("/admin#providers");
+    const user = userEvent.setup();
+    await user.click(within(await card("Primary Linode Account")).getByRole("button", { name: "Rotate key of Primary Linode Account" }));
+    const dialog = await screen.findByRole("dialog", { name: "Rotate the key of Primary Linode Account" });
+    const key = within(dialog).getByLabelText("New API key");
+    await user.type(key, "other-account-wxyz");
+    await user.click(within(dialog).getByRole("button", { name: "Replace key" }));
+    await waitFor(() => expect(key).toHaveAccessibleDescription(message));
+    expect(within(dialog).queryByRole("checkbox", { name: /Use this key anyway/ })).not.toBeInTheDocument();
   });
 
   it("closing a dialog puts focus back on the button that opened it", async () => {
