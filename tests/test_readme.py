@@ -11,7 +11,6 @@ import typing
 from pathlib import Path
 
 import httpx
-
 from starlette.routing import Route
 
 from vpspanel.cli import app as cli_app
