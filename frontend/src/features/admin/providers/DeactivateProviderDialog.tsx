@@ -22,10 +22,14 @@ export function DeactivationImpact({ provider, enabled }: { provider: ProviderOu
       ? "Its plans leave the store: customers can no longer buy them."
       : onSale === 0
         ? "None of its plans is on sale now."
-        : `Its ${plural(onSale, "plan")} on sale leave the store: customers can no longer buy them.`;
-  const serverText = servers.data
-    ? `${servers.data.atLeast ? "At least " : ""}${plural(servers.data.count, "server")} on this account keep running`
-    : "Its servers keep running";
+        : onSale === 1
+          ? "Its 1 plan on sale leaves the store: customers can no longer buy it."
+          : `Its ${plural(onSale, "plan")} on sale leave the store: customers can no longer buy them.`;
+  const serverCount = servers.data?.count;
+  const serverText =
+    servers.data && serverCount !== undefined
+      ? `${servers.data.atLeast ? "At least " : ""}${plural(serverCount, "server")} on this account ${serverCount === 1 && !servers.data.atLeast ? "keeps" : "keep"} running`
+      : "Its servers keep running";
   return (
     <>
       {planText} {serverText}, and their owners can still manage them.

@@ -442,6 +442,38 @@ describe("/admin#providers", () => {
     expect(within(linode).getByText("Active")).toBeInTheDocument();
   });
 
+  it("switching Active off in Edit warns with the counts before saving", async () => {
+    const sent: unknown[] = [];
+    useProviders(provider());
+    server.use(
+      http.get("*/api/admin/upstream/regions", () =>
+        HttpResponse.json({ provider_id: "p1", fetched_at: "2026-12-01T00:00:00Z", regions: [] }),
+      ),
+      http.get("*/api/admin/plans", () => HttpResponse.json({ plans: [plan()] })),
+      http.get("*/api/admin/instances", () =>
+        HttpResponse.json({ instances: [{ id: "i1", status: "running" }], page: 1, per_page: 200, total: 1 }),
+      ),
+      http.patch("*/api/admin/providers/p1", async ({ request }) => {
+        sent.push(await request.json());
+        return HttpResponse.json({ provider: provider({ active: false }) });
+      }),
+    );
+    renderApp("/admin#providers");
+    const user = userEvent.setup();
+    await user.click(within(await card("Primary Linode Account")).getByRole("button", { name: "Edit Primary Linode Account" }));
+    const dialog = await screen.findByRole("dialog", { name: "Edit Primary Linode Account" });
+    await user.click(within(dialog).getByRole("switch", { name: "Active" }));
+    await user.click(within(dialog).getByRole("button", { name: "Save changes" }));
+    const warning = await within(dialog).findByRole("alert");
+    await waitFor(() =>
+      expect(warning).toHaveTextContent("Its 1 plan on sale leaves the store: customers can no longer buy it. 1 server on this account keeps running"),
+    );
+    expect(sent).toEqual([]);
+    await user.click(within(dialog).getByRole("button", { name: "Deactivate and save" }));
+    await waitFor(() => expect(sent).toHaveLength(1));
+    expect(sent[0]).toMatchObject({ active: false });
+  });
+
   it("narrowing the allowed regions lists the plans that lose regions and saves only when confirmed", async () => {
     const sent: unknown[] = [];
     useProviders(provider({ configuration: { default: false, allowed_regions: null } }));
