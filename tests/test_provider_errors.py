@@ -61,6 +61,34 @@ class TestCustomerFace:
     ) -> None:
         assert provider_errors.failure_reason(error) == reason
 
+    def test_a_refused_create_suggests_another_plan_or_region(self) -> None:
+        refused = perr.ProviderValidationError("type", "Invalid Linode type")
+        assert provider_errors.failure_reason(refused, creating=True) == (
+            "The cloud provider refused to create this server. Try again, or choose another plan "
+            "or region. If it keeps failing, contact support."
+        )
+        assert "plan or region" not in provider_errors.failure_reason(refused)
+
+    @pytest.mark.parametrize(
+        "error",
+        [
+            perr.ProviderValidationError(None, "droplet limit reached"),
+            perr.ProviderAuthError("Invalid Token"),
+            perr.ProviderPermissionError("no scope"),
+            perr.ProviderNotFound("Not found"),
+            perr.ProviderValidationError("image", "bad image"),
+            perr.ProviderConflict("busy"),
+            _unreachable(),
+        ],
+    )
+    @pytest.mark.parametrize("creating", [False, True])
+    def test_every_failure_reason_gives_the_customer_a_next_step(
+        self, error: perr.ProviderError, creating: bool
+    ) -> None:
+        reason = provider_errors.failure_reason(error, creating=creating)
+        assert any(step in reason for step in ("Try again", "try again", "contact support")), reason
+        assert not any(name in reason.lower() for name in ("linode", "digitalocean", "droplet"))
+
 
 class TestAdminFace:
     def test_a_wrong_base_url_names_the_field_and_the_reason(self) -> None:

@@ -5,9 +5,12 @@ When this fails after you added a command, a control route or a fault: document 
 
 from __future__ import annotations
 
+import json
+import re
 import typing
 from pathlib import Path
 
+import httpx
 from starlette.routing import Route
 
 from vpspanel.cli import app as cli_app
@@ -61,3 +64,37 @@ def test_the_cli_is_shown_with_uv_run() -> None:
         stripped = line.strip()
         if stripped.startswith("vpspanel ") and not stripped.startswith("vpspanel is"):
             raise AssertionError(f"README.md shows the CLI without `uv run`: {line!r}")
+
+
+# The API prefix of each simulated cloud, as a client sends its requests.
+_API_PREFIX = {"linode": "/linode/v4", "digitalocean": "/digitalocean/v2"}
+# The path each README fault example is meant to hit (the create of each cloud).
+_CREATE_PATH = {"linode": "/linode/instances", "digitalocean": "/droplets"}
+
+
+async def test_the_fault_examples_hit_the_request_they_name() -> None:
+    """Each curl example of the README's fault section, sent to the simulator, is used up by the
+    provider request it names; a `path` with the API version prefix would never match."""
+    bodies = [json.loads(body) for body in re.findall(r"-d '(\{[^']*\})'", README)]
+    faults = [body for body in bodies if "kind" in body]
+    assert {body["provider"] for body in faults} == {"linode", "digitalocean"}, (
+        "README.md's simulator section should show a fault example for each provider"
+    )
+    app = create_simulator_app()
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://sim"
+    ) as sim:
+        for body in faults:
+            provider = body["provider"]
+            assert (await sim.post("/_control/faults", json=body)).status_code in (200, 201)
+            await sim.request(
+                body["method"],
+                _API_PREFIX[provider] + _CREATE_PATH[provider],
+                headers={"Authorization": "Bearer readme-example"},
+                json={},
+            )
+            armed = (await sim.get("/_control/faults")).json()["faults"]
+            assert all(fault["times"] == 0 for fault in armed), (
+                f"README.md's {provider} fault example did not match "
+                f"{_API_PREFIX[provider]}{_CREATE_PATH[provider]}: {body['path']!r}"
+            )

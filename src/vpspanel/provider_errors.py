@@ -31,16 +31,28 @@ from vpspanel.providers import errors as perr
 
 log = structlog.get_logger(__name__)
 
-GONE_AT_PROVIDER = "The server no longer exists at the cloud provider."
+# Customer reasons: what happened, then what the customer can do next, in plain words; never a
+# cloud's name, code or id.
+_PERSISTS = "If it keeps failing, contact support."
+GONE_AT_PROVIDER = (
+    "The server no longer exists at the cloud provider. If you did not expect this, contact "
+    "support."
+)
 NOT_PLACED = (
     "The server could not be placed: the cloud has no room for it on this account. "
     "Please contact support or choose another plan or region."
 )
-NOT_RESPONDING = "The cloud provider is not responding. Please try again shortly."
+NOT_RESPONDING = (
+    f"The cloud provider is not responding. Please try again in a few minutes. {_PERSISTS}"
+)
 ACCOUNT_REFUSED = (
     "The cloud account behind this server refused the request. Please contact support."
 )
-REQUEST_REFUSED = "The cloud provider refused this request."
+REQUEST_REFUSED = f"The cloud provider refused this request. Try again. {_PERSISTS}"
+CREATE_REFUSED = (
+    "The cloud provider refused to create this server. Try again, or choose another plan or "
+    f"region. {_PERSISTS}"
+)
 BUSY = "The server is busy with another action. Try again shortly."
 PROVIDER_ERROR_MAX_LENGTH = 300
 
@@ -112,9 +124,13 @@ def customer_error(exc: perr.ProviderError) -> AppError:
     return ProviderFailed()
 
 
-def failure_reason(exc: perr.ProviderError) -> str:
-    """Why an operation failed, in words a customer can read: no upstream body, code or id."""
-    return _FAILURE_REASONS.get(classify(exc), NOT_RESPONDING)
+def failure_reason(exc: perr.ProviderError, *, creating: bool = False) -> str:
+    """Why an operation failed, in words a customer can read (no upstream body, code or id),
+    with a next step; `creating`: a refused create suggests another plan or region."""
+    failure = classify(exc)
+    if creating and failure is Failure.REJECTED:
+        return CREATE_REFUSED
+    return _FAILURE_REASONS.get(failure, NOT_RESPONDING)
 
 
 # -- the admin face ------------------------------------------------------------------------

@@ -20,12 +20,13 @@ from tests.browser.test_auth import sign_in
 from tests.browser.test_customer import choose, register, white_label_of
 from tests.browser.white_label import assert_page_is_white_label, watch_responses
 from tests.conftest import TEST_ENCRYPTION_KEY
+from vpspanel import provider_errors
 from vpspanel.config import Environment, Settings
 from vpspanel.orphans.service import reconcile_orphans
 from vpspanel.provider_accounts.repository import ProviderAccountRepository
 from vpspanel.state import AppState
 
-REFUSED = "The cloud provider refused this request."
+REFUSED = provider_errors.CREATE_REFUSED
 CREATE_PATHS = {"linode": r"linode/instances$", "digitalocean": r"droplets$"}
 
 

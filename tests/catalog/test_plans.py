@@ -455,6 +455,64 @@ class TestCustomerReads:
             assert sellable is not None
             assert [r.id for r in sellable.regions] == ["us-east"]
 
+    async def test_admin_plan_says_where_and_whether_it_is_on_sale(
+        self, client: AsyncClient, admin: dict[str, str], sim: SimulatorServer
+    ) -> None:
+        linode = await connect(client, admin, sim, "linode")
+        plan = await create_plan(client, admin, linode["id"])
+        path = f"/api/admin/plans/{plan['id']}"
+        assert (plan["on_sale"], plan["not_on_sale_reason"], plan["blocked_regions"]) == (
+            True,
+            None,
+            [],
+        )
+        provider_path = f"/api/admin/providers/{linode['id']}"
+
+        await client.patch(
+            provider_path, json={"configuration": {"allowed_regions": ["us-east"]}}, headers=admin
+        )
+        narrowed = (await client.get(path, headers=admin)).json()["plan"]
+        assert (narrowed["on_sale"], narrowed["blocked_regions"]) == (True, ["id-cgk"])
+
+        await client.patch(
+            provider_path, json={"configuration": {"allowed_regions": ["eu-west"]}}, headers=admin
+        )
+        listed = (await client.get("/api/admin/plans", headers=admin)).json()["plans"]
+        assert [(p["on_sale"], p["not_on_sale_reason"], p["blocked_regions"]) for p in listed] == [
+            (
+                False,
+                "None of its regions is allowed by the provider account.",
+                ["id-cgk", "us-east"],
+            )
+        ]
+
+        await client.patch(
+            provider_path,
+            json={"active": False, "configuration": {"allowed_regions": ["us-east"]}},
+            headers=admin,
+        )
+        inactive = (await client.get(path, headers=admin)).json()["plan"]
+        assert (inactive["on_sale"], inactive["not_on_sale_reason"]) == (
+            False,
+            "The provider account is inactive.",
+        )
+
+    async def test_regions_outside_allowed_regions_can_be_removed_from_a_plan(
+        self, client: AsyncClient, admin: dict[str, str], sim: SimulatorServer
+    ) -> None:
+        linode = await connect(client, admin, sim, "linode")
+        plan = await create_plan(client, admin, linode["id"])
+        await client.patch(
+            f"/api/admin/providers/{linode['id']}",
+            json={"configuration": {"allowed_regions": ["eu-west"]}},
+            headers=admin,
+        )
+        response = await client.patch(
+            f"/api/admin/plans/{plan['id']}", json={"regions": ["us-east"]}, headers=admin
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["plan"]["blocked_regions"] == ["us-east"]
+
 
 @pytest.mark.parametrize(
     ("monthly", "hourly", "markup", "expected"),

@@ -158,3 +158,26 @@ async def test_a_last_create_that_lands_late_is_found_not_left_behind(
     assert running["ip_address"]
     assert sim.request_count(provider_type, "POST", path) == 1
     assert len(await servers_at_provider(fast_state, offer.account)) == 1
+
+
+@pytest.mark.parametrize("provider_type", ["linode", "digitalocean"])
+async def test_a_refused_create_tells_the_customer_what_to_do_next(
+    provider_type: str,
+    fast_state: AppState,
+    client: AsyncClient,
+    sim: SimulatorServer,
+    worker: Worker,
+) -> None:
+    offer = await create_offer(fast_state, sim, provider_type)
+    headers, _, _ = await signed_in_headers(fast_state, client)
+    image = await pick_image(client, headers, offer.small.id, "Ubuntu")
+    path = "/linode/instances" if provider_type == "linode" else "/droplets"
+    # A 400 is a refusal, not retried.
+    sim.inject_fault(provider_type, "server_error", method="POST", path=f"^{path}$", status=400)
+    created = await client.post("/api/vps", json=deploy_body(offer, image), headers=headers)
+    instance_id = created.json()["instance"]["id"]
+
+    failed = await wait_for_status(client, headers, instance_id, "failed", worker)
+
+    assert failed["error"] == provider_errors.CREATE_REFUSED
+    assert "choose another plan or region" in failed["error"]

@@ -1752,7 +1752,7 @@ export type PlanOut = {
     /**
      * Active
      *
-     * Whether it is on sale.
+     * Whether the admin offers it; see `on_sale` for whether customers can buy it.
      */
     active: boolean;
     /**
@@ -1767,6 +1767,12 @@ export type PlanOut = {
      * The provider's list price, USD per hour as a decimal string with 2-5 decimals (`0.0075`).
      */
     base_price_hourly: string;
+    /**
+     * Blocked Regions
+     *
+     * Ids of its regions outside the provider account's allowed regions: not sold there until the account allows them again or they are removed from the plan.
+     */
+    blocked_regions: Array<string>;
     /**
      * Created At
      *
@@ -1791,6 +1797,18 @@ export type PlanOut = {
      * The name customers see.
      */
     name: string;
+    /**
+     * Not On Sale Reason
+     *
+     * Why customers cannot buy it, in plain words; null when `on_sale`.
+     */
+    not_on_sale_reason: string | null;
+    /**
+     * On Sale
+     *
+     * Whether customers can buy it now: the plan and its provider account are active and at least one of its regions is allowed by the account.
+     */
+    on_sale: boolean;
     /**
      * Price Hourly
      *

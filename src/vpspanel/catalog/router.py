@@ -104,6 +104,7 @@ async def upstream_images(
 def plan_out(view: PlanView) -> PlanOut:
     plan, account = view.plan, view.account
     markup = plan.markup_price
+    sale = service.sale_status(view)
     return PlanOut(
         id=plan.id,
         provider_id=plan.provider_id,
@@ -135,6 +136,9 @@ def plan_out(view: PlanView) -> PlanOut:
             for region in view.regions
         ],
         active=plan.active,
+        on_sale=sale.reason is None,
+        not_on_sale_reason=sale.reason,
+        blocked_regions=sale.blocked_regions,
         created_at=plan.created_at,
         updated_at=plan.updated_at,
     )

@@ -129,7 +129,24 @@ class PlanOut(BaseModel):
     regions: list[PlanRegionOut] = Field(
         description="Each region it is sold in, with that region's prices."
     )
-    active: bool = Field(description="Whether it is on sale.")
+    active: bool = Field(
+        description="Whether the admin offers it; see `on_sale` for whether customers can buy it."
+    )
+    on_sale: bool = Field(
+        description=(
+            "Whether customers can buy it now: the plan and its provider account are active and "
+            "at least one of its regions is allowed by the account."
+        )
+    )
+    not_on_sale_reason: str | None = Field(
+        description="Why customers cannot buy it, in plain words; null when `on_sale`."
+    )
+    blocked_regions: list[str] = Field(
+        description=(
+            "Ids of its regions outside the provider account's allowed regions: not sold there "
+            "until the account allows them again or they are removed from the plan."
+        )
+    )
     created_at: datetime = Field(description="When it was created (UTC).")
     updated_at: datetime = Field(description="When it last changed (UTC).")
 

@@ -53,6 +53,37 @@ class PlanView:
     regions: list[VpsPlanRegion]
 
 
+@dataclass(frozen=True)
+class SaleStatus:
+    """Whether customers can buy a plan (the same rules as `storefront/plans.py`) and, if not,
+    why; `blocked_regions` are its regions the account's allowed regions exclude."""
+
+    reason: str | None
+    blocked_regions: list[str]
+
+
+def sale_status(view: PlanView) -> SaleStatus:
+    account = view.account
+    allowed = account.allowed_regions() if account is not None else None
+    blocked = [
+        row.region_id
+        for row in view.regions
+        if allowed is not None and row.region_id not in allowed
+    ]
+    reason: str | None = None
+    if not view.plan.active:
+        reason = "The plan is inactive."
+    elif account is None:
+        reason = "The provider account was removed."
+    elif not account.active:
+        reason = "The provider account is inactive."
+    elif not view.regions:
+        reason = "The plan has no regions."
+    elif len(blocked) == len(view.regions):
+        reason = "None of its regions is allowed by the provider account."
+    return SaleStatus(reason=reason, blocked_regions=blocked)
+
+
 # Each operation that asks the provider (through the cache) does so BEFORE its first statement on
 # `session`, never after: no provider call happens inside a write transaction (on SQLite it holds
 # the only write lock, which the cache's own writes would wait for).

@@ -333,7 +333,8 @@ class Worker:
                 result={"provider_error": provider_error, "retries": retries},
             )
         return tasks.failed(
-            provider_errors.failure_reason(exc), result={"provider_error": provider_error}
+            provider_errors.failure_reason(exc, creating=operation.type == "create"),
+            result={"provider_error": provider_error},
         )
 
     def _unseal(self, operation: Operation) -> str | None:

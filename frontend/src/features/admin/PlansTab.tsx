@@ -36,8 +36,45 @@ const SORTERS: Record<SortKey, (a: PlanOut, b: PlanOut) => number> = {
   base: (a, b) => compare(a.base_price, b.base_price),
   markup: (a, b) => compare(a.markup_price, b.markup_price),
   price: (a, b) => compare(a.price_monthly, b.price_monthly),
-  status: (a, b) => Number(b.active) - Number(a.active),
+  status: (a, b) => saleRank(a) - saleRank(b),
 };
+
+/** On sale first, then active but not on sale, then inactive. */
+function saleRank(plan: PlanOut): number {
+  return plan.on_sale ? 0 : plan.active ? 1 : 2;
+}
+
+/** The plan's state for the admin: "Active" only when customers can really buy it; an active plan
+ * they cannot buy (account inactive, every region blocked) says why. */
+function PlanStatus({ plan }: { plan: PlanOut }) {
+  if (!plan.active) return <Badge variant="secondary">Inactive</Badge>;
+  if (plan.on_sale) return <Badge variant="success">Active</Badge>;
+  return (
+    <span className="grid justify-items-start gap-1">
+      <Badge variant="warning">Not on sale</Badge>
+      <span className="max-w-56 text-xs text-muted-foreground">{plan.not_on_sale_reason}</span>
+    </span>
+  );
+}
+
+/** The regions customers can buy the plan in; the ones the provider account no longer allows are
+ * listed apart, so a plan never looks sold where it is not. `full` lists every name (phone cards). */
+function PlanRegions({ plan, full = false }: { plan: PlanOut; full?: boolean }) {
+  const blocked = new Set(plan.blocked_regions);
+  const sold = plan.regions.filter((region) => !blocked.has(region.id)).map((region) => region.label);
+  const notAllowed = plan.regions.filter((region) => blocked.has(region.id)).map((region) => region.label);
+  const short = (labels: string[]) => (full || labels.length <= 2 ? labels.join(", ") : `${labels[0]} +${labels.length - 1}`);
+  return (
+    <span className="grid gap-0.5">
+      <span title={sold.join(", ")}>{sold.length ? short(sold) : "None"}</span>
+      {notAllowed.length > 0 && (
+        <span className="text-xs text-warning-foreground" title={notAllowed.join(", ")}>
+          Not allowed by the provider account: {short(notAllowed)}
+        </span>
+      )}
+    </span>
+  );
+}
 
 type Dialogs =
   | { kind: "add" }
@@ -232,7 +269,7 @@ export function PlansTab() {
                     <span className="font-mono text-xs text-muted-foreground">{plan.provider_plan_id}</span>
                   </div>
                   <div className="flex items-center gap-1">
-                    <Badge variant={plan.active ? "success" : "secondary"}>{plan.active ? "Active" : "Inactive"}</Badge>
+                    <PlanStatus plan={plan} />
                     {actions(plan)}
                   </div>
                 </div>
@@ -244,7 +281,7 @@ export function PlansTab() {
                   <dt className="text-muted-foreground">Provider</dt>
                   <dd>{plan.provider?.name ?? "Removed"}</dd>
                   <dt className="text-muted-foreground">Regions</dt>
-                  <dd>{plan.regions.map((region) => region.label).join(", ")}</dd>
+                  <dd><PlanRegions plan={plan} full /></dd>
                   <dt className="text-muted-foreground">Price</dt>
                   <dd className="tabular-nums">
                     <span className="font-medium">{formatMonthly(plan.price_monthly)}/mo</span> = {formatMonthly(plan.base_price)} base +{" "}
@@ -283,11 +320,7 @@ export function PlansTab() {
                     </th>
                     <td className="px-3 py-2">{plan.provider?.name ?? <span className="text-muted-foreground">Removed</span>}</td>
                     <td className="px-3 py-2">
-                      <span title={plan.regions.map((region) => region.label).join(", ")}>
-                        {plan.regions.length <= 2
-                          ? plan.regions.map((region) => region.label).join(", ")
-                          : `${plan.regions[0].label} +${plan.regions.length - 1}`}
-                      </span>
+                      <PlanRegions plan={plan} />
                     </td>
                     <td className="px-3 py-2 text-right tabular-nums whitespace-nowrap">{plan.specifications.vcpus}</td>
                     <td className="px-3 py-2 text-right tabular-nums whitespace-nowrap">{formatMemory(plan.specifications.memory)}</td>
@@ -297,7 +330,7 @@ export function PlansTab() {
                     <td className="px-3 py-2 text-right tabular-nums whitespace-nowrap">{formatMonthly(plan.markup_price)}</td>
                     <td className="px-3 py-2 text-right font-medium tabular-nums whitespace-nowrap">{formatMonthly(plan.price_monthly)}/mo</td>
                     <td className="px-3 py-2">
-                      <Badge variant={plan.active ? "success" : "secondary"}>{plan.active ? "Active" : "Inactive"}</Badge>
+                      <PlanStatus plan={plan} />
                     </td>
                     <td className="px-2 py-2 text-right">
                       {actions(plan)}

@@ -25,7 +25,8 @@ function plan(overrides: Record<string, unknown> = {}) {
     specifications: { vcpus: 1, memory: 2048, disk: 50, transfer: 2000, regions: ["us-east"] },
     regions: [{ id: "us-east", label: "Newark, NJ", country: "us", base_price_monthly: "12.00",
       base_price_hourly: "0.018", price_monthly: "14.00", price_hourly: "0.021" }],
-    active: true, created_at: "2026-11-30T10:00:00Z", updated_at: "2026-11-30T10:00:00Z",
+    active: true, on_sale: true, not_on_sale_reason: null, blocked_regions: [],
+    created_at: "2026-11-30T10:00:00Z", updated_at: "2026-11-30T10:00:00Z",
     ...overrides,
   };
 }
@@ -312,6 +313,86 @@ describe("admin VPS plans", () => {
     const result = await screen.findByRole("dialog", { name: "Prices refreshed" });
     expect(result).toHaveTextContent("1 plan checked, 1 price changed.");
     expect(within(result).getByRole("row", { name: /Standard 2GB/ })).toHaveTextContent("$12.00/mo$13.50/mo");
+  });
+
+  it("shows an active plan customers cannot buy as not on sale, with the reason and its blocked regions", async () => {
+    const region = (id: string, label: string) => ({
+      id, label, country: "us", base_price_monthly: "12.00", base_price_hourly: "0.018", price_monthly: "14.00", price_hourly: "0.021",
+    });
+    server.use(
+      ...admin,
+      ...upstream,
+      http.get("*/api/admin/plans", () =>
+        HttpResponse.json({
+          plans: [
+            plan({
+              regions: [region("ca-central", "Toronto, CA"), region("us-east", "Newark, NJ"), region("us-west", "Fremont, CA")],
+              on_sale: false,
+              not_on_sale_reason: "None of its regions is allowed by the provider account.",
+              blocked_regions: ["ca-central", "us-east", "us-west"],
+            }),
+            plan({
+              id: "plan-2", name: "Partly blocked",
+              regions: [region("us-east", "Newark, NJ"), region("eu-west", "London, UK")],
+              blocked_regions: ["eu-west"],
+            }),
+          ],
+        }),
+      ),
+    );
+    renderApp("/admin#vps-plans");
+    const blocked = (await screen.findByRole("rowheader", { name: /Standard 2GB/ })).closest("tr")!;
+    expect(blocked).toHaveTextContent("Not on sale");
+    expect(blocked).toHaveTextContent("None of its regions is allowed by the provider account.");
+    expect(blocked).not.toHaveTextContent("Active");
+    expect(blocked).toHaveTextContent("Not allowed by the provider account: Toronto, CA +2");
+    const partly = screen.getByRole("rowheader", { name: /Partly blocked/ }).closest("tr")!;
+    expect(partly).toHaveTextContent("Active");
+    expect(partly).toHaveTextContent(/^.*Newark, NJNot allowed by the provider account: London, UK/);
+  });
+
+  it("lets the admin untick a region the provider account no longer allows", async () => {
+    let patched: unknown;
+    server.use(
+      ...admin,
+      ...upstream,
+      http.get("*/api/admin/plans", () =>
+        HttpResponse.json({
+          plans: [
+            plan({
+              regions: [
+                { id: "us-east", label: "Newark, NJ", country: "us", base_price_monthly: "12.00",
+                  base_price_hourly: "0.018", price_monthly: "14.00", price_hourly: "0.021" },
+                { id: "eu-west", label: "London, UK", country: "gb", base_price_monthly: "12.00",
+                  base_price_hourly: "0.018", price_monthly: "14.00", price_hourly: "0.021" },
+              ],
+              blocked_regions: ["eu-west"],
+            }),
+          ],
+        }),
+      ),
+      http.patch("*/api/admin/plans/:id", async ({ request }) => {
+        patched = await request.json();
+        return HttpResponse.json({ plan: plan() });
+      }),
+    );
+    renderApp("/admin#vps-plans");
+    const user = userEvent.setup();
+    const row = (await screen.findByRole("rowheader", { name: /Standard 2GB/ })).closest("tr")!;
+    await user.click(within(row).getByRole("button", { name: "Actions for Standard 2GB" }));
+    await user.click(await screen.findByRole("menuitem", { name: "Edit" }));
+    const editor = await screen.findByRole("dialog", { name: "Edit Standard 2GB" });
+    const london = await within(editor).findByRole("checkbox", { name: /London/ });
+    expect(london).toBeChecked();
+    expect(london).toBeEnabled();
+    expect(london).toHaveAccessibleDescription("Outside this provider's allowed regions: not sold here. Untick to remove it.");
+    await user.click(london);
+    expect(london).not.toBeChecked();
+    // Once removed it cannot be ticked again: the API would refuse it.
+    expect(london).toBeDisabled();
+    expect(within(editor).getByRole("checkbox", { name: /São Paulo/ })).toBeEnabled();
+    await user.click(within(editor).getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(patched).toEqual({ name: "Standard 2GB", markup_price: "2.00", regions: ["us-east"] }));
   });
 
   it("edits markup and regions, showing the new customer price before saving", async () => {

@@ -31,21 +31,26 @@ export function RegionPicker({
       <ul className="grid gap-2 sm:grid-cols-2">
         {rows.map(({ region, reason }) => {
           const id = `plan-region-${region.id}`;
+          const checked = selected.includes(region.id);
+          // A region the plan already has but can no longer carry (e.g. the account's allowed
+          // regions were narrowed) stays untickable so the admin can remove it; the API accepts
+          // removals, only additions must be eligible.
+          const locked = reason !== null && !checked;
           return (
             <li key={region.id}>
               <label
                 htmlFor={id}
                 className={cn(
                   "flex items-start gap-3 rounded-md border border-border p-3 text-sm has-[:checked]:border-primary has-[:checked]:bg-primary/5 has-[:focus-visible]:ring-[3px] has-[:focus-visible]:ring-ring/60",
-                  reason ? "cursor-not-allowed bg-muted/40" : "cursor-pointer",
+                  locked ? "cursor-not-allowed bg-muted/40" : "cursor-pointer",
                 )}
               >
                 <input
                   id={id}
                   type="checkbox"
                   className="mt-0.5 size-4 accent-primary"
-                  checked={selected.includes(region.id)}
-                  disabled={reason !== null}
+                  checked={checked}
+                  disabled={locked}
                   aria-describedby={reason ? `${id}-reason` : undefined}
                   onChange={(event) => toggle(region.id, event.target.checked)}
                 />
@@ -53,8 +58,8 @@ export function RegionPicker({
                   <span className="font-medium">{region.label}</span>
                   <span className="font-mono text-xs text-muted-foreground">{region.id}</span>
                   {reason ? (
-                    <span id={`${id}-reason`} className="text-xs text-muted-foreground">
-                      {reason}
+                    <span id={`${id}-reason`} className={cn("text-xs", checked ? "text-warning-foreground" : "text-muted-foreground")}>
+                      {checked ? `${reason}: not sold here. Untick to remove it.` : reason}
                     </span>
                   ) : (
                     plan && (

@@ -6,10 +6,10 @@ import { useForm } from "react-hook-form";
 import { toast } from "sonner";
 import { z } from "zod";
 import { isApiError } from "@/api/http";
-import { adminUpdateProviderMutation } from "@/client/@tanstack/react-query.gen";
+import { adminListPlansOptions, adminUpdateProviderMutation } from "@/client/@tanstack/react-query.gen";
 import type { ProviderOut, ProviderUpdateIn } from "@/client/types.gen";
 import { FormField } from "@/components/form-field";
-import { Alert, AlertDescription } from "@/components/ui/alert";
+import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { Input } from "@/components/ui/input";
@@ -24,7 +24,9 @@ import {
   draftFrom,
   draftProblems,
 } from "./ConfigureFields";
-import { accountNameRule, AccountChangeConsent, ApiKeyInput, baseUrlRule, returnFocusTo } from "./fields";
+import { DeactivationImpact } from "./DeactivateProviderDialog";
+import { type PlanRegionLoss, plansLosingRegions } from "./impact";
+import { accountNameRule, AccountChangeConsent, ApiKeyInput, baseUrlRule, differentAccountProblem, returnFocusTo } from "./fields";
 import { DEFAULT_BASE_URLS, isProviderType, typeName } from "./format";
 import { SwitchField } from "./SwitchField";
 
@@ -77,6 +79,10 @@ function EditForm({ provider, onDone }: { provider: ProviderOut; onDone: () => v
     resolver: zodResolver(editSchema),
     defaultValues: { name: provider.name, api_base_url: provider.api_base_url ?? "", api_key: "" },
   });
+  // Set when the change takes plans off sale (fewer allowed regions, or deactivation): the warning
+  // is shown and the next submit of the same change saves it.
+  const [impact, setImpact] = React.useState<{ losses: PlanRegionLoss[]; deactivating: boolean } | null>(null);
+  React.useEffect(() => setImpact(null), [draft, active]);
   const update = useMutation({ ...adminUpdateProviderMutation() });
   const moves = effectiveUrl(provider.type, form.watch("api_base_url")) !== effectiveUrl(provider.type, provider.api_base_url);
 
@@ -90,6 +96,13 @@ function EditForm({ provider, onDone }: { provider: ProviderOut; onDone: () => v
     }
     if (Object.keys(problems).length) return;
     const body: ProviderUpdateIn = { name: values.name, active, configuration: configurationFrom(draft, provider.type) };
+    if (impact === null) {
+      const found = await impactOf(body);
+      if (found.losses.length || found.deactivating) {
+        setImpact(found);
+        return;
+      }
+    }
     if (moves) {
       body.api_base_url = values.api_base_url.trim() || null;
       body.api_key = values.api_key.trim();
@@ -106,7 +119,12 @@ function EditForm({ provider, onDone }: { provider: ProviderOut; onDone: () => v
         setFormError(`Couldn't reach the provider at the new address: nothing was changed. ${error.detail}`);
         return;
       }
-      if (error.code === "different_account") setOtherAccount({ asked: true, allowed: false });
+      if (error.code === "different_account") {
+        const { message, canSwitch } = differentAccountProblem(error.detail);
+        setOtherAccount({ asked: canSwitch, allowed: false });
+        form.setError("api_key", { type: "server", message }, { shouldFocus: true });
+        return;
+      }
       const found = configErrorsFrom(error.fields, error.code, error.detail);
       setConfigErrors(found);
       const unmatched = applyServerFieldErrors(error, form.setError, EDIT_INPUTS).filter(
@@ -116,6 +134,23 @@ function EditForm({ provider, onDone }: { provider: ProviderOut; onDone: () => v
         setFormError(unmatched[0] ?? errorText(error));
     }
   });
+
+  /** What saving `body` takes off sale, from the admin plan list (read only when regions narrow). */
+  async function impactOf(body: ProviderUpdateIn): Promise<{ losses: PlanRegionLoss[]; deactivating: boolean }> {
+    const deactivating = provider.active && body.active === false;
+    const stored = provider.configuration?.allowed_regions;
+    const before = Array.isArray(stored) ? (stored as string[]) : null;
+    const after = body.configuration?.allowed_regions ?? null;
+    const narrows = after !== null && (before === null || before.some((region) => !after.includes(region)));
+    if (!narrows || deactivating) return { losses: [], deactivating };
+    try {
+      const plans = await queryClient.fetchQuery(adminListPlansOptions());
+      return { losses: plansLosingRegions(plans.plans, provider.id, after), deactivating };
+    } catch {
+      // The plan list is advisory here: without it the save goes ahead like before.
+      return { losses: [], deactivating };
+    }
+  }
 
   const { errors, isSubmitting } = form.formState;
   return (
@@ -164,13 +199,39 @@ function EditForm({ provider, onDone }: { provider: ProviderOut; onDone: () => v
           <AlertDescription>{formError}</AlertDescription>
         </Alert>
       )}
+      {impact && (
+        <Alert variant="warning" role="alert">
+          <AlertCircle aria-hidden />
+          <AlertTitle>{impact.deactivating ? "Deactivate this account?" : "Plans will lose regions"}</AlertTitle>
+          <AlertDescription>
+            {impact.deactivating ? (
+              <p>
+                <DeactivationImpact provider={provider} enabled />
+              </p>
+            ) : (
+              <>
+                <p>Customers can no longer buy these plans in the regions you removed:</p>
+                <ul className="list-disc pl-5">
+                  {impact.losses.map(({ plan, losing, offSale }) => (
+                    <li key={plan.id}>
+                      <span className="font-medium">{plan.name}</span>: {losing.join(", ")}
+                      {offSale && " — taken off sale: none of its regions is left"}
+                    </li>
+                  ))}
+                </ul>
+              </>
+            )}
+            <p>Save again to confirm.</p>
+          </AlertDescription>
+        </Alert>
+      )}
       <DialogFooter>
         <Button type="button" variant="outline" onClick={onDone}>
           Cancel
         </Button>
-        <Button type="submit" disabled={isSubmitting}>
+        <Button type="submit" variant={impact ? "destructive" : "default"} disabled={isSubmitting}>
           {isSubmitting && <Loader2 className="animate-spin" aria-hidden />}
-          Save changes
+          {impact ? (impact.deactivating ? "Deactivate and save" : "Save anyway") : "Save changes"}
         </Button>
       </DialogFooter>
     </form>

@@ -37,6 +37,7 @@ import {
 import { absoluteTime } from "@/lib/time";
 import { cn } from "@/lib/utils";
 import { errorText, writeProvider } from "./api";
+import { DeactivateProviderDialog } from "./DeactivateProviderDialog";
 import { DeleteProviderDialog } from "./DeleteProviderDialog";
 import { EditProviderDialog } from "./EditProviderDialog";
 import { accountHealth, checkStatus, configurationChips, customBaseUrl, keyAge, keyExpiry, serverLimit, type Tone, typeName } from "./format";
@@ -56,7 +57,7 @@ const TEXT: Record<Tone, string> = {
   neutral: "text-muted-foreground",
 };
 
-type Open = "edit" | "rotate" | "delete" | null;
+type Open = "edit" | "rotate" | "delete" | "deactivate" | null;
 
 /** One provider account: health, key, address and configuration at a glance, and its actions. */
 export function ProviderCard({ provider, tick }: { provider: ProviderOut; tick: number }) {
@@ -130,7 +131,11 @@ export function ProviderCard({ provider, tick }: { provider: ProviderOut; tick: 
             </Button>
           </DropdownMenuTrigger>
           <DropdownMenuContent align="end">
-            <DropdownMenuItem disabled={update.isPending} onSelect={() => void setActive(!provider.active)}>
+            <DropdownMenuItem
+              disabled={update.isPending}
+              // Deactivating takes every plan of the account off sale: asked first, with counts.
+              onSelect={() => (provider.active ? setOpen("deactivate") : void setActive(true))}
+            >
               {provider.active ? <PowerOff aria-hidden /> : <Power aria-hidden />}
               {provider.active ? "Deactivate" : "Activate"}
             </DropdownMenuItem>
@@ -159,7 +164,7 @@ export function ProviderCard({ provider, tick }: { provider: ProviderOut; tick: 
           <dd className="flex items-start gap-2">
             <KeyRound aria-hidden className="mt-0.5 size-4 shrink-0 text-muted-foreground" />
             <span className="min-w-0">
-              <span className="font-mono">Key {provider.api_key_hint}</span>
+              <span className="whitespace-nowrap font-mono">Key {provider.api_key_hint}</span>
               <span className="text-muted-foreground"> · {keyAge(provider, now)}</span>
               {expiry && (
                 <span
@@ -240,6 +245,14 @@ export function ProviderCard({ provider, tick }: { provider: ProviderOut; tick: 
         open={open === "rotate"}
         onOpenChange={(next) => setOpen(next ? "rotate" : null)}
         returnFocusRef={rotateButton}
+      />
+      <DeactivateProviderDialog
+        provider={provider}
+        open={open === "deactivate"}
+        onOpenChange={(next) => setOpen(next ? "deactivate" : null)}
+        onConfirm={() => void setActive(false).then(() => setOpen(null))}
+        pending={update.isPending}
+        returnFocusRef={menuButton}
       />
       <DeleteProviderDialog
         provider={provider}

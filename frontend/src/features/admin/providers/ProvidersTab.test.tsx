@@ -42,6 +42,24 @@ function useProviders(...providers: ProviderOut[]): ProviderOut[] {
   return providers;
 }
 
+function region(id: string, label: string) {
+  return { id, label, country: "us", base_price_monthly: "5.00", base_price_hourly: "0.0075", price_monthly: "7.00", price_hourly: "0.0105" };
+}
+
+/** An admin plan of account p1, on sale everywhere it lists. */
+function plan(overrides: Record<string, unknown> = {}) {
+  return {
+    id: "p-1", provider_id: "p1", provider: { id: "p1", name: "Primary Linode Account", type: "linode" },
+    name: "Standard 1GB", provider_plan_id: "g6-nanode-1", base_price: "5.00", base_price_hourly: "0.0075",
+    markup_price: "2.00", price_monthly: "7.00", price_hourly: "0.0105",
+    specifications: { vcpus: 1, memory: 1024, disk: 25, transfer: 1000, regions: ["us-east"] },
+    regions: [region("us-east", "Newark, NJ")],
+    active: true, on_sale: true, not_on_sale_reason: null, blocked_regions: [],
+    created_at: "2026-11-30T10:00:00Z", updated_at: "2026-11-30T10:00:00Z",
+    ...overrides,
+  };
+}
+
 async function card(name: string) {
   return screen.findByRole("article", { name });
 }
@@ -361,14 +379,147 @@ describe("/admin#providers", () => {
         return HttpResponse.json({ provider: listed[0] });
       }),
     );
+    server.use(
+      http.get("*/api/admin/plans", () =>
+        HttpResponse.json({
+          plans: [
+            plan({ id: "a", regions: [region("us-east", "Newark, NJ")] }),
+            plan({ id: "b", regions: [region("us-east", "Newark, NJ")] }),
+            plan({ id: "c", on_sale: false, active: false }),
+            plan({ id: "d", provider: { id: "p2", name: "Other", type: "linode" } }),
+          ],
+        }),
+      ),
+      http.get("*/api/admin/instances", ({ request }) => {
+        expect(new URL(request.url).searchParams.get("provider_id")).toBe("p1");
+        const instance = (status: string) => ({ id: status, status });
+        return HttpResponse.json({
+          instances: [instance("running"), instance("stopped"), instance("deleted")],
+          page: 1,
+          per_page: 200,
+          total: 3,
+        });
+      }),
+    );
     renderApp("/admin#providers");
     const user = userEvent.setup();
     const linode = await card("Primary Linode Account");
     expect(within(linode).getByText("Active")).toBeInTheDocument();
     await user.click(within(linode).getByRole("button", { name: "More actions for Primary Linode Account" }));
     await user.click(await screen.findByRole("menuitem", { name: "Deactivate" }));
+    const confirm = await screen.findByRole("alertdialog", { name: "Deactivate Primary Linode Account?" });
+    await waitFor(() =>
+      expect(confirm).toHaveTextContent(
+        "Its 2 plans on sale leave the store: customers can no longer buy them. 2 servers on this account keep running",
+      ),
+    );
+    expect(sent).toBeNull();
+    await user.click(within(confirm).getByRole("button", { name: "Deactivate" }));
     expect(await within(linode).findByText("Inactive")).toBeInTheDocument();
     expect(sent).toEqual({ active: false });
+  });
+
+  it("cancelling the deactivation sends nothing", async () => {
+    let sent: unknown = null;
+    useProviders(provider());
+    server.use(
+      http.get("*/api/admin/plans", () => HttpResponse.json({ plans: [] })),
+      http.get("*/api/admin/instances", () => HttpResponse.json({ instances: [], page: 1, per_page: 200, total: 0 })),
+      http.patch("*/api/admin/providers/p1", async ({ request }) => {
+        sent = await request.json();
+        return HttpResponse.json({ provider: provider({ active: false }) });
+      }),
+    );
+    renderApp("/admin#providers");
+    const user = userEvent.setup();
+    const linode = await card("Primary Linode Account");
+    await user.click(within(linode).getByRole("button", { name: "More actions for Primary Linode Account" }));
+    await user.click(await screen.findByRole("menuitem", { name: "Deactivate" }));
+    const confirm = await screen.findByRole("alertdialog", { name: "Deactivate Primary Linode Account?" });
+    await user.click(within(confirm).getByRole("button", { name: "Cancel" }));
+    await waitFor(() => expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument());
+    expect(sent).toBeNull();
+    expect(within(linode).getByText("Active")).toBeInTheDocument();
+  });
+
+  it("switching Active off in Edit warns with the counts before saving", async () => {
+    const sent: unknown[] = [];
+    useProviders(provider());
+    server.use(
+      http.get("*/api/admin/upstream/regions", () =>
+        HttpResponse.json({ provider_id: "p1", fetched_at: "2026-12-01T00:00:00Z", regions: [] }),
+      ),
+      http.get("*/api/admin/plans", () => HttpResponse.json({ plans: [plan()] })),
+      http.get("*/api/admin/instances", () =>
+        HttpResponse.json({ instances: [{ id: "i1", status: "running" }], page: 1, per_page: 200, total: 1 }),
+      ),
+      http.patch("*/api/admin/providers/p1", async ({ request }) => {
+        sent.push(await request.json());
+        return HttpResponse.json({ provider: provider({ active: false }) });
+      }),
+    );
+    renderApp("/admin#providers");
+    const user = userEvent.setup();
+    await user.click(within(await card("Primary Linode Account")).getByRole("button", { name: "Edit Primary Linode Account" }));
+    const dialog = await screen.findByRole("dialog", { name: "Edit Primary Linode Account" });
+    await user.click(within(dialog).getByRole("switch", { name: "Active" }));
+    await user.click(within(dialog).getByRole("button", { name: "Save changes" }));
+    const warning = await within(dialog).findByRole("alert");
+    await waitFor(() =>
+      expect(warning).toHaveTextContent("Its 1 plan on sale leaves the store: customers can no longer buy it. 1 server on this account keeps running"),
+    );
+    expect(sent).toEqual([]);
+    await user.click(within(dialog).getByRole("button", { name: "Deactivate and save" }));
+    await waitFor(() => expect(sent).toHaveLength(1));
+    expect(sent[0]).toMatchObject({ active: false });
+  });
+
+  it("narrowing the allowed regions lists the plans that lose regions and saves only when confirmed", async () => {
+    const sent: unknown[] = [];
+    useProviders(provider({ configuration: { default: false, allowed_regions: null } }));
+    server.use(
+      http.get("*/api/admin/upstream/regions", () =>
+        HttpResponse.json({
+          provider_id: "p1",
+          fetched_at: "2026-12-01T00:00:00Z",
+          regions: [
+            { id: "us-east", label: "Newark, NJ", country: "us", available: true },
+            { id: "ca-central", label: "Toronto, CA", country: "ca", available: true },
+            { id: "eu-west", label: "London, UK", country: "gb", available: true },
+          ],
+        }),
+      ),
+      http.get("*/api/admin/plans", () =>
+        HttpResponse.json({
+          plans: [
+            plan({ name: "Standard 1GB", regions: [region("us-east", "Newark, NJ"), region("ca-central", "Toronto, CA")] }),
+            plan({ id: "p-2", name: "Euro 2GB", regions: [region("eu-west", "London, UK"), region("us-east", "Newark, NJ")] }),
+            plan({ id: "p-3", name: "London only", regions: [region("eu-west", "London, UK")] }),
+          ],
+        }),
+      ),
+      http.patch("*/api/admin/providers/p1", async ({ request }) => {
+        sent.push(await request.json());
+        return HttpResponse.json({ provider: provider() });
+      }),
+    );
+    renderApp("/admin#providers");
+    const user = userEvent.setup();
+    await user.click(within(await card("Primary Linode Account")).getByRole("button", { name: "Edit Primary Linode Account" }));
+    const dialog = await screen.findByRole("dialog", { name: "Edit Primary Linode Account" });
+    await user.click(within(dialog).getByRole("radio", { name: /Only the regions I choose/ }));
+    await user.click(await within(dialog).findByRole("checkbox", { name: /London, UK/ }));
+    await user.click(within(dialog).getByRole("button", { name: "Save changes" }));
+    const warning = await within(dialog).findByRole("alert");
+    expect(warning).toHaveTextContent("Plans will lose regions");
+    expect(warning).toHaveTextContent("Standard 1GB: Newark, NJ, Toronto, CA — taken off sale");
+    expect(warning).toHaveTextContent("Euro 2GB: Newark, NJ");
+    expect(warning).not.toHaveTextContent("Euro 2GB: Newark, NJ —");
+    expect(warning).not.toHaveTextContent("London only");
+    expect(sent).toEqual([]);
+    await user.click(within(dialog).getByRole("button", { name: "Save anyway" }));
+    await waitFor(() => expect(sent).toHaveLength(1));
+    expect(sent[0]).toMatchObject({ configuration: { allowed_regions: ["eu-west"] } });
   });
 
   it("rotating to another cloud account's key asks first, then sends allow_account_change", async () => {
@@ -378,7 +529,9 @@ describe("/admin#providers", () => {
       http.post("*/api/admin/providers/p1/api-key", async ({ request }) => {
         sent.push(await request.json());
         if (sent.length === 1) {
-          const message = "This key belongs to a different cloud account than the current one.";
+          // The API's wording, written for API users.
+          const message =
+            'This key belongs to a different cloud account than the current one (or the provider did not say which): to switch accounts anyway, send "allow_account_change": true.';
           return HttpResponse.json(
             { error: "different_account", detail: message, fields: [{ field: "api_key", message }] },
             { status: 422 },
@@ -392,17 +545,46 @@ describe("/admin#providers", () => {
     const user = userEvent.setup();
     await user.click(within(await card("Primary Linode Account")).getByRole("button", { name: "Rotate key of Primary Linode Account" }));
     const dialog = await screen.findByRole("dialog", { name: "Rotate the key of Primary Linode Account" });
+    // The current key's hint stays on one line, parentheses included.
+    expect(within(dialog).getByText("(…abcd)")).toHaveClass("whitespace-nowrap");
     const key = within(dialog).getByLabelText("New API key");
     await user.type(key, "other-account-wxyz");
     await user.click(within(dialog).getByRole("button", { name: "Replace key" }));
     expect(await within(dialog).findByText(/belongs to a different cloud account/)).toBeInTheDocument();
     expect(key).toHaveAttribute("aria-invalid", "true");
+    expect(key).toHaveAccessibleDescription(
+      'This key belongs to a different cloud account than the current one. To switch to that account, tick "Use this key anyway" below and try again.',
+    );
+    expect(dialog).not.toHaveTextContent("allow_account_change");
     expect(sent[0]).toEqual({ api_key: "other-account-wxyz", expires_at: null });
     await user.click(within(dialog).getByRole("checkbox", { name: /Use this key anyway/ }));
     await user.click(within(dialog).getByRole("button", { name: "Replace key" }));
     await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
     expect(sent[1]).toEqual({ api_key: "other-account-wxyz", expires_at: null, allow_account_change: true });
     expect(within(await card("Primary Linode Account")).getByText("Key …wxyz")).toBeInTheDocument();
+  });
+
+  it("a key of another cloud account while servers run there is refused without a switch offer", async () => {
+    useProviders(provider());
+    const message =
+      "This key belongs to a different cloud account than the current one (or the provider did not say which): its 2 server(s) would no longer be reachable. Use a key of the same account.";
+    server.use(
+      http.post("*/api/admin/providers/p1/api-key", () =>
+        HttpResponse.json(
+          { error: "different_account", detail: message, fields: [{ field: "api_key", message }] },
+          { status: 422 },
+        ),
+      ),
+    );
+    renderApp("/admin#providers");
+    const user = userEvent.setup();
+    await user.click(within(await card("Primary Linode Account")).getByRole("button", { name: "Rotate key of Primary Linode Account" }));
+    const dialog = await screen.findByRole("dialog", { name: "Rotate the key of Primary Linode Account" });
+    const key = within(dialog).getByLabelText("New API key");
+    await user.type(key, "other-account-wxyz");
+    await user.click(within(dialog).getByRole("button", { name: "Replace key" }));
+    await waitFor(() => expect(key).toHaveAccessibleDescription(message));
+    expect(within(dialog).queryByRole("checkbox", { name: /Use this key anyway/ })).not.toBeInTheDocument();
   });
 
   it("closing a dialog puts focus back on the button that opened it", async () => {

@@ -15,7 +15,17 @@ import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, D
 import { Input } from "@/components/ui/input";
 import { applyServerFieldErrors } from "@/lib/forms";
 import { errorText, isProviderOutage, writeProvider } from "./api";
-import { AccountChangeConsent, ApiKeyInput, apiKeyRule, expiryDateRule, expiryToIso, localDate, returnFocusTo } from "./fields";
+import {
+  AccountChangeConsent,
+  ApiKeyInput,
+  apiKeyRule,
+  differentAccountProblem,
+  expiryDateRule,
+  expiryToIso,
+  KeyHint,
+  localDate,
+  returnFocusTo,
+} from "./fields";
 import { typeName } from "./format";
 
 const rotateSchema = z.object({ api_key: apiKeyRule, expires_on: expiryDateRule });
@@ -39,7 +49,7 @@ export function RotateKeyDialog({
         <DialogHeader>
           <DialogTitle>Rotate the key of {provider.name}</DialogTitle>
           <DialogDescription>
-            The new key is checked with {typeName(provider.type)} first. The current key ({provider.api_key_hint}) keeps
+            The new key is checked with {typeName(provider.type)} first. The current key <KeyHint hint={provider.api_key_hint} parenthesised /> keeps
             working until the new one is saved.
           </DialogDescription>
         </DialogHeader>
@@ -76,7 +86,12 @@ function RotateForm({ provider, onDone }: { provider: ProviderOut; onDone: () =>
         setFormError(`Couldn't reach ${typeName(provider.type)}: the key was not changed. ${error.detail}`);
         return;
       }
-      if (error.code === "different_account") setOtherAccount({ asked: true, allowed: false });
+      if (error.code === "different_account") {
+        const { message, canSwitch } = differentAccountProblem(error.detail);
+        setOtherAccount({ asked: canSwitch, allowed: false });
+        form.setError("api_key", { type: "server", message }, { shouldFocus: true });
+        return;
+      }
       const expiry = error.fieldMessage("expires_at");
       if (expiry) form.setError("expires_on", { type: "server", message: expiry });
       const unmatched = applyServerFieldErrors(error, form.setError, ["api_key"]).filter((message) => message !== expiry);

@@ -63,6 +63,27 @@ export function ApiKeyInput({ className, ...props }: Omit<React.ComponentProps<"
   );
 }
 
+/** The API key hint ("…abcd") kept on one line, parentheses included. */
+export function KeyHint({ hint, parenthesised = false }: { hint: string; parenthesised?: boolean }) {
+  return <span className="whitespace-nowrap font-mono">{parenthesised ? `(${hint})` : hint}</span>;
+}
+
+export const ACCOUNT_CHANGE_LABEL =
+  "Use this key anyway: switch to its cloud account. Servers and plans of the old account will no longer be found there.";
+
+/** A 422 `different_account` for the admin. The API's detail tells API users to send
+ * `allow_account_change`, which only works while the account has no servers; here the checkbox
+ * below the key is that control, so the message points at it. With servers the switch is refused
+ * anyway: the API's own explanation is kept and no checkbox is offered. */
+export function differentAccountProblem(detail: string): { message: string; canSwitch: boolean } {
+  if (!detail.includes("allow_account_change")) return { message: detail, canSwitch: false };
+  return {
+    message:
+      "This key belongs to a different cloud account than the current one. To switch to that account, tick \"Use this key anyway\" below and try again.",
+    canSwitch: true,
+  };
+}
+
 /** Shown after a 422 `different_account`: the admin may knowingly move the account to the
  * key's cloud account (the API allows it only while no server is live there). */
 export function AccountChangeConsent({
@@ -83,9 +104,7 @@ export function AccountChangeConsent({
         onChange={(event) => onChange(event.target.checked)}
         className="mt-0.5 size-4 shrink-0 accent-[var(--primary)] outline-none focus-visible:ring-[3px] focus-visible:ring-ring/60"
       />
-      <span>
-        Use this key anyway: switch to its cloud account. Servers and plans of the old account will no longer be found there.
-      </span>
+      <span>{ACCOUNT_CHANGE_LABEL}</span>
     </label>
   );
 }
