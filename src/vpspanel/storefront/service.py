@@ -103,8 +103,7 @@ async def plan_images(
     state: AppState, plan: SellablePlan, region_id: str | None = None
 ) -> list[CatalogImage]:
     """The images a new server of `plan` (in `region_id`, the provider's id) can start from.
-    Reads in short
-    sessions of its own: call it while holding no connection."""
+    Reads in short sessions of its own: call it while holding no connection."""
     async with state.read_sessionmaker() as session:
         account = await ProviderAccountRepository(session).get(plan.provider_id)
     if account is None:
