@@ -51,14 +51,18 @@ def test_json_with_a_base_price_amount_is_a_leak() -> None:
     assert SCANNER.leaks_in_json({"price_difference_monthly": "5.00"}) == []
 
 
-def test_json_region_id_is_let_through_only_as_the_region_key() -> None:
-    allowed = {
-        "regions": [{"id": "us-east", "label": "Newark, NJ"}],
-        "plans": [{"id": "x", "regions": ["nyc1"]}],
-        "instance": {"region": "us-east"},
+def test_json_upstream_region_id_is_a_leak_anywhere_even_as_a_region_key() -> None:
+    ours = {
+        "regions": [{"id": "newark-nj", "label": "Newark, NJ"}],
+        "plans": [{"id": "x", "regions": ["new-york-1"]}],
+        "instance": {"region": {"id": "newark-nj", "label": "Newark, NJ"}},
     }
-    assert SCANNER.leaks_in_json(allowed) == []
+    assert SCANNER.leaks_in_json(ours) == []
     for leaked in (
+        {"regions": [{"id": "us-east", "label": "Newark, NJ"}]},
+        {"plans": [{"id": "x", "regions": ["nyc1"]}]},
+        {"instance": {"region": {"id": "us-east", "label": "Newark, NJ"}}},
+        {"instance": {"region": "us-east"}},
         {"regions": [{"id": "us-east", "label": "us-east"}]},
         {"detail": "The region us-east is full."},
         {"instance": {"plan": "s-2vcpu-2gb"}},

@@ -20,10 +20,6 @@ from playwright.sync_api import Page, Response
 PROVIDER_NAMES = re.compile(r"linode|digital\s?ocean|akamai", re.IGNORECASE)
 # Keys an answer to a customer must not carry at all.
 FORBIDDEN_KEYS = re.compile(r"base_price|markup|provider_plan|upstream", re.IGNORECASE)
-# The customer API names a region by the upstream region id (`region`, `regions`, a region's
-# `id`): the deploy form sends it back. That one use is let through in JSON; anywhere else (a
-# message, a label, any page text) a region id is a leak.
-REGION_KEYS = frozenset({"region", "regions"})
 
 
 def _token_pattern(tokens: Iterable[str]) -> re.Pattern[str] | None:
@@ -55,10 +51,10 @@ class WhiteLabel:
         self._plans = _token_pattern(self.plan_ids)
         self._regions = _token_pattern(self.region_ids)
 
-    def leaks_in_text(self, text: str, *, region_ids_allowed: bool = False) -> list[str]:
-        patterns = [PROVIDER_NAMES, self._plans]
-        if not region_ids_allowed:
-            patterns.append(self._regions)
+    def leaks_in_text(self, text: str) -> list[str]:
+        # The customer API names regions by the panel's own ids: an upstream region id is a
+        # leak anywhere (a region's `id`, a plan's `regions`, a server's `region`, any text).
+        patterns = [PROVIDER_NAMES, self._plans, self._regions]
         return [_around(text, match) for p in patterns if p for match in p.finditer(text)]
 
     def leaks_in_json(self, document: Any) -> list[str]:
@@ -78,19 +74,13 @@ class WhiteLabel:
             for child_key, child in node.items():
                 if FORBIDDEN_KEYS.search(child_key):
                     leaks.append(f"{where}.{child_key}: a forbidden key")
-                # A region's own `id` inside `regions` is the deploy key (see REGION_KEYS).
-                inner = key if child_key == "id" and key in REGION_KEYS else child_key
-                self._walk(child, f"{where}.{child_key}", inner, leaks)
+                self._walk(child, f"{where}.{child_key}", child_key, leaks)
         elif isinstance(node, list):
             for index, child in enumerate(node):
                 self._walk(child, f"{where}[{index}]", key, leaks)
         else:
             if isinstance(node, str):
-                allowed = key in REGION_KEYS
-                leaks.extend(
-                    f"{where}: {leak}"
-                    for leak in self.leaks_in_text(node, region_ids_allowed=allowed)
-                )
+                leaks.extend(f"{where}: {leak}" for leak in self.leaks_in_text(node))
             amount = _amount(node)
             # A price difference comes from customer prices; it may equal a base price by chance.
             priced = key is not None and "price" in key and "difference" not in key

@@ -22,6 +22,7 @@ from vpspanel.providers.base import Provider
 from vpspanel.security.secrets import key_hint, provider_key_context
 from vpspanel.simulator.testing import SimulatorServer
 from vpspanel.state import AppState
+from vpspanel.storefront.regions import public_region_ids
 from vpspanel.worker.runner import Worker
 
 ROOT_PASS = "Canary-Root-Pass-7731!"
@@ -43,6 +44,11 @@ class ProviderSetup:
     small_specs: dict[str, int]
     large_specs: dict[str, int]
     image_distribution: str
+
+    @property
+    def public_region(self) -> str:
+        """The region's id as customers see and send it (the catalog's public id)."""
+        return public_region_ids([(self.region, self.region_label)])[self.region]
 
 
 SETUPS = {
@@ -203,7 +209,7 @@ def deploy_body(offer: Offer, image: str, **overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "label": "web-1",
         "type": str(offer.small.id),
-        "region": offer.setup.region,
+        "region": offer.setup.public_region,
         "image": image,
         "root_pass": ROOT_PASS,
         "ssh_keys": [SSH_KEY],

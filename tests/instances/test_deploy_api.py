@@ -148,6 +148,48 @@ class TestDeployValidation:
         assert response.status_code == 422
         assert response.json()["fields"][0]["field"] == "type"
 
+    @pytest.mark.parametrize("provider_type", ["linode", "digitalocean"])
+    @pytest.mark.parametrize("by", ["plan id", "provider plan id"])
+    async def test_a_providers_own_region_id_is_refused(
+        self,
+        provider_type: str,
+        by: str,
+        fast_state: AppState,
+        client: AsyncClient,
+        sim: SimulatorServer,
+    ) -> None:
+        offer = await create_offer(fast_state, sim, provider_type)
+        headers, _, _ = await signed_in_headers(fast_state, client)
+        image = await pick_image(client, headers, offer.small.id, "Ubuntu")
+        plan = str(offer.small.id) if by == "plan id" else offer.setup.small
+        body = deploy_body(offer, image, type=plan, region=offer.setup.region)
+        response = await client.post("/api/vps", json=body, headers=headers)
+        assert response.status_code == 422, response.text
+        assert [(item["field"], item["message"]) for item in response.json()["fields"]] == [
+            ("region", "Unknown region: use a region id the catalog shows.")
+        ]
+        assert sim.request_count(provider_type, "POST") == 0
+        assert await _count_instances(fast_state) == 0
+
+    async def test_deploying_again_in_the_region_a_server_shows_works(
+        self, fast_state: AppState, client: AsyncClient, sim: SimulatorServer
+    ) -> None:
+        """The UI's "deploy again with the same settings" sends the server's `region` back."""
+        offer = await create_offer(fast_state, sim, "digitalocean")
+        headers, _, _ = await signed_in_headers(fast_state, client)
+        image = await pick_image(client, headers, offer.small.id, "Ubuntu")
+        first = await client.post("/api/vps", json=deploy_body(offer, image), headers=headers)
+        assert first.status_code == 201, first.text
+        shown = first.json()["instance"]
+        assert shown["region"] == {"id": "new-york-3", "label": "New York 3"}
+        again = deploy_body(offer, image, label="web-2", region=shown["region"]["id"])
+        second = await client.post("/api/vps", json=again, headers=headers)
+        assert second.status_code == 201, second.text
+        assert second.json()["instance"]["region"] == shown["region"]
+        async with fast_state.sessionmaker() as session:
+            regions = (await session.scalars(select(VpsInstance.region))).all()
+        assert regions == ["nyc3", "nyc3"]  # the provider's id, for the provider
+
     async def test_signed_out_is_401(self, client: AsyncClient) -> None:
         response = await client.post("/api/vps", json={})
         assert response.status_code == 401

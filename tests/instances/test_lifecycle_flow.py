@@ -36,9 +36,9 @@ class TestFullLifecycle:
         headers, _user, _org = await signed_in_headers(fast_state, client)
 
         regions = (await client.get("/api/vps/regions", headers=headers)).json()["regions"]
-        assert offer.setup.region in [region["id"] for region in regions]
+        assert offer.setup.public_region in [region["id"] for region in regions]
         plans = (
-            await client.get(f"/api/vps/plans?region={offer.setup.region}", headers=headers)
+            await client.get(f"/api/vps/plans?region={offer.setup.public_region}", headers=headers)
         ).json()["plans"]
         assert {plan["id"] for plan in plans} == {str(offer.small.id), str(offer.large.id)}
         image = await pick_image(client, headers, offer.small.id, offer.setup.image_distribution)
@@ -50,11 +50,33 @@ class TestFullLifecycle:
         assert instance["is_transitional"] is True
         assert instance["allowed_actions"] == ["delete"]  # deleting cancels the create
         assert instance["plan"] == {"id": str(offer.small.id), "name": "Standard 1GB"}
-        assert instance["region"] == {"id": offer.setup.region, "label": offer.setup.region_label}
+        assert instance["region"] == {
+            "id": offer.setup.public_region,
+            "label": offer.setup.region_label,
+        }
         instance_id = instance["id"]
 
         running = await wait_for_status(client, headers, instance_id, "running", worker)
         assert running["ip_address"]
+        # The server runs in the provider's region the public id stands for, and no customer
+        # answer names that region by the provider's own id.
+        [at_provider] = await servers_at_provider(fast_state, offer.account)
+        assert at_provider.region_id == offer.setup.region
+        answers = [
+            (await client.get(path, headers=headers)).text
+            for path in (
+                "/api/vps/regions",
+                "/api/vps/plans",
+                f"/api/vps/plans?region={offer.setup.public_region}",
+                "/api/vps",
+                f"/api/vps/{instance_id}",
+                f"/api/vps/{instance_id}/resize-plans",
+                f"/api/vps/{instance_id}/events",
+            )
+        ]
+        assert running["region"]["id"] == offer.setup.public_region
+        for answer in answers:
+            assert offer.setup.region not in answer, answer
         assert running["progress"] is None
         assert set(running["allowed_actions"]) == {
             "shutdown",

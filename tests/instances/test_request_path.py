@@ -117,7 +117,9 @@ async def test_the_list_and_one_server_are_exactly_what_their_models_write(
         )
     listed = (await client.get("/api/vps", headers=headers)).json()["instances"][0]
     assert listed["created_at"].endswith("Z")
-    assert listed["region"] == {"id": "us-east", "label": "Newark, NJ"}
+    # A row recorded without its public region id (before it was) still shows one, from its
+    # label, never the provider's `us-east`.
+    assert listed["region"] == {"id": "newark-nj", "label": "Newark, NJ"}
 
 
 async def test_reading_servers_runs_nothing_on_a_worker_thread(

@@ -597,7 +597,7 @@ export type DeployIn = {
     /**
      * Region
      *
-     * A region id as `GET /api/vps/regions` shows; the plan must be offered there.
+     * A region id as `GET /api/vps/regions` shows; the plan must be offered there. A cloud provider's own region id is refused.
      */
     region: string;
     /**
@@ -1345,7 +1345,7 @@ export type OfferedPlanOut = {
     /**
      * Regions
      *
-     * The region ids the plan is offered in.
+     * The region ids (as `GET /api/vps/regions` shows) the plan is offered in.
      */
     regions: Array<string>;
     /**
@@ -2483,7 +2483,7 @@ export type Ref = {
     /**
      * Id
      *
-     * The region id.
+     * The region id, as `GET /api/vps/regions` shows (admins: the cloud's).
      */
     id: string;
     /**
@@ -2507,7 +2507,7 @@ export type RegionOut = {
     /**
      * Id
      *
-     * The region id to deploy in (`region`).
+     * The region id to deploy in (`region`): the panel's own, from the region's name (e.g. `frankfurt-de`).
      */
     id: string;
     /**
@@ -3214,7 +3214,7 @@ export type DeployInWritable = {
     /**
      * Region
      *
-     * A region id as `GET /api/vps/regions` shows; the plan must be offered there.
+     * A region id as `GET /api/vps/regions` shows; the plan must be offered there. A cloud provider's own region id is refused.
      */
     region: string;
     /**
@@ -7904,7 +7904,7 @@ export type ListPlansData = {
         /**
          * Region
          *
-         * Only plans offered in this region id, priced for it.
+         * Only plans offered in this region id (as `/api/vps/regions` shows), priced for it.
          */
         region?: string | null;
     };

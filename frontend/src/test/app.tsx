@@ -24,7 +24,7 @@ export function instance(overrides: Partial<InstanceOut> = {}): InstanceOut {
     status: "running",
     ip_address: "203.0.113.7",
     ipv6: "2001:db8::7",
-    region: { id: "r-fra", label: "Frankfurt, DE" },
+    region: { id: "frankfurt-de", label: "Frankfurt, DE" },
     plan: { id: "p1", name: "Standard 1GB" },
     image: "img-debian12",
     is_transitional: false,

@@ -66,6 +66,13 @@ class VpsInstance(IdMixin, TimestampMixin, Base):
         label = self.configuration.get("region_label")
         return str(label) if label else None
 
+    @property
+    def public_region(self) -> str | None:
+        """The region's public id as the catalog showed it when ordered (None if not recorded:
+        then derived from the label, see `storefront/regions.py`)."""
+        public_id = self.configuration.get("public_region")
+        return str(public_id) if public_id else None
+
 
 class InstanceEvent(IdMixin, Base):
     """The history a customer reads: requested, created at provider, booted, failed with reason."""

@@ -26,7 +26,8 @@ class InstanceSummary(NamedTuple):
     """What a customer's answer shows of a server (its page, or a line of the list): the columns
     it reads, with its plan's name and its account's type (None once the plan or the account is
     gone). Read as plain columns, not as a mapped `VpsInstance`, to spare the ORM's bookkeeping;
-    of the configuration only the region's name (the database extracts it: no JSON parsed)."""
+    of the configuration only the region's name and public id (the database extracts them: no
+    JSON parsed)."""
 
     id: uuid.UUID
     label: str
@@ -35,6 +36,7 @@ class InstanceSummary(NamedTuple):
     ipv6: str | None
     region: str
     region_label: str | None
+    public_region: str | None
     plan_id: uuid.UUID | None
     image: str
     progress: int | None
@@ -62,6 +64,7 @@ _PAGE_COLUMNS = (
     _instances.c.ipv6,
     _instances.c.region,
     _instances.c.configuration["region_label"].as_string(),
+    _instances.c.configuration["public_region"].as_string(),
     _instances.c.plan_id,
     _instances.c.image,
     _instances.c.progress,

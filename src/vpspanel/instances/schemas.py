@@ -51,7 +51,10 @@ class DeployIn(_Strict):
     )
     region: str = Field(
         max_length=64,
-        description="A region id as `GET /api/vps/regions` shows; the plan must be offered there.",
+        description=(
+            "A region id as `GET /api/vps/regions` shows; the plan must be offered there. A "
+            "cloud provider's own region id is refused."
+        ),
     )
     image: str = Field(
         max_length=128,
@@ -150,7 +153,9 @@ class ResizePlansOut(_Strict):
 
 
 class Ref(_Strict):
-    id: str = Field(description="The region id.")
+    id: str = Field(
+        description="The region id, as `GET /api/vps/regions` shows (admins: the cloud's)."
+    )
     label: str = Field(description="The region's name, e.g. `Frankfurt, DE`.")
 
 

@@ -58,6 +58,7 @@ from vpspanel.state import AppState
 from vpspanel.storefront import plans as on_sale
 from vpspanel.storefront import service as storefront
 from vpspanel.storefront.plans import SellablePlan
+from vpspanel.storefront.regions import public_region_ids
 
 METRICS_CACHE_SECONDS = 60.0
 MAX_METRICS_HOURS = 24 * 30
@@ -120,6 +121,8 @@ class _Shown(Protocol):
     @property
     def region_label(self) -> str | None: ...
     @property
+    def public_region(self) -> str | None: ...
+    @property
     def plan_id(self) -> uuid.UUID | None: ...
     @property
     def image(self) -> str: ...
@@ -133,11 +136,21 @@ class _Shown(Protocol):
     def updated_at(self) -> datetime: ...
 
 
+def shown_region_id(instance: _Shown) -> str:
+    """The region id a customer sees for the server: the public id the catalog showed when it
+    was ordered, else (rows from before it was recorded) the one the region's label gives."""
+    if instance.public_region:
+        return instance.public_region
+    return public_region_ids([(instance.region, instance.region_label)])[instance.region]
+
+
 def _instance_fields(
-    instance: _Shown, plan_name: str | None, provider_type: str | None
+    instance: _Shown, plan_name: str | None, provider_type: str | None, *, admin: bool = False
 ) -> dict[str, Any]:
-    """`InstanceOut`'s fields as plain values: a list validates them all in one call."""
+    """`InstanceOut`'s fields as plain values: a list validates them all in one call. Admins
+    see the provider's region id; customers the public one."""
     detail, transitional, actions = _status_view(instance.status)
+    region_id = instance.region if admin else shown_region_id(instance)
     return {
         "id": str(instance.id),
         "label": instance.label,
@@ -146,8 +159,8 @@ def _instance_fields(
         "ip_address": instance.ip_address,
         "ipv6": instance.ipv6,
         "region": {
-            "id": instance.region,
-            "label": instance.region_label or instance.region,
+            "id": region_id,
+            "label": instance.region_label or region_id,
         },
         "plan": {"id": str(instance.plan_id) if instance.plan_id else None, "name": plan_name},
         "image": instance.image,
@@ -162,9 +175,11 @@ def _instance_fields(
 
 
 def instance_out(
-    instance: VpsInstance, plan_name: str | None, provider_type: str | None
+    instance: VpsInstance, plan_name: str | None, provider_type: str | None, *, admin: bool = False
 ) -> InstanceOut:
-    return InstanceOut.model_validate(_instance_fields(instance, plan_name, provider_type))
+    return InstanceOut.model_validate(
+        _instance_fields(instance, plan_name, provider_type, admin=admin)
+    )
 
 
 async def _out(session: AsyncSession, instance: VpsInstance) -> InstanceOut:
@@ -261,14 +276,15 @@ async def _accept(
             plan = await storefront.plan_for_purchase(read, body.type, body.region)
         except ValidationFailed as exc:
             problems.extend(exc.fields or [])
-    if plan is None or problems:
+    # plan_for_purchase priced the plan for this public region: it is offered there.
+    region = plan.public_region(body.region) if plan is not None else None
+    if plan is None or region is None or problems:
         raise _fail(problems)
     try:
-        images = await storefront.plan_images(state, plan, body.region)
+        images = await storefront.plan_images(state, plan, region.id)
         image = storefront.pick_image(images, body.image)
     except ValidationFailed as exc:
         raise _fail(exc.fields or []) from None
-    region = plan.region(body.region)
     # In `session`, just before the insert: the organization's row stays locked until commit.
     await check_room_for_one_more(session, ctx.organization.id)
     now = state.clock()
@@ -280,11 +296,12 @@ async def _accept(
         provider_id=plan.provider_id,
         label=body.label,
         status=InstanceStatus.PENDING.value,
-        region=body.region,
+        region=region.id,
         image=image.public_id,
         progress=0,
         configuration={
-            "region_label": region.label if region else body.region,
+            "region_label": region.label,
+            "public_region": region.public_id,
             "provider_image_id": image.upstream.id,
             "ssh_keys": key_lines,
         },
@@ -720,7 +737,7 @@ async def admin_get(session: AsyncSession, instance_id: uuid.UUID) -> AdminInsta
 
 def _admin_out(row: AdminRow, operation: Operation | None) -> AdminInstanceOut:
     return AdminInstanceOut(
-        **instance_out(row.instance, row.plan_name, row.provider_type).model_dump(),
+        **instance_out(row.instance, row.plan_name, row.provider_type, admin=True).model_dump(),
         provider_status=row.instance.provider_status,
         provider_error=(operation.result or {}).get("provider_error") if operation else None,
         last_operation=LastOperationOut(

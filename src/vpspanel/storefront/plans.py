@@ -19,14 +19,17 @@ from vpspanel.catalog.models import VpsPlan, VpsPlanRegion
 from vpspanel.catalog.repository import PlanRepository
 from vpspanel.provider_accounts.models import ServiceProvider
 from vpspanel.provider_accounts.schemas import UpstreamImage
+from vpspanel.storefront.regions import public_region_ids
 from vpspanel.storefront.repository import OnSaleRepository
 
 
 @dataclass(frozen=True)
 class SellableRegion:
-    """A region a plan is sold in, with the customer's price there."""
+    """A region a plan is sold in, with the customer's price there. `id` is the provider's
+    (server side only); customers see `public_id` (`storefront/regions.py`)."""
 
     id: str
+    public_id: str
     label: str
     country: str | None
     price_monthly: Decimal  # 2 dp
@@ -55,56 +58,89 @@ class SellablePlan:
     provider_plan_id: str
 
     def region(self, region_id: str) -> SellableRegion | None:
+        """The region by the provider's id."""
         return next((region for region in self.regions if region.id == region_id), None)
+
+    def public_region(self, public_id: str) -> SellableRegion | None:
+        """The region by the id customers see."""
+        return next((region for region in self.regions if region.public_id == public_id), None)
+
+    def offered(self, region: str | None, public_region: str | None) -> SellableRegion | None:
+        if public_region is not None:
+            return self.public_region(public_region)
+        return self.region(region) if region is not None else None
 
 
 async def list_sellable_plans(
-    session: AsyncSession, *, region: str | None = None
+    session: AsyncSession, *, region: str | None = None, public_region: str | None = None
 ) -> list[SellablePlan]:
-    """Active plans of active provider accounts, cheapest first. With `region`: only plans
-    offered there, with `price_monthly` / `price_hourly` set to that region's price."""
+    """Active plans of active provider accounts, cheapest first. With `region` (the provider's
+    id) or `public_region` (the id customers see): only plans offered there, with
+    `price_monthly` / `price_hourly` set to that region's price."""
     repository = OnSaleRepository(session)
     rows = await repository.list_on_sale()
     regions = await PlanRepository(session).regions_of([plan.id for plan, _ in rows])
-    plans = [_sellable(plan, account, regions[plan.id]) for plan, account in rows]
-    if region is None:
+    public = await _public_ids(repository, {account.id for _, account in rows})
+    plans = [
+        _sellable(plan, account, regions[plan.id], public[account.id]) for plan, account in rows
+    ]
+    if region is None and public_region is None:
         return plans
     priced: list[SellablePlan] = []
     for plan in plans:
-        offered = plan.region(region)
+        offered = plan.offered(region, public_region)
         if offered is not None:
             priced.append(_priced_in(plan, offered))
     return priced
 
 
 async def get_sellable_plan(
-    session: AsyncSession, plan_id: uuid.UUID, *, region: str | None = None
+    session: AsyncSession,
+    plan_id: uuid.UUID,
+    *,
+    region: str | None = None,
+    public_region: str | None = None,
 ) -> SellablePlan | None:
-    """One plan a customer may buy now (active plan, active account), or None. With `region`:
-    None unless offered there, priced for that region."""
+    """One plan a customer may buy now (active plan, active account), or None. With `region`
+    (the provider's id) or `public_region` (the id customers see): None unless offered there,
+    priced for that region."""
     repository = OnSaleRepository(session)
     found = await repository.get_on_sale(plan_id)
     if found is None:
         return None
     plan, account = found
+    public = await _public_ids(repository, {account.id})
     sellable = _sellable(
-        plan, account, (await PlanRepository(session).regions_of([plan.id]))[plan.id]
+        plan,
+        account,
+        (await PlanRepository(session).regions_of([plan.id]))[plan.id],
+        public[account.id],
     )
-    if region is None:
+    if region is None and public_region is None:
         return sellable
-    offered = sellable.region(region)
+    offered = sellable.offered(region, public_region)
     return _priced_in(sellable, offered) if offered is not None else None
 
 
 async def list_sellable_regions(session: AsyncSession) -> list[SellableRegion]:
-    """Regions with at least one sellable plan, each with the lowest monthly price there."""
+    """Regions with at least one sellable plan, by public id (regions of several accounts with
+    the same public id are one), each with the lowest monthly price there."""
     cheapest: dict[str, SellableRegion] = {}
     for plan in await list_sellable_plans(session):
         for region in plan.regions:
-            current = cheapest.get(region.id)
+            current = cheapest.get(region.public_id)
             if current is None or region.price_monthly < current.price_monthly:
-                cheapest[region.id] = region
-    return sorted(cheapest.values(), key=lambda region: region.id)
+                cheapest[region.public_id] = region
+    return sorted(cheapest.values(), key=lambda region: region.public_id)
+
+
+async def _public_ids(
+    repository: OnSaleRepository, account_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, str]]:
+    """account id -> its upstream region id -> public id, over every region any plan of the
+    account lists (sold or not), so a region's id does not depend on which plan shows it."""
+    listed = await repository.regions_of_accounts(account_ids)
+    return {account_id: public_region_ids(listed.get(account_id, [])) for account_id in account_ids}
 
 
 async def get_plan(session: AsyncSession, plan_id: uuid.UUID) -> VpsPlan | None:
@@ -131,7 +167,10 @@ def image_fits(image: UpstreamImage, plan: SellablePlan, region: str | None = No
 
 
 def _sellable(
-    plan: VpsPlan, account: ServiceProvider, regions: Sequence[VpsPlanRegion]
+    plan: VpsPlan,
+    account: ServiceProvider,
+    regions: Sequence[VpsPlanRegion],
+    public_ids: dict[str, str],
 ) -> SellablePlan:
     allowed = account.allowed_regions()
     specs = plan.specifications
@@ -149,6 +188,7 @@ def _sellable(
         regions=[
             SellableRegion(
                 id=region.region_id,
+                public_id=public_ids[region.region_id],
                 label=region.region_label,
                 country=region.country,
                 price_monthly=pricing.price_monthly(region.base_price_monthly, plan.markup_price),

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vpspanel.catalog.models import VpsPlan
+from vpspanel.catalog.models import VpsPlan, VpsPlanRegion
 from vpspanel.provider_accounts.models import ServiceProvider
 
 
@@ -45,3 +45,22 @@ class OnSaleRepository:
         """Any plan, on sale or not (the plan an existing server is on)."""
         plan: VpsPlan | None = await self.session.get(VpsPlan, plan_id)
         return plan
+
+    async def regions_of_accounts(
+        self, account_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, list[tuple[str, str]]]:
+        """account id -> every (region id, label) any of its plans lists, sold or not (one
+        query)."""
+        by_account: dict[uuid.UUID, list[tuple[str, str]]] = {}
+        if not account_ids:
+            return by_account
+        rows = await self.session.execute(
+            select(VpsPlan.provider_id, VpsPlanRegion.region_id, VpsPlanRegion.region_label)
+            .join(VpsPlan, VpsPlan.id == VpsPlanRegion.plan_id)
+            .where(VpsPlan.provider_id.in_(list(account_ids)))
+            .distinct()
+        )
+        for account_id, region_id, label in rows:
+            if account_id is not None:
+                by_account.setdefault(account_id, []).append((region_id, label))
+        return by_account

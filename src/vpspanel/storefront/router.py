@@ -25,7 +25,8 @@ async def list_plans(
     region: str | None = Query(
         default=None,
         max_length=64,
-        description="Only plans offered in this region id, priced for it.",
+        description="Only plans offered in this region id (as `/api/vps/regions` shows), priced "
+        "for it.",
     ),
 ) -> OfferedPlansOut:
     return OfferedPlansOut(plans=await service.list_plans(session, region))

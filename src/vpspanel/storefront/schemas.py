@@ -13,7 +13,12 @@ class _Strict(BaseModel):
 
 
 class RegionOut(_Strict):
-    id: str = Field(description="The region id to deploy in (`region`).")
+    id: str = Field(
+        description=(
+            "The region id to deploy in (`region`): the panel's own, from the region's name "
+            "(e.g. `frankfurt-de`)."
+        )
+    )
     label: str = Field(description="The region's name, e.g. `Frankfurt, DE`.")
     country: str | None = Field(
         description="ISO 3166-1 alpha-2 country code (e.g. `DE`); null if unknown."
@@ -40,7 +45,9 @@ class OfferedPlanOut(_Strict):
     price_hourly: Decimal = Field(
         description="USD per hour as a decimal string (`0.0105`), priced like `price_monthly`."
     )
-    regions: list[str] = Field(description="The region ids the plan is offered in.")
+    regions: list[str] = Field(
+        description="The region ids (as `GET /api/vps/regions` shows) the plan is offered in."
+    )
 
 
 class OfferedPlansOut(_Strict):

@@ -4,7 +4,7 @@ Plans, regions and prices come from `storefront/plans.py` (active plans of activ
 account's allowed regions, region prices), images from the shared upstream cache
 (`provider_accounts/upstream.py`). This module turns them into white-label answers: no provider
 name, type, id, upstream plan id, base price or markup, and image ids that do not name the
-provider.
+provider, and region ids of the panel's own (`storefront/regions.py`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from vpspanel.provider_accounts.upstream import UpstreamCatalog
 from vpspanel.state import AppState
 from vpspanel.storefront import plans
 from vpspanel.storefront.plans import SellablePlan
+from vpspanel.storefront.regions import UNKNOWN_REGION
 from vpspanel.storefront.schemas import ImageOut, OfferedPlanOut, RegionOut
 
 UNKNOWN_PLAN = "Unknown plan: use a plan id the catalog shows."
@@ -69,20 +70,23 @@ def plan_out(plan: SellablePlan) -> OfferedPlanOut:
         transfer_gb=plan.transfer_gb,
         price_monthly=plan.price_monthly,
         price_hourly=plan.price_hourly,
-        regions=[region.id for region in plan.regions],
+        regions=sorted({region.public_id for region in plan.regions}),
     )
 
 
 async def list_regions(session: AsyncSession) -> list[RegionOut]:
     regions = await plans.list_sellable_regions(session)
     return sorted(
-        (RegionOut(id=r.id, label=r.label, country=r.country) for r in regions),
+        (RegionOut(id=r.public_id, label=r.label, country=r.country) for r in regions),
         key=lambda region: region.label,
     )
 
 
 async def list_plans(session: AsyncSession, region_id: str | None) -> list[OfferedPlanOut]:
-    return [plan_out(plan) for plan in await plans.list_sellable_plans(session, region=region_id)]
+    """`region_id`: a public region id; a provider's own id matches nothing."""
+    return [
+        plan_out(plan) for plan in await plans.list_sellable_plans(session, public_region=region_id)
+    ]
 
 
 async def account_images(state: AppState, account: ServiceProvider) -> list[CatalogImage]:
@@ -98,8 +102,8 @@ async def account_images(state: AppState, account: ServiceProvider) -> list[Cata
 async def plan_images(
     state: AppState, plan: SellablePlan, region_id: str | None = None
 ) -> list[CatalogImage]:
-    """The images a new server of `plan` (in `region_id`) can start from. Reads in short
-    sessions of its own: call it while holding no connection."""
+    """The images a new server of `plan` (in `region_id`, the provider's id) can start from.
+    Reads in short sessions of its own: call it while holding no connection."""
     async with state.read_sessionmaker() as session:
         account = await ProviderAccountRepository(session).get(plan.provider_id)
     if account is None:
@@ -145,20 +149,26 @@ async def list_images(state: AppState, plan_id: str) -> list[ImageOut]:
 
 async def plan_for_purchase(session: AsyncSession, plan_ref: str, region_id: str) -> SellablePlan:
     """`plan_ref` is our plan id, or an upstream plan id that exactly one sellable plan offers
-    in `region_id`. The plan comes back priced for that region; 422 (`type`/`region`) otherwise."""
+    in `region_id`, a public region id as the catalog shows it (a provider's own region id is
+    refused: "Unknown region"). The plan comes back priced for that region (its upstream id:
+    `plan.public_region(region_id).id`); 422 (`type`/`region`) otherwise."""
     parsed = _parse_plan_id(plan_ref)
     if parsed is not None:
         if await plans.get_sellable_plan(session, parsed) is None:
             raise ValidationFailed.for_field("type", UNKNOWN_PLAN)
-        plan = await plans.get_sellable_plan(session, parsed, region=region_id)
+        plan = await plans.get_sellable_plan(session, parsed, public_region=region_id)
+        if plan is None and not await _region_on_sale(session, region_id):
+            raise ValidationFailed.for_field("region", UNKNOWN_REGION)
         if plan is None:
             raise ValidationFailed.for_field(
                 "region", "This plan is not offered in that region.", code="region_not_available"
             )
         return plan
+    if not await _region_on_sale(session, region_id):
+        raise ValidationFailed.for_field("region", UNKNOWN_REGION)
     candidates = [
         plan
-        for plan in await plans.list_sellable_plans(session, region=region_id)
+        for plan in await plans.list_sellable_plans(session, public_region=region_id)
         if plan.provider_plan_id == plan_ref
     ]
     if len(candidates) == 1:
@@ -172,11 +182,18 @@ async def plan_for_purchase(session: AsyncSession, plan_ref: str, region_id: str
     raise ValidationFailed.for_field("type", UNKNOWN_PLAN)
 
 
+async def _region_on_sale(session: AsyncSession, public_id: str) -> bool:
+    return any(
+        region.public_id == public_id for region in await plans.list_sellable_regions(session)
+    )
+
+
 async def plan_for_change(
     session: AsyncSession, plan_ref: str, region_id: str, provider_id: uuid.UUID | None
 ) -> SellablePlan:
     """A plan to move an existing server to (resize): only our plan ids, as the catalog shows
-    them, of the server's provider account, priced for the server's `region_id`. 422 on
+    them, of the server's provider account, priced for the server's `region_id` (the
+    provider's id, as the server row holds it). 422 on
     `type`: "Unknown plan" for anything the catalog does not sell (a provider's own plan id
     too), a plan of another account, or one not offered in that region."""
     parsed = _parse_plan_id(plan_ref)

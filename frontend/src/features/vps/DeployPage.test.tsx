@@ -9,8 +9,8 @@ const catalog = [
   http.get("*/api/vps/regions", () =>
     HttpResponse.json({
       regions: [
-        { id: "r-fra", label: "Frankfurt, DE", country: "de" },
-        { id: "r-nyc", label: "New York, US", country: "us" },
+        { id: "frankfurt-de", label: "Frankfurt, DE", country: "de" },
+        { id: "new-york-us", label: "New York, US", country: "us" },
       ],
     }),
   ),
@@ -18,13 +18,13 @@ const catalog = [
     const region = new URL(request.url).searchParams.get("region");
     const small = {
       id: "p1", name: "Standard 1GB", vcpus: 1, memory_mb: 1024, disk_gb: 25, transfer_gb: 1000,
-      price_monthly: "7.00", price_hourly: "0.01042", regions: ["r-fra", "r-nyc"],
+      price_monthly: "7.00", price_hourly: "0.01042", regions: ["frankfurt-de", "new-york-us"],
     };
     const big = {
       id: "p2", name: "Standard 4GB", vcpus: 2, memory_mb: 4096, disk_gb: 80, transfer_gb: 4000,
-      price_monthly: "26.10", price_hourly: "0.03884", regions: ["r-fra"],
+      price_monthly: "26.10", price_hourly: "0.03884", regions: ["frankfurt-de"],
     };
-    return HttpResponse.json({ plans: region === "r-fra" ? [big, small] : [small] });
+    return HttpResponse.json({ plans: region === "frankfurt-de" ? [big, small] : [small] });
   }),
 ];
 
@@ -137,7 +137,7 @@ describe("deploy page", () => {
     expect(keys).toHaveLength(2);
     expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
     expect(keys[1]).toBe(keys[0]);
-    expect(bodies[0]).toMatchObject({ type: "p2", region: "r-fra", image: "img-debian12", root_pass: "Tq7!vRw2#pLz-9" });
+    expect(bodies[0]).toMatchObject({ type: "p2", region: "frankfurt-de", image: "img-debian12", root_pass: "Tq7!vRw2#pLz-9" });
     expect(await screen.findByRole("heading", { name: "web-9" })).toBeInTheDocument();
   });
 
@@ -191,7 +191,7 @@ describe("deploy page", () => {
       http.get("*/api/vps/regions", () =>
         fail
           ? HttpResponse.json({ error: "database_busy", detail: "The panel is busy. Try again." }, { status: 503 })
-          : HttpResponse.json({ regions: [{ id: "r-fra", label: "Frankfurt, DE", country: "de" }] }),
+          : HttpResponse.json({ regions: [{ id: "frankfurt-de", label: "Frankfurt, DE", country: "de" }] }),
       ),
     );
     const { queryClient } = renderApp("/vps?deploy=true");
