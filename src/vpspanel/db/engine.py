@@ -36,6 +36,8 @@ from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.util import await_
 
+from vpspanel.db.sqlite_driver import one_trip_dbapi
+
 READ_ONLY_OPTION = "vpspanel_read_only"
 _SelectT = TypeVar("_SelectT", bound=Select[Any])
 # PostgreSQL SQLSTATEs of a database too busy to answer: query_canceled (statement_timeout),
@@ -97,6 +99,7 @@ def create_engine(url: str, *, echo: bool = False, limits: PoolLimits | None = N
             url,
             echo=echo,
             hide_parameters=True,
+            module=one_trip_dbapi(),  # one trip to the connection's thread per statement
             connect_args={"timeout": limits.statement_timeout_s},
             **pool,
         )
