@@ -136,7 +136,8 @@ async def seed_running_servers(
                     "ip_address": f"10.{n // 65536}.{n // 256 % 256}.{n % 256}",
                     "region": "us-east",
                     "image": "linode/debian12",
-                    "configuration": {"region_label": "Newark, NJ"},
+                    # As a deploy records them: the label and the public id the catalog showed.
+                    "configuration": {"region_label": "Newark, NJ", "public_region": "newark-nj"},
                     "created_at": now - timedelta(seconds=n),
                     "updated_at": now - timedelta(seconds=n),
                 }

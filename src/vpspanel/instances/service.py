@@ -141,7 +141,13 @@ def shown_region_id(instance: _Shown) -> str:
     was ordered, else (rows from before it was recorded) the one the region's label gives."""
     if instance.public_region:
         return instance.public_region
-    return public_region_ids([(instance.region, instance.region_label)])[instance.region]
+    return _public_region_from_label(instance.region, instance.region_label)
+
+
+@functools.lru_cache(maxsize=1024)
+def _public_region_from_label(region: str, label: str | None) -> str:
+    # Per row of a list, for every row from before the public id was recorded.
+    return public_region_ids([(region, label)])[region]
 
 
 def _instance_fields(
