@@ -117,9 +117,9 @@ async def load(base_url: str, path: str, headers: dict[str, str], seconds: float
     (written in C, one thread: it never runs out of CPU before the server does); else clients
     of httpx in this process, which can: on a fast server the health route's rate is then the
     client's, and every ratio to it too high."""
-    if WRK:
-        await wrk(base_url + path, headers, 0.5)
-        return await wrk(base_url + path, headers, seconds)
+    if WRK:  # wrk counts whole seconds
+        await wrk(base_url + path, headers, 1)
+        return await wrk(base_url + path, headers, max(1, round(seconds)))
     limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
     async with httpx.AsyncClient(
         base_url=base_url, headers=headers, limits=limits, timeout=60
@@ -141,7 +141,7 @@ async def load(base_url: str, path: str, headers: dict[str, str], seconds: float
         return sum(counts) / (time.monotonic() - started)
 
 
-async def wrk(url: str, headers: dict[str, str], seconds: float) -> float:
+async def wrk(url: str, headers: dict[str, str], seconds: int) -> float:
     assert WRK is not None
     header_options = [
         option for name, value in headers.items() for option in ("-H", f"{name}: {value}")
