@@ -37,4 +37,31 @@ describe("activity timeline", () => {
     expect(screen.getByText("Could not load the activity")).toBeInTheDocument();
     expect(within(screen.getByRole("list", { name: "Activity" })).getByText("Server created.")).toBeInTheDocument();
   });
+  it("shows the newest event first", async () => {
+    server.use(...baseHandlers);
+    server.use(
+      http.get("*/api/vps/i1", () => HttpResponse.json({ instance: instance() })),
+      http.get("*/api/vps/:id/events", () =>
+        HttpResponse.json({
+          events: [
+            {
+              id: "e1", type: "create", status: "succeeded", message: "Server created.",
+              created_at: "2026-11-30T10:00:00Z", finished_at: "2026-11-30T10:01:00Z",
+            },
+            {
+              id: "e2", type: "reboot", status: "running", message: "Rebooting.",
+              created_at: "2026-11-30T11:00:00Z", finished_at: null,
+            },
+          ],
+        }),
+      ),
+    );
+    renderApp("/vps/i1?tab=activity");
+    const list = await screen.findByRole("list", { name: "Activity" });
+    const items = within(list).getAllByRole("listitem");
+    expect(items.map((item) => item.textContent)).toEqual([
+      expect.stringContaining("Rebooting."),
+      expect.stringContaining("Server created."),
+    ]);
+  });
 });

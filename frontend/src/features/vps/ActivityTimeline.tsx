@@ -58,8 +58,9 @@ const ICON_CLASS: Record<Tone, string> = {
   noticed: "text-muted-foreground",
 };
 
-/** A server's events, oldest first as the API lists them: icon by kind and status, relative time, duration,
- * failures in red. Shared by the customer's Activity tab and the admin's server details. */
+/** A server's events, newest first (the API lists them oldest first), so what is happening now
+ * is at the top: icon by kind and status, relative time, duration, failures in red. Shared by
+ * the customer's Activity tab and the admin's server details. */
 export function EventTimeline({ events }: { events: UseQueryResult<EventList, unknown> }) {
   if (events.isPending)
     return (
@@ -83,7 +84,7 @@ export function EventTimeline({ events }: { events: UseQueryResult<EventList, un
     <div className="grid gap-3">
       {problem}
       <ol className="grid gap-0" aria-label="Activity">
-        {events.data.events.map((event) => {
+        {[...events.data.events].reverse().map((event) => {
           const { Icon, tone, spoken } = eventLook(event);
           const failed = tone === "failed";
           const running = tone === "running";
