@@ -134,13 +134,14 @@ describe("admin instances", () => {
     const dialog = await screen.findByRole("dialog", { name: "web-8" });
     const activity = await within(dialog).findByRole("list", { name: "Activity" });
     const items = within(activity).getAllByRole("listitem");
+    // Newest first.
     expect(items.map((item) => item.getAttribute("data-event-type"))).toEqual([
-      "create", "observed", "stuck", "adopted", "deleted_at_provider",
+      "deleted_at_provider", "adopted", "stuck", "observed", "create",
     ]);
-    expect(items[1]).toHaveTextContent("Changed outside the panel: Changed outside the panel, as observed at the provider: status running → stopped.");
+    expect(items[3]).toHaveTextContent("Changed outside the panel: Changed outside the panel, as observed at the provider: status running → stopped.");
     expect(items[2]).toHaveTextContent("Failed: The server stayed rebooting");
-    expect(items[3]).toHaveTextContent("Found again: The server was found at the cloud");
-    expect(items[4]).toHaveTextContent("Deleted outside the panel: Deleted at the provider");
+    expect(items[1]).toHaveTextContent("Found again: The server was found at the cloud");
+    expect(items[0]).toHaveTextContent("Deleted outside the panel: Deleted at the provider");
     expect(asked).toEqual(["i8"]);
   });
 
