@@ -167,9 +167,10 @@ describe("/vps/:id", () => {
     const user = userEvent.setup();
     await user.click(screen.getByRole("tab", { name: "Activity" }));
     const items = within(await screen.findByRole("list", { name: "Activity" })).getAllByRole("listitem");
-    expect(items[1]).toHaveTextContent("Deleted outside the panel: Deleted at the provider");
-    expect(items[1].querySelector("svg.lucide-trash-2")).not.toBeNull();
-    expect(items[1]).not.toHaveTextContent("Done:");
+    // Newest first: the delete noticed at the provider, then the create.
+    expect(items[0]).toHaveTextContent("Deleted outside the panel: Deleted at the provider");
+    expect(items[0].querySelector("svg.lucide-trash-2")).not.toBeNull();
+    expect(items[0]).not.toHaveTextContent("Done:");
     expect(router.state.location.pathname).toBe("/vps/i1");
   });
 
