@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import ConsoleMessage, Page
+from playwright.sync_api import ConsoleMessage, Page, expect
 
 from tests.conftest import (
     TEST_ENCRYPTION_KEY,
@@ -30,6 +30,11 @@ from tests.conftest import (
     _test_database_url,
 )
 from vpspanel.web.ui import STATIC_DIR
+
+# Assertions wait as long as actions do (conftest's `page`): the suite's two passes run side by
+# side in CI, and on a loaded machine a page answering in 6 s is slow, not broken. A passing
+# assertion returns as soon as it holds.
+expect.set_options(timeout=15_000)
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("VPSPANEL_CHROMIUM", "/usr/bin/chromium"))
