@@ -3,6 +3,7 @@ statement, and the same answers, errors and transactions as SQLAlchemy's stock a
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -106,3 +107,28 @@ async def test_a_streamed_result_still_reads_every_row(engine: AsyncEngine) -> N
     async with engine.connect() as connection:
         streamed = await connection.stream(select(servers.c.id).order_by(servers.c.id))
         assert [row.id async for row in streamed] == list(range(1, 251))
+
+
+async def test_the_driver_cursor_behaves_as_sqlite3s(engine: AsyncEngine) -> None:
+    """What SQLAlchemy does not use but a DBAPI cursor promises: `arraysize` for `fetchmany()`,
+    nothing left of a statement after the next one fails, no use after `close()`."""
+
+    def check(sync_connection: Any) -> None:
+        cursor = sync_connection.connection.dbapi_connection.cursor()
+        cursor.arraysize = 3
+        cursor.execute(
+            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n LIMIT 5)"
+            " SELECT x FROM n"
+        )
+        assert cursor.fetchmany() == [(1,), (2,), (3,)]
+        assert cursor.arraysize == 3
+        with pytest.raises(sqlite3.OperationalError, match="no such table"):
+            cursor.execute("SELECT * FROM nowhere")
+        assert cursor.description is None
+        assert cursor.fetchall() == []
+        cursor.close()
+        with pytest.raises(sqlite3.ProgrammingError, match="closed cursor"):
+            cursor.execute("SELECT 1")
+
+    async with engine.connect() as connection:
+        await connection.run_sync(check)

@@ -60,7 +60,7 @@ def _run_statement(
 class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     """A buffered cursor whose statement is a single trip to the connection's thread."""
 
-    __slots__ = ("_description", "_lastrowid", "_rowcount")
+    __slots__ = ("_arraysize", "_closed", "_description", "_lastrowid", "_rowcount")
 
     def __init__(self, adapt_connection: AsyncAdapt_aiosqlite_connection) -> None:
         # No driver cursor is opened here: `_run_statement` opens its own on the thread.
@@ -68,6 +68,11 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._connection = adapt_connection._connection
         self._soft_closed_memoized = EMPTY_DICT
         self._rows = deque()
+        self._arraysize = 1  # sqlite3's default: how many rows `fetchmany()` gives
+        self._closed = False
+        self._forget_statement()
+
+    def _forget_statement(self) -> None:
         self._description: Any = None
         self._rowcount = -1
         self._lastrowid: int | None = None
@@ -86,17 +91,18 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
 
     @property
     def arraysize(self) -> int:
-        return 1
+        return self._arraysize
 
     @arraysize.setter
     def arraysize(self, value: int) -> None:
-        pass  # the rows are all fetched with the statement
+        self._arraysize = value
 
     async def _async_soft_close(self) -> None:
         pass  # the driver cursor was closed on the thread
 
     def close(self) -> None:
         self._rows.clear()
+        self._closed = True
 
     def execute(self, operation: Any, parameters: Any = None) -> None:
         self._run(operation, parameters, many=False)
@@ -105,6 +111,13 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._run(operation, seq_of_parameters, many=True)
 
     def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
+        if self._closed:  # as sqlite3's own cursor says it
+            self._adapt_connection._handle_exception(
+                sqlite3.ProgrammingError("Cannot operate on a closed cursor.")
+            )
+        # A statement that fails leaves nothing of the one before it.
+        self._rows.clear()
+        self._forget_statement()
         try:
             rows, self._description, self._rowcount, self._lastrowid = await_(
                 self._one_trip(operation, parameters, many)
