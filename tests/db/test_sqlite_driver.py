@@ -3,6 +3,7 @@ statement, and the same answers, errors and transactions as SQLAlchemy's stock a
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -15,7 +16,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select,
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from vpspanel.db.engine import create_engine, read_only_engine
+from vpspanel.db.engine import PoolLimits, create_engine, read_only_engine
 
 metadata = MetaData()
 servers = Table(
@@ -132,3 +133,32 @@ async def test_the_driver_cursor_behaves_as_sqlite3s(engine: AsyncEngine) -> Non
 
     async with engine.connect() as connection:
         await connection.run_sync(check)
+
+
+async def test_a_write_cancelled_mid_statement_leaves_no_lock_behind(tmp_path: Path) -> None:
+    # One connection, so the next writer gets the very one the cancelled step was using.
+    engine = create_engine(
+        f"sqlite+aiosqlite:///{tmp_path / 'panel.db'}",
+        limits=PoolLimits(size=1, overflow=0, statement_timeout_s=5),
+    )
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+
+        async def slow_write() -> None:
+            async with engine.begin() as connection:
+                await connection.execute(insert(servers).values(label="cancelled"))
+                await connection.exec_driver_sql(
+                    "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n"
+                    " WHERE x < 5000000) SELECT count(*) FROM n"
+                )
+
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(slow_write(), 0.05)
+        async with engine.begin() as connection:
+            await connection.execute(insert(servers).values(label="next"))
+        async with engine.connect() as connection:
+            labels = (await connection.execute(select(servers.c.label))).scalars().all()
+        assert labels == ["next"]
+    finally:
+        await engine.dispose()
