@@ -37,7 +37,7 @@ describe("activity timeline", () => {
     expect(screen.getByText("Could not load the activity")).toBeInTheDocument();
     expect(within(screen.getByRole("list", { name: "Activity" })).getByText("Server created.")).toBeInTheDocument();
   });
-  it("shows the newest event first", async () => {
+  it("shows what is in progress first, then the newest, an operation dated by its end", async () => {
     server.use(...baseHandlers);
     server.use(
       http.get("*/api/vps/i1", () => HttpResponse.json({ instance: instance() })),
@@ -45,12 +45,16 @@ describe("activity timeline", () => {
         HttpResponse.json({
           events: [
             {
-              id: "e1", type: "create", status: "succeeded", message: "Server created.",
-              created_at: "2026-11-30T10:00:00Z", finished_at: "2026-11-30T10:01:00Z",
+              id: "e1", type: "create", status: "succeeded", message: "The server is running.",
+              created_at: "2026-11-30T10:00:00Z", finished_at: "2026-11-30T10:05:00Z",
             },
             {
-              id: "e2", type: "reboot", status: "running", message: "Rebooting.",
-              created_at: "2026-11-30T11:00:00Z", finished_at: null,
+              id: "e2", type: "observed", status: "succeeded", message: "Changed outside the panel.",
+              created_at: "2026-11-30T10:01:00Z", finished_at: "2026-11-30T10:01:00Z",
+            },
+            {
+              id: "e3", type: "reboot", status: "running", message: "Rebooting.",
+              created_at: "2026-11-30T09:59:00Z", finished_at: null,
             },
           ],
         }),
@@ -59,9 +63,6 @@ describe("activity timeline", () => {
     renderApp("/vps/i1?tab=activity");
     const list = await screen.findByRole("list", { name: "Activity" });
     const items = within(list).getAllByRole("listitem");
-    expect(items.map((item) => item.textContent)).toEqual([
-      expect.stringContaining("Rebooting."),
-      expect.stringContaining("Server created."),
-    ]);
+    expect(items.map((item) => item.getAttribute("data-event-type"))).toEqual(["reboot", "create", "observed"]);
   });
 });

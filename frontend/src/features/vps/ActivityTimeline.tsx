@@ -58,9 +58,22 @@ const ICON_CLASS: Record<Tone, string> = {
   noticed: "text-muted-foreground",
 };
 
-/** A server's events, newest first (the API lists them oldest first), so what is happening now
- * is at the top: icon by kind and status, relative time, duration, failures in red. Shared by
- * the customer's Activity tab and the admin's server details. */
+/** When an event last moved: in progress is now; else when it finished, or happened. */
+function lastMoment(event: EventOut): number {
+  if (eventLook(event).tone === "running") return Number.POSITIVE_INFINITY;
+  return Date.parse(event.finished_at ?? event.created_at);
+}
+
+/** Newest first, what is in progress on top. An operation's event is dated by its end: a create
+ * that started first but finished last ("The server is running.") comes before the steps it
+ * went through. Events that moved at the same moment keep the API's order, newest first. */
+export function newestFirst(events: EventOut[]): EventOut[] {
+  return [...events].reverse().sort((a, b) => lastMoment(b) - lastMoment(a));
+}
+
+/** A server's events, newest first (`newestFirst`): icon by kind and status, relative time,
+ * duration, failures in red. Shared by the customer's Activity tab and the admin's server
+ * details. */
 export function EventTimeline({ events }: { events: UseQueryResult<EventList, unknown> }) {
   if (events.isPending)
     return (
@@ -84,7 +97,7 @@ export function EventTimeline({ events }: { events: UseQueryResult<EventList, un
     <div className="grid gap-3">
       {problem}
       <ol className="grid gap-0" aria-label="Activity">
-        {[...events.data.events].reverse().map((event) => {
+        {newestFirst(events.data.events).map((event) => {
           const { Icon, tone, spoken } = eventLook(event);
           const failed = tone === "failed";
           const running = tone === "running";
